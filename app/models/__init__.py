@@ -1,0 +1,64 @@
+"""SQLAlchemy 2 typed models of the whole domain, one module per aggregate root."""
+
+from app.models.base import Base
+from app.models.collection import CollectionItem
+from app.models.customer import Customer, DebitAgreement
+from app.models.enums import (
+    AgreementStatus,
+    CustomerType,
+    Direction,
+    FileKind,
+    LedgerKind,
+    NoticeSource,
+    PaymentMethod,
+    RegistrationKind,
+    RegistrationState,
+    RequestKind,
+    RequestState,
+    Role,
+    TransmissionState,
+)
+from app.models.institution import Contract, Institution, InstitutionHoliday
+from app.models.ledger import Charge, DebitRequest, DebitRequestLine, LedgerEntry, Payment
+from app.models.notice import Notice, NoticeRead
+from app.models.registration import AccountRegistration
+from app.models.system import AppSetting, DataKeyRecord, SchedulerLease
+from app.models.transmission import Transmission
+from app.models.user import AuditLog, User
+
+__all__ = [
+    "AccountRegistration",
+    "AgreementStatus",
+    "AppSetting",
+    "AuditLog",
+    "Base",
+    "Charge",
+    "CollectionItem",
+    "Contract",
+    "Customer",
+    "CustomerType",
+    "DataKeyRecord",
+    "DebitAgreement",
+    "DebitRequest",
+    "DebitRequestLine",
+    "Direction",
+    "FileKind",
+    "Institution",
+    "InstitutionHoliday",
+    "LedgerEntry",
+    "LedgerKind",
+    "Notice",
+    "NoticeRead",
+    "NoticeSource",
+    "Payment",
+    "PaymentMethod",
+    "RegistrationKind",
+    "RegistrationState",
+    "RequestKind",
+    "RequestState",
+    "Role",
+    "SchedulerLease",
+    "Transmission",
+    "TransmissionState",
+    "User",
+]

@@ -1,0 +1,116 @@
+"""The states and kinds the domain moves through, with the Korean labels the screens show.
+
+Values are English codes (they are what the database stores); `label` is what the clerk reads,
+exactly as the manual words it.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class LabelledEnum(str, enum.Enum):
+    """A string enum that carries its Korean screen label."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str) -> "LabelledEnum":
+        obj = str.__new__(cls, value)
+        obj._value_ = value
+        obj.label = label
+        return obj
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Role(LabelledEnum):
+    ADMIN = ("ADMIN", "관리자")
+    CLERK = ("CLERK", "담당자")
+    VIEWER = ("VIEWER", "조회")
+
+
+class CustomerType(LabelledEnum):
+    PERSON = ("PERSON", "개인")
+    BUSINESS = ("BUSINESS", "사업자")
+
+
+class AgreementStatus(LabelledEnum):
+    ACTIVE = ("ACTIVE", "사용")
+    ENDED = ("ENDED", "해지")
+
+
+class RegistrationKind(LabelledEnum):
+    """EB13 신청구분: 1 신규, 3 해지, 7 임의해지 (a change is sent as 3 + 1)."""
+
+    NEW = ("NEW", "신규")
+    CANCEL = ("CANCEL", "해지")
+    ARBITRARY_CANCEL = ("ARBITRARY_CANCEL", "임의해지")
+
+
+class RegistrationState(LabelledEnum):
+    WAITING = ("WAITING", "계좌신청대기")
+    SENT = ("SENT", "계좌신청중")
+    DONE = ("DONE", "계좌신청완료")
+    FAILED = ("FAILED", "계좌신청미완료")
+    WITHDRAWN = ("WITHDRAWN", "신청취소")
+
+
+class RequestKind(LabelledEnum):
+    NORMAL = ("NORMAL", "이체의뢰")
+    RETRY = ("RETRY", "재처리의뢰")
+
+
+class RequestState(LabelledEnum):
+    WAITING = ("WAITING", "이체의뢰대기")
+    SENT = ("SENT", "이체의뢰중")
+    DONE = ("DONE", "이체처리완료")
+    FAILED = ("FAILED", "이체처리미완료")
+    PARTIAL = ("PARTIAL", "부분출금")
+    WITHDRAWN = ("WITHDRAWN", "의뢰취소")
+
+
+class PaymentMethod(LabelledEnum):
+    DEBIT = ("DEBIT", "자동이체")
+    CASH = ("CASH", "현금수납")
+
+
+class LedgerKind(LabelledEnum):
+    """Every won that moves is one ledger row of one of these kinds."""
+
+    CHARGE = ("CHARGE", "청구")
+    DISCOUNT = ("DISCOUNT", "할인")
+    REQUEST = ("REQUEST", "이체의뢰")
+    DEBIT = ("DEBIT", "출금")
+    FAIL = ("FAIL", "출금불능")
+    CASH = ("CASH", "현금수납")
+    REVERSAL = ("REVERSAL", "수납취소")
+    CARRY = ("CARRY", "이월")
+
+
+class FileKind(LabelledEnum):
+    EB13 = ("EB13", "출금이체신청")
+    EB14 = ("EB14", "출금이체신청결과")
+    EB21 = ("EB21", "출금이체의뢰")
+    EB22 = ("EB22", "출금이체결과")
+    NOTICE = ("NOTICE", "공지사항")
+
+
+class Direction(LabelledEnum):
+    SEND = ("SEND", "송신")
+    RECEIVE = ("RECEIVE", "수신")
+
+
+class TransmissionState(LabelledEnum):
+    CREATED = ("CREATED", "생성")
+    SENDING = ("SENDING", "송신중")
+    SENT = ("SENT", "송신완료")
+    AWAITING = ("AWAITING", "결과대기")
+    RECEIVED = ("RECEIVED", "수신")
+    APPLIED = ("APPLIED", "반영완료")
+    ERROR = ("ERROR", "오류")
+
+
+class NoticeSource(LabelledEnum):
+    AGENCY = ("AGENCY", "케이에스넷")
+    OFFICE = ("OFFICE", "기관 공지")
