@@ -1,0 +1,44 @@
+"""`kscms`: the desktop program. Opens the database, unlocks the data key, logs in, shows the window."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+from app import __version__
+from app.logging_setup import log_uncaught, setup_logging
+
+log = logging.getLogger(__name__)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    started = time.perf_counter()
+    setup_logging(verbose="--verbose" in args)
+    sys.excepthook = log_uncaught
+
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from app.views.startup import Startup
+    from app.views.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("KSCMS desk")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("KSCMS")
+    apply_theme(app)  # type: ignore[arg-type]
+
+    startup = Startup()
+    try:
+        db = startup.open_database()
+    except Exception as error:  # noqa: BLE001 - shown to the clerk, details in the log
+        log.exception("could not open the database")
+        QMessageBox.critical(None, "KSCMS desk", str(error))
+        return 1
+    log.info("login window after %.2f s", time.perf_counter() - started)
+    return startup.run(app, db)  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,114 @@
+"""The audit log: who did what, when. Details never hold personal numbers."""
+
+from __future__ import annotations
+
+import json
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import Database
+from app.models import AuditLog
+from app.models.base import utcnow
+from app.services.session import Actor
+
+ACTION_LABELS: dict[str, str] = {
+    "login": "로그인",
+    "login_failed": "로그인 실패",
+    "login_locked": "계정 잠김",
+    "logout": "로그아웃",
+    "password_changed": "비밀번호 변경",
+    "password_reset": "비밀번호 초기화",
+    "user_created": "사용자 추가",
+    "user_updated": "사용자 수정",
+    "user_locked": "사용자 잠금",
+    "user_unlocked": "잠금 해제",
+    "user_deactivated": "사용 중지",
+    "user_activated": "사용 재개",
+    "contract_created": "계약정보 추가",
+    "contract_updated": "계약정보 수정",
+    "item_created": "집금항목 등록",
+    "item_updated": "집금항목 수정",
+    "settings_changed": "설정 변경",
+    "personal_data_revealed": "개인정보 보기",
+    "personal_data_exported": "개인정보 내보내기",
+}
+
+_HOST = socket.gethostname()
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    actor: Actor | None = None,
+    institution_id: int | None = None,
+    login_id: str | None = None,
+    target: str | None = None,
+    detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Add an audit row in the caller's unit of work, so it commits or rolls back with the change."""
+    session.add(
+        AuditLog(
+            at=at or utcnow(),
+            institution_id=actor.institution_id if actor else institution_id,
+            user_id=actor.user_id if actor else None,
+            login_id=actor.login_id if actor else login_id,
+            action=action,
+            target=target,
+            detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
+            host=_HOST,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    at: datetime
+    login_id: str
+    action: str
+    action_label: str
+    target: str
+    detail: str
+    host: str
+
+
+def search(
+    db: Database,
+    actor: Actor,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    login_id: str | None = None,
+    action: str | None = None,
+    limit: int = 1000,
+) -> list[AuditRow]:
+    actor.require_admin()
+    stmt = select(AuditLog).where(AuditLog.institution_id == actor.institution_id)
+    if since:
+        stmt = stmt.where(AuditLog.at >= since)
+    if until:
+        stmt = stmt.where(AuditLog.at < until)
+    if login_id:
+        stmt = stmt.where(AuditLog.login_id == login_id)
+    if action:
+        stmt = stmt.where(AuditLog.action == action)
+    stmt = stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
+    with db.session() as s:
+        return [
+            AuditRow(
+                at=row.at,
+                login_id=row.login_id or "",
+                action=row.action,
+                action_label=ACTION_LABELS.get(row.action, row.action),
+                target=row.target or "",
+                detail=row.detail or "",
+                host=row.host or "",
+            )
+            for row in s.scalars(stmt)
+        ]

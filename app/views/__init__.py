@@ -1,0 +1,1 @@
+"""Qt only: windows, dialogs, table models. Views call services and hold no SQL and no rules."""

@@ -1,0 +1,68 @@
+"""The menu tree, exactly as the manual lays it out; each leaf names the page that serves it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label: str
+    key: str
+
+
+@dataclass(frozen=True)
+class MenuGroup:
+    label: str
+    key: str
+    entries: tuple[MenuEntry, ...]
+
+
+MANUAL_MENU: tuple[MenuGroup, ...] = (
+    MenuGroup(
+        "환경설정",
+        "settings",
+        (
+            MenuEntry("사용자관리", "settings.users"),
+            MenuEntry("집금항목관리", "settings.items"),
+            MenuEntry("계약정보", "settings.contract"),
+        ),
+    ),
+    MenuGroup(
+        "고객관리",
+        "customers",
+        (
+            MenuEntry("고객관리", "customers.list"),
+            MenuEntry("일괄등록", "customers.import"),
+        ),
+    ),
+    MenuGroup(
+        "수납관리",
+        "collection",
+        (
+            MenuEntry("계좌신청", "collection.registrations"),
+            MenuEntry("이체의뢰", "collection.requests"),
+            MenuEntry("재처리의뢰", "collection.retries"),
+            MenuEntry("이체의뢰결과", "collection.results"),
+            MenuEntry("이체송수신현황", "collection.transmissions"),
+            MenuEntry("현금수납관리", "collection.cash"),
+            MenuEntry("할인관리", "collection.discounts"),
+        ),
+    ),
+    MenuGroup(
+        "집계",
+        "aggregates",
+        (
+            MenuEntry("이체의뢰내역집계", "aggregates.requests"),
+            MenuEntry("미납내역집계", "aggregates.outstanding"),
+            MenuEntry("할인내역집계", "aggregates.discounts"),
+            MenuEntry("계좌신청현황", "aggregates.registrations"),
+            MenuEntry("이체의뢰현황", "aggregates.requests_by_bank"),
+            MenuEntry("정산내역현황", "aggregates.settlement"),
+        ),
+    ),
+    MenuGroup("공지사항", "notices", ()),
+)
+
+# Screens beyond the manual, shown under 환경설정 for administrators only.
+ADMIN_EXTRA: tuple[MenuEntry, ...] = (MenuEntry("감사기록", "settings.audit"),)

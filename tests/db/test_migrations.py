@@ -1,0 +1,60 @@
+"""The migrations build exactly the models' schema, on SQLite and PostgreSQL, and refuse a newer database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from app import migrations
+from app.db import Database
+from app.models import Base
+
+
+def test_migrated_schema_matches_the_models(db: Database) -> None:
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == [], f"models and migrations disagree: {diff}"
+
+
+def test_upgrade_twice_changes_nothing(db: Database) -> None:
+    assert migrations.current_revision(db.engine) == migrations.head_revision()
+    assert migrations.upgrade(db.engine) is False
+
+
+def test_a_database_from_a_newer_version_is_refused(db: Database) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffff_from_the_future'"))
+    with pytest.raises(migrations.SchemaTooNewError, match="더 새로운 버전"):
+        migrations.upgrade(db.engine)
+
+
+def test_sqlite_file_is_backed_up_before_an_upgrade(sqlite_db: Database, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pending upgrade first copies the file whole; the copy holds the data as it was."""
+    with sqlite_db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO institution (name, created_at, updated_at) "
+                          "VALUES ('옛 학원', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+    applied: list[str] = []
+    monkeypatch.setattr(migrations, "head_revision", lambda: "0002_next")
+    monkeypatch.setattr(migrations.command, "upgrade", lambda cfg, target: applied.append(target))
+    backups = tmp_path / "backups"
+
+    assert migrations.upgrade(sqlite_db.engine, backup_to=backups) is True
+
+    assert applied == ["head"]
+    copies = list(backups.glob("kscms-*-before-upgrade-*.db"))
+    assert len(copies) == 1
+    copy = Database.from_url(f"sqlite:///{copies[0].as_posix()}")
+    with copy.engine.connect() as conn:
+        assert conn.execute(text("SELECT name FROM institution")).scalar_one() == "옛 학원"
+    copy.dispose()
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_db: Database) -> None:
+    with sqlite_db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar_one().lower() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1

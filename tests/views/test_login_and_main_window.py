@@ -1,0 +1,147 @@
+"""The login window and the main window's menu tree, roles and remembered state."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTreeWidgetItem
+
+from app.models import Role
+from app.views.context import AppContext
+from app.views.login_dialog import LoginDialog
+from app.views.main_window import MainWindow
+from app.views.menu import MANUAL_MENU
+from tests.factories import ADMIN_BIRTH, ADMIN_PASSWORD, Office, add_user
+
+MANUAL_LIST = {
+    "환경설정": ["사용자관리", "집금항목관리", "계약정보"],
+    "고객관리": ["고객관리", "일괄등록"],
+    "수납관리": ["계좌신청", "이체의뢰", "재처리의뢰", "이체의뢰결과", "이체송수신현황", "현금수납관리", "할인관리"],
+    "집계": ["이체의뢰내역집계", "미납내역집계", "할인내역집계", "계좌신청현황", "이체의뢰현황", "정산내역현황"],
+    "공지사항": [],
+}
+
+
+def _fill(qtbot, dialog: LoginDialog, code: str, login_id: str, password: str, birth: str) -> None:  # type: ignore[no-untyped-def]
+    for widget, value in ((dialog.institution_code, code), (dialog.login_id, login_id),
+                          (dialog.password, password), (dialog.birth_date, birth)):
+        widget.clear()
+        qtbot.keyClicks(widget, value)
+
+
+def test_login_success_closes_the_dialog(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+    dialog = LoginDialog(office.db)
+    qtbot.addWidget(dialog)
+    _fill(qtbot, dialog, office.institution_code, "admin", ADMIN_PASSWORD, ADMIN_BIRTH)
+    qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == LoginDialog.DialogCode.Accepted
+    assert dialog.result_login is not None and dialog.result_login.actor.login_id == "admin"
+    # The IDs are remembered for next time; the password is not.
+    again = LoginDialog(office.db)
+    qtbot.addWidget(again)
+    assert again.institution_code.text() == office.institution_code
+    assert again.login_id.text() == "admin"
+    assert again.password.text() == ""
+
+
+def test_wrong_password_shows_a_korean_message_and_clears_the_password(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+    dialog = LoginDialog(office.db)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    _fill(qtbot, dialog, office.institution_code, "admin", "wrongpass1", ADMIN_BIRTH)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)  # Enter presses the default button
+    assert dialog.result_login is None
+    assert not dialog.error.isHidden()
+    assert "올바르지 않습니다" in dialog.error.text()
+    assert dialog.password.text() == ""
+
+
+def test_empty_fields_are_named(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+    dialog = LoginDialog(office.db)
+    qtbot.addWidget(dialog)
+    dialog.institution_code.clear()
+    dialog.try_login()
+    assert "모두 입력하세요" in dialog.error.text()
+
+
+def test_lockout_is_shown_on_the_login_window(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+    dialog = LoginDialog(office.db)
+    qtbot.addWidget(dialog)
+    for _ in range(5):
+        _fill(qtbot, dialog, office.institution_code, "admin", "wrongpass1", ADMIN_BIRTH)
+        dialog.try_login()
+    assert "잠겼습니다" in dialog.error.text()
+
+
+def test_menu_definition_equals_the_manual() -> None:
+    assert {g.label: [e.label for e in g.entries] for g in MANUAL_MENU} == MANUAL_LIST
+    assert list(MANUAL_LIST) == [g.label for g in MANUAL_MENU]
+
+
+def _tree_labels(window: MainWindow) -> dict[str, list[str]]:
+    labels: dict[str, list[str]] = {}
+    for i in range(window.tree.topLevelItemCount()):
+        top: QTreeWidgetItem = window.tree.topLevelItem(i)
+        labels[top.text(0)] = [top.child(j).text(0) for j in range(top.childCount())]
+    return labels
+
+
+def test_tree_shows_the_manuals_entries_in_order_for_each_built_screen(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+    window = MainWindow(AppContext(office.db, office.admin))
+    qtbot.addWidget(window)
+    shown = _tree_labels(window)
+    for group, entries in shown.items():
+        manual = MANUAL_LIST[group] + (["감사기록"] if group == "환경설정" else [])
+        assert entries == [e for e in manual if e in entries], f"{group} out of the manual's order"
+    assert shown["환경설정"] == ["사용자관리", "집금항목관리", "계약정보", "감사기록"]
+    # Every visible leaf opens a real screen, never a placeholder.
+    for key in window.factories:
+        if window.open_page(key):
+            assert window.stack.currentWidget() is window.pages[key]
+
+
+def test_roles_hide_what_they_must(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+    viewer = add_user(office, "viewer1", Role.VIEWER)
+    clerk = add_user(office, "clerk1", Role.CLERK)
+    for actor in (viewer, clerk):
+        window = MainWindow(AppContext(office.db, actor))
+        qtbot.addWidget(window)
+        assert "감사기록" not in _tree_labels(window)["환경설정"]
+        assert window.open_page("settings.audit") is False
+
+
+def test_header_shows_contract_user_role_and_business_date(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from app.services.calendar import SEOUL
+
+    ctx = AppContext(office.db, office.admin, clock=lambda: datetime(2026, 2, 17, 10, 0, tzinfo=SEOUL))
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    assert "해오름수학학원" in window.contract_combo.currentText()
+    assert ctx.contract_id == office.contract_id
+    assert "관리자" in window.user_label.text()
+    assert "2026-02-17" in window.date_label.text()
+    assert "휴일" in window.date_label.text()  # 설날 연휴
+
+
+def test_window_size_and_open_screen_are_remembered(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+    window = MainWindow(AppContext(office.db, office.admin))
+    qtbot.addWidget(window)
+    window.resize(1024, 690)  # within the offscreen screen (800x800), so the restore is not clamped
+    window.open_page("settings.contract")
+    window.save_state()
+    again = MainWindow(AppContext(office.db, office.admin))
+    qtbot.addWidget(again)
+    assert again.current_key() == "settings.contract"
+    assert again.size().height() == 690  # the default would be 800
+
+
+def test_keyboard_moves_through_the_menu(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+    window = MainWindow(AppContext(office.db, office.admin))
+    qtbot.addWidget(window)
+    window.show()
+    window.open_page("settings.users")
+    window.tree.setFocus()
+    qtbot.keyClick(window.tree, Qt.Key.Key_Down)
+    assert window.current_key() == "settings.items"
