@@ -20,6 +20,11 @@ def test_migrated_schema_matches_the_models(db: Database) -> None:
     assert diff == [], f"models and migrations disagree: {diff}"
 
 
+def test_quick_head_agrees_with_alembic() -> None:
+    """Start-up reads the head from the files without Alembic; it must be the head Alembic computes."""
+    assert migrations.quick_head() == migrations.head_revision()
+
+
 def test_upgrade_twice_changes_nothing(db: Database) -> None:
     assert migrations.current_revision(db.engine) == migrations.head_revision()
     assert migrations.upgrade(db.engine) is False
@@ -39,8 +44,11 @@ def test_sqlite_file_is_backed_up_before_an_upgrade(sqlite_db: Database, tmp_pat
         conn.execute(text("INSERT INTO institution (name, created_at, updated_at) "
                           "VALUES ('옛 학원', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
     applied: list[str] = []
+    import alembic.command
+
     monkeypatch.setattr(migrations, "head_revision", lambda: "0002_next")
-    monkeypatch.setattr(migrations.command, "upgrade", lambda cfg, target: applied.append(target))
+    monkeypatch.setattr(migrations, "quick_head", lambda: "0002_next")
+    monkeypatch.setattr(alembic.command, "upgrade", lambda cfg, target: applied.append(target))
     backups = tmp_path / "backups"
 
     assert migrations.upgrade(sqlite_db.engine, backup_to=backups) is True
