@@ -249,14 +249,17 @@ def create_user(db: Database, actor: Actor, login_id: str, form: UserForm, passw
 
 
 def update_user(db: Database, actor: Actor, user_id: int, form: UserForm, *, version_id: int | None = None) -> None:
-    """Edit name, role and contacts; the login ID cannot change. Users may edit only their own contacts."""
+    """Edit name, role and contacts; the login ID cannot change. Users may edit only their own contacts.
+
+    `version_id` is accepted for symmetry with the other forms but not compared: every login bumps
+    the user row's version (failed-attempt counter, last login), and an administrator's edit must not
+    be refused because the clerk logged in meanwhile. The edit touches only fields logins never write.
+    """
     if user_id != actor.user_id:
         actor.require_admin()
     name, birth, phone, email = _validated(form, require_birth=False)
     with db.session() as s:
         user = _get(s, actor, user_id)
-        if version_id is not None and user.version_id != version_id:
-            raise ConflictError("다른 사용자가 먼저 이 정보를 수정했습니다. 화면을 새로 고친 뒤 다시 수정하세요.")
         changes: dict[str, str] = {}
         if form.role != user.role:
             actor.require_admin()

@@ -312,7 +312,11 @@ def update_item(db: Database, actor: Actor, item_id: int, form: ItemForm) -> Non
             contract = _get(s, actor, item.contract_id)
             if form.version_id is not None and item.version_id != form.version_id:
                 raise ConflictError(STALE_MESSAGE)
-            name, days = _validate_item(s, contract, form)
+            if parse_days(form.collection_days, "집금일") == item.day_list:
+                # Switching an item on or off must not fail because the contract's days changed since.
+                name, days = validation.euc_kr_text(form.name, "집금항목명", 40), item.collection_days
+            else:
+                name, days = _validate_item(s, contract, form)
             detail = {"name": name, "days": days, "active": form.active}
             item.name = name if not item.from_catalogue else item.name
             item.collection_days = days

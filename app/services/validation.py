@@ -548,6 +548,6 @@ def password(value: str, field: str = "비밀번호") -> str:
         raise ValidationError(field, rule)
     if any(unicodedata.category(c) in ("Cc", "Cf") for c in value):
         raise ValidationError(field, "제어 문자는 비밀번호에 쓸 수 없습니다.")
-    if not any(c.isalpha() for c in value) or not any(c.isascii() and c.isdigit() for c in value):
+    if not any(c.isascii() and c.isalpha() for c in value) or not any(c.isascii() and c.isdigit() for c in value):
         raise ValidationError(field, rule)
     return value
