@@ -1,0 +1,266 @@
+"""The simulator's memory: files taken, results due, registrations in force, notices posted.
+
+A small SQLite file, not JSON, because more than one process may drive the same simulator folder
+(the application and ``python -m app`` on one PC, or either of them and ``app.relay_sim``):
+``BEGIN IMMEDIATE`` makes each step a cross-process critical section on Windows and Linux alike,
+without a lock-file library. Every step is one short transaction; the file work a step does is
+idempotent, so a crash between writing a file and committing only repeats that step.
+
+Times are stored as UTC epoch seconds (REAL) so comparisons are plain number comparisons.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from app.services.calendar import SEOUL
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS intake (
+    id INTEGER PRIMARY KEY,
+    institution TEXT NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    received_at REAL NOT NULL,
+    sha256 TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'stored')),
+    due_at REAL,
+    result_name TEXT,
+    content BLOB NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS intake_name ON intake (institution, name);
+CREATE INDEX IF NOT EXISTS intake_due ON intake (status, due_at);
+CREATE TABLE IF NOT EXISTS refusal (
+    id INTEGER PRIMARY KEY,
+    institution TEXT NOT NULL,
+    name TEXT NOT NULL,
+    received_at REAL NOT NULL,
+    sha256 TEXT NOT NULL,
+    tag TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS registration (
+    id INTEGER PRIMARY KEY,
+    institution TEXT NOT NULL,
+    customer_no TEXT NOT NULL,
+    bank_code TEXT NOT NULL,
+    account_no TEXT NOT NULL,
+    effective_at REAL NOT NULL,
+    cancelled_at REAL,
+    source TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS registration_pair ON registration (institution, customer_no, bank_code, account_no);
+CREATE TABLE IF NOT EXISTS notice_posted (
+    institution TEXT NOT NULL,
+    notice_id TEXT NOT NULL,
+    PRIMARY KEY (institution, notice_id)
+);
+"""
+
+
+def to_epoch(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+def from_epoch(value: float) -> datetime:
+    return datetime.fromtimestamp(value, tz=timezone.utc).astimezone(SEOUL)
+
+
+@dataclass(frozen=True)
+class Intake:
+    """A request file the simulator accepted, and when its result is due."""
+
+    id: int
+    institution: str
+    name: str
+    kind: str
+    received_at: datetime
+    status: str  # pending: result not yet made; done: result made; stored: no result (EI13)
+    due_at: datetime | None
+    result_name: str | None
+    content: bytes
+    sha256: str
+
+
+class SimulatorState:
+    """Thin, typed access to the state file; one connection per transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")  # persistent: readers never wait for a writer
+            conn.executescript(_SCHEMA)  # idempotent (IF NOT EXISTS); executescript commits itself
+        finally:
+            conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """An immediate (write-locking) transaction: simulators sharing the file take turns."""
+        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    # --- intake ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _intake(row: tuple) -> Intake:  # type: ignore[type-arg]
+        (id_, inst, name, kind, received, sha, status, due, result_name, content) = row
+        return Intake(
+            id_,
+            inst,
+            name,
+            kind,
+            from_epoch(received),
+            status,
+            None if due is None else from_epoch(due),
+            result_name,
+            bytes(content),
+            sha,
+        )
+
+    _INTAKE_COLUMNS = "id, institution, name, kind, received_at, sha256, status, due_at, result_name, content"
+
+    def find_intake(self, db: sqlite3.Connection, institution: str, name: str) -> Intake | None:
+        row = db.execute(
+            f"SELECT {self._INTAKE_COLUMNS} FROM intake WHERE institution = ? AND name = ?", (institution, name)
+        ).fetchone()
+        return None if row is None else self._intake(row)
+
+    def add_intake(
+        self,
+        db: sqlite3.Connection,
+        *,
+        institution: str,
+        name: str,
+        kind: str,
+        received_at: datetime,
+        sha256: str,
+        due_at: datetime | None,
+        result_name: str | None,
+        content: bytes,
+    ) -> None:
+        db.execute(
+            "INSERT INTO intake (institution, name, kind, received_at, sha256, status, due_at, result_name, content)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                institution,
+                name,
+                kind,
+                to_epoch(received_at),
+                sha256,
+                "pending" if result_name else "stored",
+                None if due_at is None else to_epoch(due_at),
+                result_name,
+                content,
+            ),
+        )
+
+    def due_intakes(self, db: sqlite3.Connection, now: datetime) -> list[Intake]:
+        """Accepted requests whose result is due by ``now``, in the order results must be made."""
+        rows = db.execute(
+            f"SELECT {self._INTAKE_COLUMNS} FROM intake WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, id",
+            (to_epoch(now),),
+        ).fetchall()
+        return [self._intake(r) for r in rows]
+
+    def pending_intakes(self, institution: str | None = None) -> list[Intake]:
+        with self.transaction() as db:
+            sql = f"SELECT {self._INTAKE_COLUMNS} FROM intake WHERE status = 'pending'"
+            args: tuple[str, ...] = ()
+            if institution is not None:
+                sql += " AND institution = ?"
+                args = (institution,)
+            rows = db.execute(sql + " ORDER BY due_at, id", args).fetchall()
+        return [self._intake(r) for r in rows]
+
+    def accepted_names(self, db: sqlite3.Connection, institution: str) -> dict[str, str]:
+        """Name → SHA-256 of every request accepted from an institution."""
+        rows = db.execute("SELECT name, sha256 FROM intake WHERE institution = ?", (institution,)).fetchall()
+        return {name: sha for name, sha in rows}
+
+    def mark_done(self, db: sqlite3.Connection, intake_id: int) -> None:
+        db.execute("UPDATE intake SET status = 'done' WHERE id = ?", (intake_id,))
+
+    def add_refusal(
+        self, db: sqlite3.Connection, *, institution: str, name: str, received_at: datetime, sha256: str, tag: str,
+        reason: str,
+    ) -> None:
+        db.execute(
+            "INSERT INTO refusal (institution, name, received_at, sha256, tag, reason) VALUES (?, ?, ?, ?, ?, ?)",
+            (institution, name, to_epoch(received_at), sha256, tag, reason),
+        )
+
+    # --- registrations ----------------------------------------------------------------------
+
+    def registered(
+        self, db: sqlite3.Connection, institution: str, customer_no: str, bank_code: str, account_no: str,
+        as_of: datetime,
+    ) -> bool:
+        """Whether the pair had a registration in force at ``as_of``."""
+        at = to_epoch(as_of)
+        row = db.execute(
+            "SELECT 1 FROM registration WHERE institution = ? AND customer_no = ? AND bank_code = ? AND account_no = ?"
+            " AND effective_at <= ? AND (cancelled_at IS NULL OR cancelled_at > ?) LIMIT 1",
+            (institution, customer_no, bank_code, account_no, at, at),
+        ).fetchone()
+        return row is not None
+
+    def register(
+        self, db: sqlite3.Connection, institution: str, customer_no: str, bank_code: str, account_no: str,
+        effective_at: datetime, source: str,
+    ) -> None:
+        db.execute(
+            "INSERT INTO registration (institution, customer_no, bank_code, account_no, effective_at, source)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (institution, customer_no, bank_code, account_no, to_epoch(effective_at), source),
+        )
+
+    def cancel(
+        self, db: sqlite3.Connection, institution: str, customer_no: str, bank_code: str, account_no: str,
+        cancelled_at: datetime,
+    ) -> None:
+        db.execute(
+            "UPDATE registration SET cancelled_at = ? WHERE institution = ? AND customer_no = ? AND bank_code = ?"
+            " AND account_no = ? AND cancelled_at IS NULL",
+            (to_epoch(cancelled_at), institution, customer_no, bank_code, account_no),
+        )
+
+    def registration_count(self, institution: str) -> int:
+        """Registrations currently in force (for the demo and the connection test)."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT COUNT(*) FROM registration WHERE institution = ? AND cancelled_at IS NULL", (institution,)
+            ).fetchone()
+        return int(row[0])
+
+    # --- notices ----------------------------------------------------------------------------
+
+    def posted_notices(self, db: sqlite3.Connection, institution: str) -> set[str]:
+        rows = db.execute("SELECT notice_id FROM notice_posted WHERE institution = ?", (institution,)).fetchall()
+        return {r[0] for r in rows}
+
+    def notice_posted(self, db: sqlite3.Connection, institution: str, notice_id: str) -> bool:
+        row = db.execute(
+            "SELECT 1 FROM notice_posted WHERE institution = ? AND notice_id = ?", (institution, notice_id)
+        ).fetchone()
+        return row is not None
+
+    def mark_notice_posted(self, db: sqlite3.Connection, institution: str, notice_id: str) -> None:
+        db.execute(
+            "INSERT OR IGNORE INTO notice_posted (institution, notice_id) VALUES (?, ?)", (institution, notice_id)
+        )
