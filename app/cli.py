@@ -195,7 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
     """Commands added by later areas register themselves here."""
-    return []
+    from app.cli_customers import register as register_customers
+
+    return [register_customers]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

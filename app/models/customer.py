@@ -29,6 +29,11 @@ class Customer(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("contract_id", "customer_no"),
         Index("ix_customer_contract_name", "contract_id", "name"),
+        # The customer list sorts by these within a contract (migration 0002_customer_search).
+        Index("ix_customer_contract_type", "contract_id", "customer_type"),
+        Index("ix_customer_contract_grade", "contract_id", "grade"),
+        Index("ix_customer_contract_mobile", "contract_id", "mobile"),
+        Index("ix_customer_contract_joined", "contract_id", "joined_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

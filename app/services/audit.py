@@ -36,6 +36,7 @@ ACTION_LABELS: dict[str, str] = {
     "settings_changed": "설정 변경",
     "personal_data_revealed": "개인정보 보기",
     "personal_data_exported": "개인정보 내보내기",
+    "customers_imported": "고객 일괄등록",
 }
 
 _HOST = socket.gethostname()

@@ -14,6 +14,8 @@ def page_factories() -> dict[str, PageFactory]:
     """Imported here, not at module top, so the login window opens without building every screen."""
     from app.views.audit_view import AuditPage
     from app.views.contract_view import ContractPage
+    from app.views.customers_view import CustomersPage
+    from app.views.import_view import ImportPage
     from app.views.items_view import ItemsPage
     from app.views.users_view import UsersPage
 
@@ -22,6 +24,8 @@ def page_factories() -> dict[str, PageFactory]:
         "settings.items": ItemsPage,
         "settings.contract": ContractPage,
         "settings.audit": AuditPage,
+        "customers.list": CustomersPage,
+        "customers.import": ImportPage,
     }
 
 

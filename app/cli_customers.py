@@ -1,0 +1,102 @@
+"""`python -m app import-customers` / `export-customers`: 일괄등록 and the customer list without a screen.
+
+The import prints the same validation report the screen shows (every error with its Excel row,
+column and Korean reason) and exits non-zero when nothing was imported, so a script can tell a
+refused file from a done one. The export writes masked numbers only (the colleague's
+`exports.export_customers`), and is audited there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from app.services.crypto import DataKey
+
+IMPORT_REFUSED = 1
+"""Exit status when the file was read but nothing was imported (errors, or all rows skipped)."""
+
+
+def _data_key(db) -> DataKey:  # type: ignore[no-untyped-def]
+    """The key this PC's keyring holds, else the passphrase (KSCMS_PASSPHRASE or a prompt)."""
+    from app.cli import ask_passphrase
+    from app.services import keys
+
+    return keys.cached(db) or keys.unlock(db, ask_passphrase("데이터 암호 문구: "))
+
+
+def _contract(db, code: str):  # type: ignore[no-untyped-def]
+    from app.services import contracts
+    from app.services.session import system_actor
+
+    actor = system_actor(contracts.institution_id_for_code(db, code))
+    return actor, contracts.contract_id_for_code(db, code)
+
+
+def cmd_import_customers(args: argparse.Namespace) -> int:
+    from app.cli import CliError, open_database
+    from app.services import imports
+
+    file = Path(args.file)
+    if not file.exists():
+        raise CliError(f"파일이 없습니다: {file}", "file not found")
+    db = open_database()
+    actor, contract_id = _contract(db, args.contract)
+    options = imports.ImportOptions(mode=args.mode, on_existing=args.on_existing,
+                                    store_full_resident=args.store_full_resident)
+    preview = imports.preview_import(db, actor, contract_id, file, options)
+    for line in imports.report_lines(preview, limit=args.max_errors or None):
+        print(line)
+    if args.errors_to:
+        saved = imports.save_error_report(db, actor, preview, args.errors_to)
+        print(f"오류 목록 {saved:,}행을 저장했습니다: {args.errors_to}")
+    reason = preview.blocked_reason()
+    if reason:
+        print(f"등록하지 않았습니다: {reason} (nothing imported)", file=sys.stderr)
+        return IMPORT_REFUSED
+    if args.dry_run:
+        print("검사만 했습니다 (--dry-run). 아무것도 저장하지 않았습니다.")
+        return 0
+    result = imports.run_import(db, actor, preview, _data_key(db))
+    print(result.summary())
+    return 0 if result.imported else IMPORT_REFUSED
+
+
+def cmd_export_customers(args: argparse.Namespace) -> int:
+    from app.services import exports
+
+    from app.cli import open_database
+
+    db = open_database()
+    actor, contract_id = _contract(db, args.contract)
+    result = exports.export_customers(db, actor, contract_id, args.out)
+    print(f"고객 {result.rows:,}명을 저장했습니다 (주민·계좌번호는 가림): {result.path}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the two commands to `python -m app` (called from app.cli.extra_commands)."""
+    from app.services import imports
+
+    imp = sub.add_parser(
+        "import-customers",
+        help="엑셀 고객리스트 일괄등록; 검사 결과를 출력하고 등록하지 못하면 0이 아닌 값 (bulk import)",
+    )
+    imp.add_argument("file", help="고객리스트 .xlsx (양식: 일괄등록 화면의 '양식 다운로드')")
+    imp.add_argument("--contract", required=True, help="이용기관코드")
+    imp.add_argument("--mode", choices=list(imports.MODES), default=imports.ALL_OR_NOTHING,
+                     help="all-or-nothing: 모든 행이 정상일 때만 등록 (기본), valid-only: 정상인 행만 등록")
+    imp.add_argument("--on-existing", choices=list(imports.ON_EXISTING), default=imports.SKIP,
+                     help="이미 있는 고객번호: skip 건너뛰기 (기본), update 수정")
+    imp.add_argument("--store-full-resident", action="store_true",
+                     help="주민등록번호 전체를 암호화해 저장 (기본은 생년월일만)")
+    imp.add_argument("--errors-to", metavar="ERRORS.xlsx", help="오류 목록을 원래 자료 옆에 오류 내용을 붙여 저장")
+    imp.add_argument("--max-errors", type=int, default=0, help="출력할 오류 수 (0: 모두)")
+    imp.add_argument("--dry-run", action="store_true", help="검사만 하고 저장하지 않음")
+    imp.set_defaults(handler=cmd_import_customers)
+
+    exp = sub.add_parser("export-customers", help="고객 목록을 엑셀로 저장 (번호는 가림) (export)")
+    exp.add_argument("out", help="저장할 .xlsx")
+    exp.add_argument("--contract", required=True, help="이용기관코드")
+    exp.set_defaults(handler=cmd_export_customers)

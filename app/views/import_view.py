@@ -1,0 +1,455 @@
+"""고객관리 > 일괄등록: the clerk's Excel list, checked row by row on screen before anything is saved.
+
+The manual's order: 안내 first (일괄작업 전에 미리 안내페이지 내용을 숙지), ① 업체계약정보, ② 찾아보기
+(the file is read and every row checked at once, in a worker thread, with progress and 취소),
+③ 일괄등록 with a confirmation, ④ check the result in 고객관리. Reading and writing run off the UI
+thread (QThreadPool); a cancel or a failure writes nothing (the service uses one transaction).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QRunnable, Qt, \
+    QThreadPool, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services import contracts, imports
+from app.services.errors import ServiceError
+from app.services.import_rows import RowResult, Status
+from app.services.import_template import template_for_contract
+from app.views.base import Page, confirm, hint_label, show_error
+from app.views.context import AppContext
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+ERROR_COLOUR = QColor("#C00000")
+MUTED = QColor("#7F7F7F")
+OK_COLOUR = QColor("#1F6F3F")
+
+GUIDANCE = (
+    "일괄작업 전에 꼭 읽어 주세요.\n"
+    "• '양식 다운로드'로 받은 엑셀 양식에 입력하세요. 첫 행의 열 이름은 바꾸지 않습니다 (* 표시는 필수).\n"
+    "• 계좌번호·생년월일·전화번호는 텍스트로 입력해야 앞자리 0이 지켜집니다. 숫자로 바뀐 값(1.2345E+11)은 오류로 알려 드립니다.\n"
+    "• 찾아보기로 파일을 고르면 모든 행을 검사해 정상/오류를 보여 줍니다. 이때는 아무것도 저장하지 않습니다.\n"
+    "• 주민등록번호는 기본적으로 생년월일만 저장합니다. 병합된 셀, 암호가 걸린 파일, 예전 .xls 파일은 쓸 수 없습니다.\n"
+    f"• 한 번에 {imports.MAX_ROWS:,}행까지. 취소하거나 중간에 문제가 생기면 아무것도 저장되지 않습니다. "
+    "자세한 안내는 양식의 '안내' 시트에 있습니다."
+)
+
+
+class PreviewModel(QAbstractTableModel):
+    """행, 상태, 고객번호, 고객명, 오류 내용 of every previewed row (or only the rows with errors)."""
+
+    HEADERS = ("행", "상태", "고객번호", "고객명", "오류 내용")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._all: list[RowResult] = []
+        self._rows: list[RowResult] = []
+        self._errors_only = False
+
+    def set_rows(self, rows: list[RowResult]) -> None:
+        self.beginResetModel()
+        self._all = rows
+        self._rows = [r for r in rows if r.status is Status.ERROR] if self._errors_only else rows
+        self.endResetModel()
+
+    def set_errors_only(self, errors_only: bool) -> None:
+        self._errors_only = errors_only
+        self.set_rows(self._all)
+
+    def row_at(self, row: int) -> RowResult:
+        return self._rows[row]
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (row.row, row.status.value, row.customer_no, row.name, row.message)[column]
+        if role == Qt.ItemDataRole.ToolTipRole and column == 4 and row.message:
+            return row.message.replace(" / ", "\n")
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if row.status is Status.ERROR and column in (1, 4):
+                return ERROR_COLOUR
+            if row.status is Status.SKIP:
+                return MUTED
+            if column == 1:
+                return OK_COLOUR
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (0, 1):
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section]
+        return None
+
+
+class TaskSignals(QObject):
+    progress = Signal(str, int, int)
+    finished = Signal(object)
+    failed = Signal(object)
+
+
+class Task(QRunnable):
+    """Runs `work(progress, cancelled)` on the thread pool; results come back as queued signals."""
+
+    def __init__(self, work: Callable[[Callable[[str, int, int], None], Callable[[], bool]], Any]) -> None:
+        super().__init__()
+        self.work = work
+        self.signals = TaskSignals()
+        self._cancel = threading.Event()
+        self.setAutoDelete(False)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def run(self) -> None:
+        try:
+            result = self.work(self.signals.progress.emit, self._cancel.is_set)
+        except BaseException as error:  # noqa: BLE001 - every failure goes back to the screen
+            self.signals.failed.emit(error)
+        else:
+            self.signals.finished.emit(result)
+
+
+class ImportPage(Page):
+    title = "일괄등록"
+    key = "customers.import"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.preview: imports.ImportPreview | None = None
+        self.task: Task | None = None
+        self.last_result: imports.ImportResult | None = None
+
+        guide = QGroupBox("안내")
+        guide_layout = QVBoxLayout(guide)
+        guide_layout.addWidget(hint_label(GUIDANCE))
+        self.body.addWidget(guide)
+
+        grid = QGridLayout()
+        self.contract_label = QLabel("")
+        self.path_edit = QLineEdit()
+        self.path_edit.setReadOnly(True)
+        self.path_edit.setPlaceholderText("일괄등록할 엑셀 고객리스트(.xlsx)를 선택하세요")
+        self.browse_button = QPushButton("찾아보기")
+        self.template_button = QPushButton("양식 다운로드")
+        grid.addWidget(QLabel("① 업체계약정보"), 0, 0)
+        grid.addWidget(self.contract_label, 0, 1, 1, 3)
+        grid.addWidget(QLabel("② 고객리스트 파일"), 1, 0)
+        grid.addWidget(self.path_edit, 1, 1)
+        grid.addWidget(self.browse_button, 1, 2)
+        grid.addWidget(self.template_button, 1, 3)
+        grid.setColumnStretch(1, 1)
+        self.body.addLayout(grid)
+
+        self.all_or_nothing = QRadioButton("모두 정상일 때만 등록")
+        self.valid_only = QRadioButton("정상인 행만 등록 (오류 행은 건너뜀)")
+        self.all_or_nothing.setChecked(True)
+        self.skip_existing = QRadioButton("이미 있는 고객번호는 건너뛰기")
+        self.update_existing = QRadioButton("이미 있는 고객번호는 수정")
+        self.skip_existing.setChecked(True)
+        self._groups = (QButtonGroup(self), QButtonGroup(self))
+        for button in (self.all_or_nothing, self.valid_only):
+            self._groups[0].addButton(button)
+        for button in (self.skip_existing, self.update_existing):
+            self._groups[1].addButton(button)
+        self.store_full = QCheckBox("주민등록번호 전체 저장 (암호화; 기본은 생년월일만)")
+        options = QHBoxLayout()
+        for widget in (self.all_or_nothing, self.valid_only, QLabel("  |  "), self.skip_existing,
+                       self.update_existing, QLabel("  |  "), self.store_full):
+            options.addWidget(widget)
+        options.addStretch(1)
+        self.body.addLayout(options)
+
+        counts_row = QHBoxLayout()
+        self.counts = QLabel("파일을 선택하면 모든 행을 검사해 여기에 보여 줍니다.")
+        self.counts.setObjectName("countsText")
+        self.errors_only = QCheckBox("오류만 보기")
+        counts_row.addWidget(self.counts, 1)
+        counts_row.addWidget(self.errors_only)
+        self.body.addLayout(counts_row)
+
+        self.model = PreviewModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        for column, width in enumerate((56, 84, 110, 100)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            self.table.setColumnWidth(column, width)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.body.addWidget(self.table, 1)
+
+        self.status = hint_label("")
+        self.body.addWidget(self.status)
+        bottom = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.cancel_button = QPushButton("취소")
+        self.cancel_button.setVisible(False)
+        self.save_errors_button = QPushButton("오류 목록 저장")
+        self.import_button = QPushButton("③ 일괄등록")
+        self.import_button.setObjectName("primaryButton")
+        bottom.addWidget(self.progress, 1)
+        bottom.addWidget(self.cancel_button)
+        bottom.addStretch(0)
+        bottom.addWidget(self.save_errors_button)
+        bottom.addWidget(self.import_button)
+        self.body.addLayout(bottom)
+
+        self.browse_button.clicked.connect(self.browse)
+        self.template_button.clicked.connect(self.download_template)
+        self.import_button.clicked.connect(self.start_import)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.save_errors_button.clicked.connect(self.save_errors)
+        self.errors_only.toggled.connect(self.model.set_errors_only)
+        for button in (self.all_or_nothing, self.valid_only, self.skip_existing, self.update_existing):
+            button.toggled.connect(self._options_changed)
+        self.store_full.toggled.connect(self._options_changed)
+        self._update_buttons()
+
+    # --- state -------------------------------------------------------------------------------
+
+    def options(self) -> imports.ImportOptions:
+        return imports.ImportOptions(
+            mode=imports.VALID_ONLY if self.valid_only.isChecked() else imports.ALL_OR_NOTHING,
+            on_existing=imports.UPDATE if self.update_existing.isChecked() else imports.SKIP,
+            store_full_resident=self.store_full.isChecked(),
+        )
+
+    def refresh(self) -> None:
+        if self.ctx.contract_id is None:
+            self.contract_label.setText("계약을 선택하세요.")
+            return
+        try:
+            contract = contracts.get_contract(self.ctx.db, self.ctx.actor, self.ctx.contract_id)
+        except ServiceError as error:
+            self.contract_label.setText(error.message)
+            return
+        self.contract_label.setText(f"{contract.name} (이용기관코드 {contract.institution_code})")
+        if self.preview is not None and self.preview.contract_id != self.ctx.contract_id:
+            self._set_preview(None)
+            self.status.setText("계약이 바뀌어 검사 결과를 지웠습니다. 파일을 다시 선택하세요.")
+
+    def _busy(self) -> bool:
+        return self.task is not None
+
+    def _update_buttons(self) -> None:
+        busy = self._busy()
+        can_edit = self.ctx.actor.can_edit
+        self.browse_button.setEnabled(not busy and can_edit)
+        self.template_button.setEnabled(not busy)
+        self.import_button.setEnabled(not busy and can_edit and self.preview is not None
+                                      and self.preview.blocked_reason() is None)
+        self.save_errors_button.setEnabled(not busy and self.preview is not None and self.preview.error_count > 0)
+        for widget in (self.all_or_nothing, self.valid_only, self.skip_existing, self.update_existing, self.store_full):
+            widget.setEnabled(not busy)
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+
+    def _set_preview(self, preview: imports.ImportPreview | None) -> None:
+        self.preview = preview
+        self.model.set_rows(preview.rows if preview else [])
+        if preview is None:
+            self.counts.setText("파일을 선택하면 모든 행을 검사해 여기에 보여 줍니다.")
+        else:
+            self.counts.setText(
+                f"전체 {preview.total:,}행   정상 {preview.valid_count:,}행   오류 {preview.error_count:,}행"
+                f"   (신규 {preview.count(Status.NEW):,} · 수정 {preview.count(Status.UPDATE):,} · "
+                f"건너뜀 {preview.count(Status.SKIP):,})"
+            )
+        self._update_buttons()
+
+    def _options_changed(self) -> None:
+        if self.preview is None:
+            return
+        self._set_preview(imports.change_options(self.preview, self.options()))
+        reason = self.preview.blocked_reason() if self.preview else None
+        self.status.setText(reason or "")
+
+    # --- the clerk's choices (dialogs; tests replace these methods) ---------------------------
+
+    def ask_open_path(self) -> str:
+        path, _filter = QFileDialog.getOpenFileName(self, "엑셀 고객리스트 선택", str(Path.home()),
+                                                    "Excel 통합 문서 (*.xlsx);;모든 파일 (*)")
+        return path
+
+    def ask_save_path(self, title: str, suggested: str) -> str:
+        path, _filter = QFileDialog.getSaveFileName(self, title, str(Path.home() / suggested),
+                                                    "Excel 통합 문서 (*.xlsx)")
+        if path and not path.lower().endswith(".xlsx"):
+            path += ".xlsx"
+        return path
+
+    def confirm_import(self, text: str) -> bool:
+        return confirm(self, text, "일괄등록")
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def browse(self) -> None:
+        if self._busy() or self.ctx.contract_id is None:
+            return
+        path = self.ask_open_path()
+        if path:
+            self.load(path)
+
+    def load(self, path: str) -> None:
+        """Read and check the file in the background; the table fills when it is done."""
+        self.path_edit.setText(path)
+        self._set_preview(None)
+        db, actor, contract_id, options = self.ctx.db, self.ctx.actor, self.ctx.contract_id, self.options()
+        assert contract_id is not None
+        today = self.ctx.clock().date()
+        self.status.setText("파일을 읽고 모든 행을 검사하는 중입니다…")
+        self._start(lambda progress, cancelled: imports.preview_import(
+            db, actor, contract_id, path, options, today=today, progress=progress, cancelled=cancelled),
+            self._previewed)
+
+    def _previewed(self, preview: imports.ImportPreview) -> None:
+        self._set_preview(preview)
+        notes = " ".join(preview.notices)
+        if preview.error_count:
+            text = (f"오류가 있는 행이 {preview.error_count:,}개 있습니다. '오류 내용'을 보고 엑셀에서 고치거나 "
+                    "'오류 목록 저장'으로 받아 고친 뒤 다시 선택하세요.")
+            if preview.options.mode == imports.ALL_OR_NOTHING and preview.valid_count:
+                text += f" '정상인 행만 등록'을 고르면 정상인 {preview.valid_count:,}행만 등록할 수 있습니다."
+            self.status.setText(f"{text} {notes}".strip())
+        elif preview.blocked_reason():
+            self.status.setText(f"{preview.blocked_reason()} {notes}".strip())
+        else:
+            self.status.setText(f"모든 행이 정상입니다. '③ 일괄등록'을 누르면 등록합니다. {notes}".strip())
+
+    def start_import(self) -> None:
+        preview = self.preview
+        if preview is None or self._busy():
+            return
+        reason = preview.blocked_reason()
+        if reason:
+            self.status.setText(reason)
+            return
+        if self.ctx.data_key is None:
+            self.status.setText("데이터 암호 키가 열려 있지 않아 계좌번호를 암호화할 수 없습니다. 다시 로그인해 암호 문구를 입력하세요.")
+            return
+        new, update = preview.count(Status.NEW), preview.count(Status.UPDATE)
+        text = f"신규 고객 {new:,}명을 등록"
+        text += f"하고 {update:,}명을 수정합니다." if update else "합니다."
+        if preview.error_count:
+            text += f" 오류가 있는 {preview.error_count:,}행은 등록하지 않습니다."
+        if not self.confirm_import(text + " 계속할까요?"):
+            return
+        db, actor, key = self.ctx.db, self.ctx.actor, self.ctx.data_key
+        self.status.setText("등록하는 중입니다… 취소하면 아무것도 저장하지 않습니다.")
+        self._start(lambda progress, cancelled: imports.run_import(
+            db, actor, preview, key, progress=progress, cancelled=cancelled), self._imported)
+
+    def _imported(self, result: imports.ImportResult) -> None:
+        self.last_result = result
+        self._set_preview(None)
+        self.path_edit.clear()
+        message = result.summary() + " 고객관리에서 등록 내용을 확인하세요."
+        self.status.setText(message)
+        self.ctx.signals.data_changed.emit("customers")
+        self.ctx.signals.status_message.emit(message)
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.status.setText("취소하는 중입니다…")
+
+    def save_errors(self) -> None:
+        preview = self.preview
+        if preview is None or not preview.error_count:
+            return
+        path = self.ask_save_path("오류 목록 저장", f"일괄등록_오류_{date.today():%Y%m%d}.xlsx")
+        if not path:
+            return
+        try:
+            saved = imports.save_error_report(self.ctx.db, self.ctx.actor, preview, path)
+        except OSError:
+            self.status.setText("파일을 저장할 수 없습니다. 같은 파일이 엑셀에서 열려 있다면 닫고 다시 하세요.")
+            return
+        self.status.setText(f"오류 목록 {saved:,}행을 저장했습니다: {path}")
+
+    def download_template(self) -> None:
+        if self.ctx.contract_id is None:
+            return
+        path = self.ask_save_path("양식 다운로드", "일괄등록_양식.xlsx")
+        if not path:
+            return
+        try:
+            template_for_contract(self.ctx.db, self.ctx.actor, self.ctx.contract_id, path)
+        except OSError:
+            self.status.setText("양식을 저장할 수 없습니다. 같은 파일이 엑셀에서 열려 있다면 닫고 다시 하세요.")
+            return
+        except ServiceError as error:
+            show_error(self, error)
+            return
+        self.status.setText(f"양식을 저장했습니다: {path}. 엑셀에서 '안내' 시트부터 읽어 주세요.")
+
+    # --- the worker --------------------------------------------------------------------------
+
+    def _start(self, work: Callable[..., Any], done: Callable[[Any], None]) -> None:
+        task = Task(work)
+        task.signals.progress.connect(self._progress)
+        task.signals.finished.connect(lambda result: self._finish(done, result))
+        task.signals.failed.connect(self._failed)
+        self.task = task
+        self.progress.setRange(0, 0)
+        self._update_buttons()
+        QThreadPool.globalInstance().start(task)
+
+    def _progress(self, phase: str, done: int, total: int) -> None:
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(min(done, max(1, total)))
+        self.progress.setFormat(f"{phase} %v / %m")
+
+    def _finish(self, done: Callable[[Any], None], result: Any) -> None:
+        self.task = None
+        done(result)
+        self._update_buttons()
+
+    def _failed(self, error: BaseException) -> None:
+        self.task = None
+        self._update_buttons()
+        if isinstance(error, ServiceError):
+            self.status.setText(error.message)
+        elif isinstance(error, OSError):
+            self.status.setText("파일을 열 수 없습니다. 엑셀에서 열려 있다면 닫고 다시 선택하세요.")
+        else:
+            self.status.setText(f"처리 중 오류가 발생했습니다 ({type(error).__name__}). 아무것도 저장하지 않았습니다.")
