@@ -147,6 +147,52 @@ def cmd_version(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """SQLite: a copy in the backups folder (or --out); PostgreSQL: pg_dump -Fc (app/services/backup.py)."""
+    from pathlib import Path
+
+    from app.services import backup, db_setup
+
+    url = database_url()
+    source = db_setup.sqlite_file(url)
+    if source is None:
+        target = backup.backup_postgres(url, Path(args.out) if args.out else backup.default_dump_path(backup_dir()))
+    elif not source.exists():
+        raise CliError(f"데이터베이스 파일이 없습니다: {source}", "no database file")
+    elif args.out:
+        target = backup.copy_sqlite(source, Path(args.out))
+    else:
+        db = db_setup.make_database(url)
+        target = backup.backup_sqlite(db.engine, backup_dir(), reason=backup.MANUAL)
+        db.dispose()
+    print(f"백업했습니다: {target} (backup written)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Replace the SQLite database with a checked backup; the current data is kept as a before-restore copy."""
+    from pathlib import Path
+
+    from app.services import backup, db_setup
+
+    target = db_setup.sqlite_file(database_url())
+    if target is None:
+        raise CliError("공유 데이터베이스(PostgreSQL)는 서버에서 pg_restore로 복원합니다 (docs/shared-database.md)",
+                       "restore is for a SQLite database only")
+    check = backup.check_backup(Path(args.file))
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CliError("확인 없이 복원하지 않습니다. --yes를 붙이세요", "refusing to restore without --yes")
+        answer = input(f"{check.taken_at:%Y-%m-%d %H:%M}에 만든 백업으로 되돌립니다. 그 뒤에 바뀐 내용은 사라집니다. "
+                       "계속할까요? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes", "예", "네"):
+            print("복원하지 않았습니다. (cancelled)")
+            return 1
+    safety = backup.restore_sqlite(target, Path(args.file), safety_folder=backup_dir())
+    print(f"복원했습니다. 복원 전 데이터: {safety or '없음'} (restored from {Path(args.file).name})")
+    return 0
+
+
 # --- parser ------------------------------------------------------------------------------
 
 
@@ -188,6 +234,15 @@ def build_parser() -> argparse.ArgumentParser:
     version = sub.add_parser("version", help="버전 (version)")
     version.set_defaults(handler=cmd_version)
 
+    backup = sub.add_parser("backup", help="데이터베이스 백업: SQLite는 backups 폴더에, PostgreSQL은 pg_dump (backup)")
+    backup.add_argument("--out", help="백업 파일 경로 (기본: 데이터 폴더의 backups)")
+    backup.set_defaults(handler=cmd_backup)
+
+    restore = sub.add_parser("restore", help="SQLite 데이터베이스를 백업으로 되돌림; 프로그램을 모두 닫고 실행 (restore)")
+    restore.add_argument("file", help="백업 파일 (.db)")
+    restore.add_argument("--yes", action="store_true", help="묻지 않고 복원 (대화형이 아닐 때 필수)")
+    restore.set_defaults(handler=cmd_restore)
+
     for register in extra_commands():
         register(sub)
     return parser
@@ -195,9 +250,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
     """Commands added by later areas register themselves here."""
+    from app.cli_collection import register as register_collection
     from app.cli_customers import register as register_customers
+    from app.cli_relay import register as register_relay
 
-    return [register_customers]
+    return [register_customers, register_relay, register_collection]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

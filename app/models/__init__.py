@@ -2,6 +2,7 @@
 
 from app.models.base import Base
 from app.models.collection import CollectionItem
+from app.models.collection_extra import AutoRequestRun, DiscountChange  # noqa: F401 - 수납관리 tables
 from app.models.customer import Customer, DebitAgreement
 from app.models.enums import (
     AgreementStatus,
@@ -18,6 +19,7 @@ from app.models.enums import (
     Role,
     TransmissionState,
 )
+from app.models.indexes_aggregates import AGGREGATE_INDEXES  # noqa: F401 - 집계 indexes (0004)
 from app.models.institution import Contract, Institution, InstitutionHoliday
 from app.models.ledger import Charge, DebitRequest, DebitRequestLine, LedgerEntry, Payment
 from app.models.notice import Notice, NoticeRead

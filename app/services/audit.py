@@ -37,6 +37,18 @@ ACTION_LABELS: dict[str, str] = {
     "personal_data_revealed": "개인정보 보기",
     "personal_data_exported": "개인정보 내보내기",
     "customers_imported": "고객 일괄등록",
+    "notice_posted": "공지사항 등록",
+    "cash_received": "현금수납",
+    "cash_reversed": "현금수납 취소",
+    "debit_requested": "이체의뢰",
+    "debit_auto_requested": "자동 이체의뢰",
+    "debit_retry_requested": "재처리의뢰",
+    "debit_request_withdrawn": "이체의뢰 취소",
+    "discount_applied": "할인 일괄적용",
+    "registration_requeued": "계좌 재신청",
+    "registration_withdrawn": "계좌신청 취소",
+    "transmission_saved": "송수신 파일 저장",
+    "notice_deleted": "공지사항 삭제",
 }
 
 _HOST = socket.gethostname()

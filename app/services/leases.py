@@ -1,0 +1,204 @@
+"""One sender at a time: the sender lease shared by every PC on a database, and serialised writes.
+
+Why two mechanisms:
+
+* **The lease** (a `SchedulerLease` row with an owner and an expiry) decides which PC runs the
+  sending and fetching work at all. Several clerks' PCs share one PostgreSQL database and each runs
+  the embedded scheduler; only the lease holder builds, uploads and applies. The holder renews it at
+  every pass; a PC that dies stops renewing and another takes over after `ttl`. A restarted process
+  on the same host need not wait: when the recorded owner's process is gone, the lease is free.
+* **Serialised transactions** (`serialized`) make the few critical write transactions — building a
+  file, applying a result, taking the lease — run one at a time per key even if two processes get
+  there together (a lease that expired while its holder was paused, an administrator's 지금 송신 on
+  another PC). PostgreSQL: a transaction-scoped advisory lock. SQLite: ``BEGIN IMMEDIATE``, which
+  takes the database's write lock before the first read, so a read-then-write cannot interleave.
+
+The lease is an optimisation of who works; correctness never rests on it alone. Rows are taken with
+conditional updates, one file name per kind and day is a unique constraint, and the relay refuses a
+name it already holds — so even two holders at once could not produce a second file.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.db import Database
+from app.models import SchedulerLease
+from app.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+SENDER_LEASE = "sender"
+DEFAULT_TTL = timedelta(minutes=3)
+
+PROCESS_LOCK = threading.RLock()
+"""Within one process, the scheduler thread and a screen's 지금 송신 must not upload the same file
+at once; they hold this lock around sending and fetching work (the lease is per process)."""
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit number for a lock name (PostgreSQL advisory locks take bigint keys)."""
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def serialized(db: Database, name: str) -> Iterator[Session]:
+    """A unit of work that no other process runs at the same time under the same `name`.
+
+    Commits on success, rolls back on any error (and the lock goes with the transaction).
+    """
+    with db.session() as s:
+        if db.is_sqlite:
+            # The whole database is the lock on SQLite; IMMEDIATE waits (busy_timeout) for it.
+            s.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(name)})
+        yield s
+
+
+def process_identity() -> str:
+    """``user@host#pid``: who holds the lease, readable in the status bar and unique per process."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name (a service account): still identify the host
+        user = "?"
+    return f"{user}@{socket.gethostname()}#{os.getpid()}"
+
+
+def _parse_owner(owner: str) -> tuple[str, int] | None:
+    """(host, pid) of an owner string written by `process_identity`, or None for anything else."""
+    at = owner.rfind("@")
+    hash_ = owner.rfind("#")
+    if at < 0 or hash_ < at:
+        return None
+    try:
+        return owner[at + 1 : hash_], int(owner[hash_ + 1 :])
+    except ValueError:
+        return None
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this machine (never signals or ends it)."""
+    if pid <= 0:
+        return False
+    if os.name == "nt":  # pragma: no cover - Windows only; os.kill(pid, 0) would terminate it there
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        try:
+            kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        finally:
+            kernel32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class LeaseHolder:
+    owner: str
+    expires_at: datetime
+    heartbeat_at: datetime
+
+
+class SenderLease:
+    """The right to send and fetch for this database, held by one process at a time.
+
+    `acquire` both takes a free (or expired, or orphaned) lease and renews one already held, so the
+    scheduler simply calls it at every pass. Time is the real wall clock on purpose: the lease is
+    about whether a process is alive, not about the business clock that tests move by hand.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        owner: str | None = None,
+        ttl: timedelta = DEFAULT_TTL,
+        name: str = SENDER_LEASE,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.owner = owner or process_identity()
+        self.ttl = ttl
+        self.name = name
+        self._now = now
+        self.held = False
+
+    def _free_for_me(self, row: SchedulerLease, now: datetime) -> bool:
+        if row.owner == self.owner or row.expires_at <= now:
+            return True
+        parsed, mine = _parse_owner(row.owner), _parse_owner(self.owner)
+        if parsed and mine and parsed[0] == mine[0] and parsed[1] != mine[1] and not process_alive(parsed[1]):
+            log.info("lease %s: previous owner %s on this host is gone; taking over", self.name, row.owner)
+            return True
+        return False
+
+    def acquire(self) -> bool:
+        """Take or renew the lease; False while another live process holds it."""
+        self._ensure_row()
+        now = self._now()
+        with serialized(self.db, f"lease:{self.name}") as s:
+            row = s.scalar(select(SchedulerLease).where(SchedulerLease.name == self.name).with_for_update())
+            assert row is not None  # made by _ensure_row, never deleted
+            if not self._free_for_me(row, now):
+                if self.held:
+                    log.warning("lease %s lost to %s", self.name, row.owner)
+                self.held = False
+                return False
+            if row.owner != self.owner:
+                log.info("lease %s taken by %s (was %s)", self.name, self.owner, row.owner or "nobody")
+            row.owner = self.owner
+            row.expires_at = now + self.ttl
+            row.heartbeat_at = now
+        self.held = True
+        return True
+
+    def release(self) -> None:
+        """Give the lease up at a clean shutdown, so another PC need not wait for the expiry."""
+        with serialized(self.db, f"lease:{self.name}") as s:
+            row = s.scalar(select(SchedulerLease).where(SchedulerLease.name == self.name).with_for_update())
+            if row is not None and row.owner == self.owner:
+                row.expires_at = self._now() - timedelta(seconds=1)
+        self.held = False
+
+    def holder(self) -> LeaseHolder | None:
+        """Who holds the lease now (None when nobody does or it expired)."""
+        with self.db.session() as s:
+            row = s.get(SchedulerLease, self.name)
+            if row is None or not row.owner or row.expires_at <= self._now():
+                return None
+            return LeaseHolder(row.owner, row.expires_at, row.heartbeat_at)
+
+    def _ensure_row(self) -> None:
+        with self.db.session() as s:
+            if s.get(SchedulerLease, self.name) is not None:
+                return
+        epoch = self._now() - timedelta(days=1)
+        try:
+            with self.db.session() as s:
+                s.add(SchedulerLease(name=self.name, owner="", expires_at=epoch, heartbeat_at=epoch))
+        except IntegrityError:
+            pass  # another process made it first; that is all we wanted

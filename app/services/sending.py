@@ -1,0 +1,566 @@
+"""Building request files (EB13, EB21) and sending each exactly once.
+
+The two halves, and why they are apart:
+
+1. **Build** (`build_registration_file`, `build_request_file`): ONE transaction inserts the
+   transmission (생성), takes the queued rows — `transmission_id` and `seq_no` set by a single
+   conditional UPDATE, so a row already taken by anyone else is never taken again — reads them back
+   in sequence order, encodes the file with the codec and stores its bytes and SHA-256. Either all
+   of that commits or none of it. From then on the file is immutable: it is never rebuilt, only
+   (re)uploaded. Rows stay WAITING; they become SENT only once the relay has the file.
+2. **Upload** (`upload_transmission`): 생성/송신중/retryable 오류 → ask the relay whether it already
+   holds the name (`is_uploaded`); if not, mark 송신중 and upload the stored bytes; then mark
+   송신완료 and the rows SENT in one transaction. A crash anywhere leaves a state this same function
+   resumes from: before the upload the relay says "not there" and the same bytes go up; after it the
+   relay says "there" and only the state is saved. A relay that refuses the name as a duplicate is
+   holding our file, so that also counts as sent. The relay never gets a second file for the same rows.
+
+A crash-test hook (`KSCMS_CRASH_PAUSE=step:marker-file`, steps ``building``, ``built``, ``sending``,
+``uploaded``) makes a process stop dead at that step so a test can kill -9 it there; unset, it does
+nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time as _time
+from concurrent.futures import ThreadPoolExecutor, wait
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy.orm import Session
+
+from app.db import Database
+from app.models import (
+    AccountRegistration,
+    Customer,
+    DebitAgreement,
+    DebitRequest,
+    Direction,
+    FileKind,
+    RegistrationKind,
+    RegistrationState,
+    RequestState,
+    Transmission,
+    TransmissionState,
+)
+from app.models.base import utcnow
+from app.services.cms import (
+    CmsValueError,
+    DebitHeader,
+    DebitRecord,
+    RegistrationHeader,
+    RegistrationRecord,
+    branch_code,
+    encode_eb13,
+    encode_eb21,
+    remote_name,
+)
+from app.services.cms import RegistrationKind as CmsRegistrationKind
+from app.services.crypto import DataKey, DecryptionError
+from app.services.errors import ServiceError
+from app.services.leases import serialized
+from app.services.relay.base import (RelayDuplicateError, RelayError, RelayRejectedError, RelayUnavailableError,
+                                    Transport)
+from app.services.transmissions import ContractInfo, free_name, sha256_hex
+
+log = logging.getLogger(__name__)
+
+CRASH_PAUSE_ENV = "KSCMS_CRASH_PAUSE"
+MAX_EXCLUSIONS = 50
+MAX_GAP_RETRIES = 3
+MAX_FILE_AMOUNT = 2**31 - 1
+"""`Transmission.total_amount` is an Integer column (int4 on PostgreSQL)."""
+UPLOAD_DELAYS: tuple[float, ...] = (2.0, 5.0)
+"""Waits between upload attempts within one pass (so 3 attempts); the scheduler retries later passes."""
+
+_KIND_CODES = {
+    RegistrationKind.NEW: CmsRegistrationKind.NEW,
+    RegistrationKind.CANCEL: CmsRegistrationKind.CANCEL,
+    RegistrationKind.ARBITRARY_CANCEL: CmsRegistrationKind.FORCED_CANCEL,
+}
+
+
+def crash_pause(step: str) -> None:
+    """Stop here forever when KSCMS_CRASH_PAUSE names this step (crash tests kill the process)."""
+    wanted = os.environ.get(CRASH_PAUSE_ENV)
+    if not wanted:
+        return
+    name, _, marker = wanted.partition(":")
+    if name != step:
+        return
+    if marker:
+        Path(marker).write_text(f"{step} {os.getpid()}\n", encoding="utf-8")
+    while True:  # pragma: no cover - only ever left by SIGKILL
+        _time.sleep(60)
+
+
+# --- results of the steps -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Excluded:
+    """A queued row left out of a file because the file cannot carry it; it stays queued."""
+
+    row_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class BuiltFile:
+    transmission_id: int
+    kind: str
+    remote_name: str
+    file_date: date
+    record_count: int
+    total_amount: int
+    excluded: tuple[Excluded, ...] = ()
+
+
+@dataclass(frozen=True)
+class BuildBlocked:
+    """A file of that name exists already, so rows queued since cannot go under that name."""
+
+    kind: str
+    remote_name: str
+    existing_id: int
+    waiting: int
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    transmission_id: int
+    remote_name: str
+    state: TransmissionState
+    message: str
+
+    @property
+    def sent(self) -> bool:
+        return self.state == TransmissionState.SENT
+
+
+class _NothingQueued(Exception):
+    """Raised inside the build transaction to roll back the transmission row when no row was taken."""
+
+
+class _Gap(Exception):
+    """A row changed between numbering and taking (a concurrent edit): roll back and build again."""
+
+
+class _BadRow(Exception):
+    def __init__(self, row_id: int, reason: str) -> None:
+        super().__init__(reason)
+        self.row_id = row_id
+        self.reason = reason
+
+
+# --- building -----------------------------------------------------------------------------------
+
+
+def build_registration_file(
+    db: Database,
+    contract: ContractInfo,
+    send_day: date,
+    key: DataKey,
+    *,
+    queued_before: datetime | None = None,
+    now: datetime | None = None,
+) -> BuiltFile | BuildBlocked | None:
+    """EB13 of `send_day` from the contract's queued registrations (created before `queued_before`).
+
+    None when nothing is queued. BuildBlocked when that day's EB13 exists already (its rows wait for
+    the next business day's file).
+    """
+    criteria: list[Any] = [
+        AccountRegistration.contract_id == contract.id,
+        AccountRegistration.state == RegistrationState.WAITING,
+        AccountRegistration.transmission_id.is_(None),
+    ]
+    if queued_before is not None:
+        criteria.append(AccountRegistration.created_at < queued_before)
+
+    rows = (
+        select(
+            AccountRegistration.id, AccountRegistration.kind, AccountRegistration.bank_code,
+            AccountRegistration.account_no_enc, AccountRegistration.holder_id, AccountRegistration.requested_on,
+            Customer.customer_no,
+        )
+        .join(DebitAgreement, DebitAgreement.id == AccountRegistration.agreement_id)
+        .join(Customer, Customer.id == DebitAgreement.customer_id)
+    )
+
+    def encode(found: Sequence[Any]) -> tuple[bytes, int, int]:
+        built = [
+            RegistrationRecord(
+                sequence=seq,
+                application_date=min(r.requested_on, send_day),
+                request_kind=_KIND_CODES[r.kind],
+                customer_no=r.customer_no,
+                bank_branch_code=_branch(r.id, r.bank_code),
+                account_no=_account(key, r.id, r.account_no_enc),
+                holder_id=r.holder_id,
+            )
+            for seq, r in enumerate(found, start=1)
+        ]
+        content = _encode(lambda: encode_eb13(RegistrationHeader(contract.institution_code, send_day), built), found)
+        return content, len(built), 0
+
+    return _build(db, contract, "EB13", send_day, AccountRegistration, criteria, rows, encode, now)
+
+
+def build_request_file(
+    db: Database, contract: ContractInfo, debit_date: date, key: DataKey, *, now: datetime | None = None
+) -> BuiltFile | BuildBlocked | None:
+    """EB21 for `debit_date` from the contract's queued requests for that date (one file per date)."""
+    criteria: list[Any] = [
+        DebitRequest.contract_id == contract.id,
+        DebitRequest.debit_date == debit_date,
+        DebitRequest.state == RequestState.WAITING,
+        DebitRequest.transmission_id.is_(None),
+    ]
+
+    rows = (
+        select(
+            DebitRequest.id, DebitRequest.amount, DebitAgreement.bank_code, DebitAgreement.account_no_enc,
+            DebitAgreement.holder_id, Customer.customer_no,
+        )
+        .join(DebitAgreement, DebitAgreement.id == DebitRequest.agreement_id)
+        .join(Customer, Customer.id == DebitAgreement.customer_id)
+    )
+
+    def encode(found: Sequence[Any]) -> tuple[bytes, int, int]:
+        passbook = contract.passbook_text
+        branches: dict[str, str] = {}  # a handful of banks: check each code once, not per row
+        built = [
+            DebitRecord(
+                sequence=seq,
+                bank_branch_code=branches.get(bank) or branches.setdefault(bank, _branch(rid, bank)),
+                account_no=_account(key, rid, blob),
+                amount=amount,
+                holder_id=holder_id,
+                passbook_text=passbook,
+                customer_no=customer_no,
+            )
+            for seq, (rid, amount, bank, blob, holder_id, customer_no) in enumerate(found, start=1)
+        ]
+        header = DebitHeader(
+            contract.institution_code, debit_date, branch_code(contract.settlement_bank_code),
+            contract.settlement_account_no,
+        )
+        content = _encode(lambda: encode_eb21(header, built), found)
+        return content, len(built), sum(r.amount for r in built)
+
+    return _build(db, contract, "EB21", debit_date, DebitRequest, criteria, rows, encode, now)
+
+
+def _branch(row_id: int, bank: str) -> str:
+    try:
+        return branch_code(bank)
+    except ValueError:
+        raise _BadRow(row_id, f"은행코드가 올바르지 않습니다 ({bank})") from None
+
+
+def _account(key: DataKey, row_id: int, blob: bytes) -> str:
+    try:
+        return key.decrypt(blob, "account_no")
+    except DecryptionError:
+        raise _BadRow(row_id, "계좌번호를 풀 수 없습니다 (데이터 암호 키가 다르거나 값이 손상됨)") from None
+
+
+def _encode(encode: Callable[[], bytes], rows: Sequence[Any]) -> bytes:
+    """Encode, turning the codec's "record N is wrong" into "this row is wrong"."""
+    try:
+        return encode()
+    except CmsValueError as error:
+        index = (error.record_no or 0) - 2
+        if 0 <= index < len(rows):
+            raise _BadRow(rows[index].id, str(error)) from None
+        raise
+
+
+def _build(
+    db: Database,
+    contract: ContractInfo,
+    kind: str,
+    file_date: date,
+    model: type[AccountRegistration] | type[DebitRequest],
+    criteria: list[Any],
+    rows: Select[Any],
+    encode: Callable[[Sequence[Any]], tuple[bytes, int, int]],
+    now: datetime | None,
+) -> BuiltFile | BuildBlocked | None:
+    name = remote_name(kind, file_date)
+    excluded: dict[int, str] = {}  # rows the file cannot carry, and why
+    gaps = 0
+    while True:
+        try:
+            return _build_once(db, contract, kind, file_date, name, model, criteria, rows, encode, excluded, now)
+        except _NothingQueued:
+            return None
+        except _Gap:
+            gaps += 1
+            if gaps > MAX_GAP_RETRIES:
+                raise RuntimeError(f"{name}: rows kept changing while the file was built") from None
+        except _BadRow as bad:
+            if len(excluded) >= MAX_EXCLUSIONS:
+                raise
+            log.warning("%s %s: row %s left out: %s", kind, name, bad.row_id, bad.reason)
+            excluded[bad.row_id] = bad.reason
+
+
+def _build_once(
+    db: Database,
+    contract: ContractInfo,
+    kind: str,
+    file_date: date,
+    name: str,
+    model: Any,
+    criteria: list[Any],
+    rows: Select[Any],
+    encode: Callable[[Sequence[Any]], tuple[bytes, int, int]],
+    excluded: dict[int, str],
+    now: datetime | None,
+) -> BuiltFile | BuildBlocked:
+    where = list(criteria)
+    if excluded:
+        where.append(model.id.not_in(list(excluded)))
+    with serialized(db, f"build:{contract.id}") as s:
+        existing = s.scalar(
+            select(Transmission.id).where(
+                Transmission.contract_id == contract.id, Transmission.kind == kind,
+                Transmission.remote_name == name, Transmission.direction == Direction.SEND,
+            )
+        )
+        if existing is not None:
+            waiting = s.scalar(select(exists().where(*where)))
+            if not waiting:
+                raise _NothingQueued
+            count = s.scalar(select(func.count()).select_from(model).where(*where)) or 0
+            return BuildBlocked(kind, name, existing, int(count))
+        t = Transmission(
+            contract_id=contract.id, kind=FileKind(kind), direction=Direction.SEND, state=TransmissionState.CREATED,
+            file_name=name[:8], remote_name=name, file_date=file_date, created_at=now or utcnow(),
+        )
+        s.add(t)
+        s.flush()
+        found = s.execute(rows.where(*where).order_by(model.id)).all()
+        if not found:
+            raise _NothingQueued
+        # The rows are taken (numbered 1..n in id order, as `encode` numbers them) while this thread
+        # decrypts and encodes: the database works with the GIL released, so the two overlap. The
+        # session is not touched here until the taking is done.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="take-rows") as pool:
+            taking = pool.submit(_take, s, model, where, t.id)
+            try:
+                content, count, amount = encode(found)
+            except BaseException:
+                wait([taking])
+                raise
+            taken = taking.result()
+        if taken != len(found):  # a row came or went meanwhile (PostgreSQL): this file would not match
+            raise _Gap
+        crash_pause("building")  # rows taken, nothing committed yet
+        if amount > MAX_FILE_AMOUNT:  # the file's total column is a 32-bit integer on PostgreSQL
+            raise ServiceError(f"{name} 파일의 합계 {amount:,}원이 한 파일에 기록할 수 있는 한도"
+                               f"({MAX_FILE_AMOUNT:,}원)를 넘어 만들지 않았습니다. 관리자에게 문의하세요.")
+        t.content = content
+        t.sha256 = sha256_hex(content)
+        t.record_count = count
+        t.total_amount = amount
+        log.info("built %s: %d records, %d won, sha256 %s", name, count, amount, t.sha256[:12])
+        return BuiltFile(t.id, kind, name, file_date, count, amount,
+                         tuple(Excluded(i, r) for i, r in excluded.items()))
+
+
+def _take(s: Session, model: Any, where: list[Any], tid: int) -> int:
+    """Mark the queued rows as carried by file `tid`, numbered 1..n by id, in one statement.
+
+    The conditions are repeated on the UPDATE itself, so PostgreSQL re-checks them on a row a clerk
+    changed (withdrew) at that very moment and leaves it out; the numbers then have a gap and the
+    caller builds again. (On SQLite the transaction holds the database's write lock throughout.)
+    """
+    ranked = select(model.id.label("rid"), func.row_number().over(order_by=model.id).label("rn")).where(*where).subquery()
+    values: dict[str, Any] = {"transmission_id": tid, "seq_no": ranked.c.rn}
+    if hasattr(model, "version_id"):
+        values["version_id"] = model.version_id + 1  # a clerk's stale edit of a taken row must fail
+    result = s.execute(
+        update(model).where(model.id == ranked.c.rid, *where).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    taken = int(result.rowcount or 0)
+    if taken and s.scalar(select(func.max(model.seq_no)).where(model.transmission_id == tid)) != taken:
+        raise _Gap
+    return taken
+
+
+# --- uploading ----------------------------------------------------------------------------------
+
+
+def _row_model(kind: str) -> Any:
+    return AccountRegistration if kind == "EB13" else DebitRequest
+
+
+def _waiting_state(kind: str) -> Any:
+    return RegistrationState.WAITING if kind == "EB13" else RequestState.WAITING
+
+
+def _sent_state(kind: str) -> Any:
+    return RegistrationState.SENT if kind == "EB13" else RequestState.SENT
+
+
+def upload_transmission(
+    db: Database,
+    transport: Transport,
+    transmission_id: int,
+    *,
+    now: Callable[[], datetime] = utcnow,
+    delays: Sequence[float] = UPLOAD_DELAYS,
+    sleep: Callable[[float], None] = _time.sleep,
+    expired: bool = False,
+) -> UploadResult:
+    """Get a built file onto the relay exactly once, resuming from whatever state a crash left.
+
+    `expired`: the file may no longer be sent (an EB21 whose debit date has come); it is only
+    checked on the relay — sent if the relay already has it, otherwise given up and its rows
+    released to the queue, where the clerk sees them as missed.
+    """
+    with db.session() as s:
+        t = s.get(Transmission, transmission_id)
+        if t is None or t.direction != Direction.SEND or t.content is None:
+            raise ValueError(f"transmission {transmission_id} is not a built request file")
+        if t.state not in (TransmissionState.CREATED, TransmissionState.SENDING, TransmissionState.ERROR):
+            return UploadResult(t.id, t.remote_name, t.state, "이미 송신한 파일입니다.")
+        name, content, kind, state = t.remote_name, bytes(t.content), str(t.kind), t.state
+    crash_pause("built")
+    attempts = len(delays) + 1
+    last_error: RelayError | None = None
+    present = False
+    for attempt in range(attempts):
+        try:
+            present = transport.is_uploaded(name)
+            if present or expired:
+                break
+            if state != TransmissionState.SENDING:
+                _set_state(db, transmission_id, TransmissionState.SENDING, None)
+                state = TransmissionState.SENDING
+            crash_pause("sending")
+            transport.upload(name, content)
+            present = True
+            crash_pause("uploaded")
+            break
+        except RelayDuplicateError:
+            log.info("%s: the relay already holds this name; it is our file", name)
+            present = True
+            break
+        except RelayRejectedError as error:
+            message = f"중계서버가 파일을 거부했습니다: {error.message}"
+            give_up(db, transmission_id, message)
+            return UploadResult(transmission_id, name, TransmissionState.ERROR, message)
+        except RelayUnavailableError as error:
+            last_error = error
+            log.warning("%s: relay unavailable (attempt %d/%d): %s", name, attempt + 1, attempts, error.message)
+            if attempt < attempts - 1:
+                sleep(delays[attempt])
+    if present:
+        _mark_sent(db, transmission_id, kind, now())
+        return UploadResult(transmission_id, name, TransmissionState.SENT, "송신했습니다.")
+    if expired and last_error is None:
+        message = "출금일이 지나 송신하지 않았습니다. 해당 의뢰는 다시 대기 상태가 되었습니다."
+        give_up(db, transmission_id, message)
+        return UploadResult(transmission_id, name, TransmissionState.ERROR, message)
+    detail = last_error.message if last_error else "알 수 없는 오류"
+    then = ("중계서버가 응답하면 파일이 올라갔는지 확인해 정리합니다." if expired
+            else "파일과 대상 건은 그대로 있으며, 다음 작업 때 같은 파일을 다시 보냅니다.")
+    message = f"중계서버에 연결하지 못했습니다 ({attempts}회 시도): {detail} {then}"
+    _set_state(db, transmission_id, TransmissionState.ERROR, message)
+    return UploadResult(transmission_id, name, TransmissionState.ERROR, message)
+
+
+def _set_state(db: Database, tid: int, state: TransmissionState, error: str | None) -> None:
+    with db.session() as s:
+        t = s.get(Transmission, tid)
+        assert t is not None
+        t.state = state
+        t.error = error
+
+
+def _mark_sent(db: Database, tid: int, kind: str, at: datetime) -> None:
+    """송신완료, and the file's rows WAITING → SENT, together."""
+    model = _row_model(kind)
+    with db.session() as s:
+        t = s.get(Transmission, tid)
+        assert t is not None
+        if t.state in (TransmissionState.CREATED, TransmissionState.SENDING, TransmissionState.ERROR):
+            t.state = TransmissionState.SENT
+            t.sent_at = at
+            t.error = None
+        values: dict[str, Any] = {"state": _sent_state(kind)}
+        if hasattr(model, "version_id"):
+            values["version_id"] = model.version_id + 1
+        s.execute(
+            update(model)
+            .where(model.transmission_id == tid, model.state == _waiting_state(kind))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    log.info("transmission %s sent", tid)
+
+
+def give_up(db: Database, tid: int, message: str) -> None:
+    """A request file that will never be processed: 오류 for good, its rows back in the queue.
+
+    Only called once the relay has said it does not hold the file (or refused it), so no row is
+    released that a bank might still process. The file keeps its bytes for inspection under its name
+    with ``#n`` appended, which frees the name for a corrected file (the relay frees it too).
+    """
+    with db.session() as s:
+        t = s.get(Transmission, tid)
+        assert t is not None
+        kind = str(t.kind)
+        model = _row_model(kind)
+        t.state = TransmissionState.ERROR
+        t.error = message
+        t.remote_name = free_name(s, t.contract_id, kind, Direction.SEND, t.remote_name)
+        values: dict[str, Any] = {"transmission_id": None, "seq_no": None, "state": _waiting_state(kind)}
+        if hasattr(model, "version_id"):
+            values["version_id"] = model.version_id + 1
+        s.execute(
+            update(model)
+            .where(model.transmission_id == tid, model.state.in_([_waiting_state(kind), _sent_state(kind)]))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    log.warning("transmission %s given up: %s", tid, message)
+
+
+def pending_uploads(db: Database, contract_id: int) -> list[tuple[int, str, date]]:
+    """(id, kind, file date) of the contract's request files not yet on the relay.
+
+    생성 and 송신중 (a crash or an interrupted pass), and 오류 that still carries rows (the relay was
+    down); an 오류 whose rows were released is final.
+    """
+    with db.session() as s:
+        found = s.execute(
+            select(Transmission.id, Transmission.kind, Transmission.file_date, Transmission.state)
+            .where(
+                Transmission.contract_id == contract_id,
+                Transmission.direction == Direction.SEND,
+                Transmission.state.in_(
+                    [TransmissionState.CREATED, TransmissionState.SENDING, TransmissionState.ERROR]
+                ),
+            )
+            .order_by(Transmission.id)
+        ).all()
+        out: list[tuple[int, str, date]] = []
+        for tid, kind, file_date, state in found:
+            if state == TransmissionState.ERROR:
+                model = _row_model(str(kind))
+                if not s.scalar(select(exists().where(model.transmission_id == tid))):
+                    continue
+            out.append((tid, str(kind), file_date))
+        return out

@@ -1,0 +1,24 @@
+"""Fixtures of the transmission tests: a data key, the office's contract as the services see it, a fake relay."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.services.crypto import DataKey
+from app.services.transmissions import ContractInfo, load_contract
+from tests.transmissions.fakes import FakeRelay
+
+
+@pytest.fixture
+def key() -> DataKey:
+    return DataKey.generate()
+
+
+@pytest.fixture
+def contract(office) -> ContractInfo:  # type: ignore[no-untyped-def]
+    return load_contract(office.db, office.contract_id)
+
+
+@pytest.fixture
+def relay() -> FakeRelay:
+    return FakeRelay()

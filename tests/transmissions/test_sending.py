@@ -1,0 +1,137 @@
+"""Building request files in one transaction and getting each onto the relay exactly once."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from app.models import AccountRegistration, DebitRequest, RegistrationState, RequestState, Transmission
+from app.models import TransmissionState as TS
+from app.services import sending
+from app.services.calendar import SEOUL
+from app.services.cms import decode_eb13, decode_eb21
+from app.services.transmissions import sha256_hex
+from tests.transmissions.helpers import add_payers, queue_registrations, queue_requests
+
+DAY = date(2026, 3, 10)
+DEBIT = date(2026, 3, 11)
+NOW = datetime(2026, 3, 10, 13, 58, tzinfo=SEOUL)
+
+
+def _tx(db, tid):  # type: ignore[no-untyped-def]
+    with db.session() as s:
+        return s.get(Transmission, tid)
+
+
+def test_eb13_built_in_one_transaction_then_sent(office, key, contract, relay) -> None:  # type: ignore[no-untyped-def]
+    payers = add_payers(office.db, office.contract_id, key, ["11112222333", "44445555666", "77778888999"])
+    ids = queue_registrations(office.db, office.contract_id, key, payers, requested_on=DAY)
+    built = sending.build_registration_file(office.db, contract, DAY, key)
+    assert isinstance(built, sending.BuiltFile) and built.remote_name == "EB130310_2026" and built.record_count == 3
+    t = _tx(office.db, built.transmission_id)
+    assert t.state == TS.CREATED and t.sha256 == sha256_hex(t.content)
+    decoded = decode_eb13(t.content, t.remote_name)
+    assert [r.customer_no for r in decoded.records] == [p.customer_no for p in payers]
+    assert [r.account_no for r in decoded.records] == [p.account for p in payers]
+    with office.db.session() as s:
+        rows = s.execute(select(AccountRegistration.id, AccountRegistration.state, AccountRegistration.seq_no,
+                                AccountRegistration.transmission_id).order_by(AccountRegistration.id)).all()
+    assert [(r.seq_no, r.transmission_id, r.state) for r in rows] == [
+        (i + 1, built.transmission_id, RegistrationState.WAITING) for i in range(3)]
+    assert sending.build_registration_file(office.db, contract, DAY, key) is None  # nothing left queued
+
+    result = sending.upload_transmission(office.db, relay, built.transmission_id, now=lambda: NOW, delays=())
+    assert result.sent and relay.sent["EB130310_2026"] == t.content
+    assert _tx(office.db, built.transmission_id).state == TS.SENT
+    with office.db.session() as s:
+        assert set(s.scalars(select(AccountRegistration.state).where(AccountRegistration.id.in_(ids)))) == {
+            RegistrationState.SENT}
+
+
+def test_eb21_one_file_per_date_and_late_rows_blocked(office, key, contract, relay) -> None:  # type: ignore[no-untyped-def]
+    payers = add_payers(office.db, office.contract_id, key, [f"1000200030{i:02d}" for i in range(5)])
+    queue_requests(office.db, office.contract_id, payers[:3], DEBIT, amount=[10_000, 20_000, 30_000])
+    queue_requests(office.db, office.contract_id, payers[3:], date(2026, 3, 12), amount=40_000)
+    built = sending.build_request_file(office.db, contract, DEBIT, key)
+    assert isinstance(built, sending.BuiltFile)
+    assert (built.remote_name, built.record_count, built.total_amount) == ("EB210311_2026", 3, 60_000)
+    eb21 = decode_eb21(_tx(office.db, built.transmission_id).content, "EB210311_2026")
+    assert eb21.header.debit_date == DEBIT and eb21.header.collection_account == "110123456789"
+    assert [r.passbook_text for r in eb21.records] == ["해오름학원"] * 3
+    with office.db.session() as s:  # the other date's requests were not touched
+        assert s.scalars(select(DebitRequest.transmission_id).where(DebitRequest.debit_date == date(2026, 3, 12))).all() == [None, None]
+    late = add_payers(office.db, office.contract_id, key, ["999988887777"], prefix="L")
+    queue_requests(office.db, office.contract_id, late, DEBIT, period="2026-02")
+    blocked = sending.build_request_file(office.db, contract, DEBIT, key)
+    assert isinstance(blocked, sending.BuildBlocked) and blocked.waiting == 1
+    with office.db.session() as s:
+        assert s.scalar(select(Transmission.id).where(Transmission.id != built.transmission_id)) is None
+
+
+def test_a_row_the_file_cannot_carry_is_left_queued_with_its_reason(office, key, contract) -> None:  # type: ignore[no-untyped-def]
+    payers = add_payers(office.db, office.contract_id, key, ["123412341234", "567856785678"])
+    good, bad = queue_requests(office.db, office.contract_id, payers, DEBIT, amount=[50_000, 100])  # 100 < 140원
+    built = sending.build_request_file(office.db, contract, DEBIT, key)
+    assert isinstance(built, sending.BuiltFile) and built.record_count == 1
+    assert [e.row_id for e in built.excluded] == [bad] and "출금의뢰금액" in built.excluded[0].reason
+    with office.db.session() as s:
+        assert s.get(DebitRequest, bad).transmission_id is None and s.get(DebitRequest, good).seq_no == 1
+
+
+def test_relay_down_retries_then_error_and_a_later_run_sends_the_same_file(office, key, contract, relay) -> None:  # type: ignore[no-untyped-def]
+    payers = add_payers(office.db, office.contract_id, key, ["111122223333"])
+    queue_requests(office.db, office.contract_id, payers, DEBIT)
+    built = sending.build_request_file(office.db, contract, DEBIT, key)
+    relay.always_down = True
+    slept: list[float] = []
+    result = sending.upload_transmission(office.db, relay, built.transmission_id, now=lambda: NOW,
+                                         delays=(0.5, 1.0), sleep=slept.append)
+    assert result.state == TS.ERROR and slept == [0.5, 1.0] and "3회 시도" in result.message
+    t = _tx(office.db, built.transmission_id)
+    assert t.state == TS.ERROR and "다시 보냅니다" in t.error
+    with office.db.session() as s:  # rows still accounted for: taken by this file, waiting
+        row = s.scalar(select(DebitRequest))
+        assert (row.transmission_id, row.state) == (built.transmission_id, RequestState.WAITING)
+    assert sending.pending_uploads(office.db, office.contract_id) == [(built.transmission_id, "EB21", DEBIT)]
+    relay.always_down = False
+    again = sending.upload_transmission(office.db, relay, built.transmission_id, now=lambda: NOW, delays=())
+    assert again.sent and relay.uploads == ["EB210311_2026"] and relay.sent["EB210311_2026"] == t.content
+    assert sending.pending_uploads(office.db, office.contract_id) == []
+
+
+def test_duplicate_refused_by_the_relay_is_our_file_not_a_second_one(office, key, contract, relay) -> None:  # type: ignore[no-untyped-def]
+    payers = add_payers(office.db, office.contract_id, key, ["111122223333"])
+    queue_requests(office.db, office.contract_id, payers, DEBIT)
+    built = sending.build_request_file(office.db, contract, DEBIT, key)
+    content = _tx(office.db, built.transmission_id).content
+    relay.sent["EB210311_2026"] = content  # e.g. uploaded, then the PC died before saving the state
+
+    class Racy(type(relay)):  # is_uploaded says no (a race), the upload is then refused as a duplicate
+        def is_uploaded(self, remote_name: str) -> bool:
+            return False
+
+    racy = Racy(sent=relay.sent)
+    result = sending.upload_transmission(office.db, racy, built.transmission_id, now=lambda: NOW, delays=())
+    assert result.sent and racy.uploads == [] and len(racy.sent) == 1
+    with office.db.session() as s:
+        assert s.scalar(select(DebitRequest.state)) == RequestState.SENT
+        assert len(s.scalars(select(Transmission)).all()) == 1
+
+
+def test_relay_rejection_is_final_and_releases_the_rows(office, key, contract, relay) -> None:  # type: ignore[no-untyped-def]
+    payers = add_payers(office.db, office.contract_id, key, ["111122223333"])
+    queue_requests(office.db, office.contract_id, payers, DEBIT)
+    built = sending.build_request_file(office.db, contract, DEBIT, key)
+    relay.reject = "기관코드 불일치"
+    result = sending.upload_transmission(office.db, relay, built.transmission_id, now=lambda: NOW, delays=())
+    assert result.state == TS.ERROR and "거부" in result.message
+    t = _tx(office.db, built.transmission_id)
+    assert t.state == TS.ERROR and t.remote_name == "EB210311_2026#2" and t.content  # kept, name freed
+    with office.db.session() as s:
+        row = s.scalar(select(DebitRequest))
+        assert (row.transmission_id, row.seq_no, row.state) == (None, None, RequestState.WAITING)
+    assert sending.pending_uploads(office.db, office.contract_id) == []
+    relay.reject = None
+    rebuilt = sending.build_request_file(office.db, contract, DEBIT, key)  # the name is free again
+    assert isinstance(rebuilt, sending.BuiltFile) and rebuilt.remote_name == "EB210311_2026"
