@@ -302,7 +302,8 @@ class CustomersPage(Page):
     def _after_dialog(self, dialog: QDialog) -> None:
         saved_id = getattr(dialog, "saved_id", None)
         message = getattr(dialog, "done_message", "")
-        self.active_dialog = None
+        # Keep `active_dialog` pointing at the closed dialog until the next one replaces it: dropping
+        # the last Python reference here, before Qt's deferred delete, crashes PySide.
         if saved_id is None and not getattr(dialog, "changed", False):
             return
         self.ctx.signals.data_changed.emit("customers")

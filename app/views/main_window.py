@@ -23,15 +23,18 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
-from app.services import contracts
+from app.services import contracts, notifications
 from app.services.calendar import BusinessCalendar
 from app.views.base import Page
 from app.views.context import AppContext
 from app.views.menu import ADMIN_EXTRA, MANUAL_MENU, MenuEntry
 from app.views.pages import ADMIN_ONLY, PageFactory, page_factories
 from app.views.prefs import view_settings
+from app.views.tray import NotificationTray
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
+HOME_KEY = "home"
+HOME_LABEL = "오늘 할 일"
 WEEKDAYS = "월화수목금토일"
 
 
@@ -99,6 +102,8 @@ class MainWindow(QMainWindow):
         ctx.signals.open_page.connect(self.open_page)
         self.statusBar().showMessage("준비")
         self._restore()
+        self.tray = NotificationTray(ctx, self)
+        self.tray.start()
 
     # --- construction --------------------------------------------------------------------
 
@@ -111,7 +116,16 @@ class MainWindow(QMainWindow):
         quit_action = QAction("종료", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
-        file_menu.addActions([password, logout])
+        self.notify_action = QAction("알림 받기 (마감·결과·송신 오류)", self)
+        self.notify_action.setCheckable(True)
+        self.notify_action.setChecked(notifications.is_enabled(self.ctx.db, self.ctx.actor))
+        self.notify_action.toggled.connect(self._toggle_notifications)
+        file_menu.addActions([password, self.notify_action, logout])
+        if self.ctx.actor.is_admin:  # 백업 / 복원 (app/views/backup_dialogs.py)
+            from app.views.backup_dialogs import backup_actions
+
+            file_menu.addSeparator()
+            file_menu.addActions(backup_actions(self, self.ctx))
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         help_menu = self.menuBar().addMenu("도움말(&H)")
@@ -137,6 +151,10 @@ class MainWindow(QMainWindow):
 
     def _build_tree(self) -> None:
         self.tree.clear()
+        if self._allowed(HOME_KEY):  # above the manual's groups, which follow unchanged
+            home = QTreeWidgetItem([HOME_LABEL])
+            home.setData(0, KEY_ROLE, HOME_KEY)
+            self.tree.addTopLevelItem(home)
         group_keys = {g.label: g.key for g in MANUAL_MENU}
         for label, entries in self.visible_entries():
             top = QTreeWidgetItem([label])
@@ -214,6 +232,10 @@ class MainWindow(QMainWindow):
     def _data_changed(self, topic: str) -> None:
         if topic == "contract":
             self._load_contracts()
+        elif topic == "users":  # 사용자정보수정 may have switched this user's notifications
+            self.notify_action.blockSignals(True)
+            self.notify_action.setChecked(notifications.is_enabled(self.ctx.db, self.ctx.actor))
+            self.notify_action.blockSignals(False)
 
     # --- actions -------------------------------------------------------------------------
 
@@ -221,6 +243,11 @@ class MainWindow(QMainWindow):
         from app.views.password_dialog import PasswordDialog
 
         PasswordDialog(self.ctx.db, self.ctx.actor, parent=self).exec()
+
+    def _toggle_notifications(self, enabled: bool) -> None:
+        notifications.set_enabled(self.ctx.db, self.ctx.actor, enabled)
+        self.tray.set_enabled(enabled)
+        self.statusBar().showMessage("알림을 켰습니다." if enabled else "알림을 껐습니다.", 5000)
 
     def _logout(self) -> None:
         self.logout_requested = True
@@ -242,7 +269,10 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
+        # After login the day starts on 오늘 할 일; the last screen is the fallback when it is absent.
         last = prefs.value("main/page")
+        if self.open_page(HOME_KEY):
+            return
         if not (isinstance(last, str) and self.open_page(last)):
             first = next((e.key for _, entries in self.visible_entries() for e in entries), None)
             if first:
@@ -259,5 +289,6 @@ class MainWindow(QMainWindow):
         prefs.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+        self.tray.stop()
         self.save_state()
         super().closeEvent(event)

@@ -12,20 +12,48 @@ PageFactory = Callable[[AppContext], Page]
 
 def page_factories() -> dict[str, PageFactory]:
     """Imported here, not at module top, so the login window opens without building every screen."""
+    from app.views.aggregate_status import RegistrationStatusPage, RequestStatusPage, SettlementPage
+    from app.views.aggregates_view import DiscountAggregatePage, OutstandingAggregatePage, RequestAggregatePage
     from app.views.audit_view import AuditPage
+    from app.views.cash_view import CashPage
+    from app.views.charts_view import OverviewPage
     from app.views.contract_view import ContractPage
     from app.views.customers_view import CustomersPage
+    from app.views.discounts_view import DiscountsPage
+    from app.views.home_view import HomePage
     from app.views.import_view import ImportPage
     from app.views.items_view import ItemsPage
+    from app.views.notices_view import NoticesPage
+    from app.views.registrations_view import RegistrationsPage
+    from app.views.requests_view import RequestsPage
+    from app.views.results_view import ResultsPage
+    from app.views.retries_view import RetriesPage
+    from app.views.transmissions_view import TransmissionsPage
     from app.views.users_view import UsersPage
 
     return {
+        "home": HomePage,
         "settings.users": UsersPage,
         "settings.items": ItemsPage,
         "settings.contract": ContractPage,
         "settings.audit": AuditPage,
         "customers.list": CustomersPage,
         "customers.import": ImportPage,
+        "collection.registrations": RegistrationsPage,
+        "collection.requests": RequestsPage,
+        "collection.retries": RetriesPage,
+        "collection.results": ResultsPage,
+        "collection.transmissions": TransmissionsPage,
+        "collection.cash": CashPage,
+        "collection.discounts": DiscountsPage,
+        "aggregates.requests": RequestAggregatePage,
+        "aggregates.outstanding": OutstandingAggregatePage,
+        "aggregates.discounts": DiscountAggregatePage,
+        "aggregates.registrations": RegistrationStatusPage,
+        "aggregates.requests_by_bank": RequestStatusPage,
+        "aggregates.settlement": SettlementPage,
+        "aggregates.overview": OverviewPage,  # not in the manual's menu: a tab of 이체의뢰내역집계, and a direct link
+        "notices": NoticesPage,
     }
 
 

@@ -1,4 +1,4 @@
-"""From the program's start to the main window: database, first run, data key, login, password change.
+"""From the program's start to the main window: database (or the setup wizard), data key, login, password change.
 
 Kept apart from `app.gui` so each step can be driven by a test without starting an event loop.
 """
@@ -11,9 +11,9 @@ import os
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from app import migrations
-from app.config import ENV_PASSPHRASE, backup_dir, database_url
+from app.config import ENV_DATABASE_URL, ENV_PASSPHRASE, LocalSettings, backup_dir, database_url
 from app.db import Database
-from app.services import keys, setup
+from app.services import backup, db_setup, keys, setup
 from app.services.crypto import DataKey, WrongPassphraseError
 from app.views.context import AppContext
 from app.views.login_dialog import LoginDialog
@@ -22,7 +22,18 @@ log = logging.getLogger(__name__)
 
 
 class StartupError(Exception):
-    pass
+    """The database cannot be used; `reconfigurable` when choosing another one could help."""
+
+    def __init__(self, message: str, *, reconfigurable: bool = True) -> None:
+        super().__init__(message)
+        self.reconfigurable = reconfigurable
+
+
+class StartupCancelled(StartupError):
+    """The clerk closed the setup wizard: the program ends quietly."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, reconfigurable=False)
 
 
 class Startup:
@@ -30,19 +41,78 @@ class Startup:
         self.data_key: DataKey | None = None
 
     def open_database(self) -> Database:
+        """The configured database, schema upgraded, with an institution in it.
+
+        The setup wizard chooses (and sets up) the database on a first start (nothing chosen on this
+        PC yet), when the configured database is still empty, or when it cannot be reached and the
+        clerk agrees to choose again. Raises StartupCancelled when the wizard is closed.
+        """
+        if not db_setup.has_chosen():
+            return self.run_wizard(None, None)
         url = database_url()
-        db = Database.from_url(url)
+        try:
+            db = self._open(url)
+        except StartupError as error:
+            if error.reconfigurable and self._offer_wizard(str(error)):
+                return self.run_wizard(url, str(error))
+            raise
+        if not setup.is_initialized(db):
+            db.dispose()
+            return self.run_wizard(url, None)
+        self._daily_backup(db)
+        return db
+
+    def _open(self, url: str) -> Database:
+        """Connect (the PostgreSQL password comes from this PC's keyring) and upgrade the schema."""
+        db = db_setup.make_database(url)
         try:
             migrations.upgrade(db.engine, backup_to=backup_dir())
         except migrations.SchemaTooNewError as error:
-            raise StartupError(str(error)) from None
+            db.dispose()
+            raise StartupError(str(error), reconfigurable=False) from None
         except Exception as error:
             log.exception("database unavailable")
+            db.dispose()
+            where = "" if db_setup.sqlite_file(url) else db_setup.ServerSettings.from_url(url).address
+            problem = db_setup.describe_connection_error(error, where)
             raise StartupError(
-                "데이터베이스에 연결할 수 없습니다. 네트워크와 서버 설정을 확인하세요.\n"
-                f"({db.engine.url.render_as_string(hide_password=True)}: {type(error).__name__})"
+                f"데이터베이스에 연결할 수 없습니다.\n{problem.message}\n"
+                f"({db_setup.display_url(url)}: {type(error).__name__})"
             ) from None
         return db
+
+    def _offer_wizard(self, message: str) -> bool:
+        """Whether to let the clerk choose the database again after `message` (never for KSCMS_DATABASE_URL)."""
+        if os.environ.get(ENV_DATABASE_URL) or QApplication.instance() is None:
+            return False
+        if not LocalSettings.load().extra.get(db_setup.CHOSEN_KEY):
+            return True  # this PC never finished choosing: straight to the wizard, the problem shown there
+        answer = QMessageBox.question(
+            None, "KSCMS desk",
+            f"{message}\n\n데이터베이스 연결 설정을 다시 하시겠습니까?\n"
+            "(서버가 잠시 꺼져 있는 것이면 [아니요]를 누르고, 서버가 켜진 뒤 다시 시작하세요.)",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def run_wizard(self, url: str | None, problem: str | None) -> Database:
+        """The setup wizard; its database (ready, with an institution) and data key become this start's."""
+        from app.views.setup_wizard import SetupWizard
+
+        wizard = SetupWizard(url=url, problem=problem)
+        if wizard.exec() != QDialog.DialogCode.Accepted or wizard.database is None:
+            raise StartupCancelled("처음 설정을 취소했습니다.")
+        self.data_key = wizard.data_key
+        return wizard.database
+
+    @staticmethod
+    def _daily_backup(db: Database) -> None:
+        """Today's copy of a SQLite database (kept 14 days); a failure is logged, never blocks the start."""
+        if not db.is_sqlite:
+            return
+        try:
+            backup.daily_backup(db.engine, backup_dir())
+        except Exception:  # noqa: BLE001 - the clerk can still work; the log says why
+            log.warning("daily backup failed", exc_info=True)
 
     def unlock_key(self, db: Database) -> DataKey | None:
         """This PC's keyring, else KSCMS_PASSPHRASE, else ask; None if the clerk gives up."""
@@ -65,12 +135,11 @@ class Startup:
         from app.views.password_dialog import PasswordDialog
 
         if not setup.is_initialized(db):
-            from app.views.first_run_dialog import FirstRunDialog
-
-            first = FirstRunDialog(db)
-            if first.exec() != QDialog.DialogCode.Accepted:
+            db.dispose()
+            try:
+                db = self.run_wizard(db.engine.url.render_as_string(hide_password=False), None)
+            except StartupCancelled:
                 return 0
-            self.data_key = first.data_key
         if self.data_key is None:
             self.data_key = self.unlock_key(db)
             if self.data_key is None:

@@ -79,9 +79,12 @@ def test_menu_definition_equals_the_manual() -> None:
 
 
 def _tree_labels(window: MainWindow) -> dict[str, list[str]]:
+    """The manual's groups as the tree shows them (the 오늘 할 일 entry above them aside)."""
     labels: dict[str, list[str]] = {}
     for i in range(window.tree.topLevelItemCount()):
         top: QTreeWidgetItem = window.tree.topLevelItem(i)
+        if top.data(0, Qt.ItemDataRole.UserRole) == "home":
+            continue
         labels[top.text(0)] = [top.child(j).text(0) for j in range(top.childCount())]
     return labels
 
@@ -89,7 +92,9 @@ def _tree_labels(window: MainWindow) -> dict[str, list[str]]:
 def test_tree_shows_the_manuals_entries_in_order_for_each_built_screen(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
     window = MainWindow(AppContext(office.db, office.admin))
     qtbot.addWidget(window)
+    assert window.tree.topLevelItem(0).text(0) == "오늘 할 일"  # the home entry sits above the manual's groups
     shown = _tree_labels(window)
+    assert list(shown) == [g for g in MANUAL_LIST if g in shown]
     for group, entries in shown.items():
         manual = MANUAL_LIST[group] + (["감사기록"] if group == "환경설정" else [])
         assert entries == [e for e in manual if e in entries], f"{group} out of the manual's order"
@@ -133,7 +138,7 @@ def test_window_size_and_open_screen_are_remembered(qtbot, office: Office) -> No
     window.save_state()
     again = MainWindow(AppContext(office.db, office.admin))
     qtbot.addWidget(again)
-    assert again.current_key() == "settings.contract"
+    assert again.current_key() == "home"  # the day starts on 오늘 할 일, not on the last screen
     assert again.size().height() == 690  # the default would be 800
 
 

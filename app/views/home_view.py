@@ -1,0 +1,366 @@
+"""오늘 할 일: the screen that opens after login. Cards over `services.home.summary`; no SQL here.
+
+The clerk reads it top to bottom the way the day runs: today and the next cut-off (with a
+countdown that moves every minute), the results due today, the work waiting — each item a click
+away from the screen where it is done — and the month against last month.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import timedelta
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services import home
+from app.services.errors import ServiceError
+from app.services.home import HomeSummary, MonthFigures, WorkItem
+from app.views.base import Page
+from app.views.context import AppContext
+
+TICK_MS = 60_000
+"""The countdown moves once a minute; the summary reloads when a cut-off or the day passes."""
+
+STYLE = """
+QWidget#homeBody { background: #f4f6f9; }
+QFrame#card { background: white; border: 1px solid #d5dde6; border-radius: 6px; }
+QFrame#card QLabel { border: none; background: transparent; }
+QLabel#cardTitle { font-size: 11pt; font-weight: bold; color: #1f3b5b; }
+QLabel#bigText { font-size: 17pt; font-weight: bold; color: #1f3b5b; }
+QLabel#bigAlert { font-size: 17pt; font-weight: bold; color: #c0392b; }
+QLabel#muted { color: #6b7785; }
+QLabel#alert { color: #c0392b; font-weight: bold; }
+QLabel#ok { color: #2e7d32; font-weight: bold; }
+QFrame#card QLabel#badge { background: #c0392b; color: white; border-radius: 10px; padding: 2px 8px;
+                           font-weight: bold; }
+QFrame#workRow { border: none; border-top: 1px solid #e6ebf0; }
+QLabel#metricHead { color: #6b7785; font-weight: bold; }
+QLabel#metric { font-size: 11pt; }
+QLabel#metricNow { font-size: 11pt; font-weight: bold; color: #1f3b5b; }
+"""
+
+
+def countdown_text(remaining: timedelta) -> str:
+    """'2시간 15분 남음', '1일 3시간 남음', '마감' — minutes rounded up, so '1분' means still open."""
+    seconds = remaining.total_seconds()
+    if seconds <= 0:
+        return "마감"
+    minutes = math.ceil(seconds / 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days}일 {hours}시간 남음" if hours else f"{days}일 남음"
+    if hours:
+        return f"{hours}시간 {minutes}분 남음" if minutes else f"{hours}시간 남음"
+    return f"{minutes}분 남음"
+
+
+def won(amount: int) -> str:
+    return f"{amount:,}원"
+
+
+def _label(text: str = "", name: str | None = None, *, wrap: bool = False) -> QLabel:
+    label = QLabel(text)
+    if name:
+        label.setObjectName(name)
+    label.setWordWrap(wrap)
+    return label
+
+
+def _card(title: str) -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setObjectName("card")
+    frame.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(14, 12, 14, 12)
+    layout.setSpacing(6)
+    layout.addWidget(_label(title, "cardTitle"))
+    return frame, layout
+
+
+def _clear(layout: QVBoxLayout | QGridLayout, keep: int = 0) -> None:
+    """Remove every widget after the first `keep` (the card title stays)."""
+    while layout.count() > keep:
+        item = layout.takeAt(keep)
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            widget.setParent(None)
+            widget.deleteLater()
+        elif item is not None and item.layout() is not None:
+            _clear(item.layout())  # type: ignore[arg-type]
+
+
+def _rate(figures: MonthFigures) -> str:
+    return f"{figures.rate * 100:.1f}%" if figures.rate is not None else "-"
+
+
+METRICS: tuple[tuple[str, Callable[[MonthFigures], str], Callable[[MonthFigures], float | None]], ...] = (
+    ("이체의뢰", lambda f: f"{f.requested_count:,}건 · {won(f.requested)}", lambda f: f.requested),
+    ("출금", lambda f: won(f.debited), lambda f: f.debited),
+    ("출금불능", lambda f: won(f.failed), lambda f: f.failed),
+    ("현금수납", lambda f: won(f.cash), lambda f: f.cash),
+    ("미수납", lambda f: won(f.outstanding), lambda f: f.outstanding),
+    ("수납률", _rate, lambda f: f.rate),
+)
+
+
+def _difference(now: float | None, before: float | None, *, percent: bool) -> str:
+    if now is None or before is None:
+        return "-"
+    if percent:
+        diff = (now - before) * 100
+        return "변동 없음" if abs(diff) < 0.05 else f"{diff:+.1f}%p"
+    diff_won = int(now) - int(before)
+    return "변동 없음" if diff_won == 0 else f"{diff_won:+,}원"
+
+
+class HomePage(Page):
+    """오늘 할 일 (key "home")."""
+
+    title = "오늘 할 일"
+    key = "home"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.summary: HomeSummary | None = None
+        self.work_buttons: dict[str, QPushButton] = {}
+        self.result_buttons: list[QPushButton] = []
+
+        self.refresh_button = QPushButton("새로 고침")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.contract_label = _label("", "muted")
+        top = QHBoxLayout()
+        top.addWidget(self.contract_label, 1)
+        top.addWidget(self.refresh_button)
+        self.body.addLayout(top)
+
+        content = QWidget()
+        content.setObjectName("homeBody")
+        content.setStyleSheet(STYLE)
+        content.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        grid = QVBoxLayout(content)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(12)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        self.body.addWidget(scroll, 1)
+
+        row = QHBoxLayout()
+        row.setSpacing(12)
+        today_card, self.today_box = _card("오늘")
+        self.day_label = _label("", "bigText", wrap=True)
+        self.day_note = _label("", "muted", wrap=True)
+        self.today_box.addWidget(self.day_label)
+        self.today_box.addWidget(self.day_note)
+        self.today_box.addStretch(1)
+        cutoff_card, self.cutoff_box = _card("다음 이체의뢰 마감")
+        self.cutoff_label = _label("", "muted", wrap=True)
+        self.countdown_label = _label("", "bigText")
+        self.queued_label = _label("", wrap=True)
+        self.unrequested_label = _label("", "alert", wrap=True)
+        self.requests_button = QPushButton("이체의뢰 화면으로")
+        self.requests_button.clicked.connect(lambda: self.open(home.PAGE_REQUESTS))
+        for widget in (self.countdown_label, self.cutoff_label, self.queued_label, self.unrequested_label):
+            self.cutoff_box.addWidget(widget)
+        self.cutoff_box.addStretch(1)
+        self.cutoff_box.addWidget(self.requests_button, 0, Qt.AlignmentFlag.AlignLeft)
+        results_card, self.results_box = _card("오늘 도착할 결과")
+        for card, stretch in ((today_card, 2), (cutoff_card, 3), (results_card, 3)):
+            card.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+            row.addWidget(card, stretch)
+        grid.addLayout(row)
+
+        work_card, self.work_box = _card("처리할 일")
+        grid.addWidget(work_card)
+        month_card, month_box = _card("이번 달 한눈에")
+        self.month_grid = QGridLayout()
+        self.month_grid.setHorizontalSpacing(24)
+        self.month_grid.setVerticalSpacing(6)
+        month_box.addLayout(self.month_grid)
+        self.month_note = _label("수납률 = 해당 월 청구액(할인 후) 가운데 출금·현금수납으로 받은 비율. "
+                                 "이체의뢰·출금·출금불능은 출금일 기준, 현금수납은 수납일 기준입니다.", "muted", wrap=True)
+        month_box.addWidget(self.month_note)
+        grid.addWidget(month_card)
+        grid.addStretch(1)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+        ctx.signals.data_changed.connect(self._data_changed)
+
+    # --- loading -----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Read the summary again and rebuild the cards."""
+        if self.ctx.contract_id is None:
+            self.summary = None
+            self.contract_label.setText("계약정보가 없습니다. 환경설정 › 계약정보에서 먼저 등록하세요.")
+            return
+        try:
+            self.summary = home.summary(self.ctx.db, self.ctx.actor, self.ctx.contract_id, now=self.ctx.clock())
+        except ServiceError as error:
+            self.summary = None
+            self.contract_label.setText(error.message)
+            return
+        s = self.summary
+        self.contract_label.setText(f"{s.contract_name} · {s.now:%Y-%m-%d %H:%M} 기준")
+        self._show_day(s)
+        self._show_cutoff(s)
+        self._show_results(s)
+        self._show_work(s)
+        self._show_month(s)
+
+    def tick(self) -> None:
+        """Once a minute: move the countdown; reload when the cut-off or the day has passed."""
+        if self.summary is None or not self.isVisible():
+            return
+        now = self.ctx.clock()
+        if now >= self.summary.cutoff.at or now.date() != self.summary.day.today:
+            self.refresh()
+        else:
+            self.countdown_label.setText(countdown_text(self.summary.cutoff.remaining(now)))
+            self._colour_countdown(self.summary.cutoff.remaining(now).total_seconds())
+
+    def _data_changed(self, _topic: str) -> None:
+        if self.isVisible():
+            self.refresh()
+
+    def open(self, page_key: str) -> None:
+        self.ctx.signals.open_page.emit(page_key)
+
+    # --- cards -------------------------------------------------------------------------------
+
+    def _show_day(self, s: HomeSummary) -> None:
+        self.day_label.setText(s.day.text.replace(" · ", "\n"))
+        if s.day.is_business_day:
+            self.day_note.setText("은행이 처리하는 날입니다. 마감 전에 의뢰한 건은 오늘 보냅니다.")
+        else:
+            self.day_note.setText(f"은행이 쉬는 날입니다. 다음 영업일은 {home.day_text(s.day.next_business_day)}입니다.")
+
+    def _colour_countdown(self, seconds: float) -> None:
+        name = "bigAlert" if 0 < seconds <= 3600 else "bigText"
+        if self.countdown_label.objectName() != name:
+            self.countdown_label.setObjectName(name)
+            self.countdown_label.style().unpolish(self.countdown_label)
+            self.countdown_label.style().polish(self.countdown_label)
+
+    def _show_cutoff(self, s: HomeSummary) -> None:
+        c = s.cutoff
+        remaining = c.remaining(s.now)
+        self.countdown_label.setText(countdown_text(remaining))
+        self._colour_countdown(remaining.total_seconds())
+        self.cutoff_label.setText(f"{home.moment_text(c.at)} 마감 · 출금일 {home.day_text(c.debit_date)}")
+        registration = f"계좌신청 대기 {c.queued_registrations:,}건"
+        if c.registration_at != c.at:
+            registration += f" ({home.moment_text(c.registration_at)} 마감)"
+        self.queued_label.setText(f"{registration}\n이체의뢰 대기 {c.queued_requests:,}건 · {won(c.queued_amount)}")
+        if c.unrequested_count:
+            self.unrequested_label.setText(f"아직 의뢰하지 않은 청구 {c.unrequested_count:,}건 · "
+                                           f"{won(c.unrequested_amount)}")
+        else:
+            self.unrequested_label.setText("")
+        self.unrequested_label.setVisible(bool(c.unrequested_count))
+        self.requests_button.setVisible(bool(c.unrequested_count))
+
+    def _show_results(self, s: HomeSummary) -> None:
+        _clear(self.results_box, keep=1)
+        self.result_buttons = []
+        if not s.results:
+            self.results_box.addWidget(_label("오늘 도착할 결과가 없습니다.", "muted", wrap=True))
+            self.results_box.addStretch(1)
+            return
+        for result in s.results:
+            self.results_box.addWidget(_label(result.label, wrap=True))
+            if result.arrived:
+                if result.kind == "EB22":
+                    text = (f"도착 · 이체처리완료 {result.done:,}건 ({won(result.debited)}), "
+                            f"이체처리미완료 {result.failed:,}건")
+                else:
+                    text = f"도착 · 계좌신청완료 {result.done:,}건, 계좌신청미완료 {result.failed:,}건"
+                status = _label(text, "ok" if not result.failed else "alert", wrap=True)
+            elif result.overdue:
+                status = _label(f"지연 · {home.moment_text(result.due_at)}부터 받을 수 있었으나 아직 오지 않았습니다.",
+                                "alert", wrap=True)
+            else:
+                status = _label(f"대기 · {result.due_at.astimezone(s.now.tzinfo):%H:%M}부터 받을 수 있습니다 "
+                                f"({result.records:,}건).", "muted", wrap=True)
+            self.results_box.addWidget(status)
+            if result.arrived:
+                button = QPushButton("결과 보기")
+                button.clicked.connect(lambda _=False, key=result.page_key: self.open(key))
+                self.result_buttons.append(button)
+                self.results_box.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.results_box.addStretch(1)
+
+    def _show_work(self, s: HomeSummary) -> None:
+        _clear(self.work_box, keep=1)
+        self.work_buttons = {}
+        if not s.work:
+            self.work_box.addWidget(_label("지금 처리할 일이 없습니다.", "muted"))
+            return
+        for item in s.work:
+            self.work_box.addWidget(self._work_row(item))
+
+    def _work_row(self, item: WorkItem) -> QFrame:
+        frame = QFrame()
+        frame.setObjectName("workRow")
+        row = QHBoxLayout(frame)
+        row.setContentsMargins(0, 8, 0, 4)
+        badge = _label(f"{item.count:,}", "badge")
+        badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        badge.setMinimumWidth(34)
+        row.addWidget(badge, 0, Qt.AlignmentFlag.AlignTop)
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        head = f"<b>{item.title}</b>" + (f" &nbsp;·&nbsp; {won(item.amount)}" if item.amount else "")
+        title = _label(head)
+        title.setTextFormat(Qt.TextFormat.RichText)
+        text.addWidget(title)
+        text.addWidget(_label(item.detail, "muted", wrap=True))
+        if item.examples:
+            more = f" 외 {item.count - len(item.examples):,}건" if item.count > len(item.examples) else ""
+            text.addWidget(_label(" / ".join(item.examples) + more, wrap=True))
+        row.addLayout(text, 1)
+        button = QPushButton("바로 가기 ›")
+        button.setToolTip(f"{item.title} 화면을 엽니다.")
+        button.clicked.connect(lambda _=False, key=item.page_key: self.open(key))
+        self.work_buttons[item.key] = button
+        row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
+        return frame
+
+    def _show_month(self, s: HomeSummary) -> None:
+        _clear(self.month_grid)
+        now, before = s.this_month, s.last_month
+        heads = ("", f"이번 달 ({now.period})", f"지난달 ({before.period})", "증감")
+        for column, head in enumerate(heads):
+            self.month_grid.addWidget(_label(head, "metricHead"), 0, column)
+        for row, (name, text, value) in enumerate(METRICS, start=1):
+            self.month_grid.addWidget(_label(name, "metricHead"), row, 0)
+            self.month_grid.addWidget(_label(text(now), "metricNow"), row, 1)
+            self.month_grid.addWidget(_label(text(before), "metric"), row, 2)
+            diff = _difference(value(now), value(before), percent=name == "수납률")
+            self.month_grid.addWidget(_label(diff, "metric"), row, 3)
+        self.month_grid.setColumnStretch(4, 1)
+
+    def metric_text(self, name: str, column: int = 1) -> str:
+        """The text shown for a metric (tests and the picture check read it)."""
+        for row in range(1, self.month_grid.rowCount()):
+            head = self.month_grid.itemAtPosition(row, 0)
+            if head is not None and isinstance(head.widget(), QLabel) and head.widget().text() == name:  # type: ignore[union-attr]
+                cell = self.month_grid.itemAtPosition(row, column)
+                return cell.widget().text() if cell is not None else ""  # type: ignore[union-attr]
+        return ""

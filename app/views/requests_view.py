@@ -1,0 +1,328 @@
+"""수납관리 > 이체의뢰: the charges due on a debit date, ticked and requested before the cut-off.
+
+The manual's order: ① the contract, ② 이체예정일 and 집금항목 then 검색, ③ the cautions printed in
+red, the 미수납액 choice, ⑤ tick and [이체의뢰], ⑧ check that the rows became 이체의뢰대기.
+
+Every agreement due on the date is listed, including those that cannot be requested, greyed with
+the reason: a payer missing without a reason is the call the office dreads. The debit dates offered
+are the contract's debit days moved onto business days (`debits.debit_dates`); the amounts, the
+reasons and the cut-off sentence all come from the debit service. After the cut-off the 이체의뢰
+button is not shown at all — exactly as the manual says — and the line above the list says why.
+
+[이체의뢰] first opens the pre-flight check (this month against last month); the request is made
+only from there, so nobody requests without having seen who dropped out.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from app.models import RequestState
+from app.services import debits
+from app.services.calendar import SEOUL
+from app.services.charges import DueRow
+from app.services.debits import DebitDateOption, DueList
+from app.services.errors import ServiceError
+from app.views.base import Page, confirm, hint_label, run_guarded, show_error
+from app.views.context import AppContext
+from app.views.preflight_dialog import PreflightDialog
+from app.views.table_models import (
+    ALIGN_CENTER,
+    DONE_COLOUR,
+    WAITING_COLOUR,
+    Column,
+    TickModel,
+    contract_line,
+    fill_items,
+    fit,
+    item_combo,
+    make_tick_table,
+    money_column,
+    set_tone,
+    sync_all_box,
+    office_today,
+    open_dialog,
+    update_contract_line,
+)
+from app.views.users_view import ALERT
+
+WEEKDAYS = "월화수목금토일"
+CAUTIONS = (
+    "※ 이체의뢰는 마감 시각(이체일 전 영업일 오후 2시) 이후에는 작업할 수 없으므로 이체의뢰 버튼이 보이지 않습니다.",
+    "※ 은행 전산에 계좌신청이 완료된 고객만 이체의뢰할 수 있습니다. 계좌신청은 이체 2영업일(D-2) 전에 완료되어야 합니다.",
+    "※ 당월 이체의뢰 하기 전에 전월 미납금 현금수납을 하셔야합니다. 현금수납한 미납금은 다시 의뢰되지 않습니다.",
+    "※ 오후 2시 이후 데이터가 은행에 정상 접수되면 이체의뢰대기가 이체의뢰중으로 바뀌고, "
+    "결과는 이체일 다음 영업일 오전 11시에 이체의뢰결과에서 확인할 수 있습니다.",
+)
+
+
+def _status_colour(row: DueRow) -> object:
+    if row.status_text == RequestState.WAITING.label:
+        return WAITING_COLOUR
+    if row.status_text in (RequestState.DONE.label, "현금수납"):
+        return DONE_COLOUR
+    if row.status_text == RequestState.FAILED.label:
+        return ALERT
+    return None
+
+
+COLUMNS = (
+    Column("고객번호", lambda r: r.customer_no),
+    Column("고객명", lambda r: r.customer_name),
+    Column("집금항목", lambda r: r.item_name),
+    Column("은행", lambda r: r.bank_name),
+    money_column("월이체금액", lambda r: r.monthly_amount),
+    money_column("할인", lambda r: r.discount, blank_zero=True),
+    money_column("미수납액", lambda r: r.earlier_outstanding, blank_zero=True),
+    money_column("이체의뢰금액", lambda r: r.request_amount if r.requestable else None),
+    Column("최종수납현황", lambda r: r.status_text, ALIGN_CENTER, _status_colour),
+    Column("의뢰 불가 사유 / 안내", lambda r: r.reason or r.note or "", foreground=lambda r: None if r.reason else ALERT),
+)
+"""청구월 and the masked account are in the line under the list for the selected row: the reason of an
+excluded row is what the clerk must see without scrolling."""
+
+
+def option_text(option: DebitDateOption) -> str:
+    days = ", ".join(str(d) for d in option.days)
+    cutoff = option.cutoff.astimezone(SEOUL)
+    return (f"{option.debit_date:%Y-%m-%d}({WEEKDAYS[option.debit_date.weekday()]}) · {days}일분 · "
+            f"마감 {cutoff:%m-%d} {cutoff:%H:%M}")
+
+
+class RequestsPage(Page):
+    """이체의뢰: list due charges of a debit date, pre-flight, request the ticked ones, withdraw a queued one."""
+
+    title = "이체의뢰"
+    key = "collection.requests"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.due: DueList | None = None
+        self.active_dialog: QDialog | None = None
+        editing = ctx.actor.can_edit
+        self.contract_label = contract_line(ctx)
+        self.body.addWidget(self.contract_label)
+
+        self.date_combo = QComboBox()
+        self.date_combo.setMinimumWidth(300)
+        self.item_filter = item_combo()
+        self.search_button = QPushButton("검색")
+        self.search_button.setProperty("primary", True)
+        self.search_button.clicked.connect(self.search)
+        self.outstanding = QCheckBox("미수납액 포함")
+        self.outstanding.setToolTip("지난달까지 수납되지 않은 금액을 이번 의뢰에 더합니다 (건당출금한도 안에서).")
+        self.outstanding.toggled.connect(lambda _on: self.search())
+        # A changed date or item lists again at once: ticks must never belong to another list than
+        # the one shown (the request uses the listed date and item, see `_listed`).
+        self.date_combo.currentIndexChanged.connect(lambda _i: self.search())
+        self.item_filter.currentIndexChanged.connect(lambda _i: self.search())
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel("이체예정일"))
+        filters.addWidget(self.date_combo)
+        filters.addWidget(QLabel("집금항목"))
+        filters.addWidget(self.item_filter)
+        filters.addWidget(self.search_button)
+        filters.addSpacing(16)
+        filters.addWidget(self.outstanding)
+        filters.addStretch(1)
+        self.body.addLayout(filters)
+
+        self.cautions = hint_label("\n".join(CAUTIONS), warning=True)
+        self.body.addWidget(self.cautions)
+        self.cutoff_label = hint_label("")
+        self.body.addWidget(self.cutoff_label)
+
+        self.model = TickModel(COLUMNS, key=lambda r: r.agreement_id, why_not=lambda r: r.reason, ticks=editing,
+                               parent=self)
+        self.model.checked_changed.connect(self._update_totals)
+        self.table = make_tick_table(self.model)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_moved())
+        self.body.addWidget(self.table, 1)
+        self.detail = hint_label("")
+        self.body.addWidget(self.detail)
+
+        self.all_box = QCheckBox("의뢰 가능 전체 선택")
+        self.all_box.toggled.connect(lambda on: self.model.set_all_checked(on))
+        self.all_box.setVisible(editing)
+        self.totals = QLabel()
+        self.preflight_button = QPushButton("사전 점검")
+        self.preflight_button.setToolTip("지난달과 비교해 신규·변경·제외 고객, 금액 변경, 끝난 할인, 의뢰할 수 없는 고객을 봅니다.")
+        self.preflight_button.clicked.connect(lambda: self.open_preflight(for_request=False))
+        self.withdraw_button = QPushButton("의뢰취소")
+        self.withdraw_button.setToolTip("이체의뢰대기인 건을 은행에 보내기 전에 취소합니다.")
+        self.withdraw_button.clicked.connect(self.withdraw_selected)
+        self.withdraw_button.setVisible(editing)
+        self.request_button = QPushButton("이체의뢰")
+        self.request_button.setProperty("primary", True)
+        self.request_button.clicked.connect(lambda: self.open_preflight(for_request=True))
+        self.request_button.setVisible(False)
+        actions = QHBoxLayout()
+        actions.addWidget(self.all_box)
+        actions.addSpacing(12)
+        actions.addWidget(self.totals, 1)
+        for button in (self.preflight_button, self.withdraw_button, self.request_button):
+            actions.addWidget(button)
+        self.body.addLayout(actions)
+        self.status = hint_label("")
+        self.body.addWidget(self.status)
+        self._listed: tuple[date, int | None, bool] | None = None  # (debit date, item, 미수납액 포함) shown
+
+    # --- loading -------------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Offer the debit dates of this month and next (they move with the calendar), then list."""
+        if self.ctx.contract_id is None:
+            return
+        update_contract_line(self.ctx, self.contract_label)
+        fill_items(self.ctx, self.item_filter)
+        self._fill_dates()
+        self.search()
+
+    def _fill_dates(self) -> None:
+        """The contract's debit days on business days; keeps the clerk's choice, else the next open date."""
+        keep = self.date_combo.currentData()
+        today = office_today(self.ctx)
+        now = self.ctx.clock()
+        nxt = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+        options: list[DebitDateOption] = []
+        for year, month in ((today.year, today.month), (nxt.year, nxt.month)):
+            options += debits.debit_dates(self.ctx.db, self.ctx.actor, self.ctx.contract_id or 0, year, month)
+        self.date_combo.blockSignals(True)
+        self.date_combo.clear()
+        for option in options:
+            self.date_combo.addItem(option_text(option), option.debit_date.isoformat())  # findData needs a plain value
+        upcoming = next((i for i, o in enumerate(options) if o.cutoff > now), len(options) - 1)
+        kept = self.date_combo.findData(keep) if keep else -1
+        self.date_combo.setCurrentIndex(kept if kept >= 0 else max(upcoming, 0))
+        self.date_combo.blockSignals(False)
+
+    def select_date(self, debit_date: date) -> None:
+        """Choose a debit date, which lists it (the clerk's 이체예정일)."""
+        index = self.date_combo.findData(debit_date.isoformat())
+        if index < 0:
+            raise ValueError(f"{debit_date} is not offered")
+        if index == self.date_combo.currentIndex():
+            self.search()
+        self.date_combo.setCurrentIndex(index)
+
+    def debit_date(self) -> date | None:
+        value = self.date_combo.currentData()
+        return date.fromisoformat(value) if value else None
+
+    def search(self) -> None:
+        debit_date = self.debit_date()
+        if self.ctx.contract_id is None or debit_date is None:
+            return
+        listed = (debit_date, self.item_filter.currentData(), self.outstanding.isChecked())
+        try:
+            self.due = debits.list_due(self.ctx.db, self.ctx.actor, self.ctx.contract_id, *listed,
+                                       now=self.ctx.clock())
+        except ServiceError as error:  # ValidationError is one too
+            self.due, self._listed = None, None
+            self.model.set_rows([])
+            show_error(self, error)
+            return
+        self._listed = listed
+        self.model.set_rows(self.due.rows)
+        fit(self.table)
+        self._show_cutoff()
+        self._update_totals()
+        self._selection_moved()
+
+    def _show_cutoff(self) -> None:
+        """The button is there only while requests are taken; otherwise the sentence says why."""
+        state = self.due.cutoff if self.due is not None else None
+        is_open = bool(state and state.open)
+        self.request_button.setVisible(self.ctx.actor.can_edit and is_open)
+        self.all_box.setVisible(self.ctx.actor.can_edit and is_open)
+        self.model.set_locked(None if is_open or state is None else state.message)
+        self.cutoff_label.setText(state.message if state else "")
+        set_tone(self.cutoff_label, warning=not is_open)
+
+    def _update_totals(self) -> None:
+        ticked = self.model.checked_rows()
+        amount = sum(r.request_amount for r in ticked)
+        rows = self.due.rows if self.due is not None else ()
+        ready = [r for r in rows if r.requestable]
+        text = (f"전체 {len(rows)}건 · 의뢰 가능 {len(ready)}건 {sum(r.request_amount for r in ready):,}원"
+                f" · 의뢰 불가 {len(rows) - len(ready)}건")
+        if self.model.has_ticks and self.model.locked is None:
+            text = f"선택 {len(ticked)}건 · 이체의뢰금액 합계 {amount:,}원  |  " + text
+        self.totals.setText(text)
+        self.request_button.setEnabled(bool(ticked))
+        sync_all_box(self.all_box, self.model)
+
+    def selected_row(self) -> DueRow | None:
+        chosen = self.table.selectionModel().selectedRows()
+        return self.model.row_at(chosen[0].row()) if chosen else None
+
+    def _selection_moved(self) -> None:
+        row = self.selected_row()
+        waiting = row is not None and row.open_request_id is not None and row.status_text == RequestState.WAITING.label
+        self.withdraw_button.setEnabled(waiting)
+        if row is None:
+            self.detail.setText("")
+            return
+        parts = [f"{row.customer_name}({row.customer_no}) {row.item_name} {row.period} · {row.bank_name} "
+                 f"{row.account_masked}: 청구 {row.charge_amount:,}원"]
+        if row.earlier_outstanding:
+            parts.append(f"이전 미수납액 {row.earlier_outstanding:,}원")
+        parts.append(f"건당출금한도 {row.debit_limit:,}원")
+        if row.reason:
+            parts.append(f"의뢰 불가: {row.reason}")
+        elif row.note:
+            parts.append(row.note)
+        self.detail.setText(" · ".join(parts))
+
+    # --- pre-flight and request ----------------------------------------------------------------------
+
+    def open_preflight(self, *, for_request: bool) -> None:
+        """사전 점검 of the list shown; from [이체의뢰] it is the confirmation step, and its button requests."""
+        if self.ctx.contract_id is None or self._listed is None:
+            return
+        listed = self._listed
+        ticked = self.model.checked_rows()
+        if for_request and not ticked:
+            self.status.setText("이체의뢰할 고객을 체크하세요.")
+            return
+        found: list[debits.Preflight] = []
+        if not run_guarded(self, lambda: found.append(debits.preflight(
+                self.ctx.db, self.ctx.actor, self.ctx.contract_id or 0, *listed, now=self.ctx.clock()))):
+            return
+        is_open = bool(self.due and self.due.cutoff.open)
+        dialog = PreflightDialog(found[0], self,
+                                 ticked=(len(ticked), sum(r.request_amount for r in ticked)) if for_request else None,
+                                 can_request=for_request and is_open and self.ctx.actor.can_edit)
+        ids = [r.agreement_id for r in ticked]
+        open_dialog(self, dialog, accepted=(lambda: self.request(listed, ids)) if for_request else None)
+
+    def request(self, listed: tuple[date, int | None, bool], agreement_ids: list[int]) -> None:
+        """이체의뢰: the ticked rows of the listed date become 이체의뢰대기 (all or none, the service decides)."""
+        debit_date, item_id, include_outstanding = listed
+        outcome: list[debits.RequestOutcome] = []
+        if run_guarded(self, lambda: outcome.append(debits.request(
+                self.ctx.db, self.ctx.actor, self.ctx.contract_id or 0, debit_date, agreement_ids,
+                include_outstanding=include_outstanding, now=self.ctx.clock(), item_id=item_id))):
+            self._done(outcome[0].message)
+        else:
+            self.search()  # someone else may have requested first: show the rows as they are now
+
+    def withdraw_selected(self) -> None:
+        """의뢰취소 of the selected 이체의뢰대기 row, before any file carries it."""
+        row = self.selected_row()
+        if row is None or row.open_request_id is None:
+            return
+        if not confirm(self, f"{row.customer_name}({row.customer_no}) {row.item_name}의 이체의뢰를 취소할까요?\n"
+                             "취소한 건은 마감 전까지 다시 이체의뢰할 수 있습니다.", "이체의뢰 취소"):
+            return
+        request_id = row.open_request_id
+        if run_guarded(self, lambda: debits.withdraw(self.ctx.db, self.ctx.actor, request_id, now=self.ctx.clock())):
+            self._done(f"{row.customer_name}({row.customer_no}) {row.item_name}의 이체의뢰를 취소했습니다.")
+
+    def _done(self, message: str) -> None:
+        self.search()
+        self.status.setText(message)
+        self.ctx.signals.status_message.emit(message)
+        self.ctx.signals.data_changed.emit("collection")

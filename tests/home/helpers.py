@@ -1,0 +1,132 @@
+"""Rows and a running relay for the home-screen tests.
+
+Payers are inserted with the models (the customer screens are another colleague's work), their
+account registrations queued the way a new agreement queues one; everything after that — files,
+results, money — goes through the real scheduler, the built-in bank simulator and the collection
+services on a ManualClock, so the home screen is checked against what the program really does.
+
+The simulator's outcomes are chosen by the account number's last four digits
+(app/services/relay/rules.py): 0012 → registration rejected (계좌번호 오류), 0021 → registered,
+every debit fails 0021 (잔액부족); anything else goes through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.db import Database
+from app.models import (
+    AccountRegistration,
+    Charge,
+    CollectionItem,
+    Customer,
+    DebitAgreement,
+    RegistrationKind,
+    RegistrationState,
+)
+from app.services import ledger, relay_config
+from app.services.calendar import ManualClock, seoul_datetime
+from app.services.crypto import DataKey
+from app.services.relay.config import RelayConfig
+from app.services.scheduler import CollectionScheduler
+
+KEY = DataKey.generate()
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return seoul_datetime(day, time(hour, minute))
+
+
+@dataclass(frozen=True)
+class Payer:
+    customer_id: int
+    agreement_id: int
+    customer_no: str
+    account: str
+
+
+def add_payer(
+    db: Database, contract_id: int, customer_no: str, account: str, *, name: str, day: int = 25,
+    monthly: int = 100_000, discount: int = 0, first: str = "2026-03", last: str | None = None,
+    item: str = "A01", queued_at: datetime | None = None, registration: RegistrationState | None = None,
+) -> Payer:
+    """A customer with one agreement; its NEW registration queued at `queued_at` (None: not queued).
+
+    `registration` forces a state (for a payer registered long ago: DONE) instead of queuing.
+    """
+    with db.session() as s:
+        item_id = s.scalar(select(CollectionItem.id).where(CollectionItem.contract_id == contract_id,
+                                                           CollectionItem.code == item))
+        customer = Customer(contract_id=contract_id, customer_no=customer_no, name=name, grade="중등")
+        s.add(customer)
+        s.flush()
+        agreement = DebitAgreement(
+            customer_id=customer.id, item_id=item_id, debit_limit=max(monthly, 200_000), monthly_amount=monthly,
+            discount_rate=round(discount * 100 / monthly) if discount else 0, discount_amount=discount,
+            first_month=first, last_month=last, debit_day=day, bank_code="088",
+            account_no_enc=KEY.encrypt(account, "account_no"), account_no_hash=KEY.blind_index(account, "account_no"),
+            account_last4=account[-4:], holder_name=name, holder_id="800101",
+        )
+        s.add(agreement)
+        s.flush()
+        payer = Payer(customer.id, agreement.id, customer_no, account)
+    if registration is not None or queued_at is not None:
+        queue_registration(db, contract_id, payer, account, at_=queued_at or at(date(2026, 1, 5), 10),
+                           state=registration or RegistrationState.WAITING)
+    return payer
+
+
+def queue_registration(db: Database, contract_id: int, payer: Payer, account: str, *, at_: datetime,
+                       state: RegistrationState = RegistrationState.WAITING) -> int:
+    """A NEW registration for the payer's agreement, as a new agreement or 재신청 (requeue) queues one."""
+    with db.session() as s:
+        agreement = s.get(DebitAgreement, payer.agreement_id)
+        assert agreement is not None
+        agreement.account_no_enc = KEY.encrypt(account, "account_no")
+        agreement.account_no_hash = KEY.blind_index(account, "account_no")
+        agreement.account_last4 = account[-4:]
+        reg = AccountRegistration(
+            contract_id=contract_id, agreement_id=payer.agreement_id, kind=RegistrationKind.NEW, state=state,
+            bank_code="088", account_no_enc=agreement.account_no_enc, account_last4=account[-4:],
+            holder_id="800101", requested_on=at_.date(), created_by="clerk", created_at=at_, updated_at=at_,
+        )
+        s.add(reg)
+        s.flush()
+        return reg.id
+
+
+def receive_cash(db: Database, contract_id: int, agreement_id: int, period: str, day: date) -> int:
+    """현금수납 of a charge's whole outstanding amount, through the ledger (what 현금수납관리 does)."""
+    with ledger.money_session(db, contract_id) as s:
+        charge_id = s.scalar(select(Charge.id).where(Charge.agreement_id == agreement_id, Charge.period == period))
+        assert charge_id is not None
+        charge = ledger.lock_charges(s, [charge_id])[charge_id]
+        amount = ledger.outstanding(s, charge_id)
+        ledger.post_cash(s, charge, amount, day, "clerk")
+        return amount
+
+
+class Relay:
+    """The embedded scheduler over the built-in simulator, ticked through time like the background job."""
+
+    def __init__(self, db: Database, admin, clock: ManualClock, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+        relay_config.save(db, admin, RelayConfig())
+        self.clock = clock
+        self.factory = relay_config.transport_factory(db, clock=clock, data_dir=data_dir)
+        self.scheduler = CollectionScheduler(db, clock=clock, transport_for=self.factory, data_key=KEY,
+                                             upload_delays=())
+
+    def run_until(self, end: datetime) -> None:
+        """Tick at every moment the scheduler has something due, up to `end`; the clock ends at `end`."""
+        now = self.clock.now()
+        while now < end:
+            self.clock.set(now)
+            self.scheduler.tick(now)
+            now = min(self.scheduler.next_due(now), end)
+            if now <= self.clock.now():
+                now = self.clock.now() + timedelta(minutes=1)
+        self.clock.set(end)
