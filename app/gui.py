@@ -14,13 +14,17 @@ log = logging.getLogger(__name__)
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if "--selftest" in args:  # before logging: the self-test must not write into the user's data folder
+        from app.selftest import run as selftest
+
+        return selftest(args)
     started = time.perf_counter()
     setup_logging(verbose="--verbose" in args)
     sys.excepthook = log_uncaught
 
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from app.views.startup import Startup
+    from app.views.startup import Startup, StartupCancelled
     from app.views.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -32,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     startup = Startup()
     try:
         db = startup.open_database()
+    except StartupCancelled:  # the clerk closed the setup wizard
+        return 0
     except Exception as error:  # noqa: BLE001 - shown to the clerk, details in the log
         log.exception("could not open the database")
         QMessageBox.critical(None, "KSCMS desk", str(error))
