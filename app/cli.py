@@ -32,8 +32,9 @@ class CliError(Exception):
 def open_database(*, migrate: bool = True) -> Database:
     """Open the configured database and bring its schema up to date (backing up a SQLite file first)."""
     from app import migrations
+    from app.services.db_setup import make_database
 
-    db = Database.from_url(database_url())
+    db = make_database(database_url())  # a PostgreSQL password comes from this PC's keyring
     if migrate:
         try:
             migrations.upgrade(db.engine, backup_to=backup_dir())

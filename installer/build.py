@@ -58,8 +58,9 @@ def selftest(bundle: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "selftest.txt"
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-        done = subprocess.run([str(exe), "--selftest", "--selftest-report", str(report)], env=env, check=False)
-        print(report.read_text(encoding="utf-8") if report.exists() else "(no self-test report)")
+        done = subprocess.run([str(exe), "--selftest", "--selftest-report", str(report)], env=env,
+                              capture_output=True, text=True, check=False)
+        print(report.read_text(encoding="utf-8") if report.exists() else f"{done.stdout}\n{done.stderr}")
         if done.returncode != 0:
             raise SystemExit(f"the bundled program failed its self-test (exit {done.returncode})")
 

