@@ -18,13 +18,13 @@ and it stays on the relay (not acknowledged) for the agency to look at and repla
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, or_, select, text, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db import Database
@@ -58,7 +58,7 @@ from app.services.cms import (
     registration_outcomes,
     remote_name,
 )
-from app.services.leases import serialized
+from app.services.leases import bulk_insert, bulk_update, serialized
 from app.services.sending import give_up
 from app.services.relay.base import RelayError, RelayRejectedError, Transport
 from app.services.transmissions import AWAITING_STATES, REQUEST_OF, ContractInfo, free_name, sha256_hex
@@ -453,66 +453,3 @@ def _post_money(
         ))
         .values(is_open=False)
     )
-
-
-# --- bulk writes ----------------------------------------------------------------------------------
-
-
-def _plain(value: Any) -> Any:
-    """A value as a PostgreSQL array element: enums by value, aware times as naive UTC (UtcDateTime's rule)."""
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
-
-
-def _arrays(conn: Connection, table: Table, columns: Sequence[str]) -> str:
-    return ", ".join(f"CAST(:p_{c} AS {table.c[c].type.compile(dialect=conn.dialect)}[])" for c in columns)
-
-
-def bulk_insert(
-    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *, returning: Sequence[str] = ()
-) -> list[Any]:
-    """INSERT many rows: one ``INSERT … SELECT FROM unnest(arrays)`` on PostgreSQL (a client-side
-    executemany there costs a round trip per row), executemany on SQLite (in-process, already fast)."""
-    if not rows:
-        return []
-    columns = list(rows[0])
-    if conn.dialect.name == "postgresql":
-        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({_arrays(conn, table, columns)})"
-        if returning:
-            sql += f" RETURNING {', '.join(returning)}"
-        result = conn.execute(text(sql), {f"p_{c}": [_plain(r[c]) for r in rows] for c in columns})
-        return [tuple(row) for row in result] if returning else []
-    if returning:
-        stmt = insert(table).returning(*(table.c[c] for c in returning), sort_by_parameter_order=True)
-        return [tuple(row) for row in conn.execute(stmt, list(rows))]
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-    conn.exec_driver_sql(sql, _driver_rows(conn, table, columns, rows))
-    return []
-
-
-def _driver_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> list[Any]:
-    """Parameter tuples for the driver's own executemany (SQLite), converted by each column's type once
-    per value — what SQLAlchemy's executemany does, without building a parameter dict per row."""
-    procs = [table.c[c].type.bind_processor(conn.dialect) for c in columns]
-    return [tuple(p(r[c]) if p else r[c] for c, p in zip(columns, procs, strict=True)) for r in rows]
-
-
-def bulk_update(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """UPDATE rows by ``id`` (each dict: id and the new values): one ``UPDATE … FROM unnest(arrays)``
-    on PostgreSQL, the driver's executemany on SQLite. Bumps ``version_id`` where the table has one."""
-    if not rows:
-        return
-    columns = [c for c in rows[0] if c != "id"]
-    versioned = "version_id" in table.c
-    if conn.dialect.name == "postgresql":
-        sets = ", ".join(f"{c} = v.{c}" for c in columns) + (", version_id = t.version_id + 1" if versioned else "")
-        sql = (f"UPDATE {table.name} AS t SET {sets} FROM unnest({_arrays(conn, table, ['id', *columns])}) "
-               f"AS v(id, {', '.join(columns)}) WHERE t.id = v.id")
-        conn.execute(text(sql), {f"p_{c}": [_plain(r[c]) for r in rows] for c in ["id", *columns]})
-        return
-    sets = ", ".join(f"{c} = ?" for c in columns) + (", version_id = version_id + 1" if versioned else "")
-    conn.exec_driver_sql(f"UPDATE {table.name} SET {sets} WHERE id = ?",
-                         _driver_rows(conn, table, [*columns, "id"], rows))

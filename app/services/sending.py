@@ -2,12 +2,15 @@
 
 The two halves, and why they are apart:
 
-1. **Build** (`build_registration_file`, `build_request_file`): ONE transaction inserts the
-   transmission (생성), takes the queued rows — `transmission_id` and `seq_no` set by a single
-   conditional UPDATE, so a row already taken by anyone else is never taken again — reads them back
-   in sequence order, encodes the file with the codec and stores its bytes and SHA-256. Either all
-   of that commits or none of it. From then on the file is immutable: it is never rebuilt, only
-   (re)uploaded. Rows stay WAITING; they become SENT only once the relay has the file.
+1. **Build** (`build_registration_file`, `build_request_file`): ONE transaction, serialised per
+   contract, inserts the transmission (생성), reads the queued rows in id order, takes them —
+   `transmission_id` and `seq_no` 1..n set by one conditional bulk UPDATE that skips any row no
+   longer queued and free, so a row is never in two files — and, while the database does that,
+   decrypts the accounts, encodes the file with the codec and stores its bytes and SHA-256. Either
+   all of that commits or none of it (a row that changed meanwhile means: roll back, build again).
+   From then on the file is immutable: it is never rebuilt, only (re)uploaded. Rows stay WAITING;
+   they become SENT only once the relay has the file. A row the file cannot carry (an amount under
+   140원, an account that does not decrypt) is left queued and reported, not sent half-right.
 2. **Upload** (`upload_transmission`): 생성/송신중/retryable 오류 → ask the relay whether it already
    holds the name (`is_uploaded`); if not, mark 송신중 and upload the stored bytes; then mark
    송신완료 and the rows SENT in one transaction. A crash anywhere leaves a state this same function
@@ -64,10 +67,10 @@ from app.services.cms import (
 from app.services.cms import RegistrationKind as CmsRegistrationKind
 from app.services.crypto import DataKey, DecryptionError
 from app.services.errors import ServiceError
-from app.services.leases import serialized
+from app.services.leases import bulk_update, serialized
 from app.services.relay.base import (RelayDuplicateError, RelayError, RelayRejectedError, RelayUnavailableError,
                                     Transport)
-from app.services.transmissions import ContractInfo, free_name, sha256_hex
+from app.services.transmissions import OPEN_SEND_STATES, ContractInfo, free_name, sha256_hex
 
 log = logging.getLogger(__name__)
 
@@ -235,18 +238,20 @@ def build_request_file(
 
     def encode(found: Sequence[Any]) -> tuple[bytes, int, int]:
         passbook = contract.passbook_text
-        branches: dict[str, str] = {}  # a handful of banks: check each code once, not per row
+        branches = {bank: _branch(rid, bank) for rid, _a, bank, *_rest in found}  # a handful of banks
+        accounts = _accounts(key, found, 3)
         built = [
             DebitRecord(
                 sequence=seq,
-                bank_branch_code=branches.get(bank) or branches.setdefault(bank, _branch(rid, bank)),
-                account_no=_account(key, rid, blob),
+                bank_branch_code=branches[bank],
+                account_no=account,
                 amount=amount,
                 holder_id=holder_id,
                 passbook_text=passbook,
                 customer_no=customer_no,
             )
-            for seq, (rid, amount, bank, blob, holder_id, customer_no) in enumerate(found, start=1)
+            for seq, ((_rid, amount, bank, _blob, holder_id, customer_no), account)
+            in enumerate(zip(found, accounts, strict=True), start=1)
         ]
         header = DebitHeader(
             contract.institution_code, debit_date, branch_code(contract.settlement_bank_code),
@@ -270,6 +275,17 @@ def _account(key: DataKey, row_id: int, blob: bytes) -> str:
         return key.decrypt(blob, "account_no")
     except DecryptionError:
         raise _BadRow(row_id, "계좌번호를 풀 수 없습니다 (데이터 암호 키가 다르거나 값이 손상됨)") from None
+
+
+def _accounts(key: DataKey, found: Sequence[Any], column: int) -> list[str]:
+    """Every row's account number, decrypted in one tight loop; the row that fails is named."""
+    decrypt = key.decrypt
+    try:
+        return [decrypt(row[column], "account_no") for row in found]
+    except DecryptionError:
+        for row in found:
+            _account(key, row[0], row[column])
+        raise
 
 
 def _encode(encode: Callable[[], bytes], rows: Sequence[Any]) -> bytes:
@@ -351,11 +367,11 @@ def _build_once(
         found = s.execute(rows.where(*where).order_by(model.id)).all()
         if not found:
             raise _NothingQueued
-        # The rows are taken (numbered 1..n in id order, as `encode` numbers them) while this thread
+        # The rows are taken (numbered 1..n in this order, as `encode` numbers them) while this thread
         # decrypts and encodes: the database works with the GIL released, so the two overlap. The
         # session is not touched here until the taking is done.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="take-rows") as pool:
-            taking = pool.submit(_take, s, model, where, t.id)
+            taking = pool.submit(_take, s, model, where, found, t.id)
             try:
                 content, count, amount = encode(found)
             except BaseException:
@@ -377,25 +393,28 @@ def _build_once(
                          tuple(Excluded(i, r) for i, r in excluded.items()))
 
 
-def _take(s: Session, model: Any, where: list[Any], tid: int) -> int:
-    """Mark the queued rows as carried by file `tid`, numbered 1..n by id, in one statement.
+def _take(s: Session, model: Any, where: list[Any], found: Sequence[Any], tid: int) -> int:
+    """Mark the rows `found` (queued, in id order) as carried by file `tid`, numbered 1..n; returns how many.
 
-    The conditions are repeated on the UPDATE itself, so PostgreSQL re-checks them on a row a clerk
-    changed (withdrew) at that very moment and leaves it out; the numbers then have a gap and the
-    caller builds again. (On SQLite the transaction holds the database's write lock throughout.)
+    SQLite: the transaction holds the database's write lock, so the rows cannot change under us and
+    one UPDATE numbers them with a window function (by far the fastest there). PostgreSQL: the
+    numbers travel as arrays (a windowed join can be planned quadratically there), and each row is
+    taken only if it is still queued and free: a row a clerk withdrew at that very moment is left
+    out, the count falls short and the caller builds again. Both bump `version_id`, so a clerk's
+    stale edit of a taken row fails.
     """
-    ranked = select(model.id.label("rid"), func.row_number().over(order_by=model.id).label("rn")).where(*where).subquery()
-    values: dict[str, Any] = {"transmission_id": tid, "seq_no": ranked.c.rn}
-    if hasattr(model, "version_id"):
-        values["version_id"] = model.version_id + 1  # a clerk's stale edit of a taken row must fail
-    result = s.execute(
-        update(model).where(model.id == ranked.c.rid, *where).values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    taken = int(result.rowcount or 0)
-    if taken and s.scalar(select(func.max(model.seq_no)).where(model.transmission_id == tid)) != taken:
-        raise _Gap
-    return taken
+    if s.get_bind().dialect.name == "sqlite":
+        ranked = (select(model.id.label("rid"), func.row_number().over(order_by=model.id).label("rn"))
+                  .where(*where).subquery())
+        values: dict[str, Any] = {"transmission_id": tid, "seq_no": ranked.c.rn}
+        if hasattr(model, "version_id"):
+            values["version_id"] = model.version_id + 1
+        result = s.execute(update(model).where(model.id == ranked.c.rid).values(**values)
+                           .execution_options(synchronize_session=False))
+        return int(result.rowcount or 0)
+    waiting = RegistrationState.WAITING if model is AccountRegistration else RequestState.WAITING
+    rows = [{"id": row[0], "transmission_id": tid, "seq_no": seq} for seq, row in enumerate(found, start=1)]
+    return bulk_update(s.connection(), model.__table__, rows, only_if={"state": waiting.value, "transmission_id": None})
 
 
 # --- uploading ----------------------------------------------------------------------------------
@@ -433,7 +452,7 @@ def upload_transmission(
         t = s.get(Transmission, transmission_id)
         if t is None or t.direction != Direction.SEND or t.content is None:
             raise ValueError(f"transmission {transmission_id} is not a built request file")
-        if t.state not in (TransmissionState.CREATED, TransmissionState.SENDING, TransmissionState.ERROR):
+        if t.state not in OPEN_SEND_STATES:
             return UploadResult(t.id, t.remote_name, t.state, "이미 송신한 파일입니다.")
         name, content, kind, state = t.remote_name, bytes(t.content), str(t.kind), t.state
     crash_pause("built")
@@ -485,29 +504,26 @@ def _set_state(db: Database, tid: int, state: TransmissionState, error: str | No
     with db.session() as s:
         t = s.get(Transmission, tid)
         assert t is not None
-        t.state = state
-        t.error = error
+        t.state, t.error = state, error
+
+
+def _move_rows(s: Session, kind: str, tid: int, from_states: list[Any], values: dict[str, Any]) -> None:
+    """Set `values` on the file's rows that are in `from_states` (bumping `version_id` where kept)."""
+    model = _row_model(kind)
+    if hasattr(model, "version_id"):
+        values = {**values, "version_id": model.version_id + 1}
+    s.execute(update(model).where(model.transmission_id == tid, model.state.in_(from_states)).values(**values)
+              .execution_options(synchronize_session=False))
 
 
 def _mark_sent(db: Database, tid: int, kind: str, at: datetime) -> None:
     """송신완료, and the file's rows WAITING → SENT, together."""
-    model = _row_model(kind)
     with db.session() as s:
         t = s.get(Transmission, tid)
         assert t is not None
         if t.state in (TransmissionState.CREATED, TransmissionState.SENDING, TransmissionState.ERROR):
-            t.state = TransmissionState.SENT
-            t.sent_at = at
-            t.error = None
-        values: dict[str, Any] = {"state": _sent_state(kind)}
-        if hasattr(model, "version_id"):
-            values["version_id"] = model.version_id + 1
-        s.execute(
-            update(model)
-            .where(model.transmission_id == tid, model.state == _waiting_state(kind))
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+            t.state, t.sent_at, t.error = TransmissionState.SENT, at, None
+        _move_rows(s, kind, tid, [_waiting_state(kind)], {"state": _sent_state(kind)})
     log.info("transmission %s sent", tid)
 
 
@@ -522,19 +538,10 @@ def give_up(db: Database, tid: int, message: str) -> None:
         t = s.get(Transmission, tid)
         assert t is not None
         kind = str(t.kind)
-        model = _row_model(kind)
-        t.state = TransmissionState.ERROR
-        t.error = message
+        t.state, t.error = TransmissionState.ERROR, message
         t.remote_name = free_name(s, t.contract_id, kind, Direction.SEND, t.remote_name)
-        values: dict[str, Any] = {"transmission_id": None, "seq_no": None, "state": _waiting_state(kind)}
-        if hasattr(model, "version_id"):
-            values["version_id"] = model.version_id + 1
-        s.execute(
-            update(model)
-            .where(model.transmission_id == tid, model.state.in_([_waiting_state(kind), _sent_state(kind)]))
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+        _move_rows(s, kind, tid, [_waiting_state(kind), _sent_state(kind)],
+                   {"transmission_id": None, "seq_no": None, "state": _waiting_state(kind)})
     log.warning("transmission %s given up: %s", tid, message)
 
 
@@ -547,13 +554,8 @@ def pending_uploads(db: Database, contract_id: int) -> list[tuple[int, str, date
     with db.session() as s:
         found = s.execute(
             select(Transmission.id, Transmission.kind, Transmission.file_date, Transmission.state)
-            .where(
-                Transmission.contract_id == contract_id,
-                Transmission.direction == Direction.SEND,
-                Transmission.state.in_(
-                    [TransmissionState.CREATED, TransmissionState.SENDING, TransmissionState.ERROR]
-                ),
-            )
+            .where(Transmission.contract_id == contract_id, Transmission.direction == Direction.SEND,
+                   Transmission.state.in_(OPEN_SEND_STATES))
             .order_by(Transmission.id)
         ).all()
         out: list[tuple[int, str, date]] = []

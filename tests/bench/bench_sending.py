@@ -113,8 +113,8 @@ def run(label: str, db: Database, count: int) -> None:
     codec_time, encoded = best("codec alone: encode_eb21 of the same records", 3, lambda: encode_eb21(header, records))
     assert encoded == content
     ratio = built_time / codec_time
-    print(f"  {'=> build / codec':<52} {ratio:7.2f} ×   (target ≤ 3×, build < 10 s: "
-          f"{'ok' if ratio <= 3 and built_time < 10 else 'MISSED'})", flush=True)
+    print(f"  {'=> build / codec':<52} {ratio:7.2f} ×   (target ≤ 3×: {'ok' if ratio <= 3 else 'MISSED'}; "
+          f"build < 10 s: {'ok' if built_time < 10 else 'MISSED'})", flush=True)
 
     assert sending.upload_transmission(db, FakeRelay(), built.transmission_id, now=lambda: NOW, delays=()).sent
     all_failed = encode_eb22(request.header, [dataclasses.replace(r, result_flag="N", reason_code="0021")

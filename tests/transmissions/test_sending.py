@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.models import AccountRegistration, DebitRequest, RegistrationState, RequestState, Transmission
 from app.models import TransmissionState as TS
@@ -135,3 +135,27 @@ def test_relay_rejection_is_final_and_releases_the_rows(office, key, contract, r
     relay.reject = None
     rebuilt = sending.build_request_file(office.db, contract, DEBIT, key)  # the name is free again
     assert isinstance(rebuilt, sending.BuiltFile) and rebuilt.remote_name == "EB210311_2026"
+
+
+def test_a_row_changed_while_being_taken_makes_a_clean_rebuild(office, key, contract, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A row that stops being free between choosing and taking (a clerk's withdrawal on another PC)
+    must not leave a gap in the numbering: the transaction is rolled back and the file built again."""
+    from sqlalchemy import text
+
+    payers = add_payers(office.db, office.contract_id, key, ["101010101010", "202020202020", "303030303030"])
+    ids = queue_requests(office.db, office.contract_id, payers, DEBIT)
+    real_take, calls = sending._take, []
+
+    def racing_take(s, model, where, row_ids, tid):  # type: ignore[no-untyped-def]
+        calls.append([r[0] for r in row_ids])
+        if len(calls) == 1:  # the first time, row 2 is withdrawn by "someone else" just before us
+            s.connection().execute(text("UPDATE debit_request SET state = 'WITHDRAWN' WHERE id = :i"), {"i": ids[1]})
+        return real_take(s, model, where, row_ids, tid)
+
+    monkeypatch.setattr(sending, "_take", racing_take)
+    built = sending.build_request_file(office.db, contract, DEBIT, key)
+    assert len(calls) == 2 and isinstance(built, sending.BuiltFile) and built.record_count == 3
+    eb21 = decode_eb21(_tx(office.db, built.transmission_id).content, "EB210311_2026")
+    assert [r.sequence for r in eb21.records] == [1, 2, 3]
+    with office.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Transmission)) == 1
