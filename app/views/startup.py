@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from app import migrations
 from app.config import ENV_DATABASE_URL, ENV_PASSPHRASE, LocalSettings, backup_dir, database_url
@@ -156,7 +157,32 @@ class Startup:
                     continue
             ctx = AppContext(db=db, actor=actor, data_key=self.data_key)
             window = MainWindow(ctx)
+            scheduler = self._start_scheduler(ctx, window)
             window.show()
             app.exec()
+            if scheduler is not None:
+                scheduler.shutdown()
             if not window.logout_requested:
                 return 0
+
+    @staticmethod
+    def _start_scheduler(ctx: AppContext, window: QWidget) -> Any:
+        """The embedded scheduler sends at the cut-offs and fetches results while the app runs.
+
+        Its passes reach the status bar through a Qt bridge (they run on the scheduler's thread).
+        A scheduler that cannot start must not keep the clerk from working: it is logged and the
+        status bar says so; the CLI's `python -m app scheduler` remains for a PC that stays on.
+        """
+        from app.views.transmissions_view import SchedulerBridge, make_scheduler
+
+        try:
+            scheduler = make_scheduler(ctx)
+            bridge = SchedulerBridge(scheduler, window)
+            bridge.passed.connect(ctx.signals.status_message.emit)
+            scheduler.start()
+        except Exception:  # noqa: BLE001 - reported, never fatal
+            log.exception("the embedded scheduler did not start")
+            ctx.signals.status_message.emit("자동 송수신 예약을 시작하지 못했습니다. 관리자에게 문의하세요.")
+            return None
+        ctx.signals.status_message.emit(scheduler.status().text())
+        return scheduler
