@@ -193,8 +193,8 @@ def missed_cutoffs(db: Database, c: ContractInfo, now: datetime) -> list[MissedI
                                     "있으니 의뢰를 취소하거나 출금일을 옮기세요."))
         elif _send_file(db, c.id, remote_name("EB21", debit_date)) is not None:
             items.append(MissedItem(c.id, "EB21", debit_date, cutoff, count, amount,
-                                    f"{what}은 이 출금일의 의뢰 파일을 이미 보낸 뒤에 의뢰되어 보낼 수 없습니다. "
-                                    "의뢰를 취소하거나 출금일을 옮기세요."))
+                                    f"{what}은 이 출금일의 의뢰 파일에 들어가지 못해(파일을 만든 뒤 의뢰했거나 "
+                                    "파일에 쓸 수 없는 값) 보낼 수 없습니다. 의뢰를 취소하거나 출금일을 옮기세요."))
     return items
 
 
