@@ -12,6 +12,7 @@ Times are stored as UTC epoch seconds (REAL) so comparisons are plain number com
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -87,6 +88,24 @@ class Intake:
     sha256: str
 
 
+def _use_wal(conn: sqlite3.Connection, *, tries: int = 100) -> None:
+    """WAL, which persists in the file: readers never wait for a writer.
+
+    Switching needs the file to itself, and SQLite answers "database is locked" at once, without
+    its busy timeout, when another process opens the same new file at that moment (two schedulers
+    starting together), so the switch is retried for a few seconds.
+    """
+    for attempt in range(tries):
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == tries - 1:
+                raise
+            time.sleep(0.05)
+
+
 class SimulatorState:
     """Thin, typed access to the state file; one connection per transaction."""
 
@@ -95,7 +114,7 @@ class SimulatorState:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
         try:
-            conn.execute("PRAGMA journal_mode=WAL")  # persistent: readers never wait for a writer
+            _use_wal(conn)
             conn.executescript(_SCHEMA)  # idempotent (IF NOT EXISTS); executescript commits itself
         finally:
             conn.close()
