@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
-from sqlalchemy import DateTime, Enum, MetaData, func
+from sqlalchemy import ColumnElement, DateTime, Enum, MetaData, func
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+_T = TypeVar("_T")
+Key: TypeAlias = "_T | ColumnElement[_T]"
+"""A value to compare a column with: a Python value, or another column (in a join)."""
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import ColumnElement, Date, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, TimestampMixin, UtcDateTime, str_enum
+from app.models.base import Base, Key, TimestampMixin, UtcDateTime, str_enum
 from app.models.enums import RegistrationKind, RegistrationState
 
 
@@ -39,3 +39,8 @@ class AccountRegistration(TimestampMixin, Base):
     reason_code: Mapped[str | None] = mapped_column(String(4))
     result_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_by: Mapped[str | None] = mapped_column(String(30))
+
+    @classmethod
+    def carried_by(cls, file_id: Key[int], contract_id: Key[int], file_date: Key[date]) -> list[ColumnElement[bool]]:
+        """Conditions for the registrations an EB13 carries (the same call as `DebitRequest.carried_by`)."""
+        return [cls.transmission_id == file_id]

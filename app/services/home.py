@@ -274,8 +274,10 @@ def outcome_counts(s: Session, kind: str, send_id: int) -> tuple[int, int, int]:
         by = {RegistrationState(state): int(n) for state, n in rows}
         return by.get(RegistrationState.DONE, 0), by.get(RegistrationState.FAILED, 0), 0
     r = DebitRequest
+    send = s.get(Transmission, send_id)
+    assert send is not None
     rows = s.execute(select(r.state, func.count(), func.coalesce(func.sum(r.debited_amount), 0))
-                     .where(r.transmission_id == send_id).group_by(r.state)).all()
+                     .where(*r.carried_by(send_id, send.contract_id, send.file_date)).group_by(r.state)).all()
     done = failed = debited = 0
     for state, n, won in rows:
         debited += int(won)

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db import Database
@@ -380,7 +380,8 @@ def _apply_debits(
     with serialized(db, f"apply:{contract.id}") as s:
         send = _lock_send(s, send_id, sha)
         r = DebitRequest
-        found = s.execute(select(r.id, r.seq_no).where(r.transmission_id == send_id, r.state == RequestState.SENT))
+        carried = r.carried_by(send_id, send.contract_id, send.file_date)
+        found = s.execute(select(r.id, r.seq_no).where(*carried, r.state == RequestState.SENT))
         by_seq = _check_rows(found, set(outcomes), request_name, send_id)
         received = _receive_row(s, contract, name, "EB22", debit_day, data, sha, send_id, TransmissionState.APPLIED,
                                 now, records=len(result.records), amount=not_debited)
@@ -394,7 +395,7 @@ def _apply_debits(
         ])
         unhappy = [o for o in outcomes.values() if o.failed_amount]
         debited = {by_seq[seq]: o.debited_amount for seq, o in outcomes.items()}
-        _post_money(s, contract.id, send_id, debited, debit_day, now)
+        _post_money(s, contract.id, carried, debited, debit_day, now)
         _finish_send(send, now)
         received_id = received.id
     failed = len(unhappy)
@@ -411,7 +412,8 @@ def _request_state(outcome: DebitOutcome) -> RequestState:
 
 
 def _post_money(
-    s: Session, contract_id: int, send_id: int, debited: dict[int, int], debit_day: date, now: datetime
+    s: Session, contract_id: int, carried: list[ColumnElement[bool]], debited: dict[int, int], debit_day: date,
+    now: datetime,
 ) -> None:
     """Payments and ledger rows for what each request debited and failed, charge by charge.
 
@@ -421,7 +423,7 @@ def _post_money(
     lines = s.execute(
         select(DebitRequestLine.id, DebitRequestLine.request_id, DebitRequestLine.charge_id, DebitRequestLine.amount)
         .join(DebitRequest, DebitRequest.id == DebitRequestLine.request_id)
-        .where(DebitRequest.transmission_id == send_id)
+        .where(*carried)
         .order_by(DebitRequestLine.request_id, DebitRequestLine.id)
     ).all()
     left = dict(debited)
@@ -449,7 +451,7 @@ def _post_money(
     conn.execute(
         update(DebitRequestLine.__table__)
         .where(DebitRequestLine.__table__.c.request_id.in_(
-            select(DebitRequest.id).where(DebitRequest.transmission_id == send_id).scalar_subquery()
+            select(DebitRequest.id).where(*carried).scalar_subquery()
         ))
         .values(is_open=False)
     )

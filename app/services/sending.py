@@ -35,7 +35,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy import Select, exists, func, select, text, update
 from sqlalchemy.orm import Session
 
 from app.db import Database
@@ -67,7 +67,7 @@ from app.services.cms import (
 from app.services.cms import RegistrationKind as CmsRegistrationKind
 from app.services.crypto import DataKey, DecryptionError
 from app.services.errors import ServiceError
-from app.services.leases import bulk_update, serialized
+from app.services.leases import serialized
 from app.services.relay.base import (RelayDuplicateError, RelayError, RelayRejectedError, RelayUnavailableError,
                                     Transport)
 from app.services.transmissions import OPEN_SEND_STATES, ContractInfo, free_name, sha256_hex
@@ -213,7 +213,7 @@ def build_registration_file(
         content = _encode(lambda: encode_eb13(RegistrationHeader(contract.institution_code, send_day), built), found)
         return content, len(built), 0
 
-    return _build(db, contract, "EB13", send_day, AccountRegistration, criteria, rows, encode, now)
+    return _build(db, contract, "EB13", send_day, AccountRegistration, criteria, rows, encode, now, _rows)
 
 
 def build_request_file(
@@ -260,7 +260,25 @@ def build_request_file(
         content = _encode(lambda: encode_eb21(header, built), found)
         return content, len(built), sum(r.amount for r in built)
 
-    return _build(db, contract, "EB21", debit_date, DebitRequest, criteria, rows, encode, now)
+    return _build(db, contract, "EB21", debit_date, DebitRequest, criteria, rows, encode, now, _driver_rows)
+
+
+def _rows(s: Session, stmt: Select[Any]) -> Sequence[Any]:
+    """The rows, typed by SQLAlchemy (dates and the like converted)."""
+    return s.connection().execute(stmt).all()
+
+
+def _driver_rows(s: Session, stmt: Select[Any]) -> Sequence[Any]:
+    """The rows as plain driver tuples, for columns needing no conversion (numbers, text, bytes).
+
+    An EB21 reads 100,000 of them: through the ORM session that took 0.6 s on PostgreSQL, through
+    SQLAlchemy's Row objects 0.25 s, straight from the cursor 0.15 s (tests/bench/bench_sending.py).
+    """
+    result = s.connection().execute(stmt)
+    try:
+        return result.cursor.fetchall()  # type: ignore[no-any-return]
+    finally:
+        result.close()
 
 
 def _branch(row_id: int, bank: str) -> str:
@@ -295,7 +313,7 @@ def _encode(encode: Callable[[], bytes], rows: Sequence[Any]) -> bytes:
     except CmsValueError as error:
         index = (error.record_no or 0) - 2
         if 0 <= index < len(rows):
-            raise _BadRow(rows[index].id, str(error)) from None
+            raise _BadRow(rows[index][0], str(error)) from None
         raise
 
 
@@ -309,13 +327,15 @@ def _build(
     rows: Select[Any],
     encode: Callable[[Sequence[Any]], tuple[bytes, int, int]],
     now: datetime | None,
+    fetch: Callable[[Session, Select[Any]], Sequence[Any]],
 ) -> BuiltFile | BuildBlocked | None:
     name = remote_name(kind, file_date)
     excluded: dict[int, str] = {}  # rows the file cannot carry, and why
     gaps = 0
     while True:
         try:
-            return _build_once(db, contract, kind, file_date, name, model, criteria, rows, encode, excluded, now)
+            return _build_once(db, contract, kind, file_date, name, model, criteria, rows, encode, excluded, now,
+                               fetch)
         except _NothingQueued:
             return None
         except _Gap:
@@ -341,6 +361,7 @@ def _build_once(
     encode: Callable[[Sequence[Any]], tuple[bytes, int, int]],
     excluded: dict[int, str],
     now: datetime | None,
+    fetch: Callable[[Session, Select[Any]], Sequence[Any]],
 ) -> BuiltFile | BuildBlocked:
     where = list(criteria)
     if excluded:
@@ -364,7 +385,9 @@ def _build_once(
         )
         s.add(t)
         s.flush()
-        found = s.execute(rows.where(*where).order_by(model.id)).all()
+        if s.get_bind().dialect.name == "postgresql":  # the id sort of 100,000 wide rows, in memory
+            s.execute(text("SET LOCAL work_mem = '64MB'"))
+        found = fetch(s, rows.where(*where).order_by(model.id))
         if not found:
             raise _NothingQueued
         # The rows are taken (numbered 1..n in this order, as `encode` numbers them) while this thread
@@ -397,11 +420,12 @@ def _take(s: Session, model: Any, where: list[Any], found: Sequence[Any], tid: i
     """Mark the rows `found` (queued, in id order) as carried by file `tid`, numbered 1..n; returns how many.
 
     SQLite: the transaction holds the database's write lock, so the rows cannot change under us and
-    one UPDATE numbers them with a window function (by far the fastest there). PostgreSQL: the
-    numbers travel as arrays (a windowed join can be planned quadratically there), and each row is
-    taken only if it is still queued and free: a row a clerk withdrew at that very moment is left
-    out, the count falls short and the caller builds again. Both bump `version_id`, so a clerk's
-    stale edit of a taken row fails.
+    one UPDATE numbers them with a window function (by far the fastest there). PostgreSQL: the ids
+    travel as one array, numbered by the server (WITH ORDINALITY; a windowed join can be planned
+    quadratically there), and each row is taken only if it is still queued and free: a row a clerk
+    withdrew at that very moment is left out, the count falls short and the caller builds again.
+    No index holds the columns set here, so on PostgreSQL these are HOT updates (migration 0005).
+    Both bump `version_id`, so a clerk's stale edit of a taken row fails.
     """
     if s.get_bind().dialect.name == "sqlite":
         ranked = (select(model.id.label("rid"), func.row_number().over(order_by=model.id).label("rn"))
@@ -413,8 +437,14 @@ def _take(s: Session, model: Any, where: list[Any], found: Sequence[Any], tid: i
                            .execution_options(synchronize_session=False))
         return int(result.rowcount or 0)
     waiting = RegistrationState.WAITING if model is AccountRegistration else RequestState.WAITING
-    rows = [{"id": row[0], "transmission_id": tid, "seq_no": seq} for seq, row in enumerate(found, start=1)]
-    return bulk_update(s.connection(), model.__table__, rows, only_if={"state": waiting.value, "transmission_id": None})
+    bump = ", version_id = t.version_id + 1" if hasattr(model, "version_id") else ""
+    taken = s.execute(
+        text(f"UPDATE {model.__tablename__} AS t SET transmission_id = :tid, seq_no = v.seq{bump} "
+             "FROM unnest(CAST(:ids AS integer[])) WITH ORDINALITY AS v(id, seq) "
+             "WHERE t.id = v.id AND t.state = :waiting AND t.transmission_id IS NULL"),
+        {"tid": tid, "ids": [row[0] for row in found], "waiting": waiting.value},
+    )
+    return int(taken.rowcount or 0)
 
 
 # --- uploading ----------------------------------------------------------------------------------
@@ -507,13 +537,13 @@ def _set_state(db: Database, tid: int, state: TransmissionState, error: str | No
         t.state, t.error = state, error
 
 
-def _move_rows(s: Session, kind: str, tid: int, from_states: list[Any], values: dict[str, Any]) -> None:
+def _move_rows(s: Session, t: Transmission, from_states: list[Any], values: dict[str, Any]) -> None:
     """Set `values` on the file's rows that are in `from_states` (bumping `version_id` where kept)."""
-    model = _row_model(kind)
+    model = _row_model(str(t.kind))
     if hasattr(model, "version_id"):
         values = {**values, "version_id": model.version_id + 1}
-    s.execute(update(model).where(model.transmission_id == tid, model.state.in_(from_states)).values(**values)
-              .execution_options(synchronize_session=False))
+    s.execute(update(model).where(*model.carried_by(t.id, t.contract_id, t.file_date), model.state.in_(from_states))
+              .values(**values).execution_options(synchronize_session=False))
 
 
 def _mark_sent(db: Database, tid: int, kind: str, at: datetime) -> None:
@@ -523,7 +553,7 @@ def _mark_sent(db: Database, tid: int, kind: str, at: datetime) -> None:
         assert t is not None
         if t.state in (TransmissionState.CREATED, TransmissionState.SENDING, TransmissionState.ERROR):
             t.state, t.sent_at, t.error = TransmissionState.SENT, at, None
-        _move_rows(s, kind, tid, [_waiting_state(kind)], {"state": _sent_state(kind)})
+        _move_rows(s, t, [_waiting_state(kind)], {"state": _sent_state(kind)})
     log.info("transmission %s sent", tid)
 
 
@@ -540,7 +570,7 @@ def give_up(db: Database, tid: int, message: str) -> None:
         kind = str(t.kind)
         t.state, t.error = TransmissionState.ERROR, message
         t.remote_name = free_name(s, t.contract_id, kind, Direction.SEND, t.remote_name)
-        _move_rows(s, kind, tid, [_waiting_state(kind), _sent_state(kind)],
+        _move_rows(s, t, [_waiting_state(kind), _sent_state(kind)],
                    {"transmission_id": None, "seq_no": None, "state": _waiting_state(kind)})
     log.warning("transmission %s given up: %s", tid, message)
 
@@ -562,7 +592,7 @@ def pending_uploads(db: Database, contract_id: int) -> list[tuple[int, str, date
         for tid, kind, file_date, state in found:
             if state == TransmissionState.ERROR:
                 model = _row_model(str(kind))
-                if not s.scalar(select(exists().where(model.transmission_id == tid))):
+                if not s.scalar(select(exists().where(*model.carried_by(tid, contract_id, file_date)))):
                     continue
             out.append((tid, str(kind), file_date))
         return out

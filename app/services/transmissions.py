@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db import Database
@@ -222,7 +222,7 @@ def _tallies(s: Session, send_ids: Sequence[int], bank_code: str | None) -> dict
     r = DebitRequest
     stmt = (
         select(
-            r.transmission_id,
+            Transmission.id,
             r.bank_code,
             func.count(),
             func.coalesce(func.sum(r.amount), 0),
@@ -231,8 +231,10 @@ def _tallies(s: Session, send_ids: Sequence[int], bank_code: str | None) -> dict
             func.sum(case((r.state.in_(finished), 1), else_=0)),
             func.coalesce(func.sum(case((r.state.in_(finished), r.amount - r.debited_amount), else_=0)), 0),
         )
-        .where(r.transmission_id.in_(send_ids))
-        .group_by(r.transmission_id, r.bank_code)
+        .select_from(Transmission)
+        .join(r, and_(*r.carried_by(Transmission.id, Transmission.contract_id, Transmission.file_date)))
+        .where(Transmission.id.in_(send_ids))
+        .group_by(Transmission.id, r.bank_code)
     )
     if bank_code:
         stmt = stmt.where(r.bank_code == bank_code)
