@@ -14,6 +14,8 @@ When things happen, per contract, on its business calendar:
   file went waits: a registration for the next day's file, a request is reported.
 - **Results.** From the result time (11:00 of the next business day) the relay is asked every
   `fetch_every` until the result is there; it is applied at once (`receiving`).
+- **Notices.** The agency's notices (공지사항) are asked for with the results, at most every
+  `notice_every` per institution, and stored once however often they are listed (`notices`).
 - **Catching up.** A pass first re-sends any file a crash or an unreachable relay left unsent. If the
   app was not running at a cut-off nothing is sent late: `missed_cutoffs` tells what missed which
   cut-off and what that means, and the status bar shows it.
@@ -37,7 +39,7 @@ from sqlalchemy import func, select
 from app.db import Database
 from app.models import AccountRegistration, DebitRequest, Direction, RegistrationState, RequestState, Transmission
 from app.models import TransmissionState as TS
-from app.services import receiving, sending
+from app.services import notices, receiving, sending
 from app.services.calendar import SEOUL, seoul_datetime
 from app.services.cms import remote_name
 from app.services.crypto import DataKey
@@ -52,6 +54,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SEND_LEAD = timedelta(minutes=2)
 DEFAULT_FETCH_EVERY = timedelta(minutes=5)
+DEFAULT_NOTICE_EVERY = timedelta(hours=1)
 DEFAULT_INTERVAL_SECONDS = 30
 RETRY_EVERY = timedelta(minutes=1)
 WEEKDAYS = "월화수목금토일"
@@ -87,6 +90,7 @@ class PassReport:
     uploads: list[sending.UploadResult] = field(default_factory=list)
     outcomes: list[receiving.ApplyOutcome] = field(default_factory=list)
     missed: list[MissedItem] = field(default_factory=list)
+    new_notices: int = 0
     skipped: str | None = None
 
     def summary(self) -> str:
@@ -245,6 +249,7 @@ class CollectionScheduler:
         lease: SenderLease | None = None,
         send_lead: timedelta = DEFAULT_SEND_LEAD,
         fetch_every: timedelta = DEFAULT_FETCH_EVERY,
+        notice_every: timedelta = DEFAULT_NOTICE_EVERY,
         interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
         upload_delays: Sequence[float] = sending.UPLOAD_DELAYS,
         sleep: Callable[[float], None] = _time.sleep,
@@ -258,10 +263,12 @@ class CollectionScheduler:
         self.lease = lease or SenderLease(db)
         self.send_lead = send_lead
         self.fetch_every = fetch_every
+        self.notice_every = notice_every
         self.interval_seconds = interval_seconds
         self.upload_delays = tuple(upload_delays)
         self.sleep = sleep
         self._last_poll: dict[int, datetime] = {}
+        self._last_notice_poll: dict[int, datetime] = {}  # by institution: its contracts share the notices
         self._last: PassReport | None = None
         self._listeners: list[Callable[[PassReport], None]] = []
         self._aps: Any = None
@@ -291,8 +298,12 @@ class CollectionScheduler:
         return self._one(contract_id, actor, now, lambda c, at, r: self._send_contract(c, at, r, manual=True))
 
     def fetch_now(self, contract_id: int, actor: Actor | None = None, now: datetime | None = None) -> PassReport:
-        """관리자 '지금 수신': ask the relay for every awaited result now and apply what is there."""
-        return self._one(contract_id, actor, now, lambda c, at, r: self._fetch(c, at, r, force=True), missed=False)
+        """관리자 '지금 수신': ask the relay for every awaited result and the notices now; apply what is there."""
+        def fetch(c: ContractInfo, at: datetime, r: PassReport) -> None:
+            self._fetch(c, at, r, force=True)
+            self._notices(c, at, r, force=True)
+
+        return self._one(contract_id, actor, now, fetch, missed=False)
 
     def missed_cutoffs(self, contract_id: int | None = None, now: datetime | None = None) -> list[MissedItem]:
         now = now or self.clock()
@@ -440,6 +451,7 @@ class CollectionScheduler:
         self._send_contract(c, now, report, manual=False)
         self._fetch(c, now, report, force=False)
         report.missed.extend(missed_cutoffs(self.db, c, now))
+        self._notices(c, now, report, force=False)
 
     def _send_contract(self, c: ContractInfo, now: datetime, report: PassReport, *, manual: bool) -> None:
         transport = self.transport_for(c)
@@ -522,6 +534,21 @@ class CollectionScheduler:
                 report.problems.append(f"{outcome.remote_name}: {outcome.message}")
         if force and not fetched.outcomes and not fetched.error:
             report.lines.append("아직 도착한 결과 파일이 없습니다.")
+
+    def _notices(self, c: ContractInfo, now: datetime, report: PassReport, *, force: bool) -> None:
+        """The agency's new notices, stored once; a relay that cannot list them is reported, not fatal."""
+        last = self._last_notice_poll.get(c.institution_id)
+        if not force and last is not None and last <= now < last + self.notice_every:
+            return
+        self._last_notice_poll[c.institution_id] = now
+        try:
+            new = notices.fetch_from_relay(self.db, self.transport_for(c), c.institution_id)
+        except ServiceError as error:
+            report.problems.append(f"[{c.name}] {error.message}")
+            return
+        if new:
+            report.new_notices += new
+            report.lines.append(f"새 공지사항 {new}건을 받았습니다.")
 
     def _mark_awaiting(self, ids: list[int]) -> None:
         """송신완료 → 결과대기 once the result is due: the screen then shows we are waiting for it."""

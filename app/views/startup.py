@@ -179,6 +179,9 @@ class Startup:
             scheduler = make_scheduler(ctx)
             bridge = SchedulerBridge(scheduler, window)
             bridge.passed.connect(ctx.signals.status_message.emit)
+            tray = getattr(window, "tray", None)
+            if tray is not None:  # results in, a sending failed: the tray decides what to tell at once
+                bridge.passed.connect(lambda _summary: tray.check_requested.emit())
             scheduler.start()
         except Exception:  # noqa: BLE001 - reported, never fatal
             log.exception("the embedded scheduler did not start")

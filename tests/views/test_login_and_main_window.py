@@ -150,3 +150,45 @@ def test_keyboard_moves_through_the_menu(qtbot, office: Office) -> None:  # type
     window.tree.setFocus()
     qtbot.keyClick(window.tree, Qt.Key.Key_Down)
     assert window.current_key() == "settings.items"
+
+
+def test_a_scheduler_pass_reaches_the_status_bar_and_asks_the_tray(qtbot, office: Office,  # type: ignore[no-untyped-def]
+                                                                   monkeypatch) -> None:
+    """After login the embedded scheduler runs; each pass that did something shows in the status bar
+    and makes the tray check at once whether to tell the clerk (results in, a sending failed)."""
+    from datetime import datetime
+
+    from app.services.scheduler import PassReport
+    from app.views import transmissions_view
+    from app.views.startup import Startup
+
+    class FakeScheduler:
+        def __init__(self) -> None:
+            self.listeners: list = []  # type: ignore[type-arg]
+            self.started = False
+
+        def add_listener(self, listener) -> None:  # type: ignore[no-untyped-def]
+            self.listeners.append(listener)
+
+        def start(self) -> None:
+            self.started = True
+
+        def status(self):  # type: ignore[no-untyped-def]
+            return type("S", (), {"text": lambda self: "다음 작업: 없음"})()
+
+    fake = FakeScheduler()
+    monkeypatch.setattr(transmissions_view, "make_scheduler", lambda ctx: fake)
+    ctx = AppContext(office.db, office.admin)
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    checks: list[bool] = []
+    window.tray.check_requested.connect(lambda: checks.append(True))
+    messages: list[str] = []
+    ctx.signals.status_message.connect(messages.append)
+
+    assert Startup._start_scheduler(ctx, window) is fake and fake.started
+    report = PassReport(datetime(2026, 3, 10, 11, 0))
+    report.lines.append("EB220310_2026 반영완료 (완료 9건, 미완료 1건, 출금 900,000원).")
+    fake.listeners[0](report)
+
+    qtbot.waitUntil(lambda: bool(checks) and any("반영완료" in m for m in messages), timeout=2000)
