@@ -53,10 +53,12 @@ def add_payer(
     db: Database, contract_id: int, customer_no: str, account: str, *, name: str, day: int = 25,
     monthly: int = 100_000, discount: int = 0, first: str = "2026-03", last: str | None = None,
     item: str = "A01", queued_at: datetime | None = None, registration: RegistrationState | None = None,
+    limit: int | None = None,
 ) -> Payer:
     """A customer with one agreement; its NEW registration queued at `queued_at` (None: not queued).
 
     `registration` forces a state (for a payer registered long ago: DONE) instead of queuing.
+    `limit` is the 건당출금한도 (default: the monthly amount, at least 200,000원).
     """
     with db.session() as s:
         item_id = s.scalar(select(CollectionItem.id).where(CollectionItem.contract_id == contract_id,
@@ -65,7 +67,8 @@ def add_payer(
         s.add(customer)
         s.flush()
         agreement = DebitAgreement(
-            customer_id=customer.id, item_id=item_id, debit_limit=max(monthly, 200_000), monthly_amount=monthly,
+            customer_id=customer.id, item_id=item_id,
+            debit_limit=limit if limit is not None else max(monthly, 200_000), monthly_amount=monthly,
             discount_rate=round(discount * 100 / monthly) if discount else 0, discount_amount=discount,
             first_month=first, last_month=last, debit_day=day, bank_code="088",
             account_no_enc=KEY.encrypt(account, "account_no"), account_no_hash=KEY.blind_index(account, "account_no"),
