@@ -14,14 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.db import Database
-from app.models import AgreementStatus, CollectionItem, Customer, CustomerType, DebitAgreement
+from app.models import AgreementStatus, Charge, CollectionItem, Customer, CustomerType, DebitAgreement
 from app.models.collection_extra import DiscountChange
 from app.models.base import utcnow
 from app.services import audit
+from app.services.calendar import SEOUL
 from app.services.customer_rules import discount_amount_for
 from app.services.customers import contract_for
 from app.services.errors import ConflictError, ServiceError
@@ -171,6 +172,7 @@ def apply_discount(
             contract = contract_for(s, actor, contract_id)
             rows = _selected(s, contract_id, agreement_ids)
             changed = 0
+            touched: list[int] = []
             for preview, (agreement, _c, _i) in zip(_previews(rows, rate), rows, strict=True):
                 if not preview.changed:
                     continue
@@ -180,7 +182,9 @@ def apply_discount(
                                      monthly_amount=agreement.monthly_amount, changed_at=at,
                                      changed_by=actor.login_id, user_id=actor.user_id))
                 changed += 1
+                touched.append(agreement.id)
             s.flush()
+            kept = _charged_from(s, touched, at)
             audit.record(s, "discount_applied", actor=actor, at=at, target=contract.institution_code,
                          detail={"rate": rate, "changed": changed, "selected": len(rows)})
     except StaleDataError as error:
@@ -188,7 +192,28 @@ def apply_discount(
     unchanged = len(rows) - changed
     return DiscountApplied(changed, unchanged, f"{changed}건에 할인/면제비율 {rate}%를 적용했습니다"
                            + (f" ({unchanged}건은 이미 같은 할인)" if unchanged else "")
-                           + ". 다음 이체의뢰부터 할인된 금액으로 의뢰됩니다.")
+                           + ". 다음 이체의뢰부터 할인된 금액으로 의뢰됩니다." + _kept_text(kept))
+
+
+def _charged_from(s, agreement_ids: Sequence[int], at: datetime) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """period → how many of these agreements already have that period's charge, this month or later.
+
+    A charge keeps the discount it was created with (see `charges`), so the clerk is told which
+    months still go out at the old amount instead of finding out on the request list.
+    """
+    if not agreement_ids:
+        return {}
+    month = at.astimezone(SEOUL).strftime("%Y-%m")
+    found = s.execute(select(Charge.period, func.count()).where(Charge.agreement_id.in_(agreement_ids),
+                                                              Charge.period >= month).group_by(Charge.period))
+    return {str(period): int(n) for period, n in found}
+
+
+def _kept_text(kept: dict[str, int]) -> str:
+    if not kept:
+        return ""
+    months = ", ".join(f"{p[:4]}년 {int(p[5:])}월분 {n}건" for p, n in sorted(kept.items()))
+    return f" 다만 청구가 이미 만들어진 {months}은 만들 때의 금액으로 의뢰됩니다."
 
 
 def discount_history(

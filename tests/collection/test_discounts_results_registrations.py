@@ -33,8 +33,10 @@ def test_discount_preview_truncates_to_the_won_and_applies_from_the_next_charge(
     assert [(p.new_amount, p.new_net) for p in preview] == [(4_999, 28_334), (7_500, 42_500)]  # 4,999.95 → 4,999
     with pytest.raises(ServiceError, match="0에서 100"):
         discounts.preview_discount(office.db, clerk, office.contract_id, [a.agreement_id], 101)
-    applied = discounts.apply_discount(office.db, clerk, office.contract_id, [a.agreement_id, b.agreement_id], 15)
+    applied = discounts.apply_discount(office.db, clerk, office.contract_id, [a.agreement_id, b.agreement_id], 15,
+                                       now=NOW)
     assert (applied.changed, applied.unchanged) == (2, 0) and "다음 이체의뢰부터" in applied.message
+    assert "청구가 이미 만들어진 2026년 4월분 2건은 만들 때의 금액으로" in applied.message  # said, not hidden
     again = discounts.apply_discount(office.db, clerk, office.contract_id, [a.agreement_id], 15)
     assert (again.changed, again.unchanged) == (0, 1)
     april = {r.customer_no: r for r in debits.list_due(office.db, clerk, office.contract_id, D, now=NOW).rows}
