@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Time, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Time, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, TimestampMixin
@@ -54,6 +54,8 @@ class Contract(TimestampMixin, Base):
     approval_box_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     approval_box_labels: Mapped[str] = mapped_column(String(100), default="담당,과장,원장")
     year_end_closing: Mapped[bool] = mapped_column(Boolean, default=True)
+    # 부분출금 허용: EB21 출금형태 '0' instead of '1', so a bank debits what the balance allows
+    partial_debit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 

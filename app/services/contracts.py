@@ -42,6 +42,7 @@ class ContractForm:
     approval_box_enabled: bool = False
     approval_box_labels: str = "담당,과장,원장"
     year_end_closing: bool = True
+    partial_debit: bool = False
     version_id: int | None = None
 
 
@@ -67,6 +68,7 @@ class ContractRow:
     approval_box_enabled: bool
     approval_box_labels: list[str]
     year_end_closing: bool
+    partial_debit: bool
     active: bool
     version_id: int
 
@@ -122,6 +124,7 @@ def validate_contract(form: ContractForm) -> dict[str, object]:
         "approval_box_enabled": form.approval_box_enabled,
         "approval_box_labels": ",".join(labels) or "담당,과장,원장",
         "year_end_closing": form.year_end_closing,
+        "partial_debit": form.partial_debit,
     }
 
 
@@ -147,6 +150,7 @@ def _row(c: Contract) -> ContractRow:
         approval_box_enabled=c.approval_box_enabled,
         approval_box_labels=[p for p in c.approval_box_labels.split(",") if p],
         year_end_closing=c.year_end_closing,
+        partial_debit=c.partial_debit,
         active=c.active,
         version_id=c.version_id,
     )

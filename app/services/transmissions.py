@@ -76,6 +76,7 @@ class ContractInfo:
     request_cutoff: time
     result_time: time
     calendar: BusinessCalendar
+    partial_debit: bool = False  # 부분출금 허용: requests go out with 출금형태 '0'
 
     def result_due(self, kind: str, file_date: date) -> datetime:
         """When the answer to a request file of `kind` dated `file_date` can be fetched.
@@ -109,6 +110,7 @@ def contract_info(s: Session, contract_id: int) -> ContractInfo:
         request_cutoff=contract.request_cutoff,
         result_time=contract.result_time,
         calendar=BusinessCalendar(extra_days=holidays, year_end_closing=contract.year_end_closing),
+        partial_debit=contract.partial_debit,
     )
 
 

@@ -123,6 +123,10 @@ class ContractPage(Page):
         self.approval_labels.setPlaceholderText("담당,과장,원장")
         self.approval.toggled.connect(self._sync_enabled)
         self.year_end = QCheckBox("12월 31일은 이체하지 않음")
+        self.partial_debit = QCheckBox("허용 (잔액이 모자라면 있는 만큼 출금)")
+        self.partial_debit.setToolTip("이체의뢰 파일의 출금형태를 '0'(부분출금 허용)으로 보냅니다. 끄면 '1'(전액출금):\n"
+                                      "잔액이 의뢰금액보다 적으면 한 푼도 출금되지 않습니다.\n"
+                                      "출금되지 않은 금액은 미수납으로 남아 재처리·현금수납·다음 달 의뢰에서 받습니다.")
 
         self.error = QLabel("")
         self.error.setObjectName("errorText")
@@ -149,7 +153,7 @@ class ContractPage(Page):
             spin.valueChanged.connect(self._mark_dirty)
         for time_box in (self.registration_cutoff, self.request_cutoff, self.result_time):
             time_box.timeChanged.connect(self._mark_dirty)
-        for check in (self.auto_request, self.approval, self.year_end):
+        for check in (self.auto_request, self.approval, self.year_end, self.partial_debit):
             check.toggled.connect(self._mark_dirty)
         self.bank.currentIndexChanged.connect(self._mark_dirty)
 
@@ -211,6 +215,7 @@ class ContractPage(Page):
         auto_row.addWidget(QLabel("(이체의뢰 마감 기준)"))
         auto_row.addStretch(1)
         form.addRow("자동 이체의뢰", auto_row)
+        form.addRow("부분출금", self.partial_debit)
 
         other = QGroupBox("출력·휴무")
         form = self._form(other)
@@ -255,7 +260,7 @@ class ContractPage(Page):
                 read_only(edit, focusable=True)
         for widget in (self.bank, self.fee_debit, self.fee_registration, self.registration_cutoff,
                        self.request_cutoff, self.result_time, self.auto_request, self.auto_lead, self.approval,
-                       self.approval_labels, self.year_end):
+                       self.approval_labels, self.year_end, self.partial_debit):
             widget.setEnabled(editable)
         for button in (self.save_button, self.new_button):
             button.setVisible(editable)
@@ -310,6 +315,7 @@ class ContractPage(Page):
         self.approval.setChecked(row.approval_box_enabled if row else False)
         self.approval_labels.setText(",".join(row.approval_box_labels) if row else "담당,과장,원장")
         self.year_end.setChecked(row.year_end_closing if row else True)
+        self.partial_debit.setChecked(row.partial_debit if row else False)
         self._loading = False
         self.dirty = False
         self.error.setVisible(False)
@@ -368,6 +374,7 @@ class ContractPage(Page):
             approval_box_enabled=self.approval.isChecked(),
             approval_box_labels=self.approval_labels.text(),
             year_end_closing=self.year_end.isChecked(),
+            partial_debit=self.partial_debit.isChecked(),
             version_id=None if self.creating or self.contract is None else self.contract.version_id,
         )
 

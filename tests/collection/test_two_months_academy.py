@@ -12,22 +12,20 @@ At the end the ledger (per charge and in total), the figures of every screen (�
 재처리의뢰, 계좌신청, 집계, 정산, the home screen) and a hand computation written out below agree to the won,
 and every ledger invariant holds. Applying a result file again changes nothing.
 
-One stand-in: the file builder always writes 출금형태 '1' (전액출금), with which no bank answers a partial
-debit, so the program has no way yet to ask for one. To see a 부분출금 go through the whole chain,
-this test builds its EB21 records with 출금형태 '0' (부분출금 허용); only the simulator's 9021 account
-behaves differently under it (the other accounts answer the same either way).
+The academy allows partial debits (계약정보 → 부분출금 허용), so its request files carry 출금형태 '0'
+and the simulator's 9021 account is debited in part instead of failing whole; the other accounts
+answer the same either way.
 """
 
 from __future__ import annotations
 
-import functools
 from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from app.models import Direction, FileKind, LedgerKind, RequestState, Transmission
+from app.models import Contract, Direction, FileKind, LedgerKind, RequestState, Transmission
 from app.services import (
     aggregates_discounts,
     aggregates_outstanding,
@@ -42,12 +40,10 @@ from app.services import (
     receiving,
     registrations,
     results,
-    sending,
     settlement,
 )
 from app.services.aggregates import GroupBy, Period
 from app.services.calendar import ManualClock
-from app.services.cms import DebitRecord, WithdrawalMode
 from app.services.errors import PermissionDeniedError, ServiceError
 from app.services.results import ResultQuery
 from app.services.session import Actor
@@ -63,9 +59,11 @@ DONE, FAILED = "이체처리완료", "이체처리미완료"
 
 
 @pytest.fixture
-def academy(office: Office, clerk: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Academy:
-    # 출금형태 '0' (부분출금 허용) on every EB21 record: see the module docstring.
-    monkeypatch.setattr(sending, "DebitRecord", functools.partial(DebitRecord, withdrawal_mode=WithdrawalMode.PARTIAL))
+def academy(office: Office, clerk: Actor, tmp_path: Path) -> Academy:
+    with office.db.session() as s:  # what the administrator ticks in 계약정보 (tests/views/test_settings_contract.py)
+        contract = s.get(Contract, office.contract_id)
+        assert contract is not None and not contract.partial_debit
+        contract.partial_debit = True
     clock = ManualClock.at(2026, 4, 27, 9, 0)  # Monday 27 April 2026, 09:00 Seoul
     return Academy(office, clerk, clock, Relay(office.db, office.admin, clock, tmp_path / "relay"))
 

@@ -95,6 +95,8 @@ def test_good_input_is_saved_and_announced(qtbot, office: Office) -> None:  # ty
     page.auto_lead.setValue(90)
     page.approval.setChecked(True)
     page.approval_labels.setText("담당,원장")
+    assert not page.partial_debit.isChecked()  # 전액출금 unless the office chooses otherwise
+    page.partial_debit.setChecked(True)
     with qtbot.waitSignal(page.ctx.signals.data_changed, check_params_cb=lambda topic: topic == "contract"):
         qtbot.mouseClick(page.save_button, LEFT)
     assert page.error.isHidden()
@@ -104,6 +106,9 @@ def test_good_input_is_saved_and_announced(qtbot, office: Office) -> None:  # ty
         "004", 250, 13, 30)
     assert (saved.auto_request, saved.auto_request_lead_minutes, saved.approval_box_labels) == (
         True, 90, ["담당", "원장"])
+    assert saved.partial_debit
+    page.reload_button.click()
+    assert page.partial_debit.isChecked()
     assert page.business_no.text() == "124-81-00998"
     assert not page.dirty and "저장" in page.status.text()
 
@@ -159,6 +164,7 @@ def test_others_read_only(qtbot, office: Office) -> None:  # type: ignore[no-unt
     page = open_page(qtbot, office, clerk)
     assert page.name.text() == "해오름수학학원"
     assert page.name.isReadOnly() and not page.bank.isEnabled() and not page.fee_debit.isEnabled()
+    assert not page.partial_debit.isEnabled()
     assert not page.save_button.isVisible() and not page.new_button.isVisible()
     assert "관리자만" in page.header.text()
 
