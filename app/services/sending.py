@@ -3,11 +3,12 @@
 The two halves, and why they are apart:
 
 1. **Build** (`build_registration_file`, `build_request_file`): ONE transaction, serialised per
-   contract, inserts the transmission (생성), reads the queued rows in id order, takes them —
-   `transmission_id` and `seq_no` 1..n set by one conditional bulk UPDATE that skips any row no
-   longer queued and free, so a row is never in two files — and, while the database does that,
-   decrypts the accounts, encodes the file with the codec and stores its bytes and SHA-256. Either
-   all of that commits or none of it (a row that changed meanwhile means: roll back, build again).
+   contract, inserts the transmission (생성), takes the queued rows — `transmission_id` and `seq_no`
+   1..n in id order set by one conditional UPDATE that skips any row no longer queued and free, so a
+   row is never in two files — and, while the database does that, reads the same rows (PostgreSQL:
+   on a second connection, checked id for id against what was taken), decrypts the accounts,
+   encodes the file with the codec and stores its bytes and SHA-256. Either all of that commits or
+   none of it (a row that changed meanwhile means: roll back, build again).
    From then on the file is immutable: it is never rebuilt, only (re)uploaded. Rows stay WAITING;
    they become SENT only once the relay has the file. A row the file cannot carry (an amount under
    140원, an account that does not decrypt) is left queued and reported, not sent half-right.
@@ -35,7 +36,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select, text, update
+from sqlalchemy import Connection, Select, exists, func, select, text, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from app.db import Database
@@ -59,6 +61,7 @@ from app.services.cms import (
     DebitRecord,
     RegistrationHeader,
     RegistrationRecord,
+    WithdrawalMode,
     branch_code,
     encode_eb13,
     encode_eb21,
@@ -238,6 +241,7 @@ def build_request_file(
 
     def encode(found: Sequence[Any]) -> tuple[bytes, int, int]:
         passbook = contract.passbook_text
+        mode = WithdrawalMode.PARTIAL if contract.partial_debit else WithdrawalMode.FULL
         branches = {bank: _branch(rid, bank) for rid, _a, bank, *_rest in found}  # a handful of banks
         accounts = _accounts(key, found, 3)
         built = [
@@ -249,6 +253,7 @@ def build_request_file(
                 holder_id=holder_id,
                 passbook_text=passbook,
                 customer_no=customer_no,
+                withdrawal_mode=mode,
             )
             for seq, ((_rid, amount, bank, _blob, holder_id, customer_no), account)
             in enumerate(zip(found, accounts, strict=True), start=1)
@@ -263,18 +268,18 @@ def build_request_file(
     return _build(db, contract, "EB21", debit_date, DebitRequest, criteria, rows, encode, now, _driver_rows)
 
 
-def _rows(s: Session, stmt: Select[Any]) -> Sequence[Any]:
+def _rows(conn: Connection, stmt: Select[Any]) -> Sequence[Any]:
     """The rows, typed by SQLAlchemy (dates and the like converted)."""
-    return s.connection().execute(stmt).all()
+    return conn.execute(stmt).all()
 
 
-def _driver_rows(s: Session, stmt: Select[Any]) -> Sequence[Any]:
+def _driver_rows(conn: Connection, stmt: Select[Any]) -> Sequence[Any]:
     """The rows as plain driver tuples, for columns needing no conversion (numbers, text, bytes).
 
     An EB21 reads 100,000 of them: through the ORM session that took 0.6 s on PostgreSQL, through
     SQLAlchemy's Row objects 0.25 s, straight from the cursor 0.15 s (tests/bench/bench_sending.py).
     """
-    result = s.connection().execute(stmt)
+    result = conn.execute(stmt)
     try:
         return result.cursor.fetchall()  # type: ignore[no-any-return]
     finally:
@@ -327,7 +332,7 @@ def _build(
     rows: Select[Any],
     encode: Callable[[Sequence[Any]], tuple[bytes, int, int]],
     now: datetime | None,
-    fetch: Callable[[Session, Select[Any]], Sequence[Any]],
+    fetch: Callable[[Connection, Select[Any]], Sequence[Any]],
 ) -> BuiltFile | BuildBlocked | None:
     name = remote_name(kind, file_date)
     excluded: dict[int, str] = {}  # rows the file cannot carry, and why
@@ -361,7 +366,7 @@ def _build_once(
     encode: Callable[[Sequence[Any]], tuple[bytes, int, int]],
     excluded: dict[int, str],
     now: datetime | None,
-    fetch: Callable[[Session, Select[Any]], Sequence[Any]],
+    fetch: Callable[[Connection, Select[Any]], Sequence[Any]],
 ) -> BuiltFile | BuildBlocked:
     where = list(criteria)
     if excluded:
@@ -385,24 +390,11 @@ def _build_once(
         )
         s.add(t)
         s.flush()
-        if s.get_bind().dialect.name == "postgresql":  # the id sort of 100,000 wide rows, in memory
-            s.execute(text("SET LOCAL work_mem = '64MB'"))
-        found = fetch(s, rows.where(*where).order_by(model.id))
-        if not found:
-            raise _NothingQueued
-        # The rows are taken (numbered 1..n in this order, as `encode` numbers them) while this thread
-        # decrypts and encodes: the database works with the GIL released, so the two overlap. The
-        # session is not touched here until the taking is done.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="take-rows") as pool:
-            taking = pool.submit(_take, s, model, where, found, t.id)
-            try:
-                content, count, amount = encode(found)
-            except BaseException:
-                wait([taking])
-                raise
-            taken = taking.result()
-        if taken != len(found):  # a row came or went meanwhile (PostgreSQL): this file would not match
-            raise _Gap
+        chosen = rows.where(*where).order_by(model.id)
+        if s.get_bind().dialect.name == "postgresql":
+            found, (content, count, amount) = _take_and_encode_pg(db, s, model, where, t.id, chosen, fetch, encode)
+        else:
+            found, (content, count, amount) = _take_and_encode_sqlite(s, model, where, t.id, chosen, fetch, encode)
         crash_pause("building")  # rows taken, nothing committed yet
         if amount > MAX_FILE_AMOUNT:  # the file's total column is a 32-bit integer on PostgreSQL
             raise ServiceError(f"{name} 파일의 합계 {amount:,}원이 한 파일에 기록할 수 있는 한도"
@@ -416,35 +408,99 @@ def _build_once(
                          tuple(Excluded(i, r) for i, r in excluded.items()))
 
 
-def _take(s: Session, model: Any, where: list[Any], found: Sequence[Any], tid: int) -> int:
-    """Mark the rows `found` (queued, in id order) as carried by file `tid`, numbered 1..n; returns how many.
+Encoded = tuple[bytes, int, int]  # file content, record count, total amount
 
-    SQLite: the transaction holds the database's write lock, so the rows cannot change under us and
-    one UPDATE numbers them with a window function (by far the fastest there). PostgreSQL: the ids
-    travel as one array, numbered by the server (WITH ORDINALITY; a windowed join can be planned
-    quadratically there), and each row is taken only if it is still queued and free: a row a clerk
-    withdrew at that very moment is left out, the count falls short and the caller builds again.
-    No index holds the columns set here, so on PostgreSQL these are HOT updates (migration 0005).
-    Both bump `version_id`, so a clerk's stale edit of a taken row fails.
+
+def _take_and_encode_sqlite(
+    s: Session, model: Any, where: list[Any], tid: int, chosen: Select[Any],
+    fetch: Callable[[Connection, Select[Any]], Sequence[Any]], encode: Callable[[Sequence[Any]], Encoded],
+) -> tuple[Sequence[Any], Encoded]:
+    """Read the queued rows, then take them (numbered 1..n in id order, as `encode` numbers them)
+    while this thread decrypts and encodes: SQLite works with the GIL released, so the two overlap.
+    The session is not touched here until the taking is done."""
+    found = fetch(s.connection(), chosen)
+    if not found:
+        raise _NothingQueued
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="take-rows") as pool:
+        taking = pool.submit(_take, s, model, where, found, tid)
+        try:
+            encoded = encode(found)
+        except BaseException:
+            wait([taking])
+            raise
+        taken = taking.result()
+    if taken != len(found):
+        raise _Gap
+    return found, encoded
+
+
+def _take_and_encode_pg(
+    db: Database, s: Session, model: Any, where: list[Any], tid: int, chosen: Select[Any],
+    fetch: Callable[[Connection, Select[Any]], Sequence[Any]], encode: Callable[[Sequence[Any]], Encoded],
+) -> tuple[Sequence[Any], Encoded]:
+    """Take the queued rows in this transaction while a second connection reads them for encoding.
+
+    The taking numbers the rows itself (by id), so it needs nothing from the read and both start at
+    once: the 100,000-row UPDATE (its FK check alone is 0.25 s) runs beside the read, decryption and
+    encoding instead of after the read (tests/bench/bench_sending.py). The read sees what was
+    committed when it began, the UPDATE what was committed when it began; the file is kept only if
+    the ids the UPDATE took, in order, are exactly the ids read. A row queued or withdrawn in
+    between makes them differ: the transaction rolls back and the file is built again.
     """
-    if s.get_bind().dialect.name == "sqlite":
-        ranked = (select(model.id.label("rid"), func.row_number().over(order_by=model.id).label("rn"))
-                  .where(*where).subquery())
-        values: dict[str, Any] = {"transmission_id": tid, "seq_no": ranked.c.rn}
-        if hasattr(model, "version_id"):
-            values["version_id"] = model.version_id + 1
-        result = s.execute(update(model).where(model.id == ranked.c.rid).values(**values)
-                           .execution_options(synchronize_session=False))
-        return int(result.rowcount or 0)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="take-rows") as pool:
+        taking = pool.submit(_take_numbered, s, model, where, tid)
+        try:
+            with db.engine.connect() as aside:
+                aside.execute(text("SET LOCAL work_mem = '64MB'"))  # the id sort of 100,000 wide rows, in memory
+                found = fetch(aside, chosen)
+                aside.rollback()
+            encoded = encode(found) if found else (b"", 0, 0)
+        except BaseException:
+            wait([taking])
+            raise
+        taken = taking.result()
+    if taken != [row[0] for row in found]:
+        raise _Gap
+    if not found:
+        raise _NothingQueued
+    return found, encoded
+
+
+def _take_numbered(s: Session, model: Any, where: list[Any], tid: int) -> list[int]:
+    """PostgreSQL: mark the queued rows as carried by file `tid`, numbered 1..n by id; the ids taken, in order.
+
+    A row no longer queued and free when the UPDATE reaches it (a clerk withdrew it at that moment)
+    is skipped, so the ids fall short of the read and the caller builds again. No index holds the
+    columns set here, so these are HOT updates (migration 0005); `version_id` is bumped, so a
+    clerk's stale edit of a taken row fails.
+    """
     waiting = RegistrationState.WAITING if model is AccountRegistration else RequestState.WAITING
-    bump = ", version_id = t.version_id + 1" if hasattr(model, "version_id") else ""
-    taken = s.execute(
-        text(f"UPDATE {model.__tablename__} AS t SET transmission_id = :tid, seq_no = v.seq{bump} "
-             "FROM unnest(CAST(:ids AS integer[])) WITH ORDINALITY AS v(id, seq) "
-             "WHERE t.id = v.id AND t.state = :waiting AND t.transmission_id IS NULL"),
-        {"tid": tid, "ids": [row[0] for row in found], "waiting": waiting.value},
-    )
-    return int(taken.rowcount or 0)
+    numbered = (select(model.id.label("rid"), func.row_number().over(order_by=model.id).label("seq"))
+                .where(*where).cte("numbered").prefix_with("MATERIALIZED"))
+    values: dict[str, Any] = {"transmission_id": tid, "seq_no": numbered.c.seq}
+    if hasattr(model, "version_id"):
+        values["version_id"] = model.version_id + 1
+    taken = (update(model).where(model.id == numbered.c.rid, model.state == waiting, model.transmission_id.is_(None))
+             .values(**values).returning(model.id).cte("taken"))
+    ids = s.execute(select(func.array_agg(aggregate_order_by(taken.c.id, taken.c.id)))).scalar()
+    return list(ids or [])
+
+
+def _take(s: Session, model: Any, where: list[Any], found: Sequence[Any], tid: int) -> int:
+    """SQLite: mark the rows `found` (queued, in id order) as carried by file `tid`, numbered 1..n; how many.
+
+    The transaction holds the database's write lock, so the rows cannot change under us and one
+    UPDATE numbers them with a window function. It bumps `version_id`, so a clerk's stale edit of a
+    taken row fails.
+    """
+    ranked = (select(model.id.label("rid"), func.row_number().over(order_by=model.id).label("rn"))
+              .where(*where).subquery())
+    values: dict[str, Any] = {"transmission_id": tid, "seq_no": ranked.c.rn}
+    if hasattr(model, "version_id"):
+        values["version_id"] = model.version_id + 1
+    result = s.execute(update(model).where(model.id == ranked.c.rid).values(**values)
+                       .execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)
 
 
 # --- uploading ----------------------------------------------------------------------------------

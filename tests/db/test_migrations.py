@@ -66,3 +66,20 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_db: Database) -> None:
     with sqlite_db.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar_one().lower() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+
+
+@pytest.mark.pg
+def test_postgresql_storage_settings_for_the_request_files(pg_db: Database) -> None:
+    """What makes building a 100,000-record EB21 fast there (tests/bench/bench_sending.py): room for
+    HOT updates on debit_request, no index on the columns the build sets, lz4 for the stored file."""
+    with pg_db.engine.connect() as conn:
+        options = conn.execute(text("SELECT reloptions FROM pg_class WHERE oid = 'debit_request'::regclass")).scalar()
+        indexed = conn.execute(text(
+            "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+            "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = 'debit_request'::regclass")).scalars().all()
+        compression = conn.execute(text(
+            "SELECT attcompression FROM pg_attribute WHERE attrelid = 'transmission'::regclass "
+            "AND attname = 'content'")).scalar()
+    assert "fillfactor=50" in (options or [])
+    assert not {"transmission_id", "seq_no", "version_id"} & set(indexed)
+    assert compression == "l"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from app.models import AccountRegistration, DebitRequest, RegistrationState, RequestState, Transmission
@@ -11,7 +12,7 @@ from app.models import TransmissionState as TS
 from app.services import sending
 from app.services.calendar import SEOUL
 from app.services.cms import decode_eb13, decode_eb21
-from app.services.transmissions import sha256_hex
+from app.services.transmissions import load_contract, sha256_hex
 from tests.transmissions.helpers import add_payers, queue_registrations, queue_requests
 
 DAY = date(2026, 3, 10)
@@ -59,6 +60,8 @@ def test_eb21_one_file_per_date_and_late_rows_blocked(office, key, contract, rel
     eb21 = decode_eb21(_tx(office.db, built.transmission_id).content, "EB210311_2026")
     assert eb21.header.debit_date == DEBIT and eb21.header.collection_account == "110123456789"
     assert [r.passbook_text for r in eb21.records] == ["해오름학원"] * 3
+    assert [r.withdrawal_mode for r in eb21.records] == ["1"] * 3  # 전액출금 unless the contract allows partial
+    assert (eb21.trailer.full_count, eb21.trailer.partial_count) == (3, 0)
     with office.db.session() as s:  # the other date's requests were not touched
         assert s.scalars(select(DebitRequest.transmission_id).where(DebitRequest.debit_date == date(2026, 3, 12))).all() == [None, None]
     late = add_payers(office.db, office.contract_id, key, ["999988887777"], prefix="L")
@@ -144,18 +147,75 @@ def test_a_row_changed_while_being_taken_makes_a_clean_rebuild(office, key, cont
 
     payers = add_payers(office.db, office.contract_id, key, ["101010101010", "202020202020", "303030303030"])
     ids = queue_requests(office.db, office.contract_id, payers, DEBIT)
-    real_take, calls = sending._take, []
+    calls: list[int] = []
 
-    def racing_take(s, model, where, row_ids, tid):  # type: ignore[no-untyped-def]
-        calls.append([r[0] for r in row_ids])
+    def withdraw_row_2_the_first_time(s) -> None:  # type: ignore[no-untyped-def]
+        calls.append(1)
         if len(calls) == 1:  # the first time, row 2 is withdrawn by "someone else" just before us
             s.connection().execute(text("UPDATE debit_request SET state = 'WITHDRAWN' WHERE id = :i"), {"i": ids[1]})
-        return real_take(s, model, where, row_ids, tid)
 
-    monkeypatch.setattr(sending, "_take", racing_take)
+    if office.db.engine.dialect.name == "sqlite":
+        real_take = sending._take
+
+        def racing_take(s, model, where, row_ids, tid):  # type: ignore[no-untyped-def]
+            withdraw_row_2_the_first_time(s)
+            return real_take(s, model, where, row_ids, tid)
+
+        monkeypatch.setattr(sending, "_take", racing_take)
+    else:  # PostgreSQL takes the rows while another connection reads them: the read still sees row 2
+        real_numbered = sending._take_numbered
+
+        def racing_numbered(s, model, where, tid):  # type: ignore[no-untyped-def]
+            withdraw_row_2_the_first_time(s)
+            return real_numbered(s, model, where, tid)
+
+        monkeypatch.setattr(sending, "_take_numbered", racing_numbered)
     built = sending.build_request_file(office.db, contract, DEBIT, key)
     assert len(calls) == 2 and isinstance(built, sending.BuiltFile) and built.record_count == 3
     eb21 = decode_eb21(_tx(office.db, built.transmission_id).content, "EB210311_2026")
     assert [r.sequence for r in eb21.records] == [1, 2, 3]
     with office.db.session() as s:
         assert s.scalar(select(func.count()).select_from(Transmission)) == 1
+
+
+def test_a_contract_that_allows_partial_debits_asks_for_them(office, key) -> None:  # type: ignore[no-untyped-def]
+    """계약정보 부분출금 허용: every record goes with 출금형태 '0' and the trailer counts them as 부분출금."""
+    from app.models import Contract
+
+    with office.db.session() as s:
+        s.get(Contract, office.contract_id).partial_debit = True
+    payers = add_payers(office.db, office.contract_id, key, ["100020003001", "100020003002"])
+    queue_requests(office.db, office.contract_id, payers, DEBIT, amount=[10_000, 25_000])
+    built = sending.build_request_file(office.db, load_contract(office.db, office.contract_id), DEBIT, key)
+    assert isinstance(built, sending.BuiltFile)
+    eb21 = decode_eb21(_tx(office.db, built.transmission_id).content, "EB210311_2026")
+    assert [r.withdrawal_mode for r in eb21.records] == ["0", "0"]
+    assert (eb21.trailer.full_count, eb21.trailer.partial_count, eb21.trailer.partial_amount) == (0, 2, 35_000)
+
+
+@pytest.mark.pg
+def test_a_row_queued_while_the_file_is_taken_is_in_the_file_or_waits_whole(pg_db, key, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL reads the rows on a second connection while it takes them: a request a clerk queues in
+    that moment is either in both (and so in the file) or in neither — never taken but not written."""
+    from tests.factories import make_office
+
+    office = make_office(pg_db)
+    payers = add_payers(pg_db, office.contract_id, key, ["101010101010", "202020202020", "303030303030"])
+    queue_requests(pg_db, office.contract_id, payers, DEBIT)
+    late = add_payers(pg_db, office.contract_id, key, ["404040404040"], prefix="L")
+    real_numbered, calls = sending._take_numbered, []
+
+    def queue_one_more_first(s, model, where, tid):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:  # another clerk's request commits between the read and the taking
+            queue_requests(pg_db, office.contract_id, late, DEBIT)
+        return real_numbered(s, model, where, tid)
+
+    monkeypatch.setattr(sending, "_take_numbered", queue_one_more_first)
+    built = sending.build_request_file(pg_db, load_contract(pg_db, office.contract_id), DEBIT, key)
+    assert isinstance(built, sending.BuiltFile) and built.record_count == 4
+    eb21 = decode_eb21(_tx(pg_db, built.transmission_id).content, "EB210311_2026")
+    assert [r.sequence for r in eb21.records] == [1, 2, 3, 4]
+    with pg_db.session() as s:
+        rows = s.execute(select(DebitRequest.seq_no, DebitRequest.transmission_id).order_by(DebitRequest.id)).all()
+    assert rows == [(i, built.transmission_id) for i in (1, 2, 3, 4)]
