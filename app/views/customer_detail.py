@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.models import AgreementStatus, RegistrationState
 from app.services import customers
-from app.services.agreements import AgreementRow, HistoryRow
+from app.services.agreements import AgreementRow
 from app.services.customers import CustomerDetail, RevealedNumbers
 from app.views.agreement_dialog import AgreementDialog, EndAgreementDialog
 from app.views.base import hint_label, run_guarded

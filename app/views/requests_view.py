@@ -38,10 +38,10 @@ from app.views.table_models import (
     fill_items,
     fit,
     item_combo,
-    make_tick_table,
     money_column,
     set_tone,
     sync_all_box,
+    tick_list,
     office_today,
     open_dialog,
     update_contract_line,
@@ -136,17 +136,9 @@ class RequestsPage(Page):
 
         self.model = TickModel(COLUMNS, key=lambda r: r.agreement_id, why_not=lambda r: r.reason, ticks=editing,
                                parent=self)
-        self.model.checked_changed.connect(self._update_totals)
-        self.table = make_tick_table(self.model)
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_moved())
-        self.body.addWidget(self.table, 1)
-        self.detail = hint_label("")
-        self.body.addWidget(self.detail)
-
-        self.all_box = QCheckBox("의뢰 가능 전체 선택")
-        self.all_box.toggled.connect(lambda on: self.model.set_all_checked(on))
-        self.all_box.setVisible(editing)
-        self.totals = QLabel()
+        ticks = tick_list(self.body, self.model, select_all="의뢰 가능 전체 선택", editing=editing,
+                          on_checked=self._update_totals, on_selection=self._selection_moved)
+        self.table, self.detail, self.all_box, self.totals = ticks.table, ticks.detail, ticks.all_box, ticks.totals
         self.preflight_button = QPushButton("사전 점검")
         self.preflight_button.setToolTip("지난달과 비교해 신규·변경·제외 고객, 금액 변경, 끝난 할인, 의뢰할 수 없는 고객을 봅니다.")
         self.preflight_button.clicked.connect(lambda: self.open_preflight(for_request=False))
@@ -158,13 +150,7 @@ class RequestsPage(Page):
         self.request_button.setProperty("primary", True)
         self.request_button.clicked.connect(lambda: self.open_preflight(for_request=True))
         self.request_button.setVisible(False)
-        actions = QHBoxLayout()
-        actions.addWidget(self.all_box)
-        actions.addSpacing(12)
-        actions.addWidget(self.totals, 1)
-        for button in (self.preflight_button, self.withdraw_button, self.request_button):
-            actions.addWidget(button)
-        self.body.addLayout(actions)
+        self.body.addLayout(ticks.actions(self.preflight_button, self.withdraw_button, self.request_button))
         self.status = hint_label("")
         self.body.addWidget(self.status)
         self._listed: tuple[date, int | None, bool] | None = None  # (debit date, item, 미수납액 포함) shown

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app.models import RequestKind
 from app.services import debits
@@ -31,11 +31,11 @@ from app.views.table_models import (
     fill_items,
     fit,
     item_combo,
-    make_tick_table,
     money_column,
     search_box,
     set_tone,
     sync_all_box,
+    tick_list,
     update_contract_line,
 )
 from app.views.users_view import ALERT
@@ -128,27 +128,14 @@ class RetriesPage(Page):
 
         self.model = TickModel(COLUMNS, key=lambda r: r.request_id, why_not=lambda r: r.why_not, ticks=editing,
                                parent=self)
-        self.model.checked_changed.connect(self._update_totals)
-        self.table = make_tick_table(self.model)
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_moved())
-        self.body.addWidget(self.table, 1)
-        self.detail = hint_label("")
-        self.body.addWidget(self.detail)
-
-        self.all_box = QCheckBox("재처리 가능 전체 선택")
-        self.all_box.toggled.connect(lambda on: self.model.set_all_checked(on))
-        self.all_box.setVisible(editing)
-        self.totals = QLabel()
+        ticks = tick_list(self.body, self.model, select_all="재처리 가능 전체 선택", editing=editing,
+                          on_checked=self._update_totals, on_selection=self._selection_moved)
+        self.table, self.detail, self.all_box, self.totals = ticks.table, ticks.detail, ticks.all_box, ticks.totals
         self.retry_button = QPushButton("재처리의뢰")
         self.retry_button.setProperty("primary", True)
         self.retry_button.clicked.connect(self.retry_ticked)
         self.retry_button.setVisible(False)
-        actions = QHBoxLayout()
-        actions.addWidget(self.all_box)
-        actions.addSpacing(12)
-        actions.addWidget(self.totals, 1)
-        actions.addWidget(self.retry_button)
-        self.body.addLayout(actions)
+        self.body.addLayout(ticks.actions(self.retry_button))
         self.status = hint_label("")
         self.body.addWidget(self.status)
 

@@ -12,16 +12,19 @@ Money is shown as the clerk writes it, `300,000원`; the services hand over inte
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QKeyEvent
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QDialog, QLabel, QLineEdit, QTableView, QWidget
+from PySide6.QtWidgets import (QBoxLayout, QCheckBox, QComboBox, QDateEdit, QDialog, QHBoxLayout, QLabel, QLineEdit,
+                               QTableView, QWidget)
 
 from app.services import contracts, customers
 from app.services.agreements import bank_choices
 from app.services.calendar import SEOUL
+from app.views.base import hint_label
 from app.views.context import AppContext
 from app.views.users_view import (
     ALIGN_CENTER,
@@ -35,9 +38,10 @@ from app.views.users_view import (
 )
 
 __all__ = [
-    "ALIGN_CENTER", "ALIGN_RIGHT", "ALL", "DONE_COLOUR", "LINK", "WAITING_COLOUR", "Column", "TickModel",
+    "ALIGN_CENTER", "ALIGN_RIGHT", "ALL", "DONE_COLOUR", "LINK", "WAITING_COLOUR", "Column", "TickList", "TickModel",
     "bank_combo", "contract_line", "date_edit", "fill_items", "fit", "item_combo", "make_tick_table", "money_column",
-    "office_today", "open_dialog", "qdate_to_date", "search_box", "set_tone", "sync_all_box", "update_contract_line", "won",
+    "office_today", "open_dialog", "qdate_to_date", "search_box", "set_tone", "sync_all_box", "tick_list",
+    "update_contract_line", "won",
 ]
 
 ALL = "전체"
@@ -274,6 +278,43 @@ def make_tick_table(model: RowsModel, on_activate: Callable[[], None] | None = N
         view.installEventFilter(_SpaceTicks(view, model))
     view.verticalHeader().setDefaultSectionSize(26)
     return view
+
+
+@dataclass
+class TickList:
+    """A list to tick rows in (이체의뢰, 재처리의뢰): the table, the current row's detail below it, and
+    a 전체 선택 box with the totals of what is ticked for the row of action buttons."""
+
+    model: TickModel
+    table: QTableView
+    detail: QLabel
+    all_box: QCheckBox
+    totals: QLabel
+
+    def actions(self, *buttons: QWidget) -> QHBoxLayout:
+        """전체 선택, the totals, then `buttons` at the right."""
+        row = QHBoxLayout()
+        row.addWidget(self.all_box)
+        row.addSpacing(12)
+        row.addWidget(self.totals, 1)
+        for button in buttons:
+            row.addWidget(button)
+        return row
+
+
+def tick_list(layout: QBoxLayout, model: TickModel, *, select_all: str, editing: bool,
+              on_checked: Callable[[], None], on_selection: Callable[[], None]) -> TickList:
+    """Add a `TickList` over `model` to `layout`; the 전체 선택 box only for those who may act on it."""
+    model.checked_changed.connect(on_checked)
+    table = make_tick_table(model)
+    table.selectionModel().selectionChanged.connect(lambda *_: on_selection())
+    layout.addWidget(table, 1)
+    detail = hint_label("")
+    layout.addWidget(detail)
+    all_box = QCheckBox(select_all)
+    all_box.toggled.connect(lambda on: model.set_all_checked(on))
+    all_box.setVisible(editing)
+    return TickList(model, table, detail, all_box, QLabel())
 
 
 # --- dialogs ---------------------------------------------------------------------------------------
