@@ -36,6 +36,7 @@ ACTION_LABELS: dict[str, str] = {
     "settings_changed": "설정 변경",
     "personal_data_revealed": "개인정보 보기",
     "personal_data_exported": "개인정보 내보내기",
+    "report_exported": "집계 출력·저장",
     "customers_imported": "고객 일괄등록",
     "notice_posted": "공지사항 등록",
     "cash_received": "현금수납",

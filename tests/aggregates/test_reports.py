@@ -203,6 +203,17 @@ def test_saving_is_audited_without_the_rows(seeded: tuple[Office, Seeded], tmp_p
     assert '"format": "pdf"' in (logs[0].detail or "") and "학생" not in (logs[0].detail or "")
 
 
+def test_a_saved_summary_reads_as_such_in_the_audit_log(seeded: tuple[Office, Seeded], tmp_path: Path) -> None:
+    """감사기록 names the action in Korean, for a summary (no personal data) as for the rest."""
+    from app.services import audit
+
+    office, _ = seeded
+    build.save(office.db, office.admin, build.outstanding_summary(office.db, office.admin, office.contract_id, QUARTER,
+                                                                  GroupBy.ITEM, now=NOW), tmp_path / "s.pdf", "pdf")
+    rows = audit.search(office.db, office.admin, action="report_exported")
+    assert [(r.action_label, r.target) for r in rows] == [("집계 출력·저장", "미납내역집계")]
+
+
 def test_unpaid_notice_letters_one_page_per_customer(seeded: tuple[Office, Seeded], tmp_path: Path) -> None:
     office, _ = seeded
     rows = aggregates_outstanding.details(office.db, office.admin, office.contract_id, QUARTER, None, None)
