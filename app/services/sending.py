@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Select, exists, func, select, text, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
@@ -76,6 +76,10 @@ from app.services.relay.base import (RelayDuplicateError, RelayError, RelayRejec
 from app.services.transmissions import OPEN_SEND_STATES, ContractInfo, free_name, sha256_hex
 
 log = logging.getLogger(__name__)
+
+Encoded = tuple[bytes, int, int]  # file content, record count, total amount
+T = TypeVar("T")
+U = TypeVar("U")
 
 CRASH_PAUSE_ENV = "KSCMS_CRASH_PAUSE"
 MAX_EXCLUSIONS = 50
@@ -200,7 +204,7 @@ def build_registration_file(
         .join(Customer, Customer.id == DebitAgreement.customer_id)
     )
 
-    def encode(found: Sequence[Any]) -> tuple[bytes, int, int]:
+    def encode(found: Sequence[Any]) -> Encoded:
         built = [
             RegistrationRecord(
                 sequence=seq,
@@ -239,7 +243,7 @@ def build_request_file(
         .join(Customer, Customer.id == DebitAgreement.customer_id)
     )
 
-    def encode(found: Sequence[Any]) -> tuple[bytes, int, int]:
+    def encode(found: Sequence[Any]) -> Encoded:
         passbook = contract.passbook_text
         mode = WithdrawalMode.PARTIAL if contract.partial_debit else WithdrawalMode.FULL
         branches = {bank: _branch(rid, bank) for rid, _a, bank, *_rest in found}  # a handful of banks
@@ -330,7 +334,7 @@ def _build(
     model: type[AccountRegistration] | type[DebitRequest],
     criteria: list[Any],
     rows: Select[Any],
-    encode: Callable[[Sequence[Any]], tuple[bytes, int, int]],
+    encode: Callable[[Sequence[Any]], Encoded],
     now: datetime | None,
     fetch: Callable[[Connection, Select[Any]], Sequence[Any]],
 ) -> BuiltFile | BuildBlocked | None:
@@ -363,7 +367,7 @@ def _build_once(
     model: Any,
     criteria: list[Any],
     rows: Select[Any],
-    encode: Callable[[Sequence[Any]], tuple[bytes, int, int]],
+    encode: Callable[[Sequence[Any]], Encoded],
     excluded: dict[int, str],
     now: datetime | None,
     fetch: Callable[[Connection, Select[Any]], Sequence[Any]],
@@ -408,9 +412,6 @@ def _build_once(
                          tuple(Excluded(i, r) for i, r in excluded.items()))
 
 
-Encoded = tuple[bytes, int, int]  # file content, record count, total amount
-
-
 def _take_and_encode_sqlite(
     s: Session, model: Any, where: list[Any], tid: int, chosen: Select[Any],
     fetch: Callable[[Connection, Select[Any]], Sequence[Any]], encode: Callable[[Sequence[Any]], Encoded],
@@ -421,14 +422,7 @@ def _take_and_encode_sqlite(
     found = fetch(s.connection(), chosen)
     if not found:
         raise _NothingQueued
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="take-rows") as pool:
-        taking = pool.submit(_take, s, model, where, found, tid)
-        try:
-            encoded = encode(found)
-        except BaseException:
-            wait([taking])
-            raise
-        taken = taking.result()
+    taken, encoded = _beside(lambda: _take(s, model, where, found, tid), lambda: encode(found))
     if taken != len(found):
         raise _Gap
     return found, encoded
@@ -447,23 +441,32 @@ def _take_and_encode_pg(
     the ids the UPDATE took, in order, are exactly the ids read. A row queued or withdrawn in
     between makes them differ: the transaction rolls back and the file is built again.
     """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="take-rows") as pool:
-        taking = pool.submit(_take_numbered, s, model, where, tid)
-        try:
-            with db.engine.connect() as aside:
-                aside.execute(text("SET LOCAL work_mem = '64MB'"))  # the id sort of 100,000 wide rows, in memory
-                found = fetch(aside, chosen)
-                aside.rollback()
-            encoded = encode(found) if found else (b"", 0, 0)
-        except BaseException:
-            wait([taking])
-            raise
-        taken = taking.result()
+    def read_and_encode() -> tuple[Sequence[Any], Encoded]:
+        with db.engine.connect() as aside:  # rolled back on leaving: it only reads
+            aside.execute(text("SET LOCAL work_mem = '64MB'"))  # the id sort of 100,000 wide rows, in memory
+            rows = fetch(aside, chosen)
+        return rows, (encode(rows) if rows else (b"", 0, 0))
+
+    taken, (found, encoded) = _beside(lambda: _take_numbered(s, model, where, tid), read_and_encode)
     if taken != [row[0] for row in found]:
         raise _Gap
     if not found:
         raise _NothingQueued
     return found, encoded
+
+
+def _beside(take: Callable[[], T], work: Callable[[], U]) -> tuple[T, U]:
+    """Run `take` (the database's UPDATE, which releases the GIL) on a worker thread while this thread
+    does `work`; if `work` fails, the taking is waited for before the failure goes on, so the session
+    is never left mid-statement for the rollback."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="take-rows") as pool:
+        taking = pool.submit(take)
+        try:
+            done = work()
+        except BaseException:
+            wait([taking])
+            raise
+        return taking.result(), done
 
 
 def _take_numbered(s: Session, model: Any, where: list[Any], tid: int) -> list[int]:
