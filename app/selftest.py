@@ -197,8 +197,14 @@ def _render(state: dict[str, Any], shot: str | None) -> str:
     if len(colours) < 3:
         raise RuntimeError("the main window rendered blank")
     if shot:
-        if not image.save(shot, "PNG"):
-            raise RuntimeError(f"could not save the screenshot to {shot}")
+        from app.services import output_files
+
+        def save(temp: Path) -> None:
+            if not image.save(str(temp), "PNG"):
+                raise RuntimeError(f"could not save the screenshot to {shot}")
+
+        # rewritten on every run of the installer's smoke test, hence force; never the database or a backup
+        output_files.write_output(shot, save, force=True)
     window.close()
     app.processEvents()
     QThreadPool.globalInstance().waitForDone(10_000)
@@ -218,4 +224,10 @@ def _emit(report: _Report, report_file: str | None) -> None:
         for failure in report.failures:
             print(f"selftest FAILED: {failure}", file=sys.stderr)
     if report_file:
-        Path(report_file).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        from app.services import output_files
+
+        try:  # rewritten on every run of the installer's smoke test, hence force; never the database or a backup
+            output_files.write_output(report_file, ("\n".join(lines) + "\n").encode("utf-8"), force=True)
+        except output_files.OutputRefusedError as error:
+            if sys.stderr is not None:
+                print(f"selftest: {error.english}", file=sys.stderr)

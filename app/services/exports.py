@@ -16,7 +16,6 @@ Used by the 고객관리 screen (in a worker thread) and by the import/export co
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -31,7 +30,7 @@ from sqlalchemy import select
 
 from app.db import Database
 from app.models import Customer, DebitAgreement
-from app.services import audit, customers
+from app.services import audit, customers, output_files
 from app.services.crypto import DataKey
 from app.services.customers import CustomerListRow, CustomerQuery
 from app.services.errors import PermissionDeniedError, ServiceError
@@ -70,6 +69,7 @@ def export_customers(
     data_key: DataKey | None = None,
     progress: ProgressCallback | None = None,
     cancelled: Callable[[], bool] | None = None,
+    force: bool = False,
 ) -> ExportResult:
     """Write the customers of `contract_id` that match `query` (default: all active) to `path`.
 
@@ -81,9 +81,13 @@ def export_customers(
         progress: called as progress(done, total) after each page of rows.
         cancelled: asked before each page; when it returns True the export stops, the partial file
             is removed and ExportCancelled is raised.
+        force: replace an existing file (the screen passes it after the save dialog asked); the
+            live database, its -wal/-shm and the backups folder are refused even so
+            (output_files.OutputRefusedError).
 
     Returns the path, the number of customer rows written and whether it was unmasked. Every
-    export writes 'personal_data_exported' to the audit log (count and masked/unmasked only).
+    export that reached its file writes 'personal_data_exported' to the audit log (count and
+    masked/unmasked only); a refused, failed or cancelled one writes nothing.
     """
     if unmasked:
         if not actor.is_admin:
@@ -91,41 +95,44 @@ def export_customers(
         if data_key is None:
             raise ServiceError(customers.NO_KEY_MESSAGE)
     query = query or CustomerQuery()
-    target = Path(path)
+    protected = output_files.protected_for(db)
+    output_files.check_target(path, force=force, protected=protected)  # refuse before reading anything
     total = customers.count_customers(db, actor, contract_id, query, data_key)
-    fd, temp_name = tempfile.mkstemp(suffix=".xlsx", dir=target.parent if target.parent.exists() else None)
-    os.close(fd)
     written = 0
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("고객목록")
-    try:
-        _prepare(sheet)
-        sheet.append([_header(sheet, h) for h in HEADERS])
-        with db.session() as s:  # one read transaction: the file is one consistent picture
-            customers.contract_for(s, actor, contract_id)
-            stmt = customers._ordered(customers._filtered(select(Customer), contract_id, query, data_key), query)
-            while True:
-                if cancelled is not None and cancelled():
-                    raise ExportCancelled()
-                page = list(s.scalars(stmt.offset(written).limit(EXPORT_PAGE)))
-                if not page:
-                    break
-                rows = customers.rows_for(s, page)
-                secrets = _secrets(s, page, rows, data_key) if unmasked else {}
-                for row in rows:
-                    sheet.append([_cell(sheet, v) for v in _values(row, secrets.get(row.id))])
-                written += len(page)
-                if progress is not None:
-                    progress(written, max(total, written))
-            audit.record(s, "personal_data_exported", actor=actor, target="고객목록",
-                         detail={"rows": written, "unmasked": unmasked})
-        book.save(temp_name)
-        os.replace(temp_name, target)
-    except BaseException:
-        if not sheet.closed:
-            sheet.close()  # ends openpyxl's half-written sheet stream cleanly before it is thrown away
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+
+    def write(temp: Path) -> None:
+        nonlocal written
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("고객목록")
+        try:
+            _prepare(sheet)
+            sheet.append([_header(sheet, h) for h in HEADERS])
+            with db.session() as s:  # one read transaction: the file is one consistent picture
+                customers.contract_for(s, actor, contract_id)
+                stmt = customers._ordered(customers._filtered(select(Customer), contract_id, query, data_key), query)
+                while True:
+                    if cancelled is not None and cancelled():
+                        raise ExportCancelled()
+                    page = list(s.scalars(stmt.offset(written).limit(EXPORT_PAGE)))
+                    if not page:
+                        break
+                    rows = customers.rows_for(s, page)
+                    secrets = _secrets(s, page, rows, data_key) if unmasked else {}
+                    for row in rows:
+                        sheet.append([_cell(sheet, v) for v in _values(row, secrets.get(row.id))])
+                    written += len(page)
+                    if progress is not None:
+                        progress(written, max(total, written))
+            book.save(temp)
+        except BaseException:
+            if not sheet.closed:
+                sheet.close()  # ends openpyxl's half-written sheet stream cleanly before it is thrown away
+            raise
+
+    target = output_files.write_output(path, write, force=force, protected=protected)
+    with db.session() as s:  # recorded only once the file is in place: a failed export left nothing
+        audit.record(s, "personal_data_exported", actor=actor, target="고객목록",
+                     detail={"rows": written, "unmasked": unmasked})
     return ExportResult(target, written, unmasked)
 
 

@@ -10,7 +10,7 @@ read before a bulk job (일괄작업 전에 미리 안내페이지 내용을 숙
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from app.db import Database
 from app.models import Customer
-from app.services import contracts
+from app.services import contracts, output_files
 from app.services.cms.banks import BANK_NAMES
 from app.services.import_reader import MAX_ROWS
 from app.services.import_rows import (
@@ -153,8 +153,10 @@ def _validations(ws: Any, ranges: dict[str, str]) -> None:
 
 
 def write_template(path: Path, items: Sequence[TemplateItem], days: Sequence[int],
-                   grades: Sequence[str] = ()) -> Path:
-    """The blank 일괄등록 template for a contract's items and debit days."""
+                   grades: Sequence[str] = (), *, force: bool = False,
+                   protected: Iterable[Path] | None = None) -> Path:
+    """The blank 일괄등록 template for a contract's items and debit days (through output_files)."""
+    output_files.check_target(path, force=force, protected=protected)
     wb = Workbook()
     guide = wb.active
     guide.title = GUIDE_SHEET
@@ -191,12 +193,11 @@ def write_template(path: Path, items: Sequence[TemplateItem], days: Sequence[int
     grade_list = [g for g in grades if g][:200]
     _validations(ws, _write_lists(wb, items, days, grade_list))
     wb.active = 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+    return output_files.write_output(path, lambda temp: wb.save(temp), force=force, protected=protected)
 
 
-def template_for_contract(db: Database, actor: Actor, contract_id: int, path: str | Path) -> Path:
+def template_for_contract(db: Database, actor: Actor, contract_id: int, path: str | Path, *,
+                          force: bool = False) -> Path:
     """The template with this contract's active items, their debit days and the grades in use."""
     contract = contracts.get_contract(db, actor, contract_id)
     rows = contracts.list_items(db, actor, contract_id, active_only=True)
@@ -205,15 +206,17 @@ def template_for_contract(db: Database, actor: Actor, contract_id: int, path: st
     with db.session() as s:
         grades = sorted(g for g in s.scalars(select(Customer.grade).distinct().where(
             Customer.contract_id == contract_id, Customer.grade.is_not(None))) if g)
-    return write_template(Path(path), items, days, grades)
+    return write_template(Path(path), items, days, grades, force=force, protected=output_files.protected_for(db))
 
 
-def write_error_workbook(path: Path, header: Sequence[str], rows: Sequence[RowResult]) -> Path:
+def write_error_workbook(path: Path, header: Sequence[str], rows: Sequence[RowResult], *, force: bool = False,
+                         protected: Iterable[Path] | None = None) -> Path:
     """The failed rows as the file had them, plus 오류 내용 and 원래 행 on the right.
 
     Text stays text (the digit columns get the '@' format), so fixing the file in Excel and
     importing it again does not lose leading zeros.
     """
+    output_files.check_target(path, force=force, protected=protected)
     keys = [header_key(h) for h in header]
     text_columns = {i for i, key in enumerate(keys) if key and BY_KEY[key].kind in _TEXT_KINDS}
     wb = Workbook(write_only=True)
@@ -238,6 +241,4 @@ def write_error_workbook(path: Path, header: Sequence[str], rows: Sequence[RowRe
         raw = list(row.raw or [])[:width] + [""] * max(0, width - len(row.raw or []))
         values = [cell(v, text=i in text_columns and isinstance(v, str)) for i, v in enumerate(raw)]
         ws.append(values + [cell(row.message, font=red), cell(row.row)])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+    return output_files.write_output(path, lambda temp: wb.save(temp), force=force, protected=protected)

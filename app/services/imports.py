@@ -28,7 +28,7 @@ from app.db import Database
 from app.models import Customer
 from app.models.base import utcnow
 from app.models.enums import CustomerType
-from app.services import audit, contracts
+from app.services import audit, contracts, output_files
 from app.services import customer_rules as rules
 from app.services.cms.banks import BANK_NAMES, requires_registration
 from app.services.calendar import SEOUL
@@ -435,14 +435,16 @@ def report_lines(preview: ImportPreview, *, limit: int | None = None) -> list[st
     return lines
 
 
-def save_error_report(db: Database, actor: Actor, preview: ImportPreview, path: str | Path) -> int:
+def save_error_report(db: Database, actor: Actor, preview: ImportPreview, path: str | Path, *,
+                      force: bool = False) -> int:
     """The rows with errors, as the file had them, with an 오류 내용 column beside; returns the row count.
 
     Same columns in the same order, so the clerk can fix this file and import it again (the extra
-    columns are ignored then). The file holds account numbers, so saving it is audited.
+    columns are ignored then). The file holds account numbers, so saving it is audited, once it is
+    in place; an existing file is replaced only with `force` (the database and backups never).
     """
     failed = [r for r in preview.rows if r.status is Status.ERROR]
-    write_error_workbook(Path(path), preview.header, failed)
+    write_error_workbook(Path(path), preview.header, failed, force=force, protected=output_files.protected_for(db))
     with db.session() as s:
         audit.record(s, "personal_data_exported", actor=actor, target="일괄등록 오류 목록",
                      detail={"rows": len(failed), "file": Path(path).name})

@@ -38,6 +38,7 @@ from app.services.session import Actor
 from app.views.aggregate_models import Background, PagedModel, SummaryModel, count_column, won, won_column
 from app.views.base import Page, hint_label, show_error
 from app.views.context import AppContext
+from app.views.save_target import checked_save_path
 from app.views.users_view import ALIGN_CENTER, ALIGN_LEFT, ALIGN_RIGHT, Column, fit_columns, make_table
 
 log = logging.getLogger(__name__)
@@ -368,6 +369,8 @@ class AggregatePage(Page):
             path, _ = QFileDialog.getSaveFileName(self, f"{fmt.upper()} 저장", str(Path(folder) / name), suffix)
             if not path:
                 return
+        if checked_save_path(self, self.ctx.db, path, f"{fmt.upper()} 저장") is None:
+            return
         self._report_purpose = (fmt, path)
         self.status.setText("파일을 만드는 중입니다…")
         db, actor = self.ctx.db, self.ctx.actor
@@ -375,7 +378,8 @@ class AggregatePage(Page):
 
         def work() -> tuple[Report, str]:
             report = make()
-            build.save(db, actor, report, target, "pdf" if fmt == "pdf" else "xlsx")
+            # the save dialog asked before replacing a file; the database and backups stay refused
+            build.save(db, actor, report, target, "pdf" if fmt == "pdf" else "xlsx", force=True)
             return report, target
 
         self._reports.start(work)

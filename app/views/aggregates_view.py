@@ -31,6 +31,7 @@ from app.views.aggregate_base import (
     won_column,
 )
 from app.views.base import show_error
+from app.views.save_target import checked_save_path
 from app.views.charts_view import OverviewWidget
 
 
@@ -236,6 +237,8 @@ class OutstandingAggregatePage(AggregatePage):
             path, _ = QFileDialog.getSaveFileName(self, "미납 안내문 저장", str(Path(folder) / name), "PDF 파일 (*.pdf)")
             if not path:
                 return
+        if checked_save_path(self, q.db, path, "미납 안내문 저장") is None:
+            return
         group_by = choice.group_by if choice else None
         key = choice.key if choice else None
         target = path
@@ -243,7 +246,9 @@ class OutstandingAggregatePage(AggregatePage):
         self.status.setText("안내문을 만드는 중입니다…")
 
         def work() -> tuple[int, str]:
-            count = letters.write_letters(q.db, q.actor, q.contract_id, q.period, group_by, key, target, now=q.now)
+            # the save dialog asked before replacing a file; the database and backups stay refused
+            count = letters.write_letters(q.db, q.actor, q.contract_id, q.period, group_by, key, target, now=q.now,
+                                          force=True)
             return count, target
 
         self._reports.start(work)

@@ -2,8 +2,11 @@
 
 Backing up is one click (the SQLite copy takes a moment; a PostgreSQL dump runs in the background).
 Restoring names the backup's date, says what will be lost and that the program closes afterwards,
-and only then replaces the data: the services check the file first and keep a copy of the current
-data ("복원 전"), so a wrong choice can itself be undone.
+and only then replaces the data: the services verify the file against its manifest first (signed
+with the data key: SHA-256, revision, shape, row counts) and keep a copy of the current data
+("복원 전"), so a wrong choice can itself be undone. A backup whose manifest is missing or does not
+verify is refused with the reason; the administrator may then choose "검증 없이 복원" explicitly,
+by typing that phrase, and the restore is recorded in the audit log.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -34,13 +38,17 @@ from PySide6.QtWidgets import (
 
 from app import config
 from app.db import Database
-from app.services import backup
+from app.services import backup, output_files
+from app.services.crypto import DataKey
+from app.services.errors import ServiceError
+from app.services.session import Actor
 from app.views.context import AppContext
 
 log = logging.getLogger(__name__)
 
 TITLE_BACKUP = "백업"
 TITLE_RESTORE = "복원"
+UNVERIFIED_PHRASE = "검증 없이 복원"
 
 
 def backup_actions(window: QMainWindow, ctx: AppContext) -> list[QAction]:
@@ -63,7 +71,10 @@ def run_backup(parent: QWidget, ctx: AppContext) -> None:
         return
     if ctx.db.is_sqlite:
         try:
-            path = backup.backup_sqlite(ctx.db.engine, config.backup_dir(), reason=backup.MANUAL)
+            path = backup.backup_sqlite(ctx.db.engine, config.backup_dir(), reason=backup.MANUAL, key=ctx.data_key)
+        except backup.BackupError as error:
+            QMessageBox.critical(parent, TITLE_BACKUP, error.message)
+            return
         except (OSError, sqlite3.Error) as error:
             log.exception("manual backup failed")
             QMessageBox.critical(parent, TITLE_BACKUP, f"백업하지 못했습니다. 디스크 공간과 폴더 권한을 확인하세요. ({error})")
@@ -81,13 +92,18 @@ def _backup_postgres(parent: QWidget, ctx: AppContext) -> None:
     chosen, _ = QFileDialog.getSaveFileName(parent, "공유 데이터베이스 백업 저장", str(suggested), "PostgreSQL 백업 (*.dump)")
     if not chosen:
         return
+    target = _dump_target(parent, Path(chosen))
+    if target is None:
+        return
+    force = config.backup_dir().resolve() not in target.parents  # the dialog asked; an old backup is never replaced
     url = ctx.db.engine.url.render_as_string(hide_password=False)
+    key = ctx.data_key
     progress = QProgressDialog("공유 데이터베이스를 백업하는 중입니다…", "", 0, 0, parent)
     progress.setWindowTitle(TITLE_BACKUP)
     progress.setCancelButton(None)  # type: ignore[arg-type]
     progress.setWindowModality(Qt.WindowModality.WindowModal)
     progress.setMinimumDuration(0)
-    worker = Worker(lambda: backup.backup_postgres(url, Path(chosen)), parent)
+    worker = Worker(lambda: backup.backup_postgres(url, target, key=key, force=force, protected=[]), parent)
 
     def done(path: Path) -> None:
         progress.close()
@@ -96,7 +112,7 @@ def _backup_postgres(parent: QWidget, ctx: AppContext) -> None:
 
     def failed(error: BaseException) -> None:
         progress.close()
-        message = error.message if isinstance(error, backup.BackupError) else f"백업하지 못했습니다. ({type(error).__name__})"
+        message = error.message if isinstance(error, ServiceError) else f"백업하지 못했습니다. ({type(error).__name__})"
         QMessageBox.critical(parent, TITLE_BACKUP, message)
 
     worker.succeeded.connect(done)
@@ -104,6 +120,19 @@ def _backup_postgres(parent: QWidget, ctx: AppContext) -> None:
     worker.finished.connect(worker.deleteLater)
     progress.show()
     worker.start()
+
+
+def _dump_target(parent: QWidget, chosen: Path) -> Path | None:
+    """The chosen dump file, unless it would replace a backup (or the database): then a Korean refusal."""
+    inside_backups = config.backup_dir().resolve() in chosen.resolve().parents
+    if inside_backups and (chosen.exists() or backup.manifests.manifest_path(chosen).exists()):
+        QMessageBox.warning(parent, TITLE_BACKUP, f"이미 있는 백업 파일은 덮어쓸 수 없습니다. 다른 이름을 고르세요: {chosen}")
+        return None
+    try:
+        return output_files.check_target(chosen, force=not inside_backups, protected=[] if inside_backups else None)
+    except output_files.OutputRefusedError as error:
+        QMessageBox.warning(parent, TITLE_BACKUP, error.message)
+        return None
 
 
 # --- 복원 ------------------------------------------------------------------------------------
@@ -120,7 +149,7 @@ def open_restore(window: QMainWindow, ctx: AppContext) -> None:
             "pg_restore로 복원합니다. 설치 폴더 docs의 shared-database.md '복원하기'를 보세요.",
         )
         return
-    dialog = RestoreDialog(ctx.db, window)
+    dialog = RestoreDialog(ctx.db, window, actor=ctx.actor, data_key=ctx.data_key)
     if dialog.exec() == QDialog.DialogCode.Accepted and dialog.restored:
         window.close()
 
@@ -136,6 +165,9 @@ def restore_question(parent: QWidget, check: backup.BackupCheck) -> tuple[QMessa
     )
     if check.upgrade_needed:
         text += "\n\n이 백업은 이전 버전의 프로그램으로 만들어져, 다음 시작 때 자동으로 새 버전에 맞게 갱신됩니다."
+    if not check.verified:
+        text += ("\n\n검증되지 않은 백업입니다. 관리자가 직접 고른 복원으로 감사 기록에 남습니다. "
+                 f"({check.unverified_reason or ''})")
     box = QMessageBox(QMessageBox.Icon.Warning, TITLE_RESTORE, text, QMessageBox.StandardButton.NoButton, parent)
     box.setInformativeText("이 백업으로 복원할까요?")
     yes = box.addButton("복원하고 종료", QMessageBox.ButtonRole.DestructiveRole)
@@ -148,11 +180,14 @@ def restore_question(parent: QWidget, check: backup.BackupCheck) -> tuple[QMessa
 class RestoreDialog(QDialog):
     """The backups in the data folder's backups/ (newest first), or another file, to restore from."""
 
-    COLUMNS = ("만든 때", "종류", "크기")
+    COLUMNS = ("만든 때", "종류", "크기", "확인 정보")
 
-    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+    def __init__(self, db: Database, parent: QWidget | None = None, *, actor: Actor | None = None,
+                 data_key: DataKey | None = None) -> None:
         super().__init__(parent)
         self.db = db
+        self.actor = actor
+        self.data_key = data_key
         self.restored = False
         self.safety_copy: Path | None = None
         self.setWindowTitle("복원: 백업으로 되돌리기")
@@ -173,6 +208,7 @@ class RestoreDialog(QDialog):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self.table.doubleClicked.connect(lambda _index: self.restore_selected())
         other = QPushButton("다른 파일 선택…")
         other.clicked.connect(self.choose_file)
@@ -196,7 +232,8 @@ class RestoreDialog(QDialog):
         self.backups = backup.list_backups(config.backup_dir())
         self.table.setRowCount(len(self.backups))
         for row, item in enumerate(self.backups):
-            cells = (f"{item.taken_at:%Y-%m-%d %H:%M:%S}", item.kind_label, f"{max(item.size // 1024, 1):,} KB")
+            cells = (f"{item.taken_at:%Y-%m-%d %H:%M:%S}", item.kind_label, f"{max(item.size // 1024, 1):,} KB",
+                     item.manifest_label)
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
                 if column == 2:
@@ -217,12 +254,14 @@ class RestoreDialog(QDialog):
         if 0 <= row < len(self.backups):
             self.restore_from(self.backups[row].path)
 
-    def restore_from(self, path: Path, *, confirm: bool = True) -> bool:
-        """Check, ask, restore. True when the data was replaced (the program must then close)."""
-        try:
-            check = backup.check_backup(path)
-        except backup.BackupError as error:
-            QMessageBox.critical(self, TITLE_RESTORE, error.message)
+    def restore_from(self, path: Path, *, confirm: bool = True, unverified: bool = False) -> bool:
+        """Verify, ask, restore. True when the data was replaced (the program must then close).
+
+        A backup whose manifest does not verify is refused with the reason; an administrator may
+        then choose to restore it unverified (asked here when `confirm`, or `unverified` given).
+        """
+        check = self._checked(path, unverified=unverified, confirm=confirm)
+        if check is None:
             return False
         if confirm:
             box, restore_button = restore_question(self, check)
@@ -230,13 +269,51 @@ class RestoreDialog(QDialog):
             if box.clickedButton() is not restore_button:
                 return False
         try:
-            self.safety_copy = backup.restore_database(self.db, path, safety_folder=config.backup_dir())
+            self.safety_copy = backup.restore_database(self.db, path, safety_folder=config.backup_dir(),
+                                                       key=self.data_key, unverified=not check.verified,
+                                                       actor=self.actor)
         except backup.BackupError as error:
             QMessageBox.critical(self, TITLE_RESTORE, error.message)
             return False
         self.restored = True
-        log.info("database restored from %s", path.name)
+        log.info("database restored from %s (%s)", path.name, "verified" if check.verified else "unverified")
         if confirm:
             QMessageBox.information(self, TITLE_RESTORE, "복원했습니다. 프로그램을 종료합니다. 다시 시작해서 로그인하세요.")
         self.accept()
         return True
+
+    def _checked(self, path: Path, *, unverified: bool, confirm: bool) -> backup.BackupCheck | None:
+        """The verified check; or, for an administrator who chooses it, the unverified one; else None."""
+        try:
+            return backup.verify_backup(path, key=self.data_key)
+        except backup.BackupError as error:
+            refusal = error
+        try:
+            loose = backup.verify_backup(path, key=self.data_key, unverified=True)
+        except backup.BackupError:
+            loose = None  # not a KSCMS database of a known revision and shape: no choice to offer
+        admin = self.actor is not None and self.actor.is_admin
+        if loose is None or not admin:
+            QMessageBox.critical(self, TITLE_RESTORE, refusal.message)
+            return None
+        if unverified or (confirm and self.ask_unverified(refusal.message)):
+            return loose
+        if not confirm:
+            QMessageBox.critical(self, TITLE_RESTORE, refusal.message)
+        return None
+
+    def ask_unverified(self, reason: str) -> bool:
+        """The stern question: the refusal, then the phrase typed exactly (tests replace this method)."""
+        box = QMessageBox(QMessageBox.Icon.Critical, TITLE_RESTORE,
+                          f"{reason}\n\n이 백업은 검증할 수 없어 복원하지 않았습니다. 누군가 고친 파일일 수 있습니다"
+                          "(금액, 계좌, 사용자). 출처를 확실히 아는 백업일 때만 관리자 책임으로 복원하세요. "
+                          "이 복원은 감사 기록에 남습니다.", QMessageBox.StandardButton.NoButton, self)
+        anyway = box.addButton(f"{UNVERIFIED_PHRASE}…", QMessageBox.ButtonRole.DestructiveRole)
+        close = box.addButton("닫기", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(close)
+        box.setEscapeButton(close)
+        box.exec()
+        if box.clickedButton() is not anyway:
+            return False
+        typed, ok = QInputDialog.getText(self, TITLE_RESTORE, f"계속하려면 '{UNVERIFIED_PHRASE}'를 그대로 입력하세요:")
+        return bool(ok) and typed.strip() == UNVERIFIED_PHRASE

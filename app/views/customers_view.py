@@ -39,6 +39,7 @@ from app.services import customers, exports
 from app.services.customers import CustomerQuery
 from app.views.base import Page, hint_label, show_error
 from app.views.context import AppContext
+from app.views.save_target import checked_save_path
 from app.views.customer_dialog import CustomerDialog
 from app.views.customer_detail import CustomerDetailDialog
 from app.views.customer_table_model import COLUMNS, CustomerTableModel, column_for_sort
@@ -329,14 +330,14 @@ class CustomersPage(Page):
         if self.ctx.contract_id is None or self.export_job is not None:
             return
         path = self.ask_export_path()
-        if not path:
+        if not path or checked_save_path(self, self.ctx.db, path, "엑셀 다운로드") is None:
             return
         unmasked = self.ctx.actor.is_admin and self.unmasked.isChecked()
         db, actor, contract_id, key = self.ctx.db, self.ctx.actor, self.ctx.contract_id, self.ctx.data_key
         query = self.model.query
         job = ExportJob(lambda progress, cancelled: exports.export_customers(
             db, actor, contract_id, path, query=query, unmasked=unmasked, data_key=key,
-            progress=progress, cancelled=cancelled))
+            progress=progress, cancelled=cancelled, force=True))  # the save dialog asked before replacing
         job.signals.progress.connect(self._export_progress)
         job.signals.finished.connect(self._export_done)
         job.signals.failed.connect(self._export_failed)

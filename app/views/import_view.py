@@ -42,6 +42,7 @@ from app.services.import_rows import RowResult, Status
 from app.services.import_template import template_for_contract
 from app.views.base import Page, confirm, hint_label, show_error
 from app.views.context import AppContext
+from app.views.save_target import checked_save_path
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 ERROR_COLOUR = QColor("#C00000")
@@ -397,12 +398,15 @@ class ImportPage(Page):
         if preview is None or not preview.error_count:
             return
         path = self.ask_save_path("오류 목록 저장", f"일괄등록_오류_{date.today():%Y%m%d}.xlsx")
-        if not path:
+        if not path or checked_save_path(self, self.ctx.db, path, "오류 목록 저장") is None:
             return
-        try:
-            saved = imports.save_error_report(self.ctx.db, self.ctx.actor, preview, path)
+        try:  # the save dialog asked before replacing a file; the database and backups stay refused
+            saved = imports.save_error_report(self.ctx.db, self.ctx.actor, preview, path, force=True)
         except OSError:
             self.status.setText("파일을 저장할 수 없습니다. 같은 파일이 엑셀에서 열려 있다면 닫고 다시 하세요.")
+            return
+        except ServiceError as error:
+            show_error(self, error, "오류 목록 저장")
             return
         self.status.setText(f"오류 목록 {saved:,}행을 저장했습니다: {path}")
 
@@ -410,10 +414,10 @@ class ImportPage(Page):
         if self.ctx.contract_id is None:
             return
         path = self.ask_save_path("양식 다운로드", "일괄등록_양식.xlsx")
-        if not path:
+        if not path or checked_save_path(self, self.ctx.db, path, "양식 다운로드") is None:
             return
         try:
-            template_for_contract(self.ctx.db, self.ctx.actor, self.ctx.contract_id, path)
+            template_for_contract(self.ctx.db, self.ctx.actor, self.ctx.contract_id, path, force=True)
         except OSError:
             self.status.setText("양식을 저장할 수 없습니다. 같은 파일이 엑셀에서 열려 있다면 닫고 다시 하세요.")
             return

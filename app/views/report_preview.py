@@ -25,6 +25,7 @@ from app.services.reports.pdf import render_pdf
 from app.views.aggregate_base import Background
 from app.views.base import hint_label, show_error
 from app.views.context import AppContext
+from app.views.save_target import checked_save_path
 
 log = logging.getLogger(__name__)
 
@@ -140,9 +141,13 @@ class ReportPreviewDialog(QDialog):
             path, _ = QFileDialog.getSaveFileName(self, f"{fmt.upper()} 저장", str(Path(folder) / name), suffix)
             if not path:
                 return
+        if checked_save_path(self, self.ctx.db, path, f"{fmt.upper()} 저장") is None:
+            return
         db, actor, report, target = self.ctx.db, self.ctx.actor, self.report, path
         self.status.setText("저장하는 중입니다…")
-        self._saving.start(lambda: str(build.save(db, actor, report, target, "pdf" if fmt == "pdf" else "xlsx")))
+        # the save dialog asked before replacing a file; the database and backups stay refused
+        self._saving.start(lambda: str(build.save(db, actor, report, target, "pdf" if fmt == "pdf" else "xlsx",
+                                                  force=True)))
 
     def _done(self, message: str) -> None:
         self.status.setText(message)

@@ -25,6 +25,7 @@ from app.services.errors import ServiceError
 from app.services.results import ResultQuery, ResultRow, ResultsExport, ResultsView
 from app.views.base import Page, hint_label, show_error
 from app.views.context import AppContext
+from app.views.save_target import checked_save_path
 from app.views.customer_detail import CustomerDetailDialog
 from app.views.table_models import (
     ALIGN_CENTER,
@@ -100,7 +101,8 @@ class ExportJob(QRunnable):
     def run(self) -> None:
         db, actor, contract_id, path, query = self._args
         try:
-            done = results.export_results_xlsx(db, actor, contract_id, path, query, today=self._today)
+            # the save dialog asked before replacing a file; the database and backups stay refused
+            done = results.export_results_xlsx(db, actor, contract_id, path, query, today=self._today, force=True)
         except BaseException as error:  # noqa: BLE001 - handed to the UI thread, never lost
             self.signals.failed.emit(error)
             return
@@ -238,6 +240,8 @@ class ResultsPage(Page):
             return
         if not path.lower().endswith(".xlsx"):
             path += ".xlsx"
+        if checked_save_path(self, self.ctx.db, path, "엑셀 다운로드") is None:
+            return
         job = ExportJob(self.ctx, Path(path), self.query(), today)
         job.signals.finished.connect(self._exported)
         job.signals.failed.connect(self._export_failed)

@@ -44,8 +44,9 @@ def total_row(rows: list[tuple[object, ...]], label: str = "합계") -> tuple[ob
 
 def save_both(office: Office, report: Report, tmp_path: Path, name: str) -> tuple[list[str], list[tuple[object, ...]]]:
     pdf, xlsx = tmp_path / f"{name}.pdf", tmp_path / f"{name}.xlsx"
-    build.save(office.db, office.admin, report, pdf, "pdf")
-    build.save(office.db, office.admin, report, xlsx, "xlsx")
+    # a loop saves each case under the same name: replacing its own earlier file is asked for
+    build.save(office.db, office.admin, report, pdf, "pdf", force=True)
+    build.save(office.db, office.admin, report, xlsx, "xlsx", force=True)
     return pdf_pages(pdf), xlsx_rows(xlsx)
 
 

@@ -17,12 +17,14 @@ from app.views.backup_dialogs import RestoreDialog, restore_question
 from app.views.context import AppContext
 from app.views.main_window import MainWindow
 from tests.factories import add_user, make_office
+from tests.security.backup_helpers import give_data_key
 
 
 @pytest.fixture
 def office_file(tmp_path: Path):  # type: ignore[no-untyped-def]
     db = db_setup.prepare(db_setup.sqlite_url(tmp_path / "kscms.db"))
     office = make_office(db)
+    give_data_key(db)  # as setup does: backups are then signed, and verified on restore
     yield office
     db.dispose()
 

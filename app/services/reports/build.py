@@ -21,6 +21,7 @@ from app.services import (
     aggregates_registrations,
     aggregates_requests,
     audit,
+    output_files,
     settlement,
 )
 from app.services.aggregates import GroupBy, Period, ReportContext, group_label, item_names, report_context
@@ -168,13 +169,19 @@ def settlement_detail(db: Database, actor: Actor, contract_id: int, debit_date: 
 # --- saving ----------------------------------------------------------------------------------------
 
 
-def save(db: Database, actor: Actor, report: Report, path: str | os.PathLike[str], fmt: Format) -> Path:
-    """Write the report as PDF or .xlsx and audit it (any aggregate leaving the program is recorded)."""
+def save(db: Database, actor: Actor, report: Report, path: str | os.PathLike[str], fmt: Format, *,
+         force: bool = False) -> Path:
+    """Write the report as PDF or .xlsx and audit it (any aggregate leaving the program is recorded).
+
+    An existing file is replaced only with `force`; the database and the backups never. The audit
+    row follows the file: a refused or failed save records nothing.
+    """
     target = Path(path)
+    protected = output_files.protected_for(db)
     if fmt == "pdf":
-        render_pdf(report, target)
+        render_pdf(report, target, force=force, protected=protected)
     else:
-        write_xlsx(report, target)
+        write_xlsx(report, target, force=force, protected=protected)
     record(db, actor, report, fmt)
     return target
 

@@ -8,7 +8,7 @@ the payer recognises it. Writing the letters is audited as a personal-data expor
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +29,7 @@ from reportlab.platypus import (
 )
 
 from app.db import Database
-from app.services import aggregates_outstanding, audit
+from app.services import aggregates_outstanding, audit, output_files
 from app.services.aggregates import GroupBy, Period, ReportContext
 from app.services.aggregates_outstanding import OutstandingDetailRow
 from app.services.calendar import SEOUL
@@ -136,12 +136,14 @@ def _letter(letter: Letter, ctx: ReportContext, period: Period, fonts: FontSet,
 
 
 def render_letters(letters: Sequence[Letter], ctx: ReportContext, period: Period,
-                   target: str | os.PathLike[str]) -> int:
-    """Write one page per letter; returns the number of letters. No letters: one page saying so."""
+                   target: str | os.PathLike[str], *, force: bool = False,
+                   protected: Iterable[Path] | None = None) -> int:
+    """Write one page per letter; returns the number of letters. No letters: one page saying so.
+
+    The PDF goes through output_files: built under a private temporary name, renamed when whole.
+    """
     fonts = korean_fonts()
     st = _styles(fonts)
-    doc = SimpleDocTemplate(str(target), pagesize=A4, leftMargin=22 * mm, rightMargin=22 * mm, topMargin=20 * mm,
-                            bottomMargin=18 * mm, title="미납 안내문", author=ctx.institution, creator="KSCMS desk")
     story: list[Flowable] = []
     for i, letter in enumerate(letters):
         if i:
@@ -150,16 +152,25 @@ def render_letters(letters: Sequence[Letter], ctx: ReportContext, period: Period
     if not letters:
         story = [Paragraph(ctx.institution, st["inst"]), Paragraph("미납 안내문", st["title"]),
                  Paragraph(f"{period.text}: 미납 자료가 없습니다.", st["body"])]
-    doc.build(story)
+
+    def write(temp: Path) -> None:
+        SimpleDocTemplate(str(temp), pagesize=A4, leftMargin=22 * mm, rightMargin=22 * mm, topMargin=20 * mm,
+                          bottomMargin=18 * mm, title="미납 안내문", author=ctx.institution,
+                          creator="KSCMS desk").build(story)
+
+    output_files.write_output(target, write, force=force, protected=protected)
     return len(letters)
 
 
 def write_letters(db: Database, actor: Actor, contract_id: int, period: Period, group_by: GroupBy | None,
-                  key: str | None, path: str | os.PathLike[str], *, now: datetime) -> int:
-    """The letters of one 미납 group (every customer when `group_by` is None), audited."""
+                  key: str | None, path: str | os.PathLike[str], *, now: datetime, force: bool = False) -> int:
+    """The letters of one 미납 group (every customer when `group_by` is None), audited once written."""
+    protected = output_files.protected_for(db)
+    output_files.check_target(path, force=force, protected=protected)
     rows = aggregates_outstanding.details(db, actor, contract_id, period, group_by, key)
     letters = letters_for(rows)
-    count = render_letters(letters, context(db, actor, contract_id, now), period, Path(path))
+    count = render_letters(letters, context(db, actor, contract_id, now), period, Path(path),
+                           force=force, protected=protected)
     with db.session() as s:
         audit.record(s, "personal_data_exported", actor=actor, target="미납 안내문",
                      detail={"format": "pdf", "period": period.text, "letters": count})

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -32,6 +32,7 @@ from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate, Paragraph, Spacer, Table
 from reportlab.platypus import TableStyle
 
+from app.services import output_files
 from app.services.reports.fonts import FontSet, korean_fonts
 from app.services.reports.model import NO_DATA, Cell, Column, Kind, Report, ReportTable, cell_text
 
@@ -267,8 +268,12 @@ def _header(report: Report, fonts: FontSet, size: tuple[float, float]) -> Any:
     return draw
 
 
-def render_pdf(report: Report, target: str | os.PathLike[str] | BinaryIO) -> int:
-    """Write the report; returns the number of pages."""
+def render_pdf(report: Report, target: str | os.PathLike[str] | BinaryIO, *, force: bool = False,
+               protected: Iterable[Path] | None = None) -> int:
+    """Write the report; returns the number of pages. A path goes through output_files (checked
+    before the layout work, replaced only with `force`)."""
+    if isinstance(target, (str, os.PathLike)):
+        output_files.check_target(target, force=force, protected=protected)
     fonts = korean_fonts()
     size = landscape(A4) if report.landscape else A4
     width, height = size
@@ -289,7 +294,7 @@ def render_pdf(report: Report, target: str | os.PathLike[str] | BinaryIO) -> int
     doc.build(layout.story, canvasmaker=Numbered)
     data = buffer.getvalue()
     if isinstance(target, (str, os.PathLike)):
-        Path(target).write_bytes(data)
+        output_files.write_output(target, data, force=force, protected=protected)
     else:
         target.write(data)
     return doc.page

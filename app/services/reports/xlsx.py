@@ -9,7 +9,7 @@ failed write never leaves half a file where the clerk expects one.
 from __future__ import annotations
 
 import os
-import tempfile
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from app.services import output_files
 from app.services.reports.model import NO_DATA, Cell, Kind, Report, ReportTable
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -84,9 +85,10 @@ def _table(sheet: Worksheet, table: ReportTable) -> None:
         sheet.append(_text(sheet, table.footnote))
 
 
-def write_xlsx(report: Report, path: str | os.PathLike[str]) -> Path:
-    """Write the report to `path` (replaced whole)."""
-    target = Path(path)
+def write_xlsx(report: Report, path: str | os.PathLike[str], *, force: bool = False,
+               protected: Iterable[Path] | None = None) -> Path:
+    """Write the report to `path` through output_files (an existing file only with `force`)."""
+    output_files.check_target(path, force=force, protected=protected)
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=report.title[:31])
     widest = max(len(t.columns) for t in report.tables)
@@ -107,12 +109,4 @@ def write_xlsx(report: Report, path: str | os.PathLike[str]) -> Path:
         _table(sheet, table)
     for note in report.notes:
         sheet.append(_text(sheet, note))
-    handle, temp = tempfile.mkstemp(suffix=".xlsx", dir=target.parent if target.parent.exists() else None)
-    os.close(handle)
-    try:
-        book.save(temp)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return target
+    return output_files.write_output(path, lambda temp: book.save(temp), force=force, protected=protected)
