@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UtcDateTime, utcnow
@@ -30,10 +30,10 @@ class DiscountChange(Base):
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="RESTRICT"))
     agreement_id: Mapped[int] = mapped_column(ForeignKey("debit_agreement.id", ondelete="RESTRICT"), index=True)
     old_rate: Mapped[int] = mapped_column(Integer)
-    old_amount: Mapped[int] = mapped_column(Integer)
+    old_amount: Mapped[int] = mapped_column(BigInteger)
     new_rate: Mapped[int] = mapped_column(Integer)
-    new_amount: Mapped[int] = mapped_column(Integer)
-    monthly_amount: Mapped[int] = mapped_column(Integer)
+    new_amount: Mapped[int] = mapped_column(BigInteger)
+    monthly_amount: Mapped[int] = mapped_column(BigInteger)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     changed_by: Mapped[str] = mapped_column(String(30))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="RESTRICT"))
@@ -50,4 +50,4 @@ class AutoRequestRun(Base):
     debit_date: Mapped[date] = mapped_column(Date)
     ran_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     request_count: Mapped[int] = mapped_column(Integer, default=0)
-    total_amount: Mapped[int] = mapped_column(Integer, default=0)
+    total_amount: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -83,10 +84,10 @@ class DebitAgreement(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="RESTRICT"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("collection_item.id", ondelete="RESTRICT"), index=True)
-    debit_limit: Mapped[int] = mapped_column(Integer)
-    monthly_amount: Mapped[int] = mapped_column(Integer)
+    debit_limit: Mapped[int] = mapped_column(BigInteger)
+    monthly_amount: Mapped[int] = mapped_column(BigInteger)
     discount_rate: Mapped[int] = mapped_column(Integer, default=0)
-    discount_amount: Mapped[int] = mapped_column(Integer, default=0)
+    discount_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     first_month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
     last_month: Mapped[str | None] = mapped_column(String(7))
     debit_day: Mapped[int] = mapped_column(Integer)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Time, UniqueConstraint, false
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Time, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, TimestampMixin
@@ -42,8 +42,8 @@ class Contract(TimestampMixin, Base):
     settlement_bank_code: Mapped[str] = mapped_column(String(3))
     settlement_account_no: Mapped[str] = mapped_column(String(16))
     passbook_text: Mapped[str] = mapped_column(String(16))
-    fee_per_debit: Mapped[int] = mapped_column(Integer, default=0)
-    fee_per_registration: Mapped[int] = mapped_column(Integer, default=0)
+    fee_per_debit: Mapped[int] = mapped_column(BigInteger, default=0)
+    fee_per_registration: Mapped[int] = mapped_column(BigInteger, default=0)
     # Comma-separated days of the month ("5,15,25"): few values, always read together.
     debit_days: Mapped[str] = mapped_column(String(100), default="5,15,25")
     registration_cutoff: Mapped[time] = mapped_column(Time, default=time(14, 0))

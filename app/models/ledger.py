@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     ColumnElement,
@@ -44,8 +45,8 @@ class Charge(TimestampMixin, Base):
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="RESTRICT"))
     agreement_id: Mapped[int] = mapped_column(ForeignKey("debit_agreement.id", ondelete="RESTRICT"), index=True)
     period: Mapped[str] = mapped_column(String(7))
-    amount: Mapped[int] = mapped_column(Integer)
-    discount: Mapped[int] = mapped_column(Integer, default=0)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    discount: Mapped[int] = mapped_column(BigInteger, default=0)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version_id}
@@ -70,8 +71,8 @@ class DebitRequest(TimestampMixin, Base):
     kind: Mapped[RequestKind] = mapped_column(str_enum(RequestKind), default=RequestKind.NORMAL)
     state: Mapped[RequestState] = mapped_column(str_enum(RequestState), default=RequestState.WAITING)
     debit_date: Mapped[date] = mapped_column(Date)
-    amount: Mapped[int] = mapped_column(Integer)
-    debited_amount: Mapped[int] = mapped_column(Integer, default=0)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    debited_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     bank_code: Mapped[str] = mapped_column(String(3))
     transmission_id: Mapped[int | None] = mapped_column(ForeignKey("transmission.id", ondelete="RESTRICT"))
     seq_no: Mapped[int | None] = mapped_column(Integer)
@@ -107,7 +108,7 @@ class DebitRequestLine(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("debit_request.id", ondelete="CASCADE"), index=True)
     charge_id: Mapped[int] = mapped_column(ForeignKey("charge.id", ondelete="RESTRICT"), index=True)
-    amount: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
 
     request: Mapped[DebitRequest] = relationship(back_populates="lines")
@@ -135,7 +136,7 @@ class Payment(Base):
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="RESTRICT"))
     charge_id: Mapped[int] = mapped_column(ForeignKey("charge.id", ondelete="RESTRICT"), index=True)
     method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod))
-    amount: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
     paid_on: Mapped[date] = mapped_column(Date)
     debit_request_id: Mapped[int | None] = mapped_column(ForeignKey("debit_request.id", ondelete="RESTRICT"))
     reversed_by_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id", ondelete="RESTRICT"))
@@ -157,7 +158,7 @@ class LedgerEntry(Base):
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="RESTRICT"))
     charge_id: Mapped[int] = mapped_column(ForeignKey("charge.id", ondelete="RESTRICT"), index=True)
     kind: Mapped[LedgerKind] = mapped_column(str_enum(LedgerKind))
-    amount: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
     entry_on: Mapped[date] = mapped_column(Date)
     debit_request_id: Mapped[int | None] = mapped_column(ForeignKey("debit_request.id", ondelete="RESTRICT"))
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id", ondelete="RESTRICT"))

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, ColumnElement, Connection, Select, bindparam, case, func, select
+from sqlalchemy import BigInteger, BindParameter, ColumnElement, Connection, Select, bindparam, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from app.db import Database
@@ -187,11 +187,12 @@ def masked_last4(last4: str | None) -> str:
 
 def sum_if(condition: ColumnElement[bool], value: Any = 1) -> ColumnElement[int]:
     """SUM(CASE WHEN condition THEN value ELSE 0 END): a conditional count or amount in one pass."""
-    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+    return cast(func.coalesce(func.sum(case((condition, value), else_=0)), 0), BigInteger)
 
 
 def total(value: Any) -> ColumnElement[int]:
-    return func.coalesce(func.sum(value), 0)
+    """SUM as a 64-bit integer: PostgreSQL sums a BIGINT money column as NUMERIC (a Decimal in Python)."""
+    return cast(func.coalesce(func.sum(value), 0), BigInteger)
 
 
 def count() -> ColumnElement[int]:

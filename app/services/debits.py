@@ -18,6 +18,10 @@ Why it is shaped like this:
   a request that missed it (the scheduler tells the clerk to withdraw those). A file, once built,
   is never changed, so a request in one is never withdrawn.
 * Money moves only through `ledger` (REQUEST/CARRY with the lines; removed on withdrawal).
+* What one EB21 cannot carry is refused here, when the clerk can still act, never at the cut-off:
+  a debit date's requests become one file whose trailer holds 8 digits of count and 13 of amount
+  (`EB21_CAPACITY`, cms-file-format.md §3.3), so a day over that is split onto another date now
+  (`FileCapacityError`), instead of the file failing to build after the cut-off and the day being lost.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import insert, select
+from sqlalchemy import BigInteger, cast, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -49,18 +53,51 @@ from app.services import audit, charges, ledger
 from app.services.calendar import SEOUL, BusinessCalendar
 from app.services.charges import DueRow, RetryRow, retry_dates_for, retry_rows
 from app.services.cms import remote_name
+from app.services.cms.tables import LAYOUTS, MAX_DATA_SEQUENCE
 from app.services.customers import contract_for
 from app.services.errors import ConflictError, ServiceError
+from app.services.leases import lock_key
 from app.services.session import Actor, system_actor
 from app.services.transmissions import ContractInfo, contract_info
 
 __all__ = [
-    "AutoRequestReport", "CutoffState", "DebitDateOption", "DueList", "DueRow", "Preflight", "PayerChange",
-    "RequestOutcome", "RetryRow", "auto_request_due", "cutoff_state", "cutoff_state_for", "debit_dates", "list_due",
-    "list_retry", "preflight", "request", "retry", "retry_dates", "withdraw",
+    "EB21_CAPACITY", "AutoRequestReport", "CutoffState", "DebitDateOption", "DueList", "DueRow", "FileCapacity",
+    "FileCapacityError", "Preflight", "PayerChange", "RequestOutcome", "RetryRow", "auto_request_due", "cutoff_state",
+    "cutoff_state_for", "debit_dates", "list_due", "list_retry", "preflight", "request", "retry", "retry_dates",
+    "withdraw",
 ]
 
 WEEKDAYS = "월화수목금토일"
+
+
+@dataclass(frozen=True)
+class FileCapacity:
+    """What one EB21 (one contract, one debit date) can carry, from the format's field widths."""
+
+    records: int
+    amount: int
+
+
+def _eb21_capacity() -> FileCapacity:
+    """The trailer's 총 Data Record 수 (N 8) and 일련번호 (N 8, 99999999 is the trailer's) bound the
+    count; the amount fields (전액출금 금액 / 부분출금 금액, N 13) the total, as a contract's records
+    all go into one of the two (its 출금형태 is the same for every record)."""
+    trailer = LAYOUTS["EB21"].trailer
+    digits = min(trailer.field("full_amount").length, trailer.field("partial_amount").length)
+    return FileCapacity(records=min(MAX_DATA_SEQUENCE, 10 ** trailer.field("total_count").length - 1),
+                        amount=10**digits - 1)
+
+
+EB21_CAPACITY = _eb21_capacity()
+"""99,999,998 records and 9,999,999,999,999원 per file (cms-file-format.md §1.1, §3.3)."""
+
+
+class FileCapacityError(ServiceError):
+    """A request the debit date's file could not carry; nothing was queued. `english` is for the CLI."""
+
+    def __init__(self, message: str, english: str) -> None:
+        super().__init__(message)
+        self.english = english
 
 
 class CutoffState(NamedTuple):
@@ -240,10 +277,30 @@ def _require_debit_date(contract: Contract, info: ContractInfo, debit_date: date
 # --- the list -------------------------------------------------------------------------------------
 
 
+def debit_date_window(today: date) -> tuple[date, date]:
+    """The debit dates a list may be opened for: from 1 January of last year (last year's months are
+    looked back at, e.g. for 연말정산) to a year after `today` (no agreement is asked for further ahead).
+
+    Opening a list creates the period's charges, so a typo such as 9999-12-31 would otherwise make
+    charges for the year 9999 (or overflow the calendar), and 0001-01-01 would underflow it.
+    """
+    last = date(today.year + 1, today.month, 28 if (today.month, today.day) == (2, 29) else today.day)
+    return date(today.year - 1, 1, 1), last
+
+
+def check_debit_date(debit_date: date, today: date) -> None:
+    """Refuse a debit date outside `debit_date_window(today)`, in Korean, saying the window."""
+    first, last = debit_date_window(today)
+    if not first <= debit_date <= last:
+        raise ServiceError(f"출금일 {debit_date:%Y-%m-%d}은(는) 고를 수 있는 범위({first:%Y-%m-%d} ~ {last:%Y-%m-%d}) "
+                           "밖입니다. 이체의뢰는 1년 뒤의 출금일까지, 지난 출금일 조회는 작년 1월 1일부터 할 수 있습니다.")
+
+
 def _rows(s: Session, actor: Actor, contract_id: int, debit_date: date, item_id: int | None, include_outstanding: bool,
           now: datetime, *, create: bool, only: Collection[int] | None = None) -> tuple[Contract, ContractInfo, list[DueRow]]:
     contract = contract_for(s, actor, contract_id)
     info = contract_info(s, contract_id)
+    check_debit_date(debit_date, now.astimezone(SEOUL).date())
     _require_debit_date(contract, info, debit_date)
     rows = charges.due_rows(s, contract_id, info.calendar, debit_date, item_id=item_id,
                             include_outstanding=include_outstanding, create=create,
@@ -368,6 +425,55 @@ def _queue(s: Session, actor: Actor, contract_id: int, debit_date: date, rows: S
     return made
 
 
+def _hold_date(s: Session, contract_id: int, debit_date: date) -> None:
+    """On PostgreSQL, one requester at a time per (contract, debit date) until commit, so two clerks
+    cannot both fit into the room the file has left (SQLite's BEGIN IMMEDIATE already serializes)."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                  {"key": lock_key(f"eb21-room:{contract_id}:{debit_date.isoformat()}")})
+
+
+def _queued_for(s: Session, contract_id: int, debit_date: date) -> tuple[int, int]:
+    """(count, won) already waiting for the date's file: every queued request no file carries yet."""
+    r = DebitRequest
+    count, amount = s.execute(
+        select(func.count(), cast(func.coalesce(func.sum(r.amount), 0), BigInteger)).where(
+            r.contract_id == contract_id, r.debit_date == debit_date, r.state == RequestState.WAITING,
+            r.transmission_id.is_(None))).one()
+    return int(count), int(amount)
+
+
+def _require_room(s: Session, contract_id: int, debit_date: date, rows: Sequence[DueRow | RetryRow]) -> None:
+    """Raise FileCapacityError when the date's EB21, with `rows` added, would not fit its count or amount fields."""
+    capacity = EB21_CAPACITY
+    count, amount = _queued_for(s, contract_id, debit_date)
+    asked_count, asked_amount = len(rows), sum(r.request_amount for r in rows)
+    over_count = count + asked_count > capacity.records
+    over_amount = amount + asked_amount > capacity.amount
+    if not (over_count or over_amount):
+        return
+    what, english = [], []
+    if over_count:
+        what.append(f"건수 {count + asked_count:,}건이 파일 한 개의 한도 {capacity.records:,}건(8자리)")
+        english.append(f"{count + asked_count} records > {capacity.records}")
+    if over_amount:
+        what.append(f"금액 {amount + asked_amount:,}원이 파일 한 개의 한도 {capacity.amount:,}원(13자리)")
+        english.append(f"{amount + asked_amount} won > {capacity.amount}")
+    room_count, room_amount = max(0, capacity.records - count), max(0, capacity.amount - amount)
+    if room_count and room_amount:
+        advice = (f"이 출금일에는 {room_count:,}건, {room_amount:,}원까지 더 의뢰할 수 있으니 나머지 고객은 다른 "
+                  "출금일로 나누어 의뢰하세요.")
+    else:
+        advice = "이 출금일의 파일은 가득 찼으니 다른 출금일로 나누어 의뢰하세요."
+    raise FileCapacityError(
+        f"출금일 {debit_date:%Y-%m-%d}의 이체의뢰 파일에 다 실을 수 없어 아무것도 의뢰하지 않았습니다. 이미 의뢰한 "
+        f"{count:,}건 {amount:,}원에 이번 {asked_count:,}건 {asked_amount:,}원을 더하면 {', '.join(what)}을(를) "
+        f"넘습니다. {advice}",
+        f"the EB21 file of {debit_date:%Y-%m-%d} cannot carry it ({'; '.join(english)}); nothing was requested, "
+        "split the payers over another debit date",
+    )
+
+
 def _refuse_unrequestable(rows: Sequence[DueRow], missing: Collection[int]) -> None:
     taken = [r for r in rows if r.open_request_id is not None and not r.requestable]
     if taken:
@@ -405,12 +511,14 @@ def request(
         state = _state(s, info, debit_date, now)
         if not state.open:
             raise ServiceError(state.message)
+        _hold_date(s, contract_id, debit_date)
         # Lock what may be asked for, then look again: a clerk who got there first is seen now.
         ledger.lock_charges(s, [line.charge_id for r in rows for line in r.lines]
                             + [r.charge_id for r in rows if r.charge_id is not None])
         _c, _i, rows = _rows(s, actor, contract_id, debit_date, item_id, include_outstanding, now, create=False,
                              only=wanted)
         _refuse_unrequestable(rows, wanted - {r.agreement_id for r in rows})
+        _require_room(s, contract_id, debit_date, rows)
         made = _queue(s, actor, contract_id, debit_date, rows, RequestKind.NORMAL, today)
         total = sum(r.amount for r in made)
         audit.record(s, "debit_requested", actor=actor, target=f"{contract.institution_code} {debit_date:%Y-%m-%d}",
@@ -484,6 +592,7 @@ def retry(
         state = _state(s, info, debit_date, now)
         if not state.open:
             raise ServiceError(state.message)
+        _hold_date(s, contract_id, debit_date)
         rows = retry_rows(s, contract_id, info.calendar, info.request_cutoff, now, only=wanted)
         ledger.lock_charges(s, [line.charge_id for r in rows for line in r.lines])
         rows = retry_rows(s, contract_id, info.calendar, info.request_cutoff, now, only=wanted)
@@ -494,6 +603,7 @@ def retry(
             listed = "; ".join(f"{r.customer_name}({r.customer_no}): {r.why_not or '원래 출금일 뒤의 날을 고르세요'}"
                                for r in bad[:5])
             raise ServiceError(f"재처리의뢰할 수 없는 건이 있어 아무것도 의뢰하지 않았습니다: {listed}")
+        _require_room(s, contract_id, debit_date, rows)
         made = _queue(s, actor, contract_id, debit_date, rows, RequestKind.RETRY, today,
                       retry_of={r.agreement_id: r.request_id for r in rows})
         total = sum(r.amount for r in made)
@@ -551,7 +661,13 @@ def auto_request_due(db: Database, contract_id: int, now: datetime) -> AutoReque
                 skipped.append(f"출금일 {option.debit_date:%Y-%m-%d}: "
                                + (state.message if not state.open else "자동 이체의뢰할 건이 없습니다."))
                 continue
+            _hold_date(s, contract_id, option.debit_date)
             ledger.lock_charges(s, [line.charge_id for r in ready for line in r.lines])
+            try:
+                _require_room(s, contract_id, option.debit_date, ready)
+            except FileCapacityError as full:
+                skipped.append(f"출금일 {option.debit_date:%Y-%m-%d}: {full.message}")
+                continue
             made = _queue(s, actor, contract_id, option.debit_date, ready, RequestKind.NORMAL, local.date())
             total = sum(r.amount for r in made)
             run = s.scalar(select(AutoRequestRun).where(AutoRequestRun.contract_id == contract_id,

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Enum, Integer, LargeBinary, String, Text, bindparam, select, update
+from sqlalchemy import (BigInteger, Boolean, Date, DateTime, Enum, Integer, LargeBinary, String, Text, bindparam,
+                        select, update)
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -121,6 +122,8 @@ class _Bulk:
 def _pg_type(column_type: Any) -> str:
     """The PostgreSQL type name binary COPY needs for a column (it sends values, not text)."""
     kind = column_type.impl if hasattr(column_type, "impl") and not isinstance(column_type, Enum) else column_type
+    if isinstance(kind, BigInteger):  # money columns: binary COPY sends exactly the column's width
+        return "int8"
     if isinstance(kind, (Integer,)):
         return "int4"
     if isinstance(kind, LargeBinary):
