@@ -13,6 +13,10 @@ Idempotent: a file whose SHA-256 is already stored is not applied again (only ac
 in case the first acknowledgement was lost). A file that does not decode or does not match is
 refused: kept with its bytes and the reason as a received file in state 오류, nothing else changes,
 and it stays on the relay (not acknowledged) for the agency to look at and replace.
+
+Every step needs the data key: the request file is stored sealed and must be opened to check a
+result against it, and the result is stored sealed too. Without the key nothing is downloaded or
+stored (the pass reports `KEY_MISSING` in Korean); nothing is ever kept in clear.
 """
 
 from __future__ import annotations
@@ -61,7 +65,9 @@ from app.services.cms import (
 from app.services.leases import bulk_insert, bulk_update, serialized
 from app.services.sending import give_up
 from app.services.relay.base import RelayError, RelayRejectedError, Transport
-from app.services.transmissions import AWAITING_STATES, REQUEST_OF, ContractInfo, free_name, sha256_hex
+from app.services.crypto import DataKey, DecryptionError
+from app.services.transmissions import (AWAITING_STATES, KEY_MISSING, REQUEST_OF, ContractInfo, free_name, open_content,
+                                        require_key, seal_content, sha256_hex)
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +134,7 @@ def fetch_results(
     transport: Transport,
     contract: ContractInfo,
     *,
+    key: DataKey | None,
     now: Callable[[], datetime] = utcnow,
     expected: Iterable[str] = (),
 ) -> FetchReport:
@@ -136,8 +143,12 @@ def fetch_results(
     Asking for an expected name directly matters: a relay that refuses a request after taking it
     publishes no result, only an error report, which ``download`` raises as RelayRejectedError; the
     request file is then marked 오류 and its rows go back to the queue (`release_refused`).
+    Without the data key nothing is fetched: the report's error says so.
     """
     report = FetchReport()
+    if key is None:
+        report.error = KEY_MISSING
+        return report
     try:
         listed = set(transport.list_results())
     except RelayError as error:
@@ -162,7 +173,7 @@ def fetch_results(
             continue
         if data is None:
             continue
-        outcome = apply_result(db, contract, name, data, now=now())
+        outcome = apply_result(db, contract, name, data, now=now(), key=key)
         report.outcomes.append(outcome)
         if outcome.status in (ApplyStatus.APPLIED, ApplyStatus.ALREADY):
             try:
@@ -194,8 +205,14 @@ def release_refused(db: Database, contract: ContractInfo, result_name: str, reas
 # --- applying -----------------------------------------------------------------------------------
 
 
-def apply_result(db: Database, contract: ContractInfo, name: str, data: bytes, *, now: datetime) -> ApplyOutcome:
-    """Apply one result file to the contract; see the module docstring for every outcome."""
+def apply_result(
+    db: Database, contract: ContractInfo, name: str, data: bytes, *, now: datetime, key: DataKey | None
+) -> ApplyOutcome:
+    """Apply one result file to the contract; see the module docstring for every outcome.
+
+    `key` opens the request file and seals the result for storage; without it KeyMissingError.
+    """
+    key = require_key(key)
     sha = sha256_hex(data)
     known = _known(db, contract.id, name, sha)
     if known is not None:
@@ -217,8 +234,12 @@ def apply_result(db: Database, contract: ContractInfo, name: str, data: bytes, *
         )
         send_id = send.id if send else None
         send_state = send.state if send else None
-        request_bytes = bytes(send.content) if send and send.content else b""
+        stored = (send.content, send.content_sealed) if send else (None, False)
     try:
+        try:
+            request_bytes = open_content(*stored, key)
+        except DecryptionError as error:
+            raise _Refuse(f"송신 파일 {request_name}을(를) 열 수 없습니다: {error.message}", send_id) from None
         if send_id is None:
             raise _Refuse(f"이 결과에 해당하는 송신 파일({request_name})이 없습니다.")
         if send_state == TransmissionState.APPLIED:
@@ -226,14 +247,14 @@ def apply_result(db: Database, contract: ContractInfo, name: str, data: bytes, *
         if send_state not in AWAITING_STATES:
             return ApplyOutcome(name, ApplyStatus.DEFERRED, f"송신 파일 {request_name}의 송신 확인 전입니다.", send_id)
         if parsed.kind == "EB14":
-            return _apply_registrations(db, contract, name, data, sha, send_id, request_bytes, request_name, now)
-        return _apply_debits(db, contract, name, data, sha, send_id, request_bytes, request_name, now)
+            return _apply_registrations(db, contract, name, data, sha, send_id, request_bytes, request_name, now, key)
+        return _apply_debits(db, contract, name, data, sha, send_id, request_bytes, request_name, now, key)
     except _Already as already:
         return ApplyOutcome(name, ApplyStatus.ALREADY, "이미 반영한 결과 파일입니다.", already.transmission_id)
     except _Refuse as refusal:
         if refusal.answers_id is None:
             refusal.answers_id = send_id  # the request file it claims to answer, for the screen
-        return _store_refusal(db, contract, name, parsed.kind, parsed.day, data, sha, refusal, now)
+        return _store_refusal(db, contract, name, parsed.kind, parsed.day, data, refusal, now, key)
 
 
 def _known(db: Database, contract_id: int, name: str, sha: str) -> ApplyOutcome | None:
@@ -298,28 +319,30 @@ def _check_rows(found: Iterable[tuple[int, int]], sequences: set[int], request_n
 
 
 def _receive_row(
-    s: Session, contract: ContractInfo, name: str, kind: str, day: date, data: bytes, sha: str,
+    s: Session, contract: ContractInfo, name: str, kind: str, day: date, data: bytes, key: DataKey,
     answers_id: int | None, state: TransmissionState, now: datetime, *, records: int, amount: int,
     error: str | None = None,
 ) -> Transmission:
+    """The received file's row, its bytes sealed (a result echoes every account of its request)."""
     t = Transmission(
         contract_id=contract.id, kind=FileKind(kind), direction=Direction.RECEIVE, state=state,
-        file_name=name[:8], remote_name=free_name(s, contract.id, kind, Direction.RECEIVE, name), file_date=day, content=data,
-        sha256=sha, record_count=records, total_amount=amount, answers_id=answers_id, error=error,
+        file_name=name[:8], remote_name=free_name(s, contract.id, kind, Direction.RECEIVE, name), file_date=day,
+        record_count=records, total_amount=amount, answers_id=answers_id, error=error,
         created_at=now, received_at=now, applied_at=now if state == TransmissionState.APPLIED else None,
     )
+    seal_content(t, data, key)
     s.add(t)
     s.flush()
     return t
 
 
 def _store_refusal(
-    db: Database, contract: ContractInfo, name: str, kind: str, day: date, data: bytes, sha: str,
-    refusal: _Refuse, now: datetime,
+    db: Database, contract: ContractInfo, name: str, kind: str, day: date, data: bytes, refusal: _Refuse,
+    now: datetime, key: DataKey,
 ) -> ApplyOutcome:
     message = f"결과 파일을 반영하지 않았습니다: {refusal.message}"
     with serialized(db, f"apply:{contract.id}") as s:
-        t = _receive_row(s, contract, name, kind, day, data, sha, refusal.answers_id, TransmissionState.ERROR, now,
+        t = _receive_row(s, contract, name, kind, day, data, key, refusal.answers_id, TransmissionState.ERROR, now,
                          records=refusal.records, amount=refusal.amount, error=message)
         tid = t.id
     log.warning("%s refused: %s", name, refusal.message)
@@ -328,7 +351,7 @@ def _store_refusal(
 
 def _apply_registrations(
     db: Database, contract: ContractInfo, name: str, data: bytes, sha: str, send_id: int,
-    request_bytes: bytes, request_name: str, now: datetime,
+    request_bytes: bytes, request_name: str, now: datetime, key: DataKey,
 ) -> ApplyOutcome:
     request, result = _decode_pair("EB14", name, data, request_name, request_bytes)
     try:
@@ -341,7 +364,7 @@ def _apply_registrations(
         a = AccountRegistration
         found = s.execute(select(a.id, a.seq_no).where(a.transmission_id == send_id, a.state == RegistrationState.SENT))
         by_seq = _check_rows(found, set(outcomes), request_name, send_id)
-        received = _receive_row(s, contract, name, "EB14", result.header.file_date, data, sha, send_id,
+        received = _receive_row(s, contract, name, "EB14", result.header.file_date, data, key, send_id,
                                 TransmissionState.APPLIED, now, records=len(result.records), amount=0)
         s.execute(
             update(a).where(a.transmission_id == send_id, a.state == RegistrationState.SENT)
@@ -368,7 +391,7 @@ def _finish_send(send: Transmission, now: datetime) -> None:
 
 def _apply_debits(
     db: Database, contract: ContractInfo, name: str, data: bytes, sha: str, send_id: int,
-    request_bytes: bytes, request_name: str, now: datetime,
+    request_bytes: bytes, request_name: str, now: datetime, key: DataKey,
 ) -> ApplyOutcome:
     request, result = _decode_pair("EB22", name, data, request_name, request_bytes)
     not_debited = sum(r.amount for r in result.records)
@@ -383,7 +406,7 @@ def _apply_debits(
         carried = r.carried_by(send_id, send.contract_id, send.file_date)
         found = s.execute(select(r.id, r.seq_no).where(*carried, r.state == RequestState.SENT))
         by_seq = _check_rows(found, set(outcomes), request_name, send_id)
-        received = _receive_row(s, contract, name, "EB22", debit_day, data, sha, send_id, TransmissionState.APPLIED,
+        received = _receive_row(s, contract, name, "EB22", debit_day, data, key, send_id, TransmissionState.APPLIED,
                                 now, records=len(result.records), amount=not_debited)
         conn = s.connection()
         # Every request of the file in one pass (one statement on PostgreSQL): updating all rows to

@@ -27,6 +27,7 @@ only report who is sending. `send_now` / `fetch_now` are the administrator's but
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time as _time
 from collections.abc import Callable, Sequence
@@ -44,7 +45,7 @@ from app.services.calendar import SEOUL, seoul_datetime
 from app.services.cms import remote_name
 from app.services.crypto import DataKey
 from app.services.errors import ServiceError
-from app.services.leases import PROCESS_LOCK, SenderLease
+from app.services.leases import PROCESS_LOCK, SenderLease, busy_message
 from app.services.relay.base import Transport
 from app.services.session import Actor
 from app.services.transmissions import (AWAITING_STATES, RESULT_OF, ContractInfo, active_contracts, check_contract,
@@ -56,8 +57,20 @@ DEFAULT_SEND_LEAD = timedelta(minutes=2)
 DEFAULT_FETCH_EVERY = timedelta(minutes=5)
 DEFAULT_NOTICE_EVERY = timedelta(hours=1)
 DEFAULT_INTERVAL_SECONDS = 30
+MIN_INTERVAL_SECONDS = 0.1
+MAX_INTERVAL_SECONDS = 3600.0
+"""A pass at least every hour, or a 14:00 cut-off could pass unseen; at most ten a second (tests run
+fast passes; a zero or negative interval would spin a core and starve the signal handler)."""
 RETRY_EVERY = timedelta(minutes=1)
 WEEKDAYS = "월화수목금토일"
+
+
+def check_interval(seconds: float) -> None:
+    """Refuse a pass interval outside MIN_INTERVAL_SECONDS … MAX_INTERVAL_SECONDS (NaN and infinity too)."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) \
+            or not MIN_INTERVAL_SECONDS <= seconds <= MAX_INTERVAL_SECONDS:
+        raise ServiceError(f"송수신 처리 간격은 {MIN_INTERVAL_SECONDS:g}초부터 {MAX_INTERVAL_SECONDS:g}초까지입니다: "
+                           f"{seconds!r}")
 
 
 def when(moment: datetime) -> str:
@@ -256,6 +269,7 @@ class CollectionScheduler:
     ) -> None:
         if send_lead <= timedelta(0):
             raise ValueError("send_lead must be positive: files must reach the relay before the cut-off")
+        check_interval(interval_seconds)
         self.db = db
         self.clock = clock
         self.transport_for = transport_for
@@ -411,7 +425,7 @@ class CollectionScheduler:
         if self.lease.acquire():
             return True
         holder = self.lease.holder()
-        report.skipped = f"다른 PC({holder.owner if holder else '알 수 없음'})가 송수신을 맡고 있습니다."
+        report.skipped = busy_message(holder.owner if holder else None)
         return False
 
     def _finish(self, report: PassReport) -> PassReport:
@@ -441,8 +455,12 @@ class CollectionScheduler:
             log.exception("contract %s: pass failed", c.institution_code)
             report.problems.append(f"[{c.name}] 처리 중 오류가 발생했습니다 ({type(error).__name__}). 기록을 확인하세요.")
 
+    def _key_or_none(self) -> DataKey | None:
+        """The key for opening and sealing stored bank files; None makes those steps refuse in Korean."""
+        return self._data_key() if callable(self._data_key) else self._data_key
+
     def _key(self) -> DataKey:
-        key = self._data_key() if callable(self._data_key) else self._data_key
+        key = self._key_or_none()
         if key is None:
             raise ServiceError("데이터 암호 키가 잠겨 있어 파일을 만들 수 없습니다. 관리자가 데이터 암호 문구를 입력하세요.")
         return key
@@ -500,8 +518,8 @@ class CollectionScheduler:
         self._upload(transport, built.transmission_id, now, report)
 
     def _upload(self, transport: Transport, tid: int, now: datetime, report: PassReport, *, expired: bool = False) -> None:
-        result = sending.upload_transmission(self.db, transport, tid, now=lambda: now, delays=self.upload_delays,
-                                             sleep=self.sleep, expired=expired)
+        result = sending.upload_transmission(self.db, transport, tid, key=self._key_or_none(), now=lambda: now,
+                                             delays=self.upload_delays, sleep=self.sleep, expired=expired)
         report.uploads.append(result)
         if result.sent:
             report.lines.append(f"{result.remote_name} 송신완료.")
@@ -521,7 +539,8 @@ class CollectionScheduler:
         self._last_poll[c.id] = now
         self._mark_awaiting([a[0] for a in due])
         expected = [RESULT_OF[kind] + name[4:] for _i, kind, _d, name in due]
-        fetched = receiving.fetch_results(self.db, self.transport_for(c), c, now=lambda: now, expected=expected)
+        fetched = receiving.fetch_results(self.db, self.transport_for(c), c, key=self._key_or_none(), now=lambda: now,
+                                          expected=expected)
         if fetched.error:
             report.problems.append(fetched.error)
         report.problems.extend(f"확인 응답 실패 {e}" for e in fetched.acknowledge_errors)

@@ -7,13 +7,14 @@ The two halves, and why they are apart:
    1..n in id order set by one conditional UPDATE that skips any row no longer queued and free, so a
    row is never in two files — and, while the database does that, reads the same rows (PostgreSQL:
    on a second connection, checked id for id against what was taken), decrypts the accounts,
-   encodes the file with the codec and stores its bytes and SHA-256. Either all of that commits or
+   encodes the file with the codec and stores its bytes — sealed with the data key (AES-GCM over
+   zlib, beside the taking, so it adds little to the build) — and their SHA-256. Either all of that commits or
    none of it (a row that changed meanwhile means: roll back, build again).
    From then on the file is immutable: it is never rebuilt, only (re)uploaded. Rows stay WAITING;
    they become SENT only once the relay has the file. A row the file cannot carry (an amount under
    140원, an account that does not decrypt) is left queued and reported, not sent half-right.
 2. **Upload** (`upload_transmission`): 생성/송신중/retryable 오류 → ask the relay whether it already
-   holds the name (`is_uploaded`); if not, mark 송신중 and upload the stored bytes; then mark
+   holds the name (`is_uploaded`); if not, mark 송신중 and upload the stored bytes (opened with the data key); then mark
    송신완료 and the rows SENT in one transaction. A crash anywhere leaves a state this same function
    resumes from: before the upload the relay says "not there" and the same bytes go up; after it the
    relay says "there" and only the state is saved. A relay that refuses the name as a duplicate is
@@ -73,19 +74,22 @@ from app.services.errors import ServiceError
 from app.services.leases import serialized
 from app.services.relay.base import (RelayDuplicateError, RelayError, RelayRejectedError, RelayUnavailableError,
                                     Transport)
-from app.services.transmissions import OPEN_SEND_STATES, ContractInfo, free_name, sha256_hex
+from app.services.transmissions import (BANK_FILE_PURPOSE, OPEN_SEND_STATES, ContractInfo, free_name, open_content,
+                                        require_key, sha256_hex)
 
 log = logging.getLogger(__name__)
 
 Encoded = tuple[bytes, int, int]  # file content, record count, total amount
+Sealed = tuple[bytes, str, int, int]  # sealed content, SHA-256 of the plaintext, record count, total amount
 T = TypeVar("T")
 U = TypeVar("U")
 
 CRASH_PAUSE_ENV = "KSCMS_CRASH_PAUSE"
 MAX_EXCLUSIONS = 50
 MAX_GAP_RETRIES = 3
-MAX_FILE_AMOUNT = 2**31 - 1
-"""`Transmission.total_amount` is an Integer column (int4 on PostgreSQL)."""
+MAX_FILE_AMOUNT = 10**13 - 1
+"""The EB21 trailer's amount field is N 13. `debits` refuses a day over it at request time
+(`debits.EB21_CAPACITY`); this is the last guard, for rows queued some other way."""
 UPLOAD_DELAYS: tuple[float, ...] = (2.0, 5.0)
 """Waits between upload attempts within one pass (so 3 attempts); the scheduler retries later passes."""
 
@@ -220,7 +224,8 @@ def build_registration_file(
         content = _encode(lambda: encode_eb13(RegistrationHeader(contract.institution_code, send_day), built), found)
         return content, len(built), 0
 
-    return _build(db, contract, "EB13", send_day, AccountRegistration, criteria, rows, encode, now, _rows)
+    return _build(db, contract, "EB13", send_day, AccountRegistration, criteria, rows, _sealing(encode, key), now,
+                  _rows)
 
 
 def build_request_file(
@@ -269,7 +274,23 @@ def build_request_file(
         content = _encode(lambda: encode_eb21(header, built), found)
         return content, len(built), sum(r.amount for r in built)
 
-    return _build(db, contract, "EB21", debit_date, DebitRequest, criteria, rows, encode, now, _driver_rows)
+    return _build(db, contract, "EB21", debit_date, DebitRequest, criteria, rows, _sealing(encode, key), now,
+                  _driver_rows)
+
+
+def _sealing(encode: Callable[[Sequence[Any]], Encoded], key: DataKey | None) -> Callable[[Sequence[Any]], Sealed]:
+    """`encode`, then seal the bytes for storage: the file is never held in the database in clear.
+
+    Done where the encoding is done, so it too runs beside the taking of the rows. Refused before
+    any work when there is no key (KeyMissingError, Korean).
+    """
+    key = require_key(key)
+
+    def sealed(found: Sequence[Any]) -> Sealed:
+        content, count, amount = encode(found)
+        return key.seal_bytes(content, BANK_FILE_PURPOSE), sha256_hex(content), count, amount
+
+    return sealed
 
 
 def _rows(conn: Connection, stmt: Select[Any]) -> Sequence[Any]:
@@ -334,7 +355,7 @@ def _build(
     model: type[AccountRegistration] | type[DebitRequest],
     criteria: list[Any],
     rows: Select[Any],
-    encode: Callable[[Sequence[Any]], Encoded],
+    encode: Callable[[Sequence[Any]], Sealed],
     now: datetime | None,
     fetch: Callable[[Connection, Select[Any]], Sequence[Any]],
 ) -> BuiltFile | BuildBlocked | None:
@@ -367,7 +388,7 @@ def _build_once(
     model: Any,
     criteria: list[Any],
     rows: Select[Any],
-    encode: Callable[[Sequence[Any]], Encoded],
+    encode: Callable[[Sequence[Any]], Sealed],
     excluded: dict[int, str],
     now: datetime | None,
     fetch: Callable[[Connection, Select[Any]], Sequence[Any]],
@@ -396,15 +417,16 @@ def _build_once(
         s.flush()
         chosen = rows.where(*where).order_by(model.id)
         if s.get_bind().dialect.name == "postgresql":
-            found, (content, count, amount) = _take_and_encode_pg(db, s, model, where, t.id, chosen, fetch, encode)
+            found, (sealed, sha, count, amount) = _take_and_encode_pg(db, s, model, where, t.id, chosen, fetch,
+                                                                      encode)
         else:
-            found, (content, count, amount) = _take_and_encode_sqlite(s, model, where, t.id, chosen, fetch, encode)
+            found, (sealed, sha, count, amount) = _take_and_encode_sqlite(s, model, where, t.id, chosen, fetch,
+                                                                          encode)
         crash_pause("building")  # rows taken, nothing committed yet
-        if amount > MAX_FILE_AMOUNT:  # the file's total column is a 32-bit integer on PostgreSQL
+        if amount > MAX_FILE_AMOUNT:  # the trailer's 13-digit amount field
             raise ServiceError(f"{name} 파일의 합계 {amount:,}원이 한 파일에 기록할 수 있는 한도"
                                f"({MAX_FILE_AMOUNT:,}원)를 넘어 만들지 않았습니다. 관리자에게 문의하세요.")
-        t.content = content
-        t.sha256 = sha256_hex(content)
+        t.content, t.content_sealed, t.sha256 = sealed, True, sha
         t.record_count = count
         t.total_amount = amount
         log.info("built %s: %d records, %d won, sha256 %s", name, count, amount, t.sha256[:12])
@@ -414,8 +436,8 @@ def _build_once(
 
 def _take_and_encode_sqlite(
     s: Session, model: Any, where: list[Any], tid: int, chosen: Select[Any],
-    fetch: Callable[[Connection, Select[Any]], Sequence[Any]], encode: Callable[[Sequence[Any]], Encoded],
-) -> tuple[Sequence[Any], Encoded]:
+    fetch: Callable[[Connection, Select[Any]], Sequence[Any]], encode: Callable[[Sequence[Any]], Sealed],
+) -> tuple[Sequence[Any], Sealed]:
     """Read the queued rows, then take them (numbered 1..n in id order, as `encode` numbers them)
     while this thread decrypts and encodes: SQLite works with the GIL released, so the two overlap.
     The session is not touched here until the taking is done."""
@@ -430,8 +452,8 @@ def _take_and_encode_sqlite(
 
 def _take_and_encode_pg(
     db: Database, s: Session, model: Any, where: list[Any], tid: int, chosen: Select[Any],
-    fetch: Callable[[Connection, Select[Any]], Sequence[Any]], encode: Callable[[Sequence[Any]], Encoded],
-) -> tuple[Sequence[Any], Encoded]:
+    fetch: Callable[[Connection, Select[Any]], Sequence[Any]], encode: Callable[[Sequence[Any]], Sealed],
+) -> tuple[Sequence[Any], Sealed]:
     """Take the queued rows in this transaction while a second connection reads them for encoding.
 
     The taking numbers the rows itself (by id), so it needs nothing from the read and both start at
@@ -441,11 +463,11 @@ def _take_and_encode_pg(
     the ids the UPDATE took, in order, are exactly the ids read. A row queued or withdrawn in
     between makes them differ: the transaction rolls back and the file is built again.
     """
-    def read_and_encode() -> tuple[Sequence[Any], Encoded]:
+    def read_and_encode() -> tuple[Sequence[Any], Sealed]:
         with db.engine.connect() as aside:  # rolled back on leaving: it only reads
             aside.execute(text("SET LOCAL work_mem = '64MB'"))  # the id sort of 100,000 wide rows, in memory
             rows = fetch(aside, chosen)
-        return rows, (encode(rows) if rows else (b"", 0, 0))
+        return rows, (encode(rows) if rows else (b"", "", 0, 0))
 
     taken, (found, encoded) = _beside(lambda: _take_numbered(s, model, where, tid), read_and_encode)
     if taken != [row[0] for row in found]:
@@ -526,6 +548,7 @@ def upload_transmission(
     transport: Transport,
     transmission_id: int,
     *,
+    key: DataKey | None,
     now: Callable[[], datetime] = utcnow,
     delays: Sequence[float] = UPLOAD_DELAYS,
     sleep: Callable[[float], None] = _time.sleep,
@@ -536,6 +559,9 @@ def upload_transmission(
     `expired`: the file may no longer be sent (an EB21 whose debit date has come); it is only
     checked on the relay — sent if the relay already has it, otherwise given up and its rows
     released to the queue, where the clerk sees them as missed.
+
+    `key` opens the stored (sealed) file; without it nothing is uploaded (KeyMissingError) and a
+    file that does not open (DecryptionError) is left as it is for an administrator to look at.
     """
     with db.session() as s:
         t = s.get(Transmission, transmission_id)
@@ -543,7 +569,8 @@ def upload_transmission(
             raise ValueError(f"transmission {transmission_id} is not a built request file")
         if t.state not in OPEN_SEND_STATES:
             return UploadResult(t.id, t.remote_name, t.state, "이미 송신한 파일입니다.")
-        name, content, kind, state = t.remote_name, bytes(t.content), str(t.kind), t.state
+        name, kind, state = t.remote_name, str(t.kind), t.state
+        content = open_content(t.content, t.content_sealed, key, sha256=t.sha256)
     crash_pause("built")
     attempts = len(delays) + 1
     last_error: RelayError | None = None

@@ -5,6 +5,12 @@ it (`ContractInfo`, with its business calendar), which result kind answers which
 when a result is due. Listing never loads file contents: a 100,000-record file is 15 MB, and the
 screen wants counts. Counts and amounts per bank come from the rows linked to the file (the
 registrations or requests it carried), which is what the manual's screen means by "은행별".
+
+Stored files are sealed with the data key (`seal_content` / `open_content`): an EB13 or EB21 holds
+every payer's full account number and birth date, and a copied database, backup or pg_dump must
+reveal neither. They are opened only where the bytes are needed — the decoded view, saving a
+file, uploading it, checking a result against it — and never without the key: a missing key is
+said in Korean (`KEY_MISSING`), nothing falls back to plaintext.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from app.db import Database
@@ -47,7 +53,9 @@ from app.services.cms import (
 )
 from app.services.cms.fields import Value
 from app.services.cms.tables import LAYOUTS
-from app.services.errors import NotFoundError
+from app.services.crypto import DataKey, DecryptionError
+from app.services.errors import NotFoundError, ServiceError
+from app.services.output_files import write_output
 from app.services.session import Actor
 
 RESULT_OF: dict[str, str] = {"EB13": "EB14", "EB21": "EB22"}
@@ -135,6 +143,94 @@ def check_contract(db: Database, actor: Actor, contract_id: int) -> ContractInfo
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+# --- sealed contents --------------------------------------------------------------------------
+
+BANK_FILE_PURPOSE = "bank_file"
+"""The associated data every stored bank file is sealed under (see ``DataKey.seal_bytes``)."""
+
+KEY_MISSING = ("데이터 암호 키가 없어 은행 파일을 암호화하거나 열 수 없습니다. "
+               "로그인해 데이터 암호 문구를 입력하거나 KSCMS_PASSPHRASE를 설정하세요.")
+"""Said wherever a stored file would have to be written or read without the key."""
+
+
+class KeyMissingError(ServiceError):
+    """No data key: a bank file can be neither stored (never in clear) nor read."""
+
+    def __init__(self) -> None:
+        super().__init__(KEY_MISSING)
+
+
+def require_key(key: DataKey | None) -> DataKey:
+    """The key, or KeyMissingError (Korean) — the one check before any bank file is sealed or opened."""
+    if key is None:
+        raise KeyMissingError()
+    return key
+
+
+def seal_content(t: Transmission, data: bytes, key: DataKey | None) -> None:
+    """Store a file's bytes on its row: sealed, flagged sealed, with the plaintext's SHA-256."""
+    t.content = require_key(key).seal_bytes(data, BANK_FILE_PURPOSE)
+    t.content_sealed = True
+    t.sha256 = sha256_hex(data)
+
+
+def open_content(content: bytes | None, sealed: bool, key: DataKey | None, *, sha256: str | None = None) -> bytes:
+    """The plaintext of a stored file (b"" when it has none). DecryptionError (Korean) when it does
+    not open with this key, or when `sha256` is given and the bytes are not the ones recorded (a
+    file swapped between rows must not go to the bank). A row written before migration 0009 (not
+    yet sealed) is returned as it is, but only to a holder of the key, whose unlock seals it
+    (`seal_legacy_contents`)."""
+    key = require_key(key)
+    if content is None:
+        return b""
+    plain = key.open_bytes(content, BANK_FILE_PURPOSE) if sealed else bytes(content)
+    if sha256 is not None and sha256_hex(plain) != sha256:
+        raise DecryptionError("저장된 파일의 내용이 기록된 SHA-256과 다릅니다. 파일이 바뀌었거나 손상되었습니다. "
+                              "관리자에게 문의하세요.")
+    return plain
+
+
+def seal_legacy_contents(db: Database, key: DataKey) -> int:
+    """Seal every file stored in clear before migration 0009, all in ONE transaction; how many.
+
+    Called at each unlock of the key (it costs one EXISTS query when there is nothing left).
+    A failure rolls everything back, so the database is all plaintext-and-flagged or all sealed,
+    never half. Each UPDATE is conditional on the row still being unsealed, so two PCs unlocking at
+    once cannot seal a row twice. Rows are read one at a time: a file may be 15 MB.
+    """
+    pending = select(Transmission.id).where(Transmission.content_sealed.is_(False),
+                                             Transmission.content.is_not(None))
+    with db.session() as s:
+        if s.scalar(pending.limit(1)) is None:
+            return 0
+    done = 0
+    sqlite = db.engine.dialect.name == "sqlite"
+    with db.session() as s:
+        if sqlite:  # the freed plaintext pages are overwritten with zeros, not left readable in the file
+            s.execute(text("PRAGMA secure_delete = ON"))
+        for tid in s.scalars(pending.order_by(Transmission.id)).all():
+            content = s.scalar(select(Transmission.content).where(Transmission.id == tid,
+                                                                   Transmission.content_sealed.is_(False)))
+            if content is None:
+                continue
+            plain = bytes(content)
+            result = s.execute(
+                update(Transmission)
+                .where(Transmission.id == tid, Transmission.content_sealed.is_(False))
+                .values(content=key.seal_bytes(plain, BANK_FILE_PURPOSE), content_sealed=True,
+                        sha256=func.coalesce(Transmission.sha256, sha256_hex(plain)),
+                        version_id=Transmission.version_id + 1)
+                .execution_options(synchronize_session=False)
+            )
+            done += int(result.rowcount or 0)
+        if sqlite:
+            s.execute(text("PRAGMA secure_delete = OFF"))
+    if sqlite:  # and the -wal that still holds them is emptied (best effort: a reader may hold it)
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return done
 
 
 def free_name(s: Session, contract_id: int, kind: str, direction: Direction, name: str) -> str:
@@ -390,22 +486,30 @@ _DECODERS: dict[str, Callable[[bytes, str], CmsFile]] = {
 }
 
 
-def decode_stored(db: Database, actor: Actor, transmission_id: int) -> DecodedFile:
+def decode_stored(db: Database, actor: Actor, transmission_id: int, key: DataKey | None) -> DecodedFile:
     """Decode a stored file for the 파일 보기 dialog and the CLI. Never raises for a bad file:
-    a file that does not decode is shown with its error (that is why it was kept)."""
+    a file that does not decode is shown with its error (that is why it was kept). Without the key,
+    or with one that does not open it, the file is shown with that as its problem and no records."""
     with db.session() as s:
         t = _get(s, actor, transmission_id)
-        content = t.content or b""
+        stored, sealed = t.content, t.content_sealed
         contract_id = t.contract_id
     row = _single_row(db, actor, contract_id, transmission_id)
     problems: list[str] = []
     if row.error:
         problems.append(row.error)
     file: CmsFile | None = None
+    content = b""
     try:
-        decoder = _DECODERS.get(row.kind)
-        label = display_name(row.remote_name)
-        file = decoder(content, label) if decoder else decode_file(content, label)
+        content = open_content(stored, sealed, key)
+    except (KeyMissingError, DecryptionError) as error:
+        problems.append(error.message)
+        stored = None
+    try:
+        if stored is not None:
+            decoder = _DECODERS.get(row.kind)
+            label = display_name(row.remote_name)
+            file = decoder(content, label) if decoder else decode_file(content, label)
     except CmsError as error:
         if not any(str(error) in p for p in problems):
             problems.append(str(error))
@@ -428,20 +532,23 @@ def _single_row(db: Database, actor: Actor, contract_id: int, transmission_id: i
     return found[0]
 
 
-def file_bytes(db: Database, actor: Actor, transmission_id: int) -> tuple[str, bytes]:
-    """(remote name, exact bytes) of a stored file, without auditing (the caller audits)."""
+def file_bytes(db: Database, actor: Actor, transmission_id: int, key: DataKey | None) -> tuple[str, bytes]:
+    """(remote name, exact bytes) of a stored file, opened with the key, without auditing (the caller audits)."""
     with db.session() as s:
         t = _get(s, actor, transmission_id)
         if t.content is None:
             raise NotFoundError("이 파일은 아직 내용이 없습니다.")
-        return display_name(t.remote_name), bytes(t.content)
+        return display_name(t.remote_name), open_content(t.content, t.content_sealed, key)
 
 
-def save_file(db: Database, actor: Actor, transmission_id: int, target: Path) -> Path:
+def save_file(db: Database, actor: Actor, transmission_id: int, target: Path | str, key: DataKey | None, *,
+              force: bool = False) -> Path:
     """Write a file's exact bytes (the clerk's fallback: upload it by hand on the agency's web page).
 
     Request files hold full account numbers, so saving one is a personal-data export: administrators
-    only, and audited in the same unit of work as the read.
+    only, opened with the data key, written by `output_files.write_output` (0600, atomic, never over
+    an existing file without `force`, never over the database or a backup), and audited in the same
+    unit of work as the read. Nothing is written when the file does not open.
     """
     actor.require_admin()
     target = Path(target)
@@ -452,10 +559,8 @@ def save_file(db: Database, actor: Actor, transmission_id: int, target: Path) ->
         t = _get(s, actor, transmission_id)
         if t.content is None:
             raise NotFoundError("이 파일은 아직 내용이 없습니다.")
-        data = bytes(t.content)
-        tmp = target.with_name(target.name + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        data = open_content(t.content, t.content_sealed, key, sha256=t.sha256)
+        target = write_output(target, data, force=force)
         audit.record(
             s,
             "personal_data_exported",

@@ -2,7 +2,8 @@
 
 Personal numbers are masked by the codec's ``describe`` (the last four digits of an account, the
 first two of a birth date), so looking at a file is not an export; saving its exact bytes is, and
-goes through the audited `transmissions.save_file`. Records are described a page at a time as the
+goes through the audited `transmissions.save_file`. Stored files are sealed: both open them with the
+session's data key, and without it the dialog says so instead of showing records. Records are described a page at a time as the
 table scrolls (`canFetchMore`/`fetchMore`), so a 100,000-record file opens at once.
 """
 
@@ -96,7 +97,7 @@ class FileViewDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.transmission_id = transmission_id
-        self.decoded = tx.decode_stored(ctx.db, ctx.actor, transmission_id)
+        self.decoded = tx.decode_stored(ctx.db, ctx.actor, transmission_id, ctx.data_key)
         row = self.decoded.row
         name = tx.display_name(row.remote_name)
         self.setWindowTitle(f"파일 보기 - {name}")
@@ -174,5 +175,7 @@ class FileViewDialog(QDialog):
         name = tx.display_name(self.decoded.row.remote_name)
         path, _ = QFileDialog.getSaveFileName(self, "파일 저장", name)
         if path:
-            run_guarded(self, lambda: tx.save_file(self.ctx.db, self.ctx.actor, self.transmission_id, path),
+            # The save dialog has asked before replacing an existing file, hence force.
+            run_guarded(self, lambda: tx.save_file(self.ctx.db, self.ctx.actor, self.transmission_id, path,
+                                                   self.ctx.data_key, force=True),
                         done=f"저장했습니다: {path}")

@@ -285,11 +285,13 @@ class TransmissionsPage(Page):
         dialog.show()
         return dialog
 
-    def save_selected(self, path: Path) -> Path | None:
+    def save_selected(self, path: Path, *, force: bool = False) -> Path | None:
+        """Save the selected file's exact bytes (opened with the data key); `force` only once the
+        clerk has confirmed replacing an existing file (the save dialog asks)."""
         row = self.selected()
         if row is None:
             return None
-        target = tx.save_file(self.ctx.db, self.ctx.actor, row.id, path)
+        target = tx.save_file(self.ctx.db, self.ctx.actor, row.id, path, self.ctx.data_key, force=force)
         self._say(f"{target.name} 파일을 저장했습니다 ({target}). 감사기록에 남았습니다.", ok=True)
         return target
 
@@ -300,7 +302,7 @@ class TransmissionsPage(Page):
         path, _ = QFileDialog.getSaveFileName(self, "파일 저장", tx.display_name(row.remote_name))
         if path:
             try:
-                self.save_selected(Path(path))
+                self.save_selected(Path(path), force=True)  # the save dialog asked before replacing
             except Exception as error:  # noqa: BLE001 - shown to the clerk
                 show_error(self, error)
 

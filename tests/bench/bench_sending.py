@@ -11,7 +11,8 @@ dropped afterwards; skipped with a note when the server does not answer). Prints
   FAIL ledger rows) in one transaction — target < 15 s; and, for scale, an EB22 of 10,000 failures
   out of 100,000 requests (90,000 payments and DEBIT ledger rows).
 
-Amounts are kept so the file total stays below 2^31 won: `Transmission.total_amount` is an int4.
+Amounts are 10,000–29,900원, about 2 billion won per file; money columns are BIGINT since migration 0008
+(tests/security/test_large_debit_day.py sends a 3,000,000,000원 day end to end).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from app.services.calendar import SEOUL  # noqa: E402
 from app.services.cms import DebitHeader, branch_code, decode_eb21, encode_eb21, encode_eb22  # noqa: E402
 from app.services.crypto import DataKey  # noqa: E402
 from app.services.passwords import use_fast_hashing_for_tests  # noqa: E402
-from app.services.transmissions import load_contract  # noqa: E402
+from app.services.transmissions import load_contract, open_content  # noqa: E402
 from tests.factories import make_office  # noqa: E402
 from tests.transmissions.fakes import FakeRelay  # noqa: E402
 from tests.transmissions.helpers import add_payers, queue_requests  # noqa: E402
@@ -107,7 +108,8 @@ def run(label: str, db: Database, count: int) -> None:
 
     built_time, built = best("build EB21 from the database (to stored bytes)", 3, build, lambda: release(db))
     with db.session() as s:
-        content = bytes(s.get(Transmission, built.transmission_id).content)
+        stored = s.get(Transmission, built.transmission_id)
+        content = open_content(stored.content, stored.content_sealed, key)  # stored sealed (issue 13)
     request = decode_eb21(content, NAME)
     header = DebitHeader(contract.institution_code, DEBIT, branch_code(contract.settlement_bank_code),
                          contract.settlement_account_no)
@@ -118,13 +120,14 @@ def run(label: str, db: Database, count: int) -> None:
     print(f"  {'=> build / codec':<52} {ratio:7.2f} ×   (target ≤ 3×: {'ok' if ratio <= 3 else 'MISSED'}; "
           f"build < 10 s: {'ok' if built_time < 10 else 'MISSED'})", flush=True)
 
-    assert sending.upload_transmission(db, FakeRelay(), built.transmission_id, now=lambda: NOW, delays=()).sent
+    assert sending.upload_transmission(db, FakeRelay(), built.transmission_id, key=key, now=lambda: NOW,
+                                      delays=()).sent
     all_failed = encode_eb22(request.header, [dataclasses.replace(r, result_flag="N", reason_code="0021")
                                               for r in records])
 
     def apply(data: bytes) -> Callable[[], receiving.ApplyOutcome]:
         def go() -> receiving.ApplyOutcome:
-            outcome = receiving.apply_result(db, contract, RESULT, data, now=NOW)
+            outcome = receiving.apply_result(db, contract, RESULT, data, now=NOW, key=key)
             assert outcome.status == receiving.ApplyStatus.APPLIED, outcome.message
             return outcome
         return go

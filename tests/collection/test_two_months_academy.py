@@ -47,11 +47,11 @@ from app.services.calendar import ManualClock
 from app.services.errors import PermissionDeniedError, ServiceError
 from app.services.results import ResultQuery
 from app.services.session import Actor
-from app.services.transmissions import load_contract
+from app.services.transmissions import load_contract, open_content
 from tests.collection.academy_months import Academy
 from tests.collection.helpers import check_invariants
 from tests.factories import Office
-from tests.home.helpers import Relay, at
+from tests.home.helpers import KEY, Relay, at
 
 MAY, JUNE = "2026-05", "2026-06"
 TWO_MONTHS = Period(date(2026, 5, 1), date(2026, 6, 30))
@@ -467,13 +467,13 @@ def test_two_months_of_an_academy(academy: Academy) -> None:
     # --- a result file applied again changes nothing ---------------------------------------------------------
     contract = load_contract(db, cid)
     with db.session() as s:
-        received = s.execute(select(Transmission.remote_name, Transmission.content).where(
+        received = s.execute(select(Transmission.remote_name, Transmission.content, Transmission.content_sealed).where(
             Transmission.contract_id == cid, Transmission.direction == Direction.RECEIVE,
             Transmission.kind == FileKind.EB22).order_by(Transmission.id)).all()
-    assert [name for name, _c in received] == [
+    assert [name for name, _c, _sealed in received] == [
         "EB220506_2026", "EB220526_2026", "EB220528_2026", "EB220605_2026", "EB220625_2026"]
-    for name, content in received:
-        again = receiving.apply_result(db, contract, name, bytes(content), now=a.now())
+    for name, content, sealed in received:  # stored sealed: opened with the data key, as the app does
+        again = receiving.apply_result(db, contract, name, open_content(content, sealed, KEY), now=a.now(), key=KEY)
         assert again.status is receiving.ApplyStatus.ALREADY
     a.relay.scheduler.fetch_now(cid, admin, now=a.now())
     assert {k: (b.charged, b.discount, b.debited, b.cash, b.reversed, b.outstanding)

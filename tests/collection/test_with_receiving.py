@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.models import Charge, DebitRequest, RequestState, Transmission
 from app.services import cash, debits, ledger, receiving, results, sending
 from app.services.cms import decode_eb21, encode_eb21, encode_eb22
-from app.services.transmissions import load_contract, sha256_hex
+from app.services.transmissions import load_contract, open_content, seal_content
 from tests.collection.helpers import KEY, add_payer, at, check_invariants, mark_sent
 from tests.transmissions.fakes import FakeRelay
 
@@ -40,19 +40,18 @@ def test_a_month_through_eb21_and_eb22(office) -> None:  # type: ignore[no-untyp
     relay = FakeRelay()
     built = sending.build_request_file(office.db, contract, D, KEY)
     assert built.record_count == 3 and built.total_amount == 150_000
-    sent = sending.upload_transmission(office.db, relay, built.transmission_id, now=lambda: at(date(2026, 4, 14), 13, 58),
-                                       delays=())
+    sent = sending.upload_transmission(office.db, relay, built.transmission_id, key=KEY,
+                                       now=lambda: at(date(2026, 4, 14), 13, 58), delays=())
     assert sent.sent
     # Our files ask for full debits; store the request as if A's record allowed a partial one (출금형태 0).
     with office.db.session() as s:
         t = s.get(Transmission, built.transmission_id)
-        request = decode_eb21(bytes(t.content), t.remote_name)
+        request = decode_eb21(open_content(t.content, t.content_sealed, KEY), t.remote_name)
         seq_of = {r.agreement_id: r.seq_no for r in s.scalars(select(DebitRequest).where(DebitRequest.debit_date == D))}
         records = [dataclasses.replace(r, withdrawal_mode="0") if r.sequence == seq_of[a.agreement_id] else r
                    for r in request.records]
-        t.content = encode_eb21(request.header, records)
-        t.sha256 = sha256_hex(t.content)
-        request = decode_eb21(bytes(t.content), t.remote_name)
+        seal_content(t, encode_eb21(request.header, records), KEY)
+        request = decode_eb21(open_content(t.content, t.content_sealed, KEY), t.remote_name)
     answers = [
         dataclasses.replace(request.records[seq_of[a.agreement_id] - 1], amount=30_000, result_flag="P",
                             reason_code="0021"),
@@ -60,7 +59,7 @@ def test_a_month_through_eb21_and_eb22(office) -> None:  # type: ignore[no-untyp
                             reason_code="0021"),
     ]
     outcome = receiving.apply_result(office.db, contract, "EB220415_2026", encode_eb22(request.header, answers),
-                                     now=at(date(2026, 4, 16), 11, 5))
+                                     now=at(date(2026, 4, 16), 11, 5), key=KEY)
     assert outcome.status is receiving.ApplyStatus.APPLIED, outcome.message
 
     outstanding = check_invariants(office.db)

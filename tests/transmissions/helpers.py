@@ -178,3 +178,18 @@ def ledger_sum(db: Database, kind: LedgerKind) -> int:
 
     with db.session() as s:
         return int(s.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(LedgerEntry.kind == kind)) or 0)
+
+
+def plain(t: Transmission, key: DataKey) -> bytes:
+    """A stored file's bytes as the bank sees them: the row holds them sealed (issue 13)."""
+    from app.services.transmissions import open_content
+
+    return open_content(t.content, t.content_sealed, key)
+
+
+def stored_bytes(db: Database, transmission_id: int, key: DataKey) -> bytes:
+    """The plaintext of the file stored under `transmission_id`, opened with the data key."""
+    with db.session() as s:
+        t = s.get(Transmission, transmission_id)
+        assert t is not None
+        return plain(t, key)

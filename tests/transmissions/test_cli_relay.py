@@ -17,6 +17,7 @@ from app.models import AuditLog, DataKeyRecord, RegistrationState
 from app.models import AccountRegistration
 from app.services.calendar import SEOUL, ManualClock
 from app.services.crypto import DataKey, KdfParams, wrap_data_key
+from tests.security.cli import use_login
 from tests.transmissions.helpers import add_payers, queue_registrations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +33,7 @@ def cli_setup(office, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyp
     payers = add_payers(office.db, office.contract_id, key, ["123456781111", "123456782222"])
     queue_registrations(office.db, office.contract_id, key, payers, requested_on=date(2026, 3, 10),
                         created_at=datetime(2026, 3, 10, 9, tzinfo=SEOUL))
-    monkeypatch.setenv("KSCMS_DATABASE_URL", office.db.engine.url.render_as_string(hide_password=False))
+    use_login(monkeypatch, office.db)  # the office's administrator
     monkeypatch.setenv("KSCMS_PASSPHRASE", PASSPHRASE)
     clock = ManualClock.at(2026, 3, 10, 10, 0)
     monkeypatch.setattr(cli_relay, "SystemClock", lambda: clock)  # the business clock of this test
@@ -64,7 +65,7 @@ def test_send_receive_list_save_and_decode(office, cli_setup, capsys, tmp_path: 
     assert saved.stat().st_size == 4 * 120
     with office.db.session() as s:
         entry = s.scalar(select(AuditLog).where(AuditLog.action == "personal_data_exported"))
-    assert entry.target == "EB130310_2026" and entry.login_id.startswith("cli:")
+    assert entry.target == "EB130310_2026" and entry.login_id == "admin"  # the user who logged in, not "system"
     assert json.loads(entry.detail)["records"] == 2
     capsys.readouterr()
     assert cli.main(["decode", str(saved)]) == 0

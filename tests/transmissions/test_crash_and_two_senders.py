@@ -18,13 +18,13 @@ from sqlalchemy import select
 
 from app.models import DataKeyRecord, DebitRequest, RequestState, Transmission
 from app.models import TransmissionState as TS
-from app.services import relay_config
+from app.services import keys, relay_config
 from app.services.calendar import SEOUL
 from app.services.cms import decode_eb21
 from app.services.crypto import DataKey, KdfParams, wrap_data_key
 from app.services.relay.config import SIMULATOR_FOLDER, RelayConfig
 from app.services.transmissions import sha256_hex
-from tests.transmissions.helpers import add_payers, queue_requests
+from tests.transmissions.helpers import add_payers, plain, queue_requests
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = "crash-test-passphrase"
@@ -91,7 +91,7 @@ def _assert_sent_exactly_once(office, data_dir: Path, count: int) -> None:  # ty
     with office.db.session() as s:
         files = s.scalars(select(Transmission)).all()
         assert [(t.remote_name, t.state) for t in files] == [(NAME, TS.SENT)]
-        content = bytes(files[0].content)
+        content = plain(files[0], keys.unlock(office.db, PASSPHRASE, remember=False))  # stored sealed
         assert files[0].sha256 == sha256_hex(content)
         rows = s.execute(select(DebitRequest.state, DebitRequest.transmission_id, DebitRequest.seq_no)
                          .order_by(DebitRequest.seq_no)).all()

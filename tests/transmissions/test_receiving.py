@@ -23,10 +23,10 @@ from app.models import (
 from app.models import TransmissionState as TS
 from app.services import receiving, sending
 from app.services.calendar import SEOUL
-from app.services.transmissions import sha256_hex
+from app.services.transmissions import seal_content
 from app.services.cms import decode_eb13, decode_eb21, encode_eb14, encode_eb21, encode_eb22
 from app.services.cms.records import DebitHeader
-from tests.transmissions.helpers import add_payers, ledger_sum, queue_registrations, queue_requests, snapshot
+from tests.transmissions.helpers import add_payers, ledger_sum, plain, queue_registrations, queue_requests, snapshot
 
 DAY = date(2026, 3, 10)
 DEBIT = date(2026, 3, 11)
@@ -37,9 +37,9 @@ RESULT_AT = datetime(2026, 3, 12, 11, 5, tzinfo=SEOUL)
 def _send(office, key, contract, relay, kind):  # type: ignore[no-untyped-def]
     build = sending.build_registration_file if kind == "EB13" else sending.build_request_file
     built = build(office.db, contract, DAY if kind == "EB13" else DEBIT, key)
-    assert sending.upload_transmission(office.db, relay, built.transmission_id, now=lambda: SENT_AT, delays=()).sent
+    assert sending.upload_transmission(office.db, relay, built.transmission_id, key=key, now=lambda: SENT_AT, delays=()).sent
     with office.db.session() as s:
-        return bytes(s.get(Transmission, built.transmission_id).content)
+        return plain(s.get(Transmission, built.transmission_id), key)
 
 
 @pytest.fixture
@@ -59,22 +59,22 @@ def _eb22(request, failures, **header_changes):  # type: ignore[no-untyped-def]
     return encode_eb22(header, records)
 
 
-def _allow_partial(office, debits, seq):  # type: ignore[no-untyped-def]
+def _allow_partial(office, key, debits, seq):  # type: ignore[no-untyped-def]
     """Our files ask for full debits only (출금형태 1); to exercise a 'P' answer, store the request as if
     record `seq` had allowed a partial debit (출금형태 0) — the bytes a partial-allowing builder would send."""
     records = [dataclasses.replace(r, withdrawal_mode="0") if r.sequence == seq else r for r in debits.records]
     content = encode_eb21(debits.header, records)
     with office.db.session() as s:
         t = s.scalar(select(Transmission).where(Transmission.remote_name == "EB210311_2026"))
-        t.content, t.sha256 = content, sha256_hex(content)
+        seal_content(t, content, key)
     return decode_eb21(content, "EB210311_2026")
 
 
-def test_eb22_applied_in_one_go_with_payments_and_ledger(office, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
+def test_eb22_applied_in_one_go_with_payments_and_ledger(office, key, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
     # seq 2 failed (0021), seq 4 partly: 15,000 of 40,000 not debited → 25,000 debited over its 2 charges
-    debits = _allow_partial(office, debits, 4)
+    debits = _allow_partial(office, key, debits, 4)
     relay.results["EB220311_2026"] = _eb22(debits, [(2, "N", 20_000, "0021"), (4, "P", 15_000, "0021")])
-    report = receiving.fetch_results(office.db, relay, contract, now=lambda: RESULT_AT)
+    report = receiving.fetch_results(office.db, relay, contract, key=key, now=lambda: RESULT_AT)
     [outcome] = report.outcomes
     assert outcome.status == receiving.ApplyStatus.APPLIED and (outcome.done, outcome.failed) == (2, 2)
     assert outcome.debited_amount == 10_000 + 30_000 + 25_000
@@ -100,14 +100,14 @@ def test_eb22_applied_in_one_go_with_payments_and_ledger(office, contract, relay
 
     before = snapshot(office.db)  # the same file again (e.g. the acknowledgement was lost)
     relay.results["EB220311_2026"] = relay.done.pop("EB220311_2026")
-    again = receiving.fetch_results(office.db, relay, contract, now=lambda: RESULT_AT)
+    again = receiving.fetch_results(office.db, relay, contract, key=key, now=lambda: RESULT_AT)
     assert [o.status for o in again.outcomes] == [receiving.ApplyStatus.ALREADY]
     assert snapshot(office.db) == before and "EB220311_2026" in relay.done
 
 
-def test_eb22_without_failures_means_all_debited(office, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
+def test_eb22_without_failures_means_all_debited(office, key, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
     relay.results["EB220311_2026"] = _eb22(debits, [])
-    receiving.fetch_results(office.db, relay, contract, now=lambda: RESULT_AT)
+    receiving.fetch_results(office.db, relay, contract, key=key, now=lambda: RESULT_AT)
     with office.db.session() as s:
         assert set(s.scalars(select(DebitRequest.state))) == {RequestState.DONE}
     assert ledger_sum(office.db, LedgerKind.DEBIT) == 100_000
@@ -120,7 +120,7 @@ def test_eb14_applied_accepted_and_rejected(office, key, contract, relay) -> Non
     answered = [dataclasses.replace(r, result_flag="Y" if r.sequence != 2 else "N",
                                     reason_code=None if r.sequence != 2 else "0014") for r in request.records]
     relay.results["EB140310_2026"] = encode_eb14(request.header, answered)
-    [outcome] = receiving.fetch_results(office.db, relay, contract, now=lambda: RESULT_AT).outcomes
+    [outcome] = receiving.fetch_results(office.db, relay, contract, key=key, now=lambda: RESULT_AT).outcomes
     assert outcome.status == receiving.ApplyStatus.APPLIED and (outcome.done, outcome.failed) == (2, 1)
     with office.db.session() as s:
         states = s.execute(select(AccountRegistration.seq_no, AccountRegistration.state,
@@ -129,58 +129,58 @@ def test_eb14_applied_accepted_and_rejected(office, key, contract, relay) -> Non
                                           (3, RegistrationState.DONE, None)]
 
 
-def _refused(office, contract, relay, data, reason_part):  # type: ignore[no-untyped-def]
+def _refused(office, key, contract, relay, data, reason_part):  # type: ignore[no-untyped-def]
     before = snapshot(office.db)
     relay.results["EB220311_2026"] = data
-    [outcome] = receiving.fetch_results(office.db, relay, contract, now=lambda: RESULT_AT).outcomes
+    [outcome] = receiving.fetch_results(office.db, relay, contract, key=key, now=lambda: RESULT_AT).outcomes
     assert outcome.status == receiving.ApplyStatus.REFUSED and reason_part in outcome.message
     assert snapshot(office.db) == before  # nothing else changed
     with office.db.session() as s:
         kept = s.get(Transmission, outcome.transmission_id)
-        assert (kept.state, kept.direction, bytes(kept.content)) == (TS.ERROR, "RECEIVE", data)
+        assert (kept.state, kept.direction, plain(kept, key)) == (TS.ERROR, "RECEIVE", data)
         assert reason_part in kept.error
     assert "EB220311_2026" in relay.results  # left on the relay for the agency to see
-    again = receiving.fetch_results(office.db, relay, contract, now=lambda: RESULT_AT)  # known: no second row
+    again = receiving.fetch_results(office.db, relay, contract, key=key, now=lambda: RESULT_AT)  # known: no second row
     assert [o.status for o in again.outcomes] == [receiving.ApplyStatus.REFUSED]
     with office.db.session() as s:
         assert s.scalar(select(func.count()).select_from(Transmission)) == 2
 
 
-def test_truncated_result_refused_whole(office, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
+def test_truncated_result_refused_whole(office, key, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
     data = _eb22(debits, [(2, "N", 20_000, "0021")])
-    _refused(office, contract, relay, data[:-75], "길이")
+    _refused(office, key, contract, relay, data[:-75], "길이")
 
 
-def test_wrong_totals_refused_whole(office, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_totals_refused_whole(office, key, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
     data = bytearray(_eb22(debits, [(2, "N", 20_000, "0021")]))
     trailer = len(data) - 150
     data[trailer + 35: trailer + 43] = b"00000002"  # 불능건수 2 for one record
-    _refused(office, contract, relay, bytes(data), "트레일러 값 2")
+    _refused(office, key, contract, relay, bytes(data), "트레일러 값 2")
 
 
-def test_unknown_sequence_refused_whole(office, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_sequence_refused_whole(office, key, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
     extra = dataclasses.replace(debits.records[0], sequence=77, result_flag="N", reason_code="0021")
     data = encode_eb22(debits.header, [extra])
-    _refused(office, contract, relay, data, "일련번호 77")
+    _refused(office, key, contract, relay, data, "일련번호 77")
 
 
-def test_result_of_another_institution_refused_whole(office, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
+def test_result_of_another_institution_refused_whole(office, key, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
     data = _eb22(debits, [], institution_code="9900000001")
-    _refused(office, contract, relay, data, "다른 기관")
+    _refused(office, key, contract, relay, data, "다른 기관")
 
 
-def test_result_without_a_sent_request_is_refused(office, contract, relay) -> None:  # type: ignore[no-untyped-def]
+def test_result_without_a_sent_request_is_refused(office, key, contract, relay) -> None:  # type: ignore[no-untyped-def]
     header = DebitHeader("9912345678", date(2026, 3, 20), "0880000", "110123456789")
     relay.results["EB220320_2026"] = encode_eb22(header, [])
-    [outcome] = receiving.fetch_results(office.db, relay, contract, now=lambda: RESULT_AT).outcomes
+    [outcome] = receiving.fetch_results(office.db, relay, contract, key=key, now=lambda: RESULT_AT).outcomes
     assert outcome.status == receiving.ApplyStatus.REFUSED and "송신 파일(EB210320_2026)이 없습니다" in outcome.message
 
 
-def test_corrected_result_after_a_refused_one_is_applied(office, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
+def test_corrected_result_after_a_refused_one_is_applied(office, key, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
     relay.results["EB220311_2026"] = _eb22(debits, [])[:-10]
-    receiving.fetch_results(office.db, relay, contract, now=lambda: RESULT_AT)
+    receiving.fetch_results(office.db, relay, contract, key=key, now=lambda: RESULT_AT)
     relay.results["EB220311_2026"] = _eb22(debits, [(1, "N", 10_000, "0031")])
-    [outcome] = receiving.fetch_results(office.db, relay, contract, now=lambda: RESULT_AT).outcomes
+    [outcome] = receiving.fetch_results(office.db, relay, contract, key=key, now=lambda: RESULT_AT).outcomes
     assert outcome.status == receiving.ApplyStatus.APPLIED
     with office.db.session() as s:
         names = s.execute(select(Transmission.remote_name, Transmission.state).where(Transmission.direction == "RECEIVE")
@@ -188,9 +188,9 @@ def test_corrected_result_after_a_refused_one_is_applied(office, contract, relay
     assert [tuple(n) for n in names] == [("EB220311_2026", TS.ERROR), ("EB220311_2026#2", TS.APPLIED)]
 
 
-def test_request_refused_by_the_relay_after_taking_it(office, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
+def test_request_refused_by_the_relay_after_taking_it(office, key, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
     relay.refused_later["EB220311_2026"] = "[접수 마감] 늦게 도착"
-    report = receiving.fetch_results(office.db, relay, contract, now=lambda: RESULT_AT, expected=["EB220311_2026"])
+    report = receiving.fetch_results(office.db, relay, contract, key=key, now=lambda: RESULT_AT, expected=["EB220311_2026"])
     assert [o.status for o in report.outcomes] == [receiving.ApplyStatus.REFUSED]
     with office.db.session() as s:
         assert set(s.scalars(select(DebitRequest.state))) == {RequestState.WAITING}

@@ -13,7 +13,7 @@ from app.services import sending
 from app.services.calendar import SEOUL
 from app.services.cms import decode_eb13, decode_eb21
 from app.services.transmissions import load_contract, sha256_hex
-from tests.transmissions.helpers import add_payers, queue_registrations, queue_requests
+from tests.transmissions.helpers import add_payers, plain, queue_registrations, queue_requests, stored_bytes
 
 DAY = date(2026, 3, 10)
 DEBIT = date(2026, 3, 11)
@@ -31,8 +31,8 @@ def test_eb13_built_in_one_transaction_then_sent(office, key, contract, relay) -
     built = sending.build_registration_file(office.db, contract, DAY, key)
     assert isinstance(built, sending.BuiltFile) and built.remote_name == "EB130310_2026" and built.record_count == 3
     t = _tx(office.db, built.transmission_id)
-    assert t.state == TS.CREATED and t.sha256 == sha256_hex(t.content)
-    decoded = decode_eb13(t.content, t.remote_name)
+    assert t.state == TS.CREATED and t.sha256 == sha256_hex(plain(t, key))
+    decoded = decode_eb13(plain(t, key), t.remote_name)
     assert [r.customer_no for r in decoded.records] == [p.customer_no for p in payers]
     assert [r.account_no for r in decoded.records] == [p.account for p in payers]
     with office.db.session() as s:
@@ -42,8 +42,8 @@ def test_eb13_built_in_one_transaction_then_sent(office, key, contract, relay) -
         (i + 1, built.transmission_id, RegistrationState.WAITING) for i in range(3)]
     assert sending.build_registration_file(office.db, contract, DAY, key) is None  # nothing left queued
 
-    result = sending.upload_transmission(office.db, relay, built.transmission_id, now=lambda: NOW, delays=())
-    assert result.sent and relay.sent["EB130310_2026"] == t.content
+    result = sending.upload_transmission(office.db, relay, built.transmission_id, key=key, now=lambda: NOW, delays=())
+    assert result.sent and relay.sent["EB130310_2026"] == plain(t, key)
     assert _tx(office.db, built.transmission_id).state == TS.SENT
     with office.db.session() as s:
         assert set(s.scalars(select(AccountRegistration.state).where(AccountRegistration.id.in_(ids)))) == {
@@ -57,7 +57,7 @@ def test_eb21_one_file_per_date_and_late_rows_blocked(office, key, contract, rel
     built = sending.build_request_file(office.db, contract, DEBIT, key)
     assert isinstance(built, sending.BuiltFile)
     assert (built.remote_name, built.record_count, built.total_amount) == ("EB210311_2026", 3, 60_000)
-    eb21 = decode_eb21(_tx(office.db, built.transmission_id).content, "EB210311_2026")
+    eb21 = decode_eb21(stored_bytes(office.db, built.transmission_id, key), "EB210311_2026")
     assert eb21.header.debit_date == DEBIT and eb21.header.collection_account == "110123456789"
     assert [r.passbook_text for r in eb21.records] == ["해오름학원"] * 3
     assert [r.withdrawal_mode for r in eb21.records] == ["1"] * 3  # 전액출금 unless the contract allows partial
@@ -88,7 +88,7 @@ def test_relay_down_retries_then_error_and_a_later_run_sends_the_same_file(offic
     built = sending.build_request_file(office.db, contract, DEBIT, key)
     relay.always_down = True
     slept: list[float] = []
-    result = sending.upload_transmission(office.db, relay, built.transmission_id, now=lambda: NOW,
+    result = sending.upload_transmission(office.db, relay, built.transmission_id, key=key, now=lambda: NOW,
                                          delays=(0.5, 1.0), sleep=slept.append)
     assert result.state == TS.ERROR and slept == [0.5, 1.0] and "3회 시도" in result.message
     t = _tx(office.db, built.transmission_id)
@@ -98,8 +98,8 @@ def test_relay_down_retries_then_error_and_a_later_run_sends_the_same_file(offic
         assert (row.transmission_id, row.state) == (built.transmission_id, RequestState.WAITING)
     assert sending.pending_uploads(office.db, office.contract_id) == [(built.transmission_id, "EB21", DEBIT)]
     relay.always_down = False
-    again = sending.upload_transmission(office.db, relay, built.transmission_id, now=lambda: NOW, delays=())
-    assert again.sent and relay.uploads == ["EB210311_2026"] and relay.sent["EB210311_2026"] == t.content
+    again = sending.upload_transmission(office.db, relay, built.transmission_id, key=key, now=lambda: NOW, delays=())
+    assert again.sent and relay.uploads == ["EB210311_2026"] and relay.sent["EB210311_2026"] == plain(t, key)
     assert sending.pending_uploads(office.db, office.contract_id) == []
 
 
@@ -107,7 +107,7 @@ def test_duplicate_refused_by_the_relay_is_our_file_not_a_second_one(office, key
     payers = add_payers(office.db, office.contract_id, key, ["111122223333"])
     queue_requests(office.db, office.contract_id, payers, DEBIT)
     built = sending.build_request_file(office.db, contract, DEBIT, key)
-    content = _tx(office.db, built.transmission_id).content
+    content = stored_bytes(office.db, built.transmission_id, key)
     relay.sent["EB210311_2026"] = content  # e.g. uploaded, then the PC died before saving the state
 
     class Racy(type(relay)):  # is_uploaded says no (a race), the upload is then refused as a duplicate
@@ -115,7 +115,7 @@ def test_duplicate_refused_by_the_relay_is_our_file_not_a_second_one(office, key
             return False
 
     racy = Racy(sent=relay.sent)
-    result = sending.upload_transmission(office.db, racy, built.transmission_id, now=lambda: NOW, delays=())
+    result = sending.upload_transmission(office.db, racy, built.transmission_id, key=key, now=lambda: NOW, delays=())
     assert result.sent and racy.uploads == [] and len(racy.sent) == 1
     with office.db.session() as s:
         assert s.scalar(select(DebitRequest.state)) == RequestState.SENT
@@ -127,10 +127,10 @@ def test_relay_rejection_is_final_and_releases_the_rows(office, key, contract, r
     queue_requests(office.db, office.contract_id, payers, DEBIT)
     built = sending.build_request_file(office.db, contract, DEBIT, key)
     relay.reject = "기관코드 불일치"
-    result = sending.upload_transmission(office.db, relay, built.transmission_id, now=lambda: NOW, delays=())
+    result = sending.upload_transmission(office.db, relay, built.transmission_id, key=key, now=lambda: NOW, delays=())
     assert result.state == TS.ERROR and "거부" in result.message
     t = _tx(office.db, built.transmission_id)
-    assert t.state == TS.ERROR and t.remote_name == "EB210311_2026#2" and t.content  # kept, name freed
+    assert t.state == TS.ERROR and t.remote_name == "EB210311_2026#2" and plain(t, key)  # kept, name freed
     with office.db.session() as s:
         row = s.scalar(select(DebitRequest))
         assert (row.transmission_id, row.seq_no, row.state) == (None, None, RequestState.WAITING)
@@ -172,7 +172,7 @@ def test_a_row_changed_while_being_taken_makes_a_clean_rebuild(office, key, cont
         monkeypatch.setattr(sending, "_take_numbered", racing_numbered)
     built = sending.build_request_file(office.db, contract, DEBIT, key)
     assert len(calls) == 2 and isinstance(built, sending.BuiltFile) and built.record_count == 3
-    eb21 = decode_eb21(_tx(office.db, built.transmission_id).content, "EB210311_2026")
+    eb21 = decode_eb21(stored_bytes(office.db, built.transmission_id, key), "EB210311_2026")
     assert [r.sequence for r in eb21.records] == [1, 2, 3]
     with office.db.session() as s:
         assert s.scalar(select(func.count()).select_from(Transmission)) == 1
@@ -188,7 +188,7 @@ def test_a_contract_that_allows_partial_debits_asks_for_them(office, key) -> Non
     queue_requests(office.db, office.contract_id, payers, DEBIT, amount=[10_000, 25_000])
     built = sending.build_request_file(office.db, load_contract(office.db, office.contract_id), DEBIT, key)
     assert isinstance(built, sending.BuiltFile)
-    eb21 = decode_eb21(_tx(office.db, built.transmission_id).content, "EB210311_2026")
+    eb21 = decode_eb21(stored_bytes(office.db, built.transmission_id, key), "EB210311_2026")
     assert [r.withdrawal_mode for r in eb21.records] == ["0", "0"]
     assert (eb21.trailer.full_count, eb21.trailer.partial_count, eb21.trailer.partial_amount) == (0, 2, 35_000)
 
@@ -214,7 +214,7 @@ def test_a_row_queued_while_the_file_is_taken_is_in_the_file_or_waits_whole(pg_d
     monkeypatch.setattr(sending, "_take_numbered", queue_one_more_first)
     built = sending.build_request_file(pg_db, load_contract(pg_db, office.contract_id), DEBIT, key)
     assert isinstance(built, sending.BuiltFile) and built.record_count == 4
-    eb21 = decode_eb21(_tx(pg_db, built.transmission_id).content, "EB210311_2026")
+    eb21 = decode_eb21(stored_bytes(pg_db, built.transmission_id, key), "EB210311_2026")
     assert [r.sequence for r in eb21.records] == [1, 2, 3, 4]
     with pg_db.session() as s:
         rows = s.execute(select(DebitRequest.seq_no, DebitRequest.transmission_id).order_by(DebitRequest.id)).all()

@@ -22,7 +22,7 @@ from app.views.context import AppContext
 from app.views.theme import apply_theme
 from app.views.transmissions_view import TransmissionsPage
 from tests.factories import add_user
-from tests.transmissions.helpers import add_payers, queue_registrations, queue_requests
+from tests.transmissions.helpers import add_payers, plain, queue_registrations, queue_requests
 from tests.transmissions.test_scheduler import at, run_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +57,7 @@ def filled(office, key, tmp_path: Path, qapp):  # type: ignore[no-untyped-def]
     run_until(sched, clock, at(13, 12))
     # a broken result for the 03-13 file: refused, kept, shown as 오류
     receiving.apply_result(db, load_contract(db, office.contract_id), "EB220313_2026", b"H00000000" + b"9" * 150,
-                           now=at(13, 12))
+                           now=at(13, 12), key=key)
     ctx = AppContext(db=db, actor=office.admin, contract_id=office.contract_id, data_key=key, clock=clock)
     return ctx, sched, payers
 
@@ -126,7 +126,7 @@ def test_save_send_now_and_fetch_now_buttons(filled, qtbot, tmp_path: Path, monk
     page.table.selectRow(3)
     target = page.save_selected(tmp_path / "EB210312_2026")
     with ctx.db.session() as s:
-        stored = s.scalar(select(Transmission.content).where(Transmission.remote_name == "EB210312_2026"))
+        stored = plain(s.scalar(select(Transmission).where(Transmission.remote_name == "EB210312_2026")), ctx.data_key)
         audited = s.scalar(select(AuditLog.target).where(AuditLog.action == "personal_data_exported"))
     assert target.read_bytes() == stored and audited == "EB210312_2026"
 

@@ -235,6 +235,7 @@ def make_transport(
             processing_delay=sim.processing_delay,
             failure_rate=sim.failure_rate,
             seed=sim.seed,
+            purge_finished=True,  # on this PC, inside the user's data folder: keep no bank file needlessly
         )
         return SimulatorTransport(simulator, code)
     if config.sftp is None:

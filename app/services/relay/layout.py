@@ -207,14 +207,41 @@ def sort_notices(notices: list[RelayNotice]) -> list[RelayNotice]:
 # ----------------------------------------------------------------------------- local files
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``path`` through a hidden temporary file and a rename, so readers never see half a file."""
-    tmp = path.with_name(f".{path.name}{PART_SUFFIX}")
-    with open(tmp, "wb") as fh:
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+"""Modes of everything the relay folders hold on this PC: bank files carry full account numbers, so
+another account on a shared PC must not read them (the umask is not trusted to say so)."""
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) and make it 0700, also when it already existed."""
+    path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    if os.name != "nt":
+        os.chmod(path, PRIVATE_DIR)
+    return path
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Create or truncate ``path`` as 0600 from its first byte (never readable by others, not even
+    for a moment), write and flush it to disk."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), PRIVATE_FILE)
+    with os.fdopen(fd, "wb") as fh:
+        if os.name != "nt":
+            os.fchmod(fh.fileno(), PRIVATE_FILE)  # an existing file keeps its mode through O_CREAT
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``path`` (0600) through a hidden temporary file and a rename, so readers never see half a file."""
+    tmp = path.with_name(f".{path.name}{PART_SUFFIX}")
+    try:
+        write_private(tmp, data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # no stray copy of a bank file
+        raise
 
 
 def rename_no_replace(src: Path, dst: Path) -> None:

@@ -4,7 +4,13 @@ Every operation first lets the simulator catch up (``process()``), so results an
 as soon as the clock says they are due, without a background thread. Uploads follow the same
 protocol as over SFTP — hidden ``.<name>.part``, then a rename that never overwrites — and the
 simulator validates the file while the upload call is still running, so a refused file raises
-RelayRejectedError from ``upload`` itself.
+RelayRejectedError from ``upload`` itself. The arrival is noted before the rename, so a process
+killed between the rename and the simulator's pass still has its file taken at the upload's time,
+not at the next pass (which may be after the cut-off).
+
+The folder lives in the user's data folder on this PC: files are 0600 and folders 0700, and a
+result the application has acknowledged (applied and stored sealed in its database) is deleted,
+not filed away, when the simulator purges finished files (the built-in default).
 """
 
 from __future__ import annotations
@@ -61,6 +67,7 @@ class SimulatorTransport:
         part = self._send / layout.part_name(name)
         try:
             _write_file(part, data)
+            self.simulator.note_arrival(self.institution_code, name, data)
             try:
                 layout.rename_no_replace(part, self._send / name)
             except FileExistsError:
@@ -106,7 +113,7 @@ class SimulatorTransport:
         """Move a result (or, for a refused request, its error report) into recv/done/; repeatable."""
         name = layout.check_file_name(remote_name)
         done = self._recv / layout.DONE
-        done.mkdir(parents=True, exist_ok=True)
+        layout.private_dir(done)
         source = self._recv / name
         if not source.exists():
             request = layout.request_name_for(name)
@@ -115,6 +122,9 @@ class SimulatorTransport:
             source = self._recv / layout.error_name(request)
             if not source.exists():
                 return
+        if self.simulator.purge_finished and source.name == name:
+            source.unlink(missing_ok=True)  # applied and stored (sealed) by the application: no copy left here
+            return
         os.replace(source, done / source.name)
 
     def list_notices(self) -> list[RelayNotice]:
@@ -146,13 +156,14 @@ class SimulatorTransport:
         stale = self._recv / layout.error_name(request_name)
         if stale.exists():
             done = self._recv / layout.DONE
-            done.mkdir(parents=True, exist_ok=True)
+            layout.private_dir(done)
             os.replace(stale, done / stale.name)
 
 
 def _write_file(path: Path, data: bytes) -> None:
-    """Write and flush to disk: the rename that follows must never publish a file still in a cache."""
-    with open(path, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+    """Write (0600) and flush to disk: the rename that follows must never publish a file still in a cache."""
+    try:
+        layout.write_private(path, data)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise

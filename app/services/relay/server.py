@@ -7,8 +7,9 @@ server differs from a plain SFTP server in two ways, both to behave like the age
 - a rename never overwrites (an accepted request keeps its name; a second upload of it fails), and
   it is atomic even against a concurrent upload (hard link, then unlink);
 - a rename that completes an upload into ``<code>/send/`` runs the simulator before answering, so
-  a refused file is already reported (``recv/<name>.err``) when the client's rename returns.
-  The simulator also runs every ``poll_seconds`` to publish results as they come due.
+  a refused file is already reported (``recv/<name>.err``) when the client's rename returns. The
+  arrival is noted before that rename, so a server killed before its pass still takes the file at
+  the upload's time. The simulator also runs every ``poll_seconds`` to publish results as they come due.
 
 Only password and public-key logins for one configured user; no shell, exec or forwarding.
 """
@@ -92,13 +93,20 @@ class _SshServer(asyncssh.SSHServer):
 class RelaySftpServer(asyncssh.SFTPServer):
     """SFTP rooted at the relay folder, with a no-overwrite rename that triggers the simulator."""
 
-    def __init__(self, chan: asyncssh.SSHServerChannel, *, root: Path, on_upload: Callable[[], None]) -> None:
+    def __init__(self, chan: asyncssh.SSHServerChannel, *, root: Path, on_upload: Callable[[], None],
+                 on_arrival: Callable[[str, str, bytes], None] | None = None) -> None:
         super().__init__(chan, chroot=os.fsencode(root))
         self._on_upload = on_upload
+        self._on_arrival = on_arrival
 
     def rename(self, oldpath: bytes, newpath: bytes) -> None:
         source = Path(os.fsdecode(self.map_path(oldpath)))
         target = Path(os.fsdecode(self.map_path(newpath)))
+        if self._on_arrival is not None and target.parent.name == layout.SEND and not target.name.startswith("."):
+            try:
+                self._on_arrival(target.parent.parent.name, target.name, source.read_bytes())
+            except Exception:  # noqa: BLE001 - the upload must complete; the pass then stamps its own time
+                log.warning("relay simulator: could not note the arrival of %s", target.name, exc_info=True)
         try:
             layout.rename_no_replace(source, target)
         except FileExistsError:
@@ -140,7 +148,8 @@ class RelaySimServer:
             port,
             server_host_keys=[self.host_key],
             server_factory=lambda: _SshServer(self.login),
-            sftp_factory=lambda chan: RelaySftpServer(chan, root=root, on_upload=self.process),
+            sftp_factory=lambda chan: RelaySftpServer(chan, root=root, on_upload=self.process,
+                                                      on_arrival=self.simulator.note_arrival),
             allow_scp=False,
             agent_forwarding=False,
             x11_forwarding=False,

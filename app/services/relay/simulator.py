@@ -49,6 +49,17 @@ real side does, so the rest of the application cannot tell the difference except
 ``process()`` does all of that for every institution folder; the transports call it on each
 operation, the SFTP simulator periodically and after each upload. The simulator remembers what it
 took in a SQLite state file (``state``) beside the folders.
+
+**Arrival time.** A request counts as received when it was uploaded, not when a pass first sees
+it: the uploader notes the arrival (``note_arrival``) before the rename that publishes the file, so
+a process killed between that rename and the next pass does not have its EB21 refused as late.
+
+**On this PC.** The built-in simulator's folder sits in the user's data folder, and bank files
+carry full account numbers: every folder is 0700, every file 0600 (the state file too), and with
+``purge_finished`` (the built-in default, see ``config.make_transport``) what is no longer needed
+is deleted — a request once its result is out (or at once when it gets none, or is refused), its
+copy in the state file blanked, and a result once the application acknowledged it. The SFTP
+simulator keeps them, as a relay does (its clients look for ``send/<name>``).
 """
 
 from __future__ import annotations
@@ -120,6 +131,8 @@ class BankSimulator:
         calendar: the business-day calendar (default: Korean bank holidays).
         state_path: where the state file lives; default ``root/.simulator-state.sqlite3``. The SFTP
             simulator keeps it outside the folder it serves.
+        purge_finished: delete requests whose result is out, refused requests and acknowledged
+            results instead of keeping them (see "On this PC" above).
     """
 
     def __init__(
@@ -132,13 +145,14 @@ class BankSimulator:
         seed: int = 0,
         calendar: BusinessCalendar | None = None,
         state_path: Path | None = None,
+        purge_finished: bool = False,
     ) -> None:
         if not 0.0 <= failure_rate <= 1.0:
             raise ValueError(f"failure_rate must be between 0 and 1, got {failure_rate}")
         if processing_delay is not None and processing_delay < timedelta(0):
             raise ValueError("processing_delay must not be negative")
-        self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root = layout.private_dir(Path(root))
+        self.purge_finished = purge_finished
         self.clock = clock
         self.processing_delay = processing_delay
         self.failure_rate = failure_rate
@@ -158,7 +172,7 @@ class BankSimulator:
 
     def ensure_institution(self, institution_code: str) -> Path:
         """Create the institution's folders (send, recv, recv/done, notice); returns its folder."""
-        base = self.institution_dir(institution_code)
+        base = layout.private_dir(self.institution_dir(institution_code))
         for sub in (
             Path(layout.SEND),
             Path(layout.SEND) / layout.REJECTED,
@@ -166,7 +180,7 @@ class BankSimulator:
             Path(layout.RECV) / layout.DONE,
             Path(layout.NOTICE),
         ):
-            (base / sub).mkdir(parents=True, exist_ok=True)
+            layout.private_dir(base / sub)
         return base
 
     def institutions(self) -> list[str]:
@@ -241,7 +255,7 @@ class BankSimulator:
             with self.state.transaction() as db:
                 if self.state.notice_posted(db, code, notice.notice_id):
                     continue  # another process posted it meanwhile
-                folder.mkdir(parents=True, exist_ok=True)
+                layout.private_dir(folder)
                 target = folder / f"{notice.notice_id}{layout.NOTICE_SUFFIX}"
                 layout.write_atomic(target, layout.notice_to_json(notice).encode("utf-8"))
                 self.state.mark_notice_posted(db, code, notice.notice_id)
@@ -283,6 +297,7 @@ class BankSimulator:
                     return  # the accepted file itself
                 self._refuse_duplicate(db, code, path, existing, now, sha, report)
                 return
+            now = self._arrival(db, code, name, sha, now)
             outcome = check_request(
                 code, name, data, now, calendar=self.calendar, processing_delay=self.processing_delay
             )
@@ -305,17 +320,52 @@ class BankSimulator:
                 result_name=outcome.result_name,
                 content=data,
             )
+            if self.purge_finished and outcome.result_name is None:  # EI13: taken, nothing more to do
+                self.state.forget_content(db, code, name)
+                path.unlink(missing_ok=True)
             report.accepted.append(f"{code}/{name}")
             log.info("relay simulator: accepted %s/%s, result due %s", code, name, outcome.due_at)
+
+    def note_arrival(self, institution_code: str, name: str, data: bytes) -> None:
+        """Record that ``name`` with these bytes arrives now; the uploader calls it just before the
+        rename that publishes the file, so the pass that takes it uses this time, however late."""
+        sha = hashlib.sha256(data).hexdigest()
+        with self.state.transaction() as db:
+            self.state.note_arrival(db, layout.check_institution_code(institution_code),
+                                    layout.check_file_name(name), sha, self.now())
+
+    def _arrival(self, db: sqlite3.Connection, code: str, name: str, sha: str, now: datetime) -> datetime:
+        """When the file was uploaded: the noted arrival of exactly these bytes, else this pass's time.
+
+        A noted time later than ``now`` (a clock set back) is not trusted: the pass's time is used.
+        """
+        noted = self.state.pop_arrival(db, code, name, sha)
+        if noted is None or noted > now:
+            return now
+        if noted < now:
+            log.info("relay simulator: %s/%s arrived at %s, taken at %s", code, name, noted, now)
+        return noted
+
+    def _purge_request(self, code: str, name: str) -> None:
+        """The request's result is out: the simulated bank needs its copy no more (the state keeps
+        the name, so it stays taken)."""
+        path = self.institution_dir(code) / layout.SEND / name
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        self._verified.pop((code, name), None)
 
     def _refuse(self, code: str, path: Path, report: ErrorReport, now: datetime) -> None:
         """Write the error report, then move the request out of send/ so its name is free again."""
         base = self.institution_dir(code)
         recv = base / layout.RECV
-        recv.mkdir(parents=True, exist_ok=True)
+        layout.private_dir(recv)
         layout.write_atomic(recv / layout.error_name(report.request_name), report.render(now).encode("utf-8"))
-        rejected = base / layout.SEND / layout.REJECTED
-        rejected.mkdir(parents=True, exist_ok=True)
+        if self.purge_finished:  # the sender keeps its own (sealed) copy; nobody needs this one
+            path.unlink(missing_ok=True)
+            return
+        rejected = layout.private_dir(base / layout.SEND / layout.REJECTED)
         try:
             os.replace(path, rejected / path.name)
         except FileNotFoundError:
@@ -338,7 +388,8 @@ class BankSimulator:
         )
         error = ErrorReport(path.name, layout.TAG_DUPLICATE, reason)
         self._refuse(code, path, error, now)
-        layout.write_atomic(path, original.content)
+        if original.content:  # purged once finished: then the name stays taken in the state alone
+            layout.write_atomic(path, original.content)
         self.state.add_refusal(
             db,
             institution=code,
@@ -362,10 +413,11 @@ class BankSimulator:
                 if current is None or current.status != "pending" or current.result_name is None:
                     continue  # published meanwhile by another process
                 data = self._answer(db, current)
-                recv = self.institution_dir(current.institution) / layout.RECV
-                recv.mkdir(parents=True, exist_ok=True)
+                recv = layout.private_dir(self.institution_dir(current.institution) / layout.RECV)
                 layout.write_atomic(recv / current.result_name, data)
-                self.state.mark_done(db, current.id)
+                self.state.mark_done(db, current.id, forget_content=self.purge_finished)
+                if self.purge_finished:
+                    self._purge_request(current.institution, current.name)
             report.produced.append(f"{current.institution}/{current.result_name}")
             log.info("relay simulator: published %s/%s", current.institution, current.result_name)
 

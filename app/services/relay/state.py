@@ -7,10 +7,21 @@ without a lock-file library. Every step is one short transaction; the file work 
 idempotent, so a crash between writing a file and committing only repeats that step.
 
 Times are stored as UTC epoch seconds (REAL) so comparisons are plain number comparisons.
+
+The file holds request files (full account numbers) until their result is made: it is 0600 (its
+-wal and -shm companions inherit the mode from it), runs with ``secure_delete`` so a blanked copy
+is overwritten rather than left in a free page, and ``forget_content`` blanks a copy once done.
+The register of registrations matches accounts by a keyed hash (HMAC-SHA256 under a random salt
+kept in the file), never by the number itself: the simulated bank only needs equality, and a copy of
+the data folder should not list account numbers. A file of an older version is converted at open.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
+import secrets
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -56,6 +67,17 @@ CREATE TABLE IF NOT EXISTS registration (
     source TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS registration_pair ON registration (institution, customer_no, bank_code, account_no);
+CREATE TABLE IF NOT EXISTS arrival (
+    institution TEXT NOT NULL,
+    name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    arrived_at REAL NOT NULL,
+    PRIMARY KEY (institution, name)
+);
+CREATE TABLE IF NOT EXISTS meta (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS notice_posted (
     institution TEXT NOT NULL,
     notice_id TEXT NOT NULL,
@@ -106,24 +128,58 @@ def _use_wal(conn: sqlite3.Connection, *, tries: int = 100) -> None:
             time.sleep(0.05)
 
 
+def _hashed(salt: bytes, account_no: str) -> str:
+    return hmac.new(salt, account_no.encode("ascii", "replace"), hashlib.sha256).hexdigest()
+
+
+def _private_file(path: Path) -> None:
+    """Create the state file 0600 before SQLite opens it (SQLite gives -wal and -shm the same mode),
+    and tighten one an older version made with the umask's mode."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    if os.name != "nt":
+        os.chmod(path, 0o600)
+
+
 class SimulatorState:
     """Thin, typed access to the state file; one connection per transaction."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        _private_file(path)
         conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
         try:
             _use_wal(conn)
             conn.executescript(_SCHEMA)  # idempotent (IF NOT EXISTS); executescript commits itself
         finally:
             conn.close()
+        with self.transaction() as db:
+            self._salt = self._account_salt(db)
+
+    # --- account numbers, hashed ----------------------------------------------------------------
+
+    @staticmethod
+    def _account_salt(db: sqlite3.Connection) -> bytes:
+        """The file's salt; made, and every plaintext account of an older file hashed, on first open."""
+        row = db.execute("SELECT value FROM meta WHERE name = 'account_salt'").fetchone()
+        if row is not None:
+            return bytes(row[0])
+        salt = secrets.token_bytes(32)
+        db.execute("INSERT INTO meta (name, value) VALUES ('account_salt', ?)", (salt,))
+        for row_id, account_no in db.execute("SELECT id, account_no FROM registration").fetchall():
+            db.execute("UPDATE registration SET account_no = ? WHERE id = ?", (_hashed(salt, account_no), row_id))
+        return salt
+
+    def _account(self, account_no: str) -> str:
+        return _hashed(self._salt, account_no)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """An immediate (write-locking) transaction: simulators sharing the file take turns."""
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         try:
+            conn.execute("PRAGMA secure_delete = ON")
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -212,8 +268,35 @@ class SimulatorState:
         rows = db.execute("SELECT name, sha256 FROM intake WHERE institution = ?", (institution,)).fetchall()
         return {name: sha for name, sha in rows}
 
-    def mark_done(self, db: sqlite3.Connection, intake_id: int) -> None:
-        db.execute("UPDATE intake SET status = 'done' WHERE id = ?", (intake_id,))
+    def mark_done(self, db: sqlite3.Connection, intake_id: int, *, forget_content: bool = False) -> None:
+        """The result is made; with ``forget_content`` the request's bytes are blanked too."""
+        if forget_content:
+            db.execute("UPDATE intake SET status = 'done', content = X'' WHERE id = ?", (intake_id,))
+        else:
+            db.execute("UPDATE intake SET status = 'done' WHERE id = ?", (intake_id,))
+
+    def forget_content(self, db: sqlite3.Connection, institution: str, name: str) -> None:
+        """Blank the stored copy of a request that needs no more work (the name stays taken)."""
+        db.execute("UPDATE intake SET content = X'' WHERE institution = ? AND name = ?", (institution, name))
+
+    # --- arrivals -----------------------------------------------------------------------------
+
+    def note_arrival(self, db: sqlite3.Connection, institution: str, name: str, sha256: str, at: datetime) -> None:
+        """The uploader's time for ``name`` with these bytes (a later upload of the name replaces it)."""
+        db.execute(
+            "INSERT OR REPLACE INTO arrival (institution, name, sha256, arrived_at) VALUES (?, ?, ?, ?)",
+            (institution, name, sha256, to_epoch(at)),
+        )
+
+    def pop_arrival(self, db: sqlite3.Connection, institution: str, name: str, sha256: str) -> datetime | None:
+        """The noted arrival of exactly these bytes under ``name``, removed as it is used; else None."""
+        row = db.execute(
+            "SELECT sha256, arrived_at FROM arrival WHERE institution = ? AND name = ?", (institution, name)
+        ).fetchone()
+        if row is None:
+            return None
+        db.execute("DELETE FROM arrival WHERE institution = ? AND name = ?", (institution, name))
+        return from_epoch(row[1]) if row[0] == sha256 else None
 
     def add_refusal(
         self, db: sqlite3.Connection, *, institution: str, name: str, received_at: datetime, sha256: str, tag: str,
@@ -235,7 +318,7 @@ class SimulatorState:
         row = db.execute(
             "SELECT 1 FROM registration WHERE institution = ? AND customer_no = ? AND bank_code = ? AND account_no = ?"
             " AND effective_at <= ? AND (cancelled_at IS NULL OR cancelled_at > ?) LIMIT 1",
-            (institution, customer_no, bank_code, account_no, at, at),
+            (institution, customer_no, bank_code, self._account(account_no), at, at),
         ).fetchone()
         return row is not None
 
@@ -246,7 +329,7 @@ class SimulatorState:
         db.execute(
             "INSERT INTO registration (institution, customer_no, bank_code, account_no, effective_at, source)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (institution, customer_no, bank_code, account_no, to_epoch(effective_at), source),
+            (institution, customer_no, bank_code, self._account(account_no), to_epoch(effective_at), source),
         )
 
     def cancel(
@@ -256,7 +339,7 @@ class SimulatorState:
         db.execute(
             "UPDATE registration SET cancelled_at = ? WHERE institution = ? AND customer_no = ? AND bank_code = ?"
             " AND account_no = ? AND cancelled_at IS NULL",
-            (to_epoch(cancelled_at), institution, customer_no, bank_code, account_no),
+            (to_epoch(cancelled_at), institution, customer_no, bank_code, self._account(account_no)),
         )
 
     def registration_count(self, institution: str) -> int:
