@@ -2,6 +2,9 @@
 
 Every command honours KSCMS_DATABASE_URL and KSCMS_DATA_DIR, exits non-zero with a one-line
 Korean-and-English reason on failure, and never asks a question when stdin is not a terminal.
+Every command but --help, version, decode, and init/demo-data on an empty database logs in as a
+user of the institution first (app/cli_login.py: KSCMS_CONTRACT, KSCMS_USER, KSCMS_PASSWORD,
+KSCMS_BIRTH or a prompt), with the roles of the screens; a parser that says nothing requires a login.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ import sys
 from collections.abc import Callable, Sequence
 
 from app import __version__
+from app.cli_args import demo_customers
+from app.cli_login import ADMIN, OPEN, USER, Access, Caller
 from app.config import ENV_PASSPHRASE, backup_dir, database_url
+from app.cli_errors import OneLineArgumentParser
 from app.db import Database
 from app.logging_setup import setup_logging
-from app.services.errors import ServiceError
-from app.services.validation import ValidationError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -27,6 +31,8 @@ class CliError(Exception):
 
     def __init__(self, korean: str, english: str) -> None:
         super().__init__(f"{korean} ({english})")
+        self.korean = korean
+        self.english = english
 
 
 def open_database(*, migrate: bool = True) -> Database:
@@ -41,9 +47,12 @@ def open_database(*, migrate: bool = True) -> Database:
         except migrations.SchemaTooNewError as error:
             raise CliError(str(error), "database schema is newer than this program") from None
         except Exception as error:  # noqa: BLE001 - report any connection failure in one line
-            raise CliError(
-                "데이터베이스에 연결하거나 스키마를 갱신하지 못했습니다", f"database unavailable: {type(error).__name__}: {error}"
-            ) from None
+            from app.cli_errors import failure_parts
+
+            # the driver's own text is left out: it can run to several lines, quote a row or name the server's user
+            korean, english = failure_parts(error)
+            prefix = "" if english.startswith("database unavailable") else "database unavailable: "
+            raise CliError(korean, f"{prefix}{english}") from None
     return db
 
 
@@ -109,12 +118,11 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    from app.services import auth, contracts
-    from app.services.session import system_actor
+    """사용자관리 for an administrator: the login (cli_login.ADMIN) is the administrator who acts."""
+    from app.services import auth
 
-    db = open_database()
-    institution_id = contracts.institution_id_for_code(db, args.contract)
-    actor = system_actor(institution_id)
+    caller: Caller = args.caller
+    db, actor = caller.db, caller.user
     users = auth.list_users(db, actor)
     if args.users_action == "list":
         for u in users:
@@ -135,10 +143,14 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_migrate(_args: argparse.Namespace) -> int:
-    from app import migrations
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Upgrade the schema: open before the first institution exists, an administrator's command after."""
+    from app import cli_login, migrations
+    from app.services import setup
 
     db = open_database()
+    if setup.is_initialized(db):
+        args.caller = cli_login.login(args, ADMIN, "migrate", db=db)
     print(f"스키마 버전 {migrations.current_revision(db.engine)} (schema up to date)")
     return 0
 
@@ -148,49 +160,58 @@ def cmd_version(_args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_backup(args: argparse.Namespace) -> int:
-    """SQLite: a copy in the backups folder (or --out); PostgreSQL: pg_dump -Fc (app/services/backup.py)."""
-    from pathlib import Path
+# backup, restore and verify-backup: app/cli_backup.py
 
-    from app.services import backup, db_setup
 
-    url = database_url()
-    source = db_setup.sqlite_file(url)
-    if source is None:
-        target = backup.backup_postgres(url, Path(args.out) if args.out else backup.default_dump_path(backup_dir()))
-    elif not source.exists():
-        raise CliError(f"데이터베이스 파일이 없습니다: {source}", "no database file")
-    elif args.out:
-        target = backup.copy_sqlite(source, Path(args.out))
-    else:
-        db = db_setup.make_database(url)
-        target = backup.backup_sqlite(db.engine, backup_dir(), reason=backup.MANUAL)
+def cmd_password(args: argparse.Namespace) -> int:
+    """사용자정보수정's password change for a script: the way out of the initial password at the command line.
+
+    The current password is the login's (KSCMS_PASSWORD or a prompt); the new one comes from
+    KSCMS_NEW_PASSWORD or a prompt asked twice, and is checked by the same rules as the screen.
+    """
+    from app import cli_login
+    from app.services import auth
+
+    new = os.environ.get(cli_login.ENV_NEW_PASSWORD, "")
+    if not new and not sys.stdin.isatty():  # refused before any login is tried (and counted)
+        raise CliError(f"새 비밀번호가 없습니다. {cli_login.ENV_NEW_PASSWORD}를 설정하거나 터미널에서 실행하세요",
+                       f"new password required: set {cli_login.ENV_NEW_PASSWORD} or run on a terminal")
+    creds = cli_login.ask_credentials(args)
+    if not new:
+        new = getpass.getpass("새 비밀번호: ")
+        if getpass.getpass("새 비밀번호 확인: ") != new:
+            raise CliError("새 비밀번호가 서로 다릅니다", "new passwords differ")
+    db = open_database()
+    try:
+        actor = cli_login.log_in(db, creds, allow_initial=True)
+        cli_login.record_command(Caller(db, creds.contract, actor=actor), "password")
+        auth.change_own_password(db, actor, creds.password, new)
+    finally:
         db.dispose()
-    print(f"백업했습니다: {target} (backup written)")
+    print(f"{actor.login_id}: 비밀번호를 바꿨습니다. 이제 새 비밀번호로 명령을 실행하세요. (password changed)")
     return 0
 
 
-def cmd_restore(args: argparse.Namespace) -> int:
-    """Replace the SQLite database with a checked backup; the current data is kept as a before-restore copy."""
-    from pathlib import Path
+def cmd_scheduler_credential(args: argparse.Namespace) -> int:
+    """Make, list and revoke the credentials unattended schedulers run under (administrators only)."""
+    from app.services import scheduler_credentials as creds
+    from app.services.calendar import SEOUL
 
-    from app.services import backup, db_setup
-
-    target = db_setup.sqlite_file(database_url())
-    if target is None:
-        raise CliError("공유 데이터베이스(PostgreSQL)는 서버에서 pg_restore로 복원합니다 (docs/shared-database.md)",
-                       "restore is for a SQLite database only")
-    check = backup.check_backup(Path(args.file))
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise CliError("확인 없이 복원하지 않습니다. --yes를 붙이세요", "refusing to restore without --yes")
-        answer = input(f"{check.taken_at:%Y-%m-%d %H:%M}에 만든 백업으로 되돌립니다. 그 뒤에 바뀐 내용은 사라집니다. "
-                       "계속할까요? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes", "예", "네"):
-            print("복원하지 않았습니다. (cancelled)")
-            return 1
-    safety = backup.restore_sqlite(target, Path(args.file), safety_folder=backup_dir())
-    print(f"복원했습니다. 복원 전 데이터: {safety or '없음'} (restored from {Path(args.file).name})")
+    caller: Caller = args.caller
+    db, actor = caller.db, caller.user
+    if args.credential_action == "create":
+        credential_id, token = creds.create(db, actor, args.name)
+        print(f"스케줄러 자격 {credential_id}번({args.name.strip()})을 만들었습니다. 아래 토큰은 다시 보여 주지 않습니다. "
+              "그 PC의 KSCMS_SCHEDULER_TOKEN에 넣으세요. (token shown once)", file=sys.stderr)
+        print(token)
+    elif args.credential_action == "list":
+        print("ID\t이름\t상태\t만든 사용자\t만든 때\t마지막 사용")
+        for row in creds.list_credentials(db, actor):
+            stamp = [f"{t.astimezone(SEOUL):%Y-%m-%d %H:%M}" if t else "-" for t in (row.created_at, row.last_used_at)]
+            print(f"{row.id}\t{row.name}\t{row.state}\t{row.created_by}\t{stamp[0]}\t{stamp[1]}")
+    else:
+        name = creds.revoke(db, actor, args.id)
+        print(f"스케줄러 자격 {args.id}번({name})을 폐기했습니다. 실행 중인 스케줄러도 다음 처리 때 멈춥니다. (revoked)")
     return 0
 
 
@@ -198,12 +219,16 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineArgumentParser(
         prog="python -m app",
         description="KSCMS desk 명령줄 (command line). KSCMS_DATABASE_URL, KSCMS_DATA_DIR를 따릅니다.",
+        epilog="로그인 (login): --help, version, decode, 빈 데이터베이스의 init·demo-data 말고는 모든 명령이 "
+               "기관의 사용자로 로그인합니다. 환경변수 KSCMS_CONTRACT(이용기관코드; --contract가 우선), KSCMS_USER, "
+               "KSCMS_PASSWORD, KSCMS_BIRTH(생년월일 YYMMDD), 없으면 터미널에서 묻습니다. 무인 스케줄러: "
+               "KSCMS_SCHEDULER_TOKEN (scheduler-credential create). 초기 비밀번호는 먼저 'password'로 바꾸세요.",
     )
     parser.add_argument("--verbose", action="store_true", help="자세한 기록 (debug log)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineArgumentParser)
 
     init = sub.add_parser("init", help="빈 데이터베이스에 기관·계약·첫 관리자를 만듭니다 (initialise)")
     init.add_argument("--institution-name", required=True)
@@ -216,33 +241,45 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--admin-id", default="admin")
     init.add_argument("--admin-name", default="관리자")
     init.add_argument("--admin-birth", required=True, help="관리자 생년월일 YYMMDD")
-    init.set_defaults(handler=cmd_init)
+    init.set_defaults(handler=cmd_init, access=OPEN)
 
     demo = sub.add_parser("demo-data", help="빈 데이터베이스에 데모 학원을 만듭니다; 이용기관코드를 출력 (demo data)")
     demo.add_argument("--if-empty", action="store_true", help="데이터가 있으면 아무것도 하지 않음")
-    demo.add_argument("--customers", type=int, default=300)
-    demo.set_defaults(handler=cmd_demo_data)
+    demo.add_argument("--customers", type=demo_customers, default=300, help="고객 수 (1~5,000), 기본 300")
+    demo.set_defaults(handler=cmd_demo_data, access=OPEN)
 
-    users = sub.add_parser("users", help="사용자 목록·잠금 해제·비밀번호 초기화 (users)")
-    users.add_argument("users_action", choices=["list", "unlock", "reset-password"])
-    users.add_argument("--contract", required=True, help="이용기관코드")
-    users.add_argument("login_id", nargs="?")
-    users.set_defaults(handler=cmd_users)
+    users = sub.add_parser("users", help="사용자 목록·잠금 해제·비밀번호 초기화; 관리자 (users)")
+    users_actions = users.add_subparsers(dest="users_action", metavar="list | unlock ID | reset-password ID",
+                                         required=True)
+    for action, text in (("list", "사용자 목록"), ("unlock", "잠금 해제"), ("reset-password", "비밀번호를 000000으로 초기화")):
+        one = users_actions.add_parser(action, help=text)
+        one.add_argument("--contract", required=True, help="이용기관코드")
+        if action != "list":  # a required positional: `unlock --contract X ID` and `unlock ID --contract X` both parse
+            one.add_argument("login_id", help="사용자 ID")
+        one.set_defaults(handler=cmd_users, access=ADMIN)
 
-    migrate = sub.add_parser("migrate", help="스키마를 최신으로 갱신 (upgrade the schema)")
-    migrate.set_defaults(handler=cmd_migrate)
+    migrate = sub.add_parser("migrate", help="스키마를 최신으로 갱신; 기관이 있으면 관리자 (upgrade the schema)")
+    migrate.set_defaults(handler=cmd_migrate, access=OPEN)
 
     version = sub.add_parser("version", help="버전 (version)")
-    version.set_defaults(handler=cmd_version)
+    version.set_defaults(handler=cmd_version, access=OPEN)
 
-    backup = sub.add_parser("backup", help="데이터베이스 백업: SQLite는 backups 폴더에, PostgreSQL은 pg_dump (backup)")
-    backup.add_argument("--out", help="백업 파일 경로 (기본: 데이터 폴더의 backups)")
-    backup.set_defaults(handler=cmd_backup)
+    password = sub.add_parser("password", help="내 비밀번호 변경: KSCMS_PASSWORD(현재)와 KSCMS_NEW_PASSWORD(새) (change password)")
+    password.add_argument("--contract", help="이용기관코드 (없으면 KSCMS_CONTRACT)")
+    password.set_defaults(handler=cmd_password, access=OPEN)  # logs in itself: the initial password is allowed here
 
-    restore = sub.add_parser("restore", help="SQLite 데이터베이스를 백업으로 되돌림; 프로그램을 모두 닫고 실행 (restore)")
-    restore.add_argument("file", help="백업 파일 (.db)")
-    restore.add_argument("--yes", action="store_true", help="묻지 않고 복원 (대화형이 아닐 때 필수)")
-    restore.set_defaults(handler=cmd_restore)
+    cred = sub.add_parser("scheduler-credential",
+                          help="무인 스케줄러용 자격 만들기·목록·폐기; 관리자 (scheduler credentials)")
+    cred_actions = cred.add_subparsers(dest="credential_action", metavar="create | list | revoke", required=True)
+    create = cred_actions.add_parser("create", help="자격을 만들고 토큰을 한 번만 출력합니다")
+    create.add_argument("--name", required=True, help="자격 이름 (예: 그 PC의 이름)")
+    listing = cred_actions.add_parser("list", help="자격 목록")
+    revoke = cred_actions.add_parser("revoke", help="자격을 폐기합니다")
+    revoke.add_argument("id", type=int, help="자격 번호 (목록의 ID)")
+    for one in (create, listing, revoke):
+        one.add_argument("--contract", help="이용기관코드 (없으면 KSCMS_CONTRACT)")
+        one.set_defaults(handler=cmd_scheduler_credential, access=ADMIN)
+
 
     for register in extra_commands():
         register(sub)
@@ -251,28 +288,52 @@ def build_parser() -> argparse.ArgumentParser:
 
 def extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
     """Commands added by later areas register themselves here."""
+    from app.cli_backup import register as register_backup
     from app.cli_collection import register as register_collection
     from app.cli_customers import register as register_customers
     from app.cli_relay import register as register_relay
 
-    return [register_customers, register_relay, register_collection]
+    return [register_customers, register_relay, register_collection, register_backup]
+
+
+def command_name(args: argparse.Namespace) -> str:
+    """'users reset-password', 'transmissions save': what the audit row names (never the arguments)."""
+    parts = [args.command] + [getattr(args, a, None) for a in ("users_action", "files_action", "credential_action")]
+    return " ".join(p for p in parts if p)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Log in as the command's parser asks (a login unless it says OPEN), run it, close the database."""
+    access: Access = getattr(args, "access", USER)
+    if access.login:
+        from app import cli_login
+
+        args.caller = cli_login.login(args, access, command_name(args))
+    try:
+        return int(args.handler(args))
+    finally:
+        caller: Caller | None = getattr(args, "caller", None)
+        if caller is not None:
+            caller.db.dispose()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return 0
-    setup_logging(verbose=args.verbose)
+    """Run one command. Every failure ends as one line on stderr and exit 2 (app/cli_errors.py), never
+    a traceback: a script checks the code, a clerk reads the line, the log holds the details."""
+    from app.cli_errors import exit_code, report_failure
+
     try:
-        return int(args.handler(args))
-    except CliError as error:
-        print(f"오류: {error}", file=sys.stderr)
-        return 2
-    except ValidationError as error:
-        print(f"오류: {error.field}: {error.message} (invalid input)", file=sys.stderr)
-        return 2
-    except ServiceError as error:
-        print(f"오류: {error.message} (refused)", file=sys.stderr)
-        return 2
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as done:  # --help, or a usage error the parser already printed as one line
+            return exit_code(done)
+        if not getattr(args, "handler", None):
+            parser.print_help()
+            return 0
+        setup_logging(verbose=args.verbose)
+        code = run_command(args)
+        sys.stdout.flush()  # a reader that went away shows here, inside the handling, not at exit
+        return code
+    except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001 - the one place every failure is reported
+        return report_failure(error)

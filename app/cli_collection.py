@@ -9,7 +9,8 @@
   records cash against the customer's one failed, outstanding charge (narrow with --item/--period
   when there are several).
 
-Commands run as the system actor of the contract's institution and are audited like the screens.
+Commands run as the user who logged in (app/cli_login.py), with that user's role, and are audited
+like the screens.
 """
 
 from __future__ import annotations
@@ -21,17 +22,18 @@ NOTHING_DONE = 1
 
 
 def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"날짜는 YYYY-MM-DD로 입력하세요: {text!r}") from None
+    """YYYY-MM-DD within 2000–2099 (app.cli_args.cli_date): the year 1 would overflow the calendar."""
+    from app.cli_args import cli_date
+
+    return cli_date(text)
 
 
-def _contract(db, code: str):  # type: ignore[no-untyped-def]
+def _contract(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """(database, the logged-in user, contract id) of --contract, which the user logged in to."""
     from app.services import contracts
-    from app.services.session import system_actor
 
-    return system_actor(contracts.institution_id_for_code(db, code)), contracts.contract_id_for_code(db, code)
+    caller = args.caller
+    return caller.db, caller.user, contracts.contract_id_for_code(caller.db, args.contract)
 
 
 def _item_id(db, contract_id: int, code: str | None) -> int | None:  # type: ignore[no-untyped-def]
@@ -57,11 +59,10 @@ def _now() -> datetime:
 
 
 def cmd_request(args: argparse.Namespace) -> int:
-    from app.cli import open_database
     from app.services import debits
 
-    db = open_database()
-    actor, contract_id = _contract(db, args.contract)
+    db, actor, contract_id = _contract(args)
+    actor.require_edit()  # as the 이체의뢰 button: 조회 is refused before the list is even made
     item_id = _item_id(db, contract_id, args.item)
     now = _now()
     due = debits.list_due(db, actor, contract_id, args.date, item_id, args.include_outstanding, now=now)
@@ -82,11 +83,9 @@ def cmd_request(args: argparse.Namespace) -> int:
 
 
 def cmd_results(args: argparse.Namespace) -> int:
-    from app.cli import open_database
     from app.services import results
 
-    db = open_database()
-    actor, contract_id = _contract(db, args.contract)
+    db, actor, contract_id = _contract(args)
     today = _now().date()
     query = results.ResultQuery(date_from=args.date_from, date_to=args.date_to)
     view = results.list_results(db, actor, contract_id, query, today=today)
@@ -98,17 +97,17 @@ def cmd_results(args: argparse.Namespace) -> int:
     print(f"합계\t{view.count}건\t의뢰 {view.amount:,}원\t출금 {view.debited:,}원 "
           f"({view.date_from:%Y-%m-%d} ~ {view.date_to:%Y-%m-%d})")
     if args.xlsx:
-        saved = results.export_results_xlsx(db, actor, contract_id, args.xlsx, query, today=today)
+        saved = results.export_results_xlsx(db, actor, contract_id, args.xlsx, query, today=today, force=args.force)
         print(f"{saved.rows:,}건을 저장했습니다 (계좌번호는 가림): {saved.path}")
     return 0
 
 
 def cmd_cash(args: argparse.Namespace) -> int:
-    from app.cli import CliError, open_database
+    from app.cli import CliError
     from app.services import cash
 
-    db = open_database()
-    actor, contract_id = _contract(db, args.contract)
+    db, actor, contract_id = _contract(args)
+    actor.require_edit()  # as the 현금수납 screen: 조회 cannot record a receipt
     item_id = _item_id(db, contract_id, args.item)
     rows = cash.list_cash_candidates(db, actor, contract_id, item_id=item_id, customer_no=args.customer)
     if args.period:
@@ -138,6 +137,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     res.add_argument("--from", dest="date_from", type=_date, help="출금일 시작 (기본: 이번 달 1일)")
     res.add_argument("--to", dest="date_to", type=_date, help="출금일 끝 (기본: 오늘)")
     res.add_argument("--xlsx", metavar="OUT.xlsx", help="엑셀로 저장")
+    res.add_argument("--force", action="store_true", help="--xlsx 파일이 이미 있으면 덮어씀 (overwrite)")
     res.set_defaults(handler=cmd_results)
 
     cas = sub.add_parser("cash", help="이체처리미완료 청구의 현금수납 (cash receipt)")

@@ -26,30 +26,29 @@ def _data_key(db) -> DataKey:  # type: ignore[no-untyped-def]
     return keys.cached(db) or keys.unlock(db, ask_passphrase("데이터 암호 문구: "))
 
 
-def _contract(db, code: str):  # type: ignore[no-untyped-def]
+def _contract(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """(database, the logged-in user, contract id) of --contract, which the user logged in to."""
     from app.services import contracts
-    from app.services.session import system_actor
 
-    actor = system_actor(contracts.institution_id_for_code(db, code))
-    return actor, contracts.contract_id_for_code(db, code)
+    caller = args.caller
+    return caller.db, caller.user, contracts.contract_id_for_code(caller.db, args.contract)
 
 
 def cmd_import_customers(args: argparse.Namespace) -> int:
-    from app.cli import CliError, open_database
+    from app.cli import CliError
     from app.services import imports
 
     file = Path(args.file)
     if not file.exists():
         raise CliError(f"파일이 없습니다: {file}", "file not found")
-    db = open_database()
-    actor, contract_id = _contract(db, args.contract)
+    db, actor, contract_id = _contract(args)
     options = imports.ImportOptions(mode=args.mode, on_existing=args.on_existing,
                                     store_full_resident=args.store_full_resident)
     preview = imports.preview_import(db, actor, contract_id, file, options)
     for line in imports.report_lines(preview, limit=args.max_errors or None):
         print(line)
     if args.errors_to:
-        saved = imports.save_error_report(db, actor, preview, args.errors_to)
+        saved = imports.save_error_report(db, actor, preview, args.errors_to, force=args.force)
         print(f"오류 목록 {saved:,}행을 저장했습니다: {args.errors_to}")
     reason = preview.blocked_reason()
     if reason:
@@ -66,11 +65,8 @@ def cmd_import_customers(args: argparse.Namespace) -> int:
 def cmd_export_customers(args: argparse.Namespace) -> int:
     from app.services import exports
 
-    from app.cli import open_database
-
-    db = open_database()
-    actor, contract_id = _contract(db, args.contract)
-    result = exports.export_customers(db, actor, contract_id, args.out)
+    db, actor, contract_id = _contract(args)
+    result = exports.export_customers(db, actor, contract_id, args.out, force=args.force)
     print(f"고객 {result.rows:,}명을 저장했습니다 (주민·계좌번호는 가림): {result.path}")
     return 0
 
@@ -92,11 +88,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     imp.add_argument("--store-full-resident", action="store_true",
                      help="주민등록번호 전체를 암호화해 저장 (기본은 생년월일만)")
     imp.add_argument("--errors-to", metavar="ERRORS.xlsx", help="오류 목록을 원래 자료 옆에 오류 내용을 붙여 저장")
+    imp.add_argument("--force", action="store_true", help="--errors-to 파일이 이미 있으면 덮어씀 (overwrite)")
     imp.add_argument("--max-errors", type=int, default=0, help="출력할 오류 수 (0: 모두)")
     imp.add_argument("--dry-run", action="store_true", help="검사만 하고 저장하지 않음")
     imp.set_defaults(handler=cmd_import_customers)
 
     exp = sub.add_parser("export-customers", help="고객 목록을 엑셀로 저장 (번호는 가림) (export)")
     exp.add_argument("out", help="저장할 .xlsx")
+    exp.add_argument("--force", action="store_true", help="같은 이름의 파일이 있으면 덮어씀 (overwrite)")
     exp.add_argument("--contract", required=True, help="이용기관코드")
     exp.set_defaults(handler=cmd_export_customers)

@@ -43,14 +43,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """The process's engine. `hide_parameters`: a statement error (and echo) never carries the bound
+    values (names, account numbers) into a message, a log file or a clerk's screen."""
     url = normalise_url(url)
     if is_sqlite(url):
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(url, echo=echo, hide_parameters=True,
+                               connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
         url,
         echo=echo,
+        hide_parameters=True,
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=5,

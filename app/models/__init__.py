@@ -26,7 +26,7 @@ from app.models.notice import Notice, NoticeRead
 from app.models.registration import AccountRegistration
 from app.models.system import AppSetting, DataKeyRecord, SchedulerLease
 from app.models.transmission import Transmission
-from app.models.user import AuditLog, User
+from app.models.user import AuditLog, SchedulerCredential, User
 
 __all__ = [
     "AccountRegistration",
@@ -59,6 +59,7 @@ __all__ = [
     "RequestKind",
     "RequestState",
     "Role",
+    "SchedulerCredential",
     "SchedulerLease",
     "Transmission",
     "TransmissionState",

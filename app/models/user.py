@@ -53,3 +53,26 @@ class AuditLog(Base):
     target: Mapped[str | None] = mapped_column(String(100))
     detail: Mapped[str | None] = mapped_column(Text)
     host: Mapped[str | None] = mapped_column(String(100))
+    # The operating-system account at the keyboard: a shared 관리자 login or a script is still a person.
+    os_user: Mapped[str | None] = mapped_column(String(64))
+
+
+class SchedulerCredential(Base):
+    """A revocable credential under which one PC runs `python -m app scheduler` unattended.
+
+    An administrator makes it for a PC (its name, usually the host name) and the token is shown once;
+    only an argon2 hash is kept. It can send and receive, nothing else, and stops working at the next
+    pass after `revoked_at` is set, so a lost or retired PC is cut off without touching any user.
+    """
+
+    __tablename__ = "scheduler_credential"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(200))
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_by: Mapped[str] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

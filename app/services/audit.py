@@ -1,7 +1,9 @@
-"""The audit log: who did what, when. Details never hold personal numbers."""
+"""The audit log: who did what, when, on which PC and under which OS account. Details never hold
+personal numbers nor secrets."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import socket
 from dataclasses import dataclass
@@ -49,10 +51,25 @@ ACTION_LABELS: dict[str, str] = {
     "registration_requeued": "계좌 재신청",
     "registration_withdrawn": "계좌신청 취소",
     "transmission_saved": "송수신 파일 저장",
+    "backup_restored_unverified": "검증 없이 복원",
     "notice_deleted": "공지사항 삭제",
+    "cli_command": "명령줄 실행",
+    "scheduler_credential_created": "스케줄러 자격 발급",
+    "scheduler_credential_revoked": "스케줄러 자격 폐기",
+    "scheduler_credential_refused": "스케줄러 자격 거부",
 }
 
+
+def _os_user() -> str:
+    """The operating-system login of this process, so a shared application login still names a person."""
+    try:
+        return getpass.getuser()[:64]
+    except Exception:  # noqa: BLE001 - no login name (a service account without one): say so, keep auditing
+        return "?"
+
+
 _HOST = socket.gethostname()
+OS_USER = _os_user()
 
 
 def record(
@@ -77,6 +94,7 @@ def record(
             target=target,
             detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
             host=_HOST,
+            os_user=OS_USER,
         )
     )
 
@@ -90,6 +108,7 @@ class AuditRow:
     target: str
     detail: str
     host: str
+    os_user: str = ""
 
 
 def search(
@@ -123,6 +142,7 @@ def search(
                 target=row.target or "",
                 detail=row.detail or "",
                 host=row.host or "",
+                os_user=row.os_user or "",
             )
             for row in s.scalars(stmt)
         ]

@@ -38,5 +38,8 @@ SYSTEM_ACTOR_LOGIN = "system"
 
 
 def system_actor(institution_id: int) -> Actor:
-    """The actor for scheduled and command-line work nobody logged in for."""
+    """The actor for work nobody logged in for: the automatic 이체의뢰 of a scheduler pass, the self-test.
+
+    Never the command line's: every command logs in as a user (app/cli_login.py), so the audit log
+    names a person rather than "system"."""
     return Actor(None, institution_id, SYSTEM_ACTOR_LOGIN, "시스템", Role.ADMIN)

@@ -35,9 +35,11 @@ DETAIL_KEYS: dict[str, str] = {
     "debit_days": "이체가능일", "registration_cutoff": "계좌신청 마감시각", "request_cutoff": "이체의뢰 마감시각",
     "result_time": "결과 수신시각", "auto_request": "자동 이체의뢰", "auto_request_lead_minutes": "자동의뢰 시각",
     "approval_box_enabled": "결재란 사용", "approval_box_labels": "결재란", "year_end_closing": "연말 휴무",
+    "credential": "스케줄러 자격 번호",
 }
 DETAIL_VALUES: dict[str, str] = {
     "unknown user": "없는 사용자", "locked": "잠긴 계정", "inactive": "사용 중지된 사용자",
+    "revoked": "폐기된 자격", "unknown credential": "없는 자격", "wrong token": "틀린 토큰",
     "changed": "변경", "True": "예", "False": "아니오", **{r.value: r.label for r in Role},
 }
 
@@ -77,6 +79,7 @@ AUDIT_COLUMNS = (
     Column("대상", lambda r: r.target),
     DETAIL_COLUMN,
     Column("PC", lambda r: r.host),
+    Column("OS 사용자", lambda r: r.os_user),
 )
 
 

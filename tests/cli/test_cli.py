@@ -1,4 +1,5 @@
-"""`python -m app` as an administrator or a script runs it: honest exit codes, one-line reasons."""
+"""`python -m app` as an administrator or a script runs it: honest exit codes, one-line reasons, and a
+login before anything but the empty-database commands (app/cli_login.py)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,13 @@ from app.services import auth
 ROOT = Path(__file__).resolve().parents[2]
 
 
+LOGIN_VARS = ("KSCMS_CONTRACT", "KSCMS_USER", "KSCMS_PASSWORD", "KSCMS_BIRTH", "KSCMS_NEW_PASSWORD",
+              "KSCMS_SCHEDULER_TOKEN")
+DEMO_NEW_PASSWORD = "demo-admin-2026"
+
+
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+    full_env = {**{k: v for k, v in os.environ.items() if k not in LOGIN_VARS}, **env, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, env=full_env,
                           cwd=ROOT, stdin=subprocess.DEVNULL, timeout=180)
 
@@ -41,17 +47,31 @@ def _demo_on(url: str | None, cli_env: dict[str, str]) -> tuple[dict[str, str], 
     return env, run_cli("demo-data", "--customers", "40", env=env)
 
 
+def demo_login(code: str, password: str = "000000") -> dict[str, str]:
+    """The demo's known administrator (README: 관리자 admin, 생년월일 800101)."""
+    return {"KSCMS_CONTRACT": code, "KSCMS_USER": "admin", "KSCMS_PASSWORD": password, "KSCMS_BIRTH": "800101"}
+
+
+def change_demo_password(env: dict[str, str], code: str) -> dict[str, str]:
+    """`python -m app password`: the demo administrator leaves the initial password, as a script does."""
+    changed = run_cli("password", env={**env, **demo_login(code), "KSCMS_NEW_PASSWORD": DEMO_NEW_PASSWORD})
+    assert changed.returncode == 0, changed.stderr
+    return {**env, **demo_login(code, DEMO_NEW_PASSWORD)}
+
+
 def _check_demo(env: dict[str, str], result: subprocess.CompletedProcess[str], url: str) -> None:
     assert result.returncode == 0, result.stderr
     code = result.stdout.strip().splitlines()[-1]
     assert len(code) == 10
     again = run_cli("demo-data", env=env)
     assert again.returncode == 2 and "비어 있지 않습니다" in again.stderr and len(again.stderr.strip().splitlines()) == 1
-    assert run_cli("demo-data", "--if-empty", env=env).returncode == 0
-    users = run_cli("users", "list", "--contract", code, env=env)
+    assert run_cli("demo-data", "--if-empty", env=env).returncode == 0  # `bash dev.sh run` needs no login
+    initial = run_cli("users", "list", "--contract", code, env={**env, **demo_login(code)})
+    assert initial.returncode == 2 and "python -m app password" in initial.stderr  # change the initial one first
+    users = run_cli("users", "list", "--contract", code, env=change_demo_password(env, code))
     assert users.returncode == 0 and users.stdout.startswith("admin")
     db = Database.from_url(url)
-    assert auth.login(db, code, "admin", "000000", "800101").must_change_password
+    assert not auth.login(db, code, "admin", DEMO_NEW_PASSWORD, "800101").must_change_password
     db.dispose()
 
 
@@ -70,7 +90,8 @@ def test_failures_are_one_line_in_korean_and_english(cli_env: dict[str, str]) ->
     result = run_cli("users", "unlock", "nobody", "--contract", "0000000000", env=cli_env)
     assert result.returncode == 2
     line = result.stderr.strip()
-    assert "\n" not in line and "이용기관코드" in line and "(" in line
+    assert "\n" not in line and "KSCMS_USER" in line and "로그인" in line and "(" in line
+    assert not (Path(cli_env["KSCMS_DATA_DIR"]) / "kscms.db").exists()  # refused before the database was opened
 
 
 def test_unreachable_database_is_reported_not_hung(cli_env: dict[str, str]) -> None:
@@ -92,6 +113,9 @@ def test_init_without_a_passphrase_on_a_pipe_refuses_instead_of_asking(cli_env: 
 def test_unlock_and_reset_password_from_the_command_line(cli_env: dict[str, str]) -> None:
     env, result = _demo_on(None, cli_env)
     code = result.stdout.strip().splitlines()[-1]
-    assert run_cli("users", "unlock", "admin", "--contract", code, env=env).returncode == 0
+    env = change_demo_password(env, code)
+    assert run_cli("users", "unlock", "--contract", code, "admin", env=env).returncode == 0  # options first parses too
     reset = run_cli("users", "reset-password", "admin", "--contract", code, env=env)
     assert reset.returncode == 0 and "000000" in reset.stdout
+    after = run_cli("users", "list", "--contract", code, env=env)
+    assert after.returncode == 2 and "비밀번호" in after.stderr  # the old password is gone

@@ -1,7 +1,8 @@
 """`python -m app request | results | cash`: the services without a screen, with honest exit codes.
 
 The commands read the real clock, so the debit date is the first one of next month (always ahead
-of its cut-off); they run in-process against the test's database (KSCMS_DATABASE_URL).
+of its cut-off); they run in-process against the test's database (KSCMS_DATABASE_URL), logged in
+as the office's administrator (tests/security/cli.py).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from app.models import Charge
 from app.services import debits, ledger
 from app.services.calendar import SEOUL
 from tests.collection.helpers import add_payer, mark_sent
+from tests.security.cli import use_login
 
 
 @pytest.fixture
 def env(office, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("KSCMS_DATABASE_URL", office.db.engine.url.render_as_string(hide_password=False))
+    use_login(monkeypatch, office.db)
     today = datetime.now(SEOUL).date()
     year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
     option = debits.debit_dates(office.db, office.admin, office.contract_id, year, month)[1]  # the 15th's
@@ -64,7 +66,7 @@ def test_request_results_and_cash_from_the_command_line(env, capsys, tmp_path: P
 
 
 def test_request_after_the_cutoff_queues_nothing(office, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("KSCMS_DATABASE_URL", office.db.engine.url.render_as_string(hide_password=False))
+    use_login(monkeypatch, office.db)
     add_payer(office.db, office.contract_id, "1", day=15)
     past = debits.debit_dates(office.db, office.admin, office.contract_id, 2026, 1)[1].debit_date
     assert cli.main(["request", "--contract", office.institution_code, "--date", f"{past:%Y-%m-%d}"]) == 1

@@ -17,13 +17,10 @@ from app.services.crypto import KeyringCache
 from tests.factories import Office
 from tests.imports.conftest import table_counts
 from tests.imports.workbooks import as_list, row_values, write_rows
+from tests.security.cli import login_env, use_login
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = "test-passphrase"
-
-
-def url_of(db: Database) -> str:
-    return db.engine.url.render_as_string(hide_password=False)
 
 
 @pytest.fixture
@@ -32,7 +29,7 @@ def cli_office(office: Office, monkeypatch: pytest.MonkeyPatch) -> Office:
     with office.db.session() as s:
         key = keys.create_data_key(s, PASSPHRASE)
     KeyringCache(account=key.key_id).save(key)
-    monkeypatch.setenv("KSCMS_DATABASE_URL", url_of(office.db))
+    use_login(monkeypatch, office.db)
     return office
 
 
@@ -73,7 +70,7 @@ def test_an_unreadable_file_exits_two_with_the_reason(cli_office: Office, tmp_pa
     assert main(["import-customers", str(path), "--contract", cli_office.institution_code]) == 2
     assert "엑셀 통합 문서(.xlsx) 파일이 아닙니다" in capsys.readouterr().err
     assert main(["import-customers", str(tmp_path / "none.xlsx"), "--contract", cli_office.institution_code]) == 2
-    assert main(["import-customers", str(path), "--contract", "0000000000"]) == 2
+    assert main(["import-customers", str(path), "--contract", "0000000000"]) == 2  # no such office: no login
 
 
 def test_export_writes_the_masked_list(cli_office: Office, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -93,9 +90,8 @@ def test_python_dash_m_app_runs_the_import(sqlite_db: Database, tmp_path: Path) 
     with office.db.session() as s:
         keys.create_data_key(s, PASSPHRASE)
     path = write_rows(tmp_path / "ok.xlsx", [as_list(row_values(1))])
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "KSCMS_DATABASE_URL": url_of(sqlite_db),
-           "KSCMS_DATA_DIR": str(tmp_path / "data"), "KSCMS_PASSPHRASE": PASSPHRASE,
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **login_env(sqlite_db, tmp_path / "data"),
+           "KSCMS_PASSPHRASE": PASSPHRASE}
     run = subprocess.run([sys.executable, "-m", "app", "import-customers", str(path), "--contract",
                           office.institution_code], capture_output=True, text=True, env=env, cwd=ROOT,
                          stdin=subprocess.DEVNULL, timeout=180)

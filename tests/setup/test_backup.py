@@ -20,6 +20,8 @@ from app.models import Contract, Role
 from app.services import backup, db_setup
 from app.services.backup import BackupError
 from tests.factories import add_user, make_office
+from tests.security.backup_helpers import fake_pg_snapshot, give_data_key
+from tests.security.cli import use_login
 
 
 @pytest.fixture
@@ -28,6 +30,7 @@ def file_db(tmp_path: Path):  # type: ignore[no-untyped-def]
     db = db_setup.prepare(db_setup.sqlite_url(tmp_path / "live" / "kscms.db"))
     office = make_office(db)
     add_user(office, "clerk1", Role.CLERK)
+    give_data_key(db)  # as setup does: backups are then signed, and verified on restore
     yield db
     db.dispose()
 
@@ -182,15 +185,16 @@ def test_startup_takes_the_daily_backup_once(qtbot) -> None:  # type: ignore[no-
 def test_cli_backup_and_restore(file_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                 capsys: pytest.CaptureFixture[str]) -> None:
     live = live_path(file_db)
+    use_login(monkeypatch, file_db)  # backup and restore are the administrator's
     monkeypatch.setenv("KSCMS_DATABASE_URL", db_setup.sqlite_url(live))
     file_db.dispose()
-    before = snapshot(live)
     assert cli.main(["backup"]) == 0
     made = backup.list_backups(config.backup_dir())
     assert len(made) == 1 and made[0].kind == backup.MANUAL
+    before = snapshot(made[0].path)  # the data as it was, the administrator's login (audit rows) included
     out_file = tmp_path / "usb" / "copy.db"
     assert cli.main(["backup", "--out", str(out_file)]) == 0
-    assert snapshot(out_file) == before
+    assert snapshot(out_file) == snapshot(live)
 
     with file_db.session() as s:
         s.execute(update(Contract).values(name="바뀐학원"))
@@ -207,6 +211,7 @@ def test_cli_backup_and_restore(file_db: Database, tmp_path: Path, monkeypatch: 
 
 def test_cli_restore_refuses_a_bad_file(file_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                         capsys: pytest.CaptureFixture[str]) -> None:
+    use_login(monkeypatch, file_db)
     monkeypatch.setenv("KSCMS_DATABASE_URL", db_setup.sqlite_url(live_path(file_db)))
     bad = tmp_path / "bad.db"
     _not_sqlite(bad)
@@ -244,6 +249,7 @@ def test_postgres_backup_passes_the_password_by_environment_only(monkeypatch: py
 
     server = db_setup.ServerSettings("192.0.2.10", 5432, "kscms", "kscms")
     db_setup.save_password(server, "s3cret-pw")
+    monkeypatch.setattr(backup, "pg_snapshot", fake_pg_snapshot)  # no server here: the manifest's counts are faked
     backup.backup_postgres(server.url(), tmp_path / "x.dump", pg_dump=Path("pg_dump"), run=fake_run)
     assert seen["env"]["PGPASSWORD"] == "s3cret-pw"  # type: ignore[index]
     assert not any("s3cret-pw" in str(a) for a in seen["args"])  # type: ignore[union-attr]
