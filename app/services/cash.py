@@ -5,12 +5,17 @@ outstanding amount is listed and accepted. Cash is refused while a request line 
 (queued or in flight): the bank may be debiting it at that very moment, and cash on top would take
 the payer's money twice. Once the outstanding amount is paid, no request or retry asks for it. The
 amount is 1 … outstanding (partial payments allowed). Receiving and reversing are audited.
+
+The day received is a real day of this charge's life: not after today (cash not yet in hand is not
+received) and not before the month before the charge's period (a payer may hand over a month's fee
+a little early, never years before; a typo such as 1900-01-01 or 9999-12-31 would otherwise land in
+the month totals, the settlement and the 납입증명서 of the wrong year).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -27,9 +32,11 @@ from app.models import (
     PaymentMethod,
 )
 from app.services import audit, ledger
+from app.services.calendar import SEOUL
 from app.services.cms.reasons import reason_text
 from app.services.customers import contract_for
 from app.services.errors import NotFoundError, ServiceError
+from app.services.search import contains_text
 from app.services.session import Actor
 
 ONLY_FAILED = "이체처리미완료인 청구만 현금수납할 수 있습니다."
@@ -101,7 +108,7 @@ def list_cash_candidates(
     if customer_no:
         stmt = stmt.where(Customer.customer_no == customer_no.strip())
     if name:
-        stmt = stmt.where(Customer.name.contains(name.strip()))
+        stmt = stmt.where(contains_text(Customer.name, name.strip()))
     with db.session() as s:
         contract_for(s, actor, contract_id)
         found = s.execute(stmt).all()
@@ -133,11 +140,36 @@ def list_cash_candidates(
     return rows
 
 
-def receive_cash(db: Database, actor: Actor, charge_id: int, amount: int, received_on: date) -> CashReceipt:
-    """Record `amount` won received in cash against a failed, outstanding charge (partial allowed)."""
+def earliest_receipt_day(period: str) -> date:
+    """The first day cash for a charge of `period` (YYYY-MM) may be recorded: the 1st of the month before."""
+    year, month = int(period[:4]), int(period[5:7])
+    return date(year - (month == 1), 12 if month == 1 else month - 1, 1)
+
+
+def check_received_on(received_on: date, period: str, today: date) -> None:
+    """Refuse a day received after `today` or before `earliest_receipt_day(period)`, saying which days fit."""
+    if isinstance(received_on, datetime) or not isinstance(received_on, date):
+        raise ServiceError("수납일은 날짜(YYYY-MM-DD)로 입력하세요.")
+    if received_on > today:
+        raise ServiceError(f"수납일 {received_on:%Y-%m-%d}은(는) 오늘({today:%Y-%m-%d}) 뒤의 날짜입니다. "
+                           "실제로 현금을 받은 날(오늘까지)을 입력하세요.")
+    earliest = earliest_receipt_day(period)
+    if received_on < earliest:
+        raise ServiceError(f"수납일 {received_on:%Y-%m-%d}은(는) 청구년월({period})보다 너무 이릅니다. "
+                           f"{earliest:%Y-%m-%d}부터 오늘까지의 날짜를 입력하세요.")
+
+
+def receive_cash(db: Database, actor: Actor, charge_id: int, amount: int, received_on: date, *,
+                 today: date | None = None) -> CashReceipt:
+    """Record `amount` won received in cash against a failed, outstanding charge (partial allowed).
+
+    `today` is the office's date (the screens pass their clock's); the day received must lie between
+    the month before the charge's period and today (`check_received_on`). Nothing is written otherwise.
+    """
     actor.require_edit()
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise ServiceError("수납금액은 원 단위 정수로 입력하세요.")
+    today = today or datetime.now(SEOUL).date()
     with db.session() as s:
         contract_id = s.scalar(select(Charge.contract_id).where(Charge.id == charge_id))
     if contract_id is None:
@@ -148,6 +180,7 @@ def receive_cash(db: Database, actor: Actor, charge_id: int, amount: int, receiv
         if not s.scalar(select(LedgerEntry.id).where(LedgerEntry.charge_id == charge_id,
                                                      LedgerEntry.kind == LedgerKind.FAIL).limit(1)):
             raise ServiceError(ONLY_FAILED)
+        check_received_on(received_on, charge.period, today)
         payment = ledger.post_cash(s, charge, amount, received_on, actor.login_id)
         left = ledger.outstanding(s, charge_id)
         audit.record(s, "cash_received", actor=actor, target=f"{contract.institution_code} 청구 {charge.period}",

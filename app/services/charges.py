@@ -43,6 +43,7 @@ from app.services.calendar import SEOUL, BusinessCalendar
 from app.services.cms.banks import bank_name
 from app.services.cms.reasons import reason, reason_text
 from app.services.ledger import Balance, LineSpec
+from app.services.search import number_or_name
 
 MIN_DEBIT_AMOUNT = 140
 """The banks refuse a debit under 140 won (불능코드 0075)."""
@@ -437,7 +438,7 @@ def retry_rows(s: Session, contract_id: int, calendar: BusinessCalendar, cutoff_
     if item_id is not None:
         stmt = stmt.where(DebitAgreement.item_id == item_id)
     if customer:
-        stmt = stmt.where((Customer.customer_no == customer.strip()) | Customer.name.contains(customer.strip()))
+        stmt = stmt.where(number_or_name(Customer.customer_no, Customer.name, customer.strip()))
     if only is not None:
         stmt = stmt.where(DebitRequest.id.in_(list(only)))
     found = s.execute(stmt).all()

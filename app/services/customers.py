@@ -39,6 +39,7 @@ from app.services.cms.banks import bank_name
 from app.services.crypto import DataKey
 from app.services.customer_rules import CustomerForm, CustomerValues
 from app.services.errors import ConflictError, NotFoundError, ServiceError
+from app.services.search import like_escape as _like_escape
 from app.services.validation import ValidationError
 from app.services.session import Actor
 
@@ -131,10 +132,6 @@ def customer_for(s: Session, actor: Actor, customer_id: int) -> Customer:
 
 
 # --- the list ---------------------------------------------------------------------------------
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _customers_in_state(contract_id: int, states: Iterable[RegistrationState]) -> Select[tuple[int]]:

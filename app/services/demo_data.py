@@ -1,6 +1,12 @@
 """A realistic academy to practise on: one contract, three items, a few hundred families.
 
 Seeded, so the same command always makes the same academy (relative to today's date).
+
+All or nothing: the institution, its administrator, the data key and every customer are written in
+one transaction. A demo that fails or is killed half-way leaves the database as empty as it was, so
+``demo-data --if-empty`` (which looks for an institution) makes the demo next time instead of
+keeping half of one. The size is bounded (`MAX_CUSTOMERS`) because that one transaction holds every
+row it writes until the end.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.models import (
@@ -24,6 +31,7 @@ from app.models import (
 )
 from app.services import setup
 from app.services.crypto import DataKey
+from app.services.errors import ServiceError
 
 DEMO_PASSPHRASE = "demo-passphrase"
 DEMO_CODE = "9900012345"
@@ -41,6 +49,12 @@ ACCOUNT_LENGTHS = {"004": 14, "088": 12, "020": 13, "081": 14, "011": 13, "003":
 REGIONS = ("서울 강남구", "서울 서초구", "서울 송파구", "경기 성남시", "경기 용인시")
 STREETS = ("테헤란로", "도곡로", "남부순환로", "양재대로", "언주로", "선릉로", "역삼로")
 FAILED_REASONS = ("0012", "0014", "0031")
+
+MIN_CUSTOMERS = 1
+MAX_CUSTOMERS = 5_000
+"""A large academy has a few thousand students; 5,000 fills every list, page and bank file a
+clerk would practise on, in about a minute and one transaction. More would only hold a long
+transaction (and the memory of every row in it) for a demo."""
 
 
 @dataclass(frozen=True)
@@ -73,12 +87,26 @@ def _months_before(d: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def check_customers(customers: int) -> None:
+    """Refuse a demo size outside MIN_CUSTOMERS … MAX_CUSTOMERS (a negative one made an empty academy)."""
+    if isinstance(customers, bool) or not isinstance(customers, int) or not MIN_CUSTOMERS <= customers <= MAX_CUSTOMERS:
+        raise ServiceError(f"데모 고객 수는 {MIN_CUSTOMERS}명부터 {MAX_CUSTOMERS:,}명까지입니다: {customers!r}")
+
+
 def create(db: Database, *, passphrase: str = DEMO_PASSPHRASE, customers: int = 300,
            today: date | None = None) -> DemoResult:
-    """Make the demo academy in an empty database, all in one unit of work after the setup."""
+    """Make the demo academy in an empty database, setup and customers in one unit of work."""
+    check_customers(customers)
     today = today or date.today()
-    key = setup.initialize(
-        db,
+    with db.session() as s:
+        _create_in(s, passphrase, customers, today)
+    return DemoResult(DEMO_CODE, customers, "admin", DEMO_ADMIN_BIRTH)
+
+
+def _create_in(s: Session, passphrase: str, customers: int, today: date) -> None:
+    """Everything of the demo inside the caller's transaction (`create` commits or rolls it back)."""
+    key = setup.initialize_in(
+        s,
         setup.SetupForm(
             institution_name="해오름수학학원",
             institution_code=DEMO_CODE,
@@ -94,20 +122,18 @@ def create(db: Database, *, passphrase: str = DEMO_PASSPHRASE, customers: int = 
         ),
     )
     rng = random.Random(SEED)
-    with db.session() as s:
-        contract = s.scalar(select(Contract).where(Contract.institution_code == DEMO_CODE))
-        assert contract is not None
-        contract.fee_per_debit, contract.fee_per_registration = 300, 200
-        items = [
-            CollectionItem(contract_id=contract.id, code="A01", name="수강료", collection_days="5,15,25"),
-            CollectionItem(contract_id=contract.id, code="A02", name="교재비", collection_days="5,25"),
-            CollectionItem(contract_id=contract.id, code="A03", name="차량비", collection_days="25"),
-        ]
-        s.add_all(items)
-        s.flush()
-        for number in range(1, customers + 1):
-            _customer(s, rng, key, contract.id, items, number, today)
-    return DemoResult(DEMO_CODE, customers, "admin", DEMO_ADMIN_BIRTH)
+    contract = s.scalar(select(Contract).where(Contract.institution_code == DEMO_CODE))
+    assert contract is not None
+    contract.fee_per_debit, contract.fee_per_registration = 300, 200
+    items = [
+        CollectionItem(contract_id=contract.id, code="A01", name="수강료", collection_days="5,15,25"),
+        CollectionItem(contract_id=contract.id, code="A02", name="교재비", collection_days="5,25"),
+        CollectionItem(contract_id=contract.id, code="A03", name="차량비", collection_days="25"),
+    ]
+    s.add_all(items)
+    s.flush()
+    for number in range(1, customers + 1):
+        _customer(s, rng, key, contract.id, items, number, today)
 
 
 def _customer(s, rng: random.Random, key: DataKey, contract_id: int, items: list[CollectionItem],  # type: ignore[no-untyped-def]

@@ -25,6 +25,7 @@ from app.services import audit
 from app.services.calendar import SEOUL
 from app.services.customer_rules import discount_amount_for
 from app.services.customers import contract_for
+from app.services.search import number_or_name
 from app.services.errors import ConflictError, ServiceError
 from app.services.session import Actor
 
@@ -123,7 +124,7 @@ def list_agreements(db: Database, actor: Actor, contract_id: int, query: Discoun
         stmt = stmt.where(Customer.customer_type == q.customer_type)
     if q.text and q.text.strip():
         text = q.text.strip()
-        stmt = stmt.where((Customer.customer_no == text) | Customer.name.contains(text))
+        stmt = stmt.where(number_or_name(Customer.customer_no, Customer.name, text))
     if q.only_discounted:
         stmt = stmt.where(DebitAgreement.discount_amount > 0)
     with db.session() as s:

@@ -94,6 +94,24 @@ def _parse_owner(owner: str) -> tuple[str, int] | None:
         return None
 
 
+def busy_message(owner: str | None, *, host: str | None = None) -> str:
+    """Why this process may not send, naming the holder as the clerk can find it.
+
+    A holder on this very PC (another window of the program, a headless ``python -m app scheduler``)
+    is "이 PC의 다른 프로그램", with its user and process number so it can be found and closed; only a
+    holder elsewhere is "다른 PC". Saying "다른 PC" of this PC sent clerks looking for a PC that
+    does not exist. `host` is this PC's name (tests pass another).
+    """
+    parsed = _parse_owner(owner) if owner else None
+    if parsed is None:
+        return f"다른 PC({owner or '알 수 없음'})가 송수신을 맡고 있습니다."
+    holder_host, pid = parsed
+    if holder_host == (host if host is not None else socket.gethostname()):
+        user = owner[: owner.rfind("@")] if owner else "?"
+        return f"이 PC의 다른 프로그램(사용자 {user}, 프로세스 {pid})이 송수신을 맡고 있습니다."
+    return f"다른 PC({holder_host})가 송수신을 맡고 있습니다."
+
+
 def process_alive(pid: int) -> bool:
     """Whether a process with this id exists on this machine (never signals or ends it)."""
     if pid <= 0:

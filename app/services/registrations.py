@@ -37,6 +37,7 @@ from app.services.calendar import SEOUL, BusinessCalendar
 from app.services.cms.banks import bank_name, requires_registration
 from app.services.cms.reasons import reason
 from app.services.customers import contract_for
+from app.services.search import number_or_name
 from app.services.errors import NotFoundError, ServiceError
 from app.services.session import Actor
 from app.services.transmissions import ContractInfo, contract_info
@@ -151,7 +152,7 @@ def list_registrations(
         stmt = stmt.where(reg_.requested_on <= q.date_to)
     if q.customer and q.customer.strip():
         text = q.customer.strip()
-        stmt = stmt.where((Customer.customer_no == text) | Customer.name.contains(text))
+        stmt = stmt.where(number_or_name(Customer.customer_no, Customer.name, text))
     with db.session() as s:
         contract_for(s, actor, contract_id)
         info = contract_info(s, contract_id)

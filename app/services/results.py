@@ -11,7 +11,6 @@ every download is audited.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -25,11 +24,12 @@ from sqlalchemy import select
 
 from app.db import Database
 from app.models import CollectionItem, Customer, DebitAgreement, DebitRequest, RequestKind, RequestState
-from app.services import audit, ledger
+from app.services import audit, ledger, output_files
 from app.services.calendar import SEOUL
 from app.services.cms.banks import bank_name
 from app.services.cms.reasons import reason_text
 from app.services.customers import contract_for
+from app.services.search import number_or_name
 from app.services.session import Actor
 
 STATE_TEXT = {
@@ -140,7 +140,7 @@ def list_results(
         stmt = stmt.where(DebitRequest.bank_code == q.bank_code)
     if q.customer and q.customer.strip():
         text = q.customer.strip()
-        stmt = stmt.where((Customer.customer_no == text) | Customer.name.contains(text))
+        stmt = stmt.where(number_or_name(Customer.customer_no, Customer.name, text))
     with db.session() as s:
         contract_for(s, actor, contract_id)
         found = s.execute(stmt).all()
@@ -188,16 +188,20 @@ def _cell(sheet: Worksheet, value: Any) -> Any:
 
 def export_results_xlsx(
     db: Database, actor: Actor, contract_id: int, path: str | os.PathLike[str], query: ResultQuery | None = None,
-    *, today: date,
+    *, today: date, force: bool = False,
 ) -> ResultsExport:
-    """The list of `list_results` as an .xlsx file (accounts masked; totals per state below the rows)."""
+    """The list of `list_results` as an .xlsx file (accounts masked; totals per state below the rows).
+
+    Written through output_files: an existing file is replaced only with `force`, the database
+    and the backups never; the audit row is written only once the file is in place.
+    """
+    protected = output_files.protected_for(db)
+    output_files.check_target(path, force=force, protected=protected)
     view = list_results(db, actor, contract_id, query, today=today)
-    target = Path(path)
-    fd, temp_name = tempfile.mkstemp(suffix=".xlsx", dir=target.parent if target.parent.exists() else None)
-    os.close(fd)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("이체의뢰결과")
-    try:
+
+    def write(temp: Path) -> None:
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("이체의뢰결과")
         sheet.freeze_panes = "A2"
         header = []
         for text in HEADERS:
@@ -217,13 +221,16 @@ def export_results_xlsx(
                                                      None, t.amount, t.debited)])
         sheet.append([_cell(sheet, v) for v in ("총계", f"{view.count}건", None, None, None, None, None, view.amount,
                                                 view.debited)])
-        book.save(temp_name)
-        with db.session() as s:  # the file exists (under its temporary name) before it is recorded
-            audit.record(s, "personal_data_exported", actor=actor, target="이체의뢰결과",
-                         detail={"rows": len(view.rows), "unmasked": False, "from": view.date_from.isoformat(),
-                                 "to": view.date_to.isoformat()})
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+        try:
+            book.save(temp)
+        except BaseException:
+            if not sheet.closed:
+                sheet.close()  # ends openpyxl's half-written sheet stream cleanly before it is thrown away
+            raise
+
+    target = output_files.write_output(path, write, force=force, protected=protected)
+    with db.session() as s:  # recorded only once the file is in place
+        audit.record(s, "personal_data_exported", actor=actor, target="이체의뢰결과",
+                     detail={"rows": len(view.rows), "unmasked": False, "from": view.date_from.isoformat(),
+                             "to": view.date_to.isoformat()})
     return ResultsExport(target, len(view.rows))

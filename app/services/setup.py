@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.models import Contract, Institution
@@ -36,6 +37,12 @@ def is_initialized(db: Database) -> bool:
 
 def initialize(db: Database, form: SetupForm) -> DataKey:
     """All or nothing: a half-made installation (an admin without a key, say) is never left behind."""
+    with db.session() as s:
+        return initialize_in(s, form)
+
+
+def initialize_in(s: Session, form: SetupForm) -> DataKey:
+    """`initialize` inside the caller's unit of work, so demo data can be one transaction with it."""
     values = contracts.validate_contract(
         contracts.ContractForm(
             institution_code=form.institution_code,
@@ -47,16 +54,15 @@ def initialize(db: Database, form: SetupForm) -> DataKey:
             passbook_text=form.passbook_text,
         )
     )
-    with db.session() as s:
-        if s.scalar(select(Institution.id).limit(1)) is not None:
-            raise ServiceError("이미 초기 설정이 끝난 데이터베이스입니다.")
-        institution = Institution(
-            name=str(values["name"]), business_no=str(values["business_no"]), representative=str(values["representative"])
-        )
-        s.add(institution)
-        s.flush()
-        s.add(Contract(institution_id=institution.id, **values))
-        auth.create_first_admin(
-            s, institution, form.admin_login_id, form.admin_name, form.admin_birth_date, form.admin_password
-        )
-        return keys.create_data_key(s, form.passphrase)
+    if s.scalar(select(Institution.id).limit(1)) is not None:
+        raise ServiceError("이미 초기 설정이 끝난 데이터베이스입니다.")
+    institution = Institution(
+        name=str(values["name"]), business_no=str(values["business_no"]), representative=str(values["representative"])
+    )
+    s.add(institution)
+    s.flush()
+    s.add(Contract(institution_id=institution.id, **values))
+    auth.create_first_admin(
+        s, institution, form.admin_login_id, form.admin_name, form.admin_birth_date, form.admin_password
+    )
+    return keys.create_data_key(s, form.passphrase)

@@ -244,7 +244,7 @@ class CashPage(Page):
         def action() -> None:
             amount = validation.amount_won(self.amount.text(), "수납금액", minimum=1)
             outcome.append(cash.receive_cash(self.ctx.db, self.ctx.actor, row.charge_id, amount,
-                                             qdate_to_date(self.received_on)))
+                                             qdate_to_date(self.received_on), today=office_today(self.ctx)))
 
         if run_guarded(self, action):
             self._done(f"{row.customer_name}({row.customer_no}) {row.item_name} {row.period}: {outcome[0].message}")
