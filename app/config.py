@@ -21,25 +21,27 @@ ENV_DATABASE_URL = "KSCMS_DATABASE_URL"
 ENV_PASSPHRASE = "KSCMS_PASSPHRASE"
 SETTINGS_FILE = "settings.json"
 SQLITE_FILE = "kscms.db"
+PRIVATE_DIR_MODE = 0o700
+"""The data, log and backup folders are made owner-only: they hold the database and copies of it."""
 
 
 def data_dir() -> Path:
     """The folder for the database, logs, backups and exports of this PC."""
     override = os.environ.get(ENV_DATA_DIR)
     path = Path(override) if override else Path(user_data_dir(APP_NAME, APP_AUTHOR))
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     return path
 
 
 def log_dir() -> Path:
     path = data_dir() / "logs"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     return path
 
 
 def backup_dir() -> Path:
     path = data_dir() / "backups"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     return path
 
 
