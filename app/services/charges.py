@@ -1,11 +1,12 @@
 """청구: one charge per agreement and period, and what each agreement due on a debit date may be asked for.
 
-Charges are created lazily, when a clerk opens the request list of a debit date (or the automatic
-request runs), with the agreement's monthly amount and the discount in effect *at creation*; a
-later discount change (할인관리) applies from the next charge on. Creation is an
+Charges are created when they are requested (이체의뢰, or the automatic request), inside that
+transaction, with the agreement's monthly amount and the discount in effect *at creation*; a later
+discount change (할인관리) applies from the next charge on. Looking never writes: the request list
+shows a charge not yet created as it would be (`DueRow.charge_id` None). Creation is an
 ``INSERT … ON CONFLICT DO NOTHING`` on the unique (agreement, period) on both databases, and only the
-inserting transaction writes the CHARGE/DISCOUNT ledger entries, so two clerks opening the same
-list never charge a payer twice.
+inserting transaction writes the CHARGE/DISCOUNT ledger entries, so two clerks requesting the same
+payer at once never charge it twice.
 
 `due_rows` is the single computation behind the request list, the pre-flight check, the request
 itself and the automatic request: an excluded row carries its Korean reason, a requestable one the
@@ -157,7 +158,7 @@ class DueRow:
     bank_name: str
     account_masked: str
     period: str
-    charge_id: int | None  # None until the period's charge exists (a 조회 user's list creates none)
+    charge_id: int | None  # None until the period's charge exists (it is created when requested)
     monthly_amount: int
     discount: int
     charge_amount: int  # this period: monthly amount less discount, as charged
@@ -311,7 +312,7 @@ def _row(period: str, a: DebitAgreement, c: Customer, i: CollectionItem, charge_
     earlier_left = sum(x for _c, _p, x in older)
     wanted = [(cid, p, x) for cid, p, x in older] if include_outstanding else []
     if current_left > 0:
-        wanted.append((charge_id or 0, period, current_left))  # 0: not created yet (a 조회 user's list)
+        wanted.append((charge_id or 0, period, current_left))  # 0: not created yet (created at request)
     lines: list[LineSpec] = []
     room = a.debit_limit
     for cid, p, x in wanted:  # oldest first

@@ -281,7 +281,7 @@ def debit_date_window(today: date) -> tuple[date, date]:
     """The debit dates a list may be opened for: from 1 January of last year (last year's months are
     looked back at, e.g. for 연말정산) to a year after `today` (no agreement is asked for further ahead).
 
-    Opening a list creates the period's charges, so a typo such as 9999-12-31 would otherwise make
+    A request creates the period's charges, so a typo such as 9999-12-31 would otherwise make
     charges for the year 9999 (or overflow the calendar), and 0001-01-01 would underflow it.
     """
     last = date(today.year + 1, today.month, 28 if (today.month, today.day) == (2, 29) else today.day)
@@ -314,14 +314,15 @@ def list_due(
 ) -> DueList:
     """Every agreement due on `debit_date` with its amounts and, when it cannot be requested, why.
 
-    Opening the list creates the period's charges (once; a 조회 user's list creates none, its rows
-    show what the charges would be). Raises ServiceError when `debit_date` is not a debit date.
+    Looking never writes: the list creates no charge (a row whose charge does not exist yet shows what
+    it would be, `charge_id` None). Charges come into being when they are requested (`request`, the
+    automatic request), inside that transaction, so merely opening a date — even a closed one —
+    changes no figure of 미납내역집계, the home screen or the letters. Raises ServiceError when
+    `debit_date` is not a debit date.
     """
     now = now or datetime.now(SEOUL)
-    session = ledger.money_session(db, contract_id) if actor.can_edit else db.session()
-    with session as s:
-        _c, info, rows = _rows(s, actor, contract_id, debit_date, item_id, include_outstanding, now,
-                               create=actor.can_edit)
+    with db.session() as s:
+        _c, info, rows = _rows(s, actor, contract_id, debit_date, item_id, include_outstanding, now, create=False)
         state = _state(s, info, debit_date, now)
     return DueList(debit_date, tuple(charges.days_on(info.calendar, debit_date)), include_outstanding, state,
                    tuple(rows))
@@ -654,7 +655,8 @@ def auto_request_due(db: Database, contract_id: int, now: datetime) -> AutoReque
         with ledger.money_session(db, contract_id) as s:
             if not _claim(s, contract_id, option.debit_date, now):
                 continue
-            _c, _i, rows = _rows(s, actor, contract_id, option.debit_date, None, False, now, create=True)
+            # Decide with nothing created: a date skipped (closed, empty, no room) leaves no charge behind.
+            _c, _i, rows = _rows(s, actor, contract_id, option.debit_date, None, False, now, create=False)
             state = _state(s, info, option.debit_date, now)
             ready = [r for r in rows if r.requestable]
             if not state.open or not ready:
@@ -662,11 +664,18 @@ def auto_request_due(db: Database, contract_id: int, now: datetime) -> AutoReque
                                + (state.message if not state.open else "자동 이체의뢰할 건이 없습니다."))
                 continue
             _hold_date(s, contract_id, option.debit_date)
-            ledger.lock_charges(s, [line.charge_id for r in ready for line in r.lines])
             try:
                 _require_room(s, contract_id, option.debit_date, ready)
             except FileCapacityError as full:
                 skipped.append(f"출금일 {option.debit_date:%Y-%m-%d}: {full.message}")
+                continue
+            wanted = {r.agreement_id for r in ready}
+            _c, _i, rows = _rows(s, actor, contract_id, option.debit_date, None, False, now, create=True, only=wanted)
+            ledger.lock_charges(s, [r.charge_id for r in rows if r.charge_id is not None])
+            _c, _i, rows = _rows(s, actor, contract_id, option.debit_date, None, False, now, create=False,
+                                 only=wanted)
+            ready = [r for r in rows if r.requestable]
+            if not ready:
                 continue
             made = _queue(s, actor, contract_id, option.debit_date, ready, RequestKind.NORMAL, local.date())
             total = sum(r.amount for r in made)

@@ -41,7 +41,7 @@ from app.models import (
     Transmission,
     TransmissionState,
 )
-from app.services import charges, ledger, notices
+from app.services import charges, debit_days, ledger, notices
 from app.services.calendar import SEOUL
 from app.services.cms.reasons import reason_text
 from app.services.customers import contract_for
@@ -95,17 +95,40 @@ class DayInfo:
 
 
 @dataclass(frozen=True)
+class CutoffLine:
+    """One item's debit closed by the cut-off: what is queued for it and what is not yet."""
+
+    item_name: str
+    debit_date: date
+    days: tuple[int, ...]  # the contracted days debited on `debit_date` (5 → 12-07 when the 5th is closed)
+    queued_requests: int  # 이체의뢰대기
+    queued_amount: int
+    unrequested_count: int  # due, requestable, not requested yet
+    unrequested_amount: int
+
+
+@dataclass(frozen=True)
 class CutoffInfo:
-    """The next request cut-off and what it closes."""
+    """The next request cut-off of the contract's debit dates and what it closes.
+
+    The debit date is the next one of the items' contracted days (moved by the calendar), never
+    merely the next business day: a clerk who debits on the 5th, 15th and 25th has nothing to
+    request on the other days. `lines` has one entry per item and date the cut-off closes.
+    """
 
     at: datetime  # the request cut-off (14:00 of the business day before `debit_date`)
-    debit_date: date
+    debit_date: date  # the first debit date the cut-off closes
     registration_at: datetime  # the next registration cut-off (usually the same moment)
     queued_registrations: int  # 계좌신청대기, not yet in a file
-    queued_requests: int  # 이체의뢰대기 for `debit_date`
+    queued_requests: int  # 이체의뢰대기 for the cut-off's debit dates, all items
     queued_amount: int
-    unrequested_count: int  # due on `debit_date`, requestable, not requested yet
+    unrequested_count: int  # due on those dates, requestable, not requested yet
     unrequested_amount: int
+    lines: tuple[CutoffLine, ...] = ()
+
+    @property
+    def debit_dates(self) -> tuple[date, ...]:
+        return tuple(sorted({line.debit_date for line in self.lines})) or (self.debit_date,)
 
     def remaining(self, now: datetime) -> timedelta:
         return self.at - now
@@ -152,12 +175,20 @@ class MonthFigures:
     failed: int  # 출금불능
     cash: int  # 현금수납 (less reversals), received in the month
     owed: int  # the period's charges less discounts
-    outstanding: int  # of the period's charges, not yet collected
+    outstanding: int  # of the period's charges, not yet collected (scheduled and in flight included)
+    unpaid: int = 0  # 미납 (ledger.is_unpaid) of the period's charges as of today: never scheduled or in flight
 
     @property
     def rate(self) -> float | None:
-        """수납률: the share of the period's billing collected (None before anything is billed)."""
-        return (self.owed - self.outstanding) / self.owed if self.owed else None
+        """수납률: the share of the period's billing collected.
+
+        None — shown as "-" — while there is nothing to rate: nothing billed, or nothing collected,
+        failed or 미납 yet (requests merely scheduled or in flight are no 0 %).
+        """
+        collected = self.owed - self.outstanding
+        if not self.owed or not (collected or self.failed or self.unpaid):
+            return None
+        return collected / self.owed
 
 
 @dataclass(frozen=True)
@@ -195,7 +226,8 @@ def summary(db: Database, actor: Actor, contract_id: int, *, now: datetime) -> H
             *_ending_discounts(s, contract_id, today),
         ]
         this_period = charges.period_of(today)
-        figures = (_month(s, contract_id, this_period), _month(s, contract_id, charges.add_months(this_period, -1)))
+        figures = (_month(s, contract_id, this_period, info, today),
+                   _month(s, contract_id, charges.add_months(this_period, -1), info, today))
         cutoff = next_cutoff(s, info, now)
         results = expected_results(s, info, now)
         name = contract.name
@@ -212,19 +244,37 @@ def summary(db: Database, actor: Actor, contract_id: int, *, now: datetime) -> H
 
 
 def next_cutoff(s: Session, info: ContractInfo, now: datetime) -> CutoffInfo:
+    """The next request cut-off of the items' debit dates (`debit_days.next_slots`) and, per item and
+    date, what is queued and what is due but not yet requested (creates no charge)."""
     cal = info.calendar
-    at = cal.next_cutoff(now, info.request_cutoff)
-    debit_date = cal.next_business_day(at.date())
+    slots = debit_days.next_slots(s, info, now)
     registration_at = cal.next_cutoff(now, info.registration_cutoff)
     a = AccountRegistration
     registrations = s.scalar(select(func.count()).select_from(a).where(
         a.contract_id == info.id, a.state == RegistrationState.WAITING, a.transmission_id.is_(None))) or 0
+    if not slots:  # no debit day at all: the next business day's cut-off, with nothing to request
+        at = cal.next_cutoff(now, info.request_cutoff)
+        return CutoffInfo(at, cal.next_business_day(at.date()), registration_at, int(registrations), 0, 0, 0, 0)
+    lines = tuple(_cutoff_line(s, info, slot, now) for slot in slots)
+    return CutoffInfo(slots[0].cutoff, slots[0].debit_date, registration_at, int(registrations),
+                      sum(x.queued_requests for x in lines), sum(x.queued_amount for x in lines),
+                      sum(x.unrequested_count for x in lines), sum(x.unrequested_amount for x in lines), lines)
+
+
+def _cutoff_line(s: Session, info: ContractInfo, slot: debit_days.DebitSlot, now: datetime) -> CutoffLine:
+    """Queued and not-yet-queued of one item on one debit date (item id 0: every item)."""
     r = DebitRequest
-    count, amount = s.execute(select(func.count(), func.coalesce(func.sum(r.amount), 0)).where(
-        r.contract_id == info.id, r.state == RequestState.WAITING, r.debit_date == debit_date)).one()
-    waiting, waiting_amount = unrequested(s, info, debit_date, now)
-    return CutoffInfo(at, debit_date, registration_at, int(registrations), int(count), int(amount), waiting,
-                      waiting_amount)
+    query = select(func.count(), func.coalesce(func.sum(r.amount), 0)).where(
+        r.contract_id == info.id, r.state == RequestState.WAITING, r.debit_date == slot.debit_date)
+    if slot.item_id:
+        query = query.join(DebitAgreement, DebitAgreement.id == r.agreement_id).where(
+            DebitAgreement.item_id == slot.item_id)
+    count, amount = s.execute(query).one()
+    rows = charges.due_rows(s, info.id, info.calendar, slot.debit_date, item_id=slot.item_id or None,
+                            include_outstanding=False, create=False, today=now.astimezone(SEOUL).date(), by="home")
+    ready = [row for row in rows if row.requestable]
+    return CutoffLine(slot.item_name, slot.debit_date, slot.days, int(count), int(amount), len(ready),
+                      sum(row.request_amount for row in ready))
 
 
 def unrequested(s: Session, info: ContractInfo, debit_date: date, now: datetime) -> tuple[int, int]:
@@ -471,7 +521,7 @@ def _ending_discounts(s: Session, contract_id: int, today: date) -> list[WorkIte
 # --- the month at a glance ---------------------------------------------------------------------
 
 
-def _month(s: Session, contract_id: int, period: str) -> MonthFigures:
+def _month(s: Session, contract_id: int, period: str, info: ContractInfo, today: date) -> MonthFigures:
     year, month = int(period[:4]), int(period[5:7])
     first, last = charges.month_bounds(date(year, month, 1))
     e, r = LedgerEntry, DebitRequest
@@ -497,4 +547,11 @@ def _month(s: Session, contract_id: int, period: str) -> MonthFigures:
         return int(by_kind.get(k, by_kind.get(k.value, 0)) or 0)
 
     return MonthFigures(period, int(requests), kind(LedgerKind.REQUEST), kind(LedgerKind.DEBIT),
-                        kind(LedgerKind.FAIL), int(cash), int(owed), int(outstanding))
+                        kind(LedgerKind.FAIL), int(cash), int(owed), int(outstanding),
+                        _unpaid(s, info, period, today))
+
+
+def _unpaid(s: Session, info: ContractInfo, period: str, today: date) -> int:
+    """미납 won of the period's charges as of `today`, by the ledger's one definition."""
+    states = ledger.charge_states(s, info.calendar, info.id, today, period=period)
+    return sum(left for state, left in states.values() if state is ledger.ChargeState.UNPAID)

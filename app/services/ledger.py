@@ -49,16 +49,36 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Protocol
+from datetime import date, datetime, time, timedelta
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, case, delete, func, insert, select, text, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Date,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.db import Database
-from app.models import Charge, DebitRequest, DebitRequestLine, LedgerEntry, LedgerKind, Payment, PaymentMethod
-from app.models import RequestState
+from app.models import Charge, DebitAgreement, DebitRequest, DebitRequestLine, LedgerEntry, LedgerKind, Payment
+from app.models import PaymentMethod, RequestState
+from app.models.base import UtcDateTime
+from app.models.enums import LabelledEnum
+from app.services.calendar import SEOUL, BusinessCalendar
 from app.services.errors import ConflictError, NotFoundError, ServiceError
 from app.services.leases import lock_key
 
@@ -431,3 +451,141 @@ def post_reversal(s: Session, payment: Payment, reason: str, on: date, by: str) 
                  payment_id=payment.id, note=reason[:200]))
     s.flush()
     return reversal
+
+
+# --- what a charge is, as of a date (the clerk's words) -------------------------------------------
+#
+# One definition each, used by 미납내역집계 (summary, drill-down, PDF, Excel), the home screen's
+# 미납 figure and 미납 안내문 (domain.md, "What the clerk's words mean"). As of the end of day D:
+#
+#   수납 (COLLECTED)      nothing left: CHARGE − DISCOUNT − DEBIT − CASH + REVERSAL (entries ≤ D) ≤ 0;
+#   이체의뢰대기/중       asked for (a REQUEST entry on or before D; a withdrawn request has none) and no
+#   (QUEUED / SENT)       result known at D — except a request still waiting (never sent) whose debit
+#                         date is before D: it missed its cut-off, so it is not in flight;
+#   미납 (UNPAID)         something left, not in flight, and either a debit of it failed (a FAIL entry
+#                         whose result came by D: failed or partial) or its own debit date (period and
+#                         the agreement's debit day, on the institution's calendar) is before D;
+#   청구예정 (SCHEDULED)  the rest: something left, nothing asked, its debit date not yet passed.
+#
+# Charges are created when requested, so "never asked and its date is gone" is 미납 only for a charge
+# row that exists (a withdrawn request, a request never sent). A contracted day with no charge at all
+# is a missed cut-off, which the home screen reports; nothing is invented here.
+
+
+class ChargeState(LabelledEnum):
+    """The state of one charge as of a date (see the comment above)."""
+
+    SCHEDULED = ("SCHEDULED", "청구예정")
+    QUEUED = ("QUEUED", "이체의뢰대기")
+    SENT = ("SENT", "이체의뢰중")
+    COLLECTED = ("COLLECTED", "수납")
+    UNPAID = ("UNPAID", "미납")
+
+
+AS_OF: BindParameter[date] = bindparam("as_of", type_=Date())
+AS_OF_END: BindParameter[datetime] = bindparam("as_of_end", type_=UtcDateTime())
+AS_OF_PERIOD: BindParameter[str] = bindparam("as_of_period", type_=String())
+AS_OF_PREV_PERIOD: BindParameter[str] = bindparam("as_of_prev_period", type_=String())
+GONE_DAYS = bindparam("gone_days", expanding=True, type_=Integer())
+PREV_GONE_DAYS = bindparam("prev_gone_days", expanding=True, type_=Integer())
+
+
+def _period_text(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def as_of_params(calendar: BusinessCalendar, day: date) -> dict[str, Any]:
+    """The bound values of the state expressions for the end of `day` (Seoul).
+
+    Only this month's and last month's contracted days can still be ahead of `day` (a closed day moves
+    a debit at most into the next month); each month's days whose debit date is before `day` are
+    listed, as the calendar moves them (not monotonic in the day: February's 28th may be debited after
+    its 30th).
+    """
+    prev = date(day.year - 1, 12, 1) if day.month == 1 else date(day.year, day.month - 1, 1)
+
+    def gone(year: int, month: int) -> list[int]:
+        return [d for d in range(1, 32) if calendar.debit_date_for(year, month, d) < day]
+
+    end = datetime.combine(day + timedelta(days=1), time(0), SEOUL)
+    return {"as_of": day, "as_of_end": end, "as_of_period": _period_text(day.year, day.month),
+            "as_of_prev_period": _period_text(prev.year, prev.month),
+            "gone_days": gone(day.year, day.month), "prev_gone_days": gone(prev.year, prev.month)}
+
+
+def in_flight(charge_id: ColumnElement[int], *, queued: bool | None = None) -> ColumnElement[bool]:
+    """SQL: the charge is asked for and its result is not known as of the end of AS_OF.
+
+    A request still waiting (never sent) whose debit date is before AS_OF is not in flight: it missed
+    its cut-off and the bank will never debit it. `queued` True: only waiting requests (이체의뢰대기);
+    False: only sent ones (이체의뢰중; a request with a result after AS_OF was in flight then).
+    """
+    e, r = aliased(LedgerEntry), aliased(DebitRequest)
+    conditions = [e.charge_id == charge_id, e.kind == LedgerKind.REQUEST, e.entry_on <= AS_OF,
+                  r.id == e.debit_request_id, or_(r.result_at.is_(None), r.result_at >= AS_OF_END),
+                  or_(r.state != RequestState.WAITING, r.debit_date >= AS_OF)]
+    if queued is True:
+        conditions.append(r.state == RequestState.WAITING)
+    elif queued is False:
+        conditions.append(r.state != RequestState.WAITING)
+    return exists().where(*conditions)
+
+
+def debit_failed(charge_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL: a debit of the charge failed (wholly or in part) and its result came by the end of AS_OF."""
+    e, r = aliased(LedgerEntry), aliased(DebitRequest)
+    return exists().where(e.charge_id == charge_id, e.kind == LedgerKind.FAIL, r.id == e.debit_request_id,
+                          r.result_at < AS_OF_END)
+
+
+def debit_date_gone(period: ColumnElement[str], debit_day: ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL: the debit date of (period, agreement's debit day) is before AS_OF."""
+    return or_(period < AS_OF_PREV_PERIOD,
+               and_(period == AS_OF_PREV_PERIOD, debit_day.in_(PREV_GONE_DAYS)),
+               and_(period == AS_OF_PERIOD, debit_day.in_(GONE_DAYS)))
+
+
+def is_unpaid(charge_id: ColumnElement[int], period: ColumnElement[str], debit_day: ColumnElement[int],
+              left: ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL: 미납 as of AS_OF; `left` is the charge's outstanding amount from entries on or before AS_OF."""
+    return and_(left > 0, ~in_flight(charge_id), or_(debit_failed(charge_id), debit_date_gone(period, debit_day)))
+
+
+def charge_state(charge_id: ColumnElement[int], period: ColumnElement[str], debit_day: ColumnElement[int],
+                 left: ColumnElement[int]) -> ColumnElement[str]:
+    """SQL: the ChargeState value of the charge as of AS_OF (same arguments as `is_unpaid`)."""
+    return case(
+        (left <= 0, ChargeState.COLLECTED.value),
+        (in_flight(charge_id, queued=True), ChargeState.QUEUED.value),
+        (in_flight(charge_id, queued=False), ChargeState.SENT.value),
+        (or_(debit_failed(charge_id), debit_date_gone(period, debit_day)), ChargeState.UNPAID.value),
+        else_=ChargeState.SCHEDULED.value,
+    )
+
+
+def left_as_of() -> ColumnElement[int]:
+    """SQL aggregate over a charge's LedgerEntry rows (already limited to entry_on ≤ AS_OF): its outstanding."""
+    return func.coalesce(func.sum(signed_amount()), 0)
+
+
+def charge_states(s: Session, calendar: BusinessCalendar, contract_id: int, day: date,
+                  charge_ids: Iterable[int] | None = None, *, period: str | None = None,
+                  ) -> dict[int, tuple[ChargeState, int]]:
+    """charge id → (state, outstanding) as of the end of `day`, for the contract's charges (or those given,
+    or those of one period)."""
+    left = left_as_of()
+    stmt = (
+        select(Charge.id, Charge.period, DebitAgreement.debit_day, left.label("left"))
+        .join(DebitAgreement, DebitAgreement.id == Charge.agreement_id)
+        .join(LedgerEntry, and_(LedgerEntry.charge_id == Charge.id, LedgerEntry.entry_on <= AS_OF))
+        .where(Charge.contract_id == contract_id)
+        .group_by(Charge.id, Charge.period, DebitAgreement.debit_day)
+    )
+    if charge_ids is not None:
+        stmt = stmt.where(Charge.id.in_(sorted(set(charge_ids))))
+    if period is not None:
+        stmt = stmt.where(Charge.period == period)
+    b = stmt.subquery("b")
+    state = charge_state(b.c.id, b.c.period, b.c.debit_day, b.c.left)
+    rows = s.execute(select(b.c.id, state, b.c.left), as_of_params(calendar, day)).all()
+    return {int(cid): (ChargeState(st), int(lft)) for cid, st, lft in rows}

@@ -194,7 +194,8 @@ class OutstandingAggregatePage(AggregatePage):
         return UNPAID_DETAIL_COLUMNS
 
     def fetch_summary(self, q: Query) -> Any:
-        return aggregates_outstanding.summarise(q.db, q.actor, q.contract_id, q.period, q.group_by)
+        return aggregates_outstanding.summarise(q.db, q.actor, q.contract_id, q.period, q.group_by,
+                                                today=q.now.date())
 
     def show_summary(self, summary: Any) -> None:
         self.summary_model.set_header(0, summary.group_by.label)
@@ -214,7 +215,8 @@ class OutstandingAggregatePage(AggregatePage):
 
     def detail_loader(self, q: Query, selection: GroupChoice) -> Callable[[int, int], Sequence[Any]]:
         return lambda offset, limit: aggregates_outstanding.details(
-            q.db, q.actor, q.contract_id, q.period, selection.group_by, selection.key, offset=offset, limit=limit)
+            q.db, q.actor, q.contract_id, q.period, selection.group_by, selection.key, offset=offset, limit=limit,
+            today=q.now.date())
 
     def detail_total_text(self, selection: GroupChoice) -> str:
         r = selection.row

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.services import home
 from app.services.errors import ServiceError
-from app.services.home import HomeSummary, MonthFigures, WorkItem
+from app.services.home import CutoffInfo, HomeSummary, MonthFigures, WorkItem
 from app.views.base import Page
 from app.views.context import AppContext
 
@@ -70,6 +70,23 @@ def won(amount: int) -> str:
     return f"{amount:,}원"
 
 
+def cutoff_lines(c: CutoffInfo) -> list[str]:
+    """One line per item and debit date the cut-off closes: queued and not yet queued, in counts and won.
+
+    'A01 수업료 · 12-15(화) 15일분 — 의뢰 대기 81건 · 8,100,000원 / 미의뢰 3건 · 300,000원'; without
+    item lines (a contract with no debit day) the totals alone.
+    """
+    if not c.lines:
+        return [f"이체의뢰 대기 {c.queued_requests:,}건 · {won(c.queued_amount)}"]
+    out = []
+    for line in c.lines:
+        days = "·".join(str(d) for d in line.days)
+        moved = "" if line.days == (line.debit_date.day,) else f" {days}일분"
+        out.append(f"{line.item_name} · {home.day_text(line.debit_date)}{moved} — 의뢰 대기 {line.queued_requests:,}건 · "
+                   f"{won(line.queued_amount)} / 미의뢰 {line.unrequested_count:,}건 · {won(line.unrequested_amount)}")
+    return out
+
+
 def _label(text: str = "", name: str | None = None, *, wrap: bool = False) -> QLabel:
     label = QLabel(text)
     if name:
@@ -110,7 +127,7 @@ METRICS: tuple[tuple[str, Callable[[MonthFigures], str], Callable[[MonthFigures]
     ("출금", lambda f: won(f.debited), lambda f: f.debited),
     ("출금불능", lambda f: won(f.failed), lambda f: f.failed),
     ("현금수납", lambda f: won(f.cash), lambda f: f.cash),
-    ("미수납", lambda f: won(f.outstanding), lambda f: f.outstanding),
+    ("미납", lambda f: won(f.unpaid), lambda f: f.unpaid),
     ("수납률", _rate, lambda f: f.rate),
 )
 
@@ -263,11 +280,12 @@ class HomePage(Page):
         remaining = c.remaining(s.now)
         self.countdown_label.setText(countdown_text(remaining))
         self._colour_countdown(remaining.total_seconds())
-        self.cutoff_label.setText(f"{home.moment_text(c.at)} 마감 · 출금일 {home.day_text(c.debit_date)}")
+        dates = ", ".join(home.day_text(d) for d in c.debit_dates)
+        self.cutoff_label.setText(f"{home.moment_text(c.at)} 마감 · 출금일 {dates}")
         registration = f"계좌신청 대기 {c.queued_registrations:,}건"
         if c.registration_at != c.at:
             registration += f" ({home.moment_text(c.registration_at)} 마감)"
-        self.queued_label.setText(f"{registration}\n이체의뢰 대기 {c.queued_requests:,}건 · {won(c.queued_amount)}")
+        self.queued_label.setText("\n".join([registration, *cutoff_lines(c)]))
         if c.unrequested_count:
             self.unrequested_label.setText(f"아직 의뢰하지 않은 청구 {c.unrequested_count:,}건 · "
                                            f"{won(c.unrequested_amount)}")

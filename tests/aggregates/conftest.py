@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.db import Database
 from app.models import Charge, CollectionItem, Customer, DebitAgreement, DebitRequest, LedgerEntry, LedgerKind
+from app.models import RequestState
+from app.services.calendar import SEOUL, BusinessCalendar
 from tests.aggregates.seed import Seeded, seed
 from tests.factories import Office
 
@@ -49,6 +51,28 @@ class Ledger:
             sums[e.charge_id][0] += sign[0] * e.amount
             sums[e.charge_id][1] += sign[1] * e.amount
         return {cid: (v[0], v[1]) for cid, v in sums.items() if cid in seen}
+
+    def unpaid(self, charge_id: int, left: int, as_of: date, calendar: BusinessCalendar) -> bool:
+        """미납 as domain.md words it, computed here without SQL: something left, not queued or in
+        flight at the end of `as_of`, and a debit failed (result known by then) or the debit date passed."""
+        if left <= 0:
+            return False
+        end = datetime.combine(as_of + timedelta(days=1), time(0), SEOUL)
+        failed = False
+        for e in self.entries:
+            if e.charge_id != charge_id or e.debit_request_id is None:
+                continue
+            r = self.requests[e.debit_request_id]
+            known = r.result_at is not None and r.result_at < end
+            if e.kind is LedgerKind.REQUEST and e.entry_on <= as_of and not known:
+                if r.state is not RequestState.WAITING or r.debit_date >= as_of:
+                    return False  # queued or in flight
+            if e.kind is LedgerKind.FAIL and known:
+                failed = True
+        charge = self.charges[charge_id]
+        day = self.agreements[charge.agreement_id].debit_day
+        due = calendar.debit_date_for(int(charge.period[:4]), int(charge.period[5:]), day)
+        return failed or due < as_of
 
     def request_money(self) -> dict[int, dict[LedgerKind, int]]:
         out: dict[int, dict[LedgerKind, int]] = defaultdict(lambda: defaultdict(int))

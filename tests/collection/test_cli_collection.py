@@ -74,4 +74,4 @@ def test_request_after_the_cutoff_queues_nothing(office, monkeypatch, capsys) ->
     assert cli.main(["request", "--contract", office.institution_code, "--date", "2026-01-16"]) == 2
     assert "이체일이 아닙니다" in capsys.readouterr().err
     with office.db.session() as s:
-        assert s.scalar(select(Charge.id).limit(1)) is not None  # the list was opened (charges made), nothing asked
+        assert s.scalar(select(Charge.id).limit(1)) is None  # the list was opened, nothing asked: no charge made

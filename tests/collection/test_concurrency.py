@@ -61,11 +61,17 @@ def test_two_clerks_request_the_same_charges_at_once(office, clerk) -> None:  # 
 
 
 def test_two_clerks_opening_the_list_at_once_make_one_charge_each(office, clerk) -> None:  # type: ignore[no-untyped-def]
-    for i in range(1, 4):
-        add_payer(office.db, office.contract_id, str(i), day=15)
+    """Looking creates no charge; two clerks requesting the same payers at once make one charge each."""
+    payers = [add_payer(office.db, office.contract_id, str(i), day=15) for i in range(1, 4)]
     results = _race(lambda: debits.list_due(office.db, office.admin, office.contract_id, D, now=NOW),
                     lambda: debits.list_due(office.db, clerk, office.contract_id, D, now=NOW))
     assert all(isinstance(r, debits.DueList) for r in results), results
+    with office.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Charge)) == 0
+    ids = [p.agreement_id for p in payers]
+    results = _race(lambda: debits.request(office.db, office.admin, office.contract_id, D, ids, now=NOW),
+                    lambda: debits.request(office.db, clerk, office.contract_id, D, ids, now=NOW))
+    assert sum(isinstance(r, debits.RequestOutcome) for r in results) == 1, results
     with office.db.session() as s:
         assert s.scalar(select(func.count()).select_from(Charge)) == 3
     check_invariants(office.db)
@@ -114,7 +120,9 @@ def test_the_open_line_index_holds_between_two_connections(pg_db) -> None:  # ty
 
     office = make_office(pg_db)
     p = add_payer(pg_db, office.contract_id, "1", day=15)
-    debits.list_due(pg_db, office.admin, office.contract_id, D, now=NOW)
+    # The charge comes into being with a request; withdrawn, it stays with no open line.
+    out = debits.request(pg_db, office.admin, office.contract_id, D, [p.agreement_id], now=NOW)
+    debits.withdraw(pg_db, office.admin, out.request_ids[0], now=NOW)
     with pg_db.session() as s:
         charge_id = s.scalar(select(Charge.id))
     first = pg_db._factory()  # two sessions = two connections, both open
@@ -138,4 +146,4 @@ def test_the_open_line_index_holds_between_two_connections(pg_db) -> None:  # ty
         first.close()
         second.close()
     with pg_db.session() as s:
-        assert s.scalar(select(func.count()).select_from(DebitRequestLine)) == 1
+        assert s.scalar(select(func.count()).select_from(DebitRequestLine).where(DebitRequestLine.is_open)) == 1

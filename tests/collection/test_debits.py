@@ -64,12 +64,18 @@ def test_due_rows_say_why_a_payer_cannot_be_requested(office) -> None:  # type: 
 
 
 def test_charges_are_created_once_with_the_discount_in_effect(office) -> None:  # type: ignore[no-untyped-def]
+    """Looking creates no charge (it shows what the charge would be); the request creates it, once."""
     p = add_payer(office.db, office.contract_id, "1", monthly=50_000, discount=5_000, rate=10, day=15)
     first = _due(office)["1"]
     again = _due(office)["1"]
-    assert first.charge_id == again.charge_id
+    assert first.charge_id is None and again.charge_id is None
     assert (first.monthly_amount, first.discount, first.charge_amount, first.request_amount) == (50_000, 5_000, 45_000,
                                                                                                  45_000)
+    with office.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Charge)) == 0
+    debits.request(office.db, office.admin, office.contract_id, D, [p.agreement_id], now=NOW)
+    made = _due(office)["1"]
+    assert made.charge_id is not None and made.charge_amount == 45_000
     with office.db.session() as s:
         assert s.scalar(select(func.count()).select_from(Charge)) == 1
         s.get(DebitAgreement, p.agreement_id).discount_amount = 0  # a later discount change…
@@ -112,17 +118,18 @@ def test_outstanding_of_earlier_months_is_added_oldest_first_never_above_the_lim
     assert (without.earlier_outstanding, without.request_amount, without.left_outstanding) == (60_000, 60_000, 0)
     row = _due(office, include_outstanding=True)["1"]
     assert (row.request_amount, row.left_outstanding) == (100_000, 20_000)
-    assert [(line.period, line.amount) for line in row.lines] == [("2026-03", 60_000), ("2026-04", 40_000)]
     assert "20,000원은 미수납으로 남습니다" in row.note
     done = debits.request(office.db, office.admin, office.contract_id, D, [p.agreement_id], include_outstanding=True,
                           now=NOW)
     assert done.total_amount == 100_000
     with office.db.session() as s:
         carried = s.scalar(select(func.sum(LedgerEntry.amount)).where(LedgerEntry.kind == LedgerKind.CARRY))
-        lines = s.execute(select(DebitRequestLine.charge_id, DebitRequestLine.amount)
+        lines = s.execute(select(Charge.period, DebitRequestLine.amount)
+                          .join(Charge, Charge.id == DebitRequestLine.charge_id)
                           .where(DebitRequestLine.request_id == done.request_ids[0]).order_by(DebitRequestLine.id)).all()
     assert carried == 60_000
-    assert [amount for _c, amount in lines] == [60_000, 40_000]  # line ids follow the oldest-first order
+    # line ids follow the oldest-first order
+    assert [(period, amount) for period, amount in lines] == [("2026-03", 60_000), ("2026-04", 40_000)]
     # A partial debit pays the March charge first.
     mark_sent(office.db)
     with office.db.session() as s:

@@ -26,7 +26,10 @@ NOW = at(date(2026, 4, 10))
 def test_discount_preview_truncates_to_the_won_and_applies_from_the_next_charge(office, clerk) -> None:  # type: ignore[no-untyped-def]
     a = add_payer(office.db, office.contract_id, "1", monthly=33_333, day=15, grade="초등")
     b = add_payer(office.db, office.contract_id, "2", monthly=50_000, day=15, grade="중등")
-    debits.list_due(office.db, clerk, office.contract_id, D, now=NOW)  # April's charges exist already
+    # April's charges exist already: requested (that creates them), then withdrawn.
+    asked = debits.request(office.db, clerk, office.contract_id, D, [a.agreement_id, b.agreement_id], now=NOW)
+    for request_id in asked.request_ids:
+        debits.withdraw(office.db, clerk, request_id, now=NOW)
     listed = discounts.list_agreements(office.db, clerk, office.contract_id, discounts.DiscountQuery(grade="초등"))
     assert [r.agreement_id for r in listed] == [a.agreement_id]
     preview = discounts.preview_discount(office.db, clerk, office.contract_id, [a.agreement_id, b.agreement_id], 15)

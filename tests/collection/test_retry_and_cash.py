@@ -127,7 +127,8 @@ def test_cash_is_refused_while_the_charge_is_queued_or_in_flight(office) -> None
 
 def test_cash_only_for_failed_debits(office) -> None:  # type: ignore[no-untyped-def]
     p = add_payer(office.db, office.contract_id, "1", day=15)
-    debits.list_due(office.db, office.admin, office.contract_id, D, now=NOW)
+    out = debits.request(office.db, office.admin, office.contract_id, D, [p.agreement_id], now=NOW)
+    debits.withdraw(office.db, office.admin, out.request_ids[0], now=NOW)  # a charge that never failed
     with office.db.session() as s:
         charge_id = s.scalar(select(Charge.id).where(Charge.agreement_id == p.agreement_id))
     with pytest.raises(ServiceError, match="이체처리미완료인 청구만"):

@@ -25,6 +25,7 @@ from app.services import (
     settlement,
 )
 from app.services.aggregates import GroupBy, Period, ReportContext, group_label, item_names, report_context
+from app.services.calendar import SEOUL
 from app.services.cms.banks import bank_name
 from app.services.reports import layouts, layouts_settlement, layouts_unpaid
 from app.services.reports.model import Report
@@ -89,22 +90,27 @@ def bank_status_detail(db: Database, actor: Actor, contract_id: int, period: Per
 # --- 미납내역집계 / 할인내역집계 ---------------------------------------------------------------------
 
 
+def _today(now: datetime) -> date:
+    """The Seoul day of `now`: 미납 is decided as of the period's end or this day, whichever is earlier."""
+    return now.astimezone(SEOUL).date()
+
+
 def outstanding_summary(db: Database, actor: Actor, contract_id: int, period: Period, group_by: GroupBy, *,
                         now: datetime) -> Report:
-    summary = aggregates_outstanding.summarise(db, actor, contract_id, period, group_by)
+    summary = aggregates_outstanding.summarise(db, actor, contract_id, period, group_by, today=_today(now))
     return layouts_unpaid.outstanding_summary(context(db, actor, contract_id, now), summary)
 
 
 def outstanding_detail(db: Database, actor: Actor, contract_id: int, period: Period, group_by: GroupBy,
                        key: str | None, *, now: datetime) -> Report:
     if key is None:
-        summary = aggregates_outstanding.summarise(db, actor, contract_id, period, group_by)
+        summary = aggregates_outstanding.summarise(db, actor, contract_id, period, group_by, today=_today(now))
         keys = [(r.key, r.label) for r in summary.rows if r.unpaid_count]
     else:
         keys = [(key, _label(db, actor, contract_id, group_by, key))]
 
     def fetch(k: str) -> Sequence[Any]:
-        return aggregates_outstanding.details(db, actor, contract_id, period, group_by, k)
+        return aggregates_outstanding.details(db, actor, contract_id, period, group_by, k, today=_today(now))
 
     return layouts_unpaid.outstanding_detail(context(db, actor, contract_id, now), period, group_by,
                                              _groups(keys, fetch))

@@ -9,7 +9,9 @@ from app.services.aggregates_discounts import DiscountDetailRow, DiscountFigures
 from app.services.aggregates_outstanding import OutstandingDetailRow, OutstandingFigures, OutstandingSummary
 from app.services.reports.model import Cell, Column, Kind, Report, ReportTable, Section
 
-AS_OF_NOTE = ("조회기간에 든 달의 청구분을 조회 종료일 현재 원장으로 계산합니다. "
+AS_OF_NOTE = ("조회기간에 든 달의 청구분을 조회 종료일(오늘보다 늦으면 오늘) 현재 원장으로 계산합니다. "
+              "미납은 출금일이 지났는데 출금되지 않은 청구(출금불능·부분출금, 의뢰하지 않은 채 출금일이 지난 청구)이며, "
+              "출금일 전이거나 이체의뢰대기·이체의뢰중인 청구는 미납이 아닙니다. "
               "미납액 = 청구액 - 할인 - 출금 - 현금수납 + 수납취소.")
 
 

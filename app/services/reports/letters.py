@@ -167,7 +167,8 @@ def write_letters(db: Database, actor: Actor, contract_id: int, period: Period, 
     """The letters of one 미납 group (every customer when `group_by` is None), audited once written."""
     protected = output_files.protected_for(db)
     output_files.check_target(path, force=force, protected=protected)
-    rows = aggregates_outstanding.details(db, actor, contract_id, period, group_by, key)
+    rows = aggregates_outstanding.details(db, actor, contract_id, period, group_by, key,
+                                          today=now.astimezone(SEOUL).date())
     letters = letters_for(rows)
     count = render_letters(letters, context(db, actor, contract_id, now), period, Path(path),
                            force=force, protected=protected)
