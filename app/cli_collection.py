@@ -1,7 +1,8 @@
 """`python -m app request | results | cash`: 수납관리 without a screen, for administrators and scripts.
 
 * ``request --contract CODE --date YYYY-MM-DD [--item CODE] [--include-outstanding]`` lists what is
-  due on the date, prints every excluded payer with the reason, and queues all requestable ones
+  due on the date (a contracted day on a closed day is moved to its debit date, and says so),
+  prints every excluded payer with the reason, and queues all requestable ones
   (the same service as the 이체의뢰 button, with the same cut-off). Exit 1 when nothing was queued.
 * ``results --contract CODE [--from D] [--to D] [--xlsx OUT]`` prints the 이체의뢰결과 rows and the
   totals per state (default period: the 1st of this month to today), optionally to Excel.
@@ -59,12 +60,17 @@ def _now() -> datetime:
 
 
 def cmd_request(args: argparse.Namespace) -> int:
-    from app.services import debits
+    from app.services import debit_days, debits
 
     db, actor, contract_id = _contract(args)
     actor.require_edit()  # as the 이체의뢰 button: 조회 is refused before the list is even made
     item_id = _item_id(db, contract_id, args.item)
     now = _now()
+    # The clerk says the contracted day ("the 5th"); a closed day moves to its debit date, said aloud.
+    moved = debit_days.resolve(db, actor, contract_id, args.date)
+    if moved.moved:
+        print(f"{moved.note}. (debit date moved)")
+    args.date = moved.debit_date
     due = debits.list_due(db, actor, contract_id, args.date, item_id, args.include_outstanding, now=now)
     for row in due.rows:
         if not row.requestable:

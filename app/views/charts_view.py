@@ -11,6 +11,7 @@ served as the page key ``aggregates.overview`` for a direct link.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -61,6 +62,25 @@ def _view(chart: QChart) -> QChartView:
     view.setRenderHint(QPainter.RenderHint.Antialiasing)
     view.setMinimumHeight(190)
     return view
+
+
+def whole_ticks(top: float, most: int = 6) -> tuple[int, int]:
+    """(axis top, tick interval) for a count or 만원 axis: whole-number ticks of 1, 2 or 5 × 10ⁿ.
+
+    Qt's own ticks divide the range evenly, so a top of 2 gives 0, 0.5, 1, 1.5, 2 which "%d" prints as
+    0, 0, 1, 1, 2 — an axis that reads 2, 1, 1, 0. An integer interval ≥ 1 never repeats a label.
+    """
+    top = max(float(top), 1.0)
+    interval = 1
+    while math.ceil(top / interval) > most - 1:
+        interval = _next_step(interval)
+    return interval * math.ceil(top / interval), interval
+
+
+def _next_step(step: int) -> int:
+    """1 → 2 → 5 → 10 → 20 → 50 …"""
+    lead = int(str(step)[0])
+    return step * 2 if lead == 1 else step * 5 // 2 if lead == 2 else step * 2
 
 
 def _man(won: int) -> float:
@@ -131,9 +151,15 @@ class OverviewWidget(QWidget):
         x.append(list(categories))
         x.setLabelsFont(self.font())
         y = QValueAxis()
-        y.setRange(0, top)
         if nice:
-            y.applyNiceNumbers()  # round ticks (0, 500, 1000 …), not 0, 646, 1291
+            # Whole-number ticks (0, 1, 2 … or 0, 500, 1000 …): never 0, 646, 1291, nor 2, 1, 1, 0.
+            axis_top, interval = whole_ticks(top)
+            y.setRange(0, axis_top)
+            y.setTickType(QValueAxis.TickType.TicksDynamic)
+            y.setTickAnchor(0)
+            y.setTickInterval(interval)
+        else:
+            y.setRange(0, top)
         y.setLabelFormat(label)
         y.setLabelsFont(self.font())
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
@@ -170,7 +196,7 @@ class OverviewWidget(QWidget):
         series.append(debited)
         self.item_chart.addSeries(series)
         top = max([_man(i.requested_amount) for i in items] + [1.0])
-        self._axes(self.item_chart, series, [i.item for i in items] or ["-"], top * 1.05, "%.0f", nice=True)
+        self._axes(self.item_chart, series, [i.item for i in items] or ["-"], top, "%d", nice=True)
         self.item_chart.legend().setVisible(True)
         self.item_chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
 

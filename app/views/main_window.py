@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
-from app.services import contracts, notifications
+from app.services import agreements, contracts, notifications
 from app.services.calendar import BusinessCalendar
+from app.services.errors import ServiceError
 from app.views.base import Page
 from app.views.context import AppContext
 from app.views.menu import ADMIN_EXTRA, MANUAL_MENU, MenuEntry
@@ -184,9 +185,19 @@ class MainWindow(QMainWindow):
         actor = self.ctx.actor
         self.user_label.setText(f"{actor.name} ({actor.login_id}) · {actor.role.label}")
         today = self.ctx.clock().date()
-        calendar = BusinessCalendar()
+        calendar = self._calendar()
         status = "영업일" if calendar.is_business_day(today) else f"휴일: {calendar.holiday_name(today) or '휴무'}"
         self.date_label.setText(f"{today:%Y-%m-%d} ({WEEKDAYS[today.weekday()]}) · {status}")
+
+    def _calendar(self) -> BusinessCalendar:
+        """The contract's calendar with the institution's own closed days; the bank calendar before
+        any contract exists (a bare national calendar would call the office's closed day 영업일)."""
+        if self.ctx.contract_id is None:
+            return BusinessCalendar()
+        try:
+            return agreements.calendar_for(self.ctx.db, self.ctx.actor, self.ctx.contract_id)
+        except ServiceError:
+            return BusinessCalendar()
 
     # --- navigation ----------------------------------------------------------------------
 
@@ -228,10 +239,12 @@ class MainWindow(QMainWindow):
         contract_id = self.contract_combo.currentData()
         if contract_id is not None:
             self.ctx.set_contract(int(contract_id))
+            self._show_identity()
 
     def _data_changed(self, topic: str) -> None:
         if topic == "contract":
             self._load_contracts()
+            self._show_identity()
         elif topic == "users":  # 사용자정보수정 may have switched this user's notifications
             self.notify_action.blockSignals(True)
             self.notify_action.setChecked(notifications.is_enabled(self.ctx.db, self.ctx.actor))

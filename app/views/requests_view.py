@@ -20,7 +20,7 @@ from datetime import date
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app.models import RequestState
-from app.services import debits
+from app.services import debit_days, debits
 from app.services.calendar import SEOUL
 from app.services.charges import DueRow
 from app.services.debits import DebitDateOption, DueList
@@ -133,6 +133,11 @@ class RequestsPage(Page):
         self.body.addWidget(self.cautions)
         self.cutoff_label = hint_label("")
         self.body.addWidget(self.cutoff_label)
+        # "12-05은 휴일이라 출금일은 12-07(월)입니다": the contracted day the chosen date stands for.
+        self.moved_label = hint_label("")
+        self.moved_label.setVisible(False)
+        self.body.addWidget(self.moved_label)
+        self.date_combo.currentIndexChanged.connect(lambda _i: self._show_moved())
 
         self.model = TickModel(COLUMNS, key=lambda r: r.agreement_id, why_not=lambda r: r.reason, ticks=editing,
                                parent=self)
@@ -183,15 +188,30 @@ class RequestsPage(Page):
         kept = self.date_combo.findData(keep) if keep else -1
         self.date_combo.setCurrentIndex(kept if kept >= 0 else max(upcoming, 0))
         self.date_combo.blockSignals(False)
+        self._show_moved()
 
     def select_date(self, debit_date: date) -> None:
-        """Choose a debit date, which lists it (the clerk's 이체예정일)."""
+        """Choose a debit date, which lists it (the clerk's 이체예정일).
+
+        A contracted day that falls on a closed day (12-05, a Saturday) means its moved debit date
+        (12-07): it is chosen, and the line under the date says so.
+        """
+        moved = debit_days.resolve(self.ctx.db, self.ctx.actor, self.ctx.contract_id or 0, debit_date)
+        debit_date = moved.debit_date
         index = self.date_combo.findData(debit_date.isoformat())
         if index < 0:
             raise ValueError(f"{debit_date} is not offered")
         if index == self.date_combo.currentIndex():
             self.search()
         self.date_combo.setCurrentIndex(index)
+
+    def _show_moved(self) -> None:
+        """Say which contracted days the chosen debit date was moved from (hidden when none)."""
+        chosen = self.debit_date()
+        notes = () if chosen is None or self.ctx.contract_id is None else debit_days.moved_notes(
+            self.ctx.db, self.ctx.actor, self.ctx.contract_id, chosen)
+        self.moved_label.setText(" · ".join(notes))
+        self.moved_label.setVisible(bool(notes))
 
     def debit_date(self) -> date | None:
         value = self.date_combo.currentData()

@@ -49,8 +49,10 @@ def test_a_month_of_the_home_screen(office: Office, clerk: Actor, relay: Relay, 
     clock.set(at(date(2026, 3, 9), 10))
     s = _summary(office, clerk, clock)
     assert s.day.is_business_day and s.day.text == "2026-03-09 (월) · 영업일"
-    assert s.cutoff.at == at(date(2026, 3, 9), 14) and s.cutoff.debit_date == date(2026, 3, 10)
-    assert countdown_text(s.cutoff.remaining(clock.now())) == "4시간 남음"
+    # The next debit is the contract's 25th (items debit on the 5th and 25th), not tomorrow.
+    assert s.cutoff.at == at(date(2026, 3, 24), 14) and s.cutoff.debit_date == date(2026, 3, 25)
+    assert countdown_text(s.cutoff.remaining(clock.now())) == "15일 4시간 남음"
+    assert s.cutoff.registration_at == at(date(2026, 3, 9), 14)
     assert s.cutoff.queued_registrations == 4
     assert _keys(s) == {"discounts"}
     assert s.item("discounts").count == 1 and "최별(C005)" in s.item("discounts").examples[0]  # type: ignore[union-attr]
@@ -64,12 +66,12 @@ def test_a_month_of_the_home_screen(office: Office, clerk: Actor, relay: Relay, 
     assert "notices" not in _keys(_summary(office, clerk, clock))
 
     clock.set(at(date(2026, 3, 9), 13, 30))
-    assert countdown_text(_summary(office, clerk, clock).cutoff.remaining(clock.now())) == "30분 남음"
+    assert countdown_text(_summary(office, clerk, clock).cutoff.registration_at - clock.now()) == "30분 남음"
 
     # Tue 10 March 10:00 — the file went at 13:58; its result is due at 11:00.
     relay.run_until(at(date(2026, 3, 10), 10))
     s = _summary(office, clerk, clock)
-    assert s.cutoff.queued_registrations == 0 and s.cutoff.debit_date == date(2026, 3, 11)
+    assert s.cutoff.queued_registrations == 0 and s.cutoff.debit_date == date(2026, 3, 25)
     [result] = s.results
     assert (result.kind, result.arrived, result.records) == ("EB14", False, 4)
 
@@ -161,8 +163,9 @@ def test_a_holiday_and_a_quiet_day(office: Office, clock: ManualClock) -> None:
     s = home.summary(office.db, office.admin, office.contract_id, now=clock.now())
     assert not s.day.is_business_day and s.day.holiday_name == "삼일절"
     assert s.day.next_business_day == date(2026, 3, 3)
-    assert s.cutoff.at == at(date(2026, 3, 3), 14) and s.cutoff.debit_date == date(2026, 3, 4)
-    assert countdown_text(s.cutoff.remaining(clock.now())) == "2일 5시간 남음"
+    # The 5th (Thu) is the next debit day; its cut-off is the 4th, the substitute holiday on the 2nd skipped.
+    assert s.cutoff.at == at(date(2026, 3, 4), 14) and s.cutoff.debit_date == date(2026, 3, 5)
+    assert countdown_text(s.cutoff.remaining(clock.now())) == "3일 5시간 남음"
     assert s.work == () and s.results == ()
     assert s.this_month.rate is None
 

@@ -82,7 +82,9 @@ def test_home_on_a_busy_day(qtbot, office: Office, clerk: Actor, relay: Relay, c
     assert set(page.work_buttons) == {"registrations", "cash", "at_risk", "discounts", "notices"}
     assert page.metric_text("출금", 2) == "190,000원" and page.metric_text("출금불능", 2) == "100,000원"
     assert page.metric_text("이체의뢰") == "1건 · 80,000원" and page.metric_text("수납률") == "100.0%"
-    assert page.metric_text("미수납", 3) == "-100,000원"
+    # 미납: February's 100,000원 failure is unpaid; March's requests are queued or at the bank, never 미납.
+    assert page.metric_text("미납", 1) == "0원" and page.metric_text("미납", 2) == "100,000원"
+    assert page.metric_text("미납", 3) == "-100,000원"
     assert s.item("notices").examples[0] == "3월 현금수납 마감 안내"  # type: ignore[union-attr]
     cash = s.item("cash")
     assert cash is not None and "03-24(화) 14:00" in cash.detail  # before the 25th's request
@@ -97,14 +99,15 @@ def test_home_on_a_busy_day(qtbot, office: Office, clerk: Actor, relay: Relay, c
     qtbot.mouseClick(page.result_buttons[0], LEFT)
     assert pages[-1] == "collection.registrations"
 
-    # The countdown moves with the clock, once a minute; past the cut-off the card turns to Monday's.
+    # The countdown moves with the clock, once a minute; past the cut-off the card turns to the next
+    # debit day of the contract (the 25th), not to the next business day.
     clock.advance(timedelta(minutes=10))
     page.timer.timeout.emit()
     assert page.countdown_label.text() == "30분 남음"
     clock.set(at(date(2026, 3, 13), 14, 1))
     page.timer.timeout.emit()
-    assert page.cutoff_label.text().startswith("03-16(월) 14:00 마감")
-    assert page.countdown_label.text() == "2일 23시간 남음" and page.countdown_label.objectName() == "bigText"
+    assert page.cutoff_label.text() == "03-24(화) 14:00 마감 · 출금일 03-25(수)"
+    assert page.countdown_label.text() == "10일 23시간 남음" and page.countdown_label.objectName() == "bigText"
     assert page.timer.interval() == 60_000 and page.timer.isActive()
 
 
@@ -115,7 +118,7 @@ def test_home_on_a_quiet_day(qtbot, office: Office, request) -> None:  # type: i
     assert page.day_label.text() == "2026-03-15 (일)\n휴일 (일요일)"
     assert "다음 영업일은 03-16(월)" in page.day_note.text()
     assert page.work_buttons == {} and page.result_buttons == []
-    assert page.countdown_label.text() == "1일 4시간 남음"
+    assert page.countdown_label.text() == "9일 4시간 남음"  # the 25th's cut-off, not Monday's
     assert page.unrequested_label.isHidden() and page.requests_button.isHidden()
     assert page.metric_text("수납률") == "-"
     shot(page, "home_quiet.png", request)

@@ -17,7 +17,9 @@ PARTIAL_NOTE = "부분출금 건은 출금건수와 불능건수에 모두 셉�
 
 
 def collected_rate(figures: RequestFigures) -> str:
-    return rate_text(rate_bp(figures.debited_amount, figures.requested_amount - figures.pending_amount))
+    """수납률 of the requests with a result; "-" when none has one yet (0.00% would read as nothing collected)."""
+    resulted = figures.requested_amount - figures.pending_amount
+    return rate_text(rate_bp(figures.debited_amount, resulted)) if resulted > 0 else "-"
 
 
 def request_columns(first: str) -> list[Column]:
