@@ -22,7 +22,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
@@ -102,9 +101,8 @@ def export_customers(
 
     def write(temp: Path) -> None:
         nonlocal written
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("고객목록")
-        try:
+        with output_files.write_only_workbook() as book:
+            sheet = book.create_sheet("고객목록")
             _prepare(sheet)
             sheet.append([_header(sheet, h) for h in HEADERS])
             with db.session() as s:  # one read transaction: the file is one consistent picture
@@ -124,10 +122,6 @@ def export_customers(
                     if progress is not None:
                         progress(written, max(total, written))
             book.save(temp)
-        except BaseException:
-            if not sheet.closed:
-                sheet.close()  # ends openpyxl's half-written sheet stream cleanly before it is thrown away
-            raise
 
     target = output_files.write_output(path, write, force=force, protected=protected)
     with db.session() as s:  # recorded only once the file is in place: a failed export left nothing

@@ -18,6 +18,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 from typing import TYPE_CHECKING
 
 from app.services.errors import ServiceError
@@ -168,6 +169,26 @@ def write_output(
                 f"cannot write {target}: {error.strerror or error}",
             ) from None
     return target
+
+
+@contextlib.contextmanager
+def write_only_workbook() -> Iterator[Any]:
+    """An openpyxl write-only workbook for a `write_output` writer.
+
+    If the writer fails or is cancelled half-way, each sheet's half-written stream is closed before
+    the exception goes on, so openpyxl leaves no open temporary file behind (write_output then
+    removes the partial output).
+    """
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    try:
+        yield book
+    except BaseException:
+        for sheet in book.worksheets:
+            if not getattr(sheet, "closed", True):
+                sheet.close()
+        raise
 
 
 def is_private(path: Path) -> bool:

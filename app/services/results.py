@@ -16,7 +16,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
@@ -200,33 +199,29 @@ def export_results_xlsx(
     view = list_results(db, actor, contract_id, query, today=today)
 
     def write(temp: Path) -> None:
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("이체의뢰결과")
-        sheet.freeze_panes = "A2"
-        header = []
-        for text in HEADERS:
-            cell = WriteOnlyCell(sheet, value=text)
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor="DDE6F0")
-            header.append(cell)
-        sheet.append(header)
-        for r in view.rows:
-            result_at = r.result_at.astimezone(SEOUL).replace(tzinfo=None) if r.result_at else None
-            sheet.append([_cell(sheet, v) for v in (
-                r.debit_date, r.kind.label, r.customer_no, r.customer_name, r.item_name, r.bank_name, r.account_masked,
-                r.amount, r.debited_amount, r.unpaid_amount, r.state_text, r.reason_text, result_at)])
-        sheet.append([])
-        for t in view.totals:
-            sheet.append([_cell(sheet, v) for v in (f"{t.state_text} 합계", f"{t.count}건", None, None, None, None,
-                                                     None, t.amount, t.debited)])
-        sheet.append([_cell(sheet, v) for v in ("총계", f"{view.count}건", None, None, None, None, None, view.amount,
-                                                view.debited)])
-        try:
+        with output_files.write_only_workbook() as book:
+            sheet = book.create_sheet("이체의뢰결과")
+            sheet.freeze_panes = "A2"
+            header = []
+            for text in HEADERS:
+                cell = WriteOnlyCell(sheet, value=text)
+                cell.font = Font(bold=True)
+                cell.fill = PatternFill("solid", fgColor="DDE6F0")
+                header.append(cell)
+            sheet.append(header)
+            for r in view.rows:
+                result_at = r.result_at.astimezone(SEOUL).replace(tzinfo=None) if r.result_at else None
+                sheet.append([_cell(sheet, v) for v in (
+                    r.debit_date, r.kind.label, r.customer_no, r.customer_name, r.item_name, r.bank_name,
+                    r.account_masked, r.amount, r.debited_amount, r.unpaid_amount, r.state_text, r.reason_text,
+                    result_at)])
+            sheet.append([])
+            for t in view.totals:
+                sheet.append([_cell(sheet, v) for v in (f"{t.state_text} 합계", f"{t.count}건", None, None, None, None,
+                                                         None, t.amount, t.debited)])
+            sheet.append([_cell(sheet, v) for v in ("총계", f"{view.count}건", None, None, None, None, None, view.amount,
+                                                    view.debited)])
             book.save(temp)
-        except BaseException:
-            if not sheet.closed:
-                sheet.close()  # ends openpyxl's half-written sheet stream cleanly before it is thrown away
-            raise
 
     target = output_files.write_output(path, write, force=force, protected=protected)
     with db.session() as s:  # recorded only once the file is in place
