@@ -49,15 +49,28 @@ REQUEST_SUMS = """count(*), sum(r.amount), sum(CASE WHEN r.debited_amount > 0 TH
  sum(CASE WHEN r.state IN ('FAILED','PARTIAL') THEN r.amount - r.debited_amount ELSE 0 END),
  sum(CASE WHEN r.state IN ('WAITING','SENT') THEN 1 ELSE 0 END),
  sum(CASE WHEN r.state IN ('WAITING','SENT') THEN r.amount ELSE 0 END)"""
-BALANCES = """SELECT ch.id AS charge_id, ch.agreement_id AS agreement_id,
+BALANCES = """SELECT ch.id AS charge_id, ch.agreement_id AS agreement_id, ch.period AS period,
  sum(CASE WHEN l.kind = 'CHARGE' THEN l.amount WHEN l.kind = 'DISCOUNT' THEN -l.amount ELSE 0 END) AS owed,
  sum(CASE WHEN l.kind IN ('DEBIT','CASH') THEN l.amount WHEN l.kind = 'REVERSAL' THEN -l.amount ELSE 0 END) AS received
  FROM charge ch JOIN ledger_entry l ON l.charge_id = ch.id
  WHERE ch.contract_id = :c AND ch.period >= :m1 AND ch.period <= :m2 AND l.entry_on <= :b
    AND l.kind IN ('CHARGE','DISCOUNT','DEBIT','CASH','REVERSAL')
- GROUP BY ch.id, ch.agreement_id"""
-UNPAID_SUMS = """count(*), sum(b.owed), sum(b.received), sum(CASE WHEN b.owed - b.received > 0 THEN 1 ELSE 0 END),
- sum(CASE WHEN b.owed - b.received > 0 THEN b.owed - b.received ELSE 0 END)"""
+ GROUP BY ch.id, ch.agreement_id, ch.period"""
+# 미납 as of :as_of (ledger's "what a charge is, as of a date"): something left, no request in flight
+# (a REQUEST entry by :as_of whose result came after it, unless still waiting with its debit date
+# gone), and a debit failed by :as_of or the debit date of (period, agreement's day) is before :as_of.
+# :gone_days / :prev_gone_days are lists, expanded to one placeholder each by `_expand_lists`.
+UNPAID = """b.owed - b.received > 0
+ AND NOT EXISTS (SELECT 1 FROM ledger_entry e JOIN debit_request r ON r.id = e.debit_request_id
+   WHERE e.charge_id = b.charge_id AND e.kind = 'REQUEST' AND e.entry_on <= :as_of
+   AND (r.result_at IS NULL OR r.result_at >= :as_of_end) AND (r.state <> 'WAITING' OR r.debit_date >= :as_of))
+ AND (EXISTS (SELECT 1 FROM ledger_entry e JOIN debit_request r ON r.id = e.debit_request_id
+        WHERE e.charge_id = b.charge_id AND e.kind = 'FAIL' AND r.result_at < :as_of_end)
+   OR b.period < :as_of_prev_period
+   OR (b.period = :as_of_prev_period AND a.debit_day IN :prev_gone_days)
+   OR (b.period = :as_of_period AND a.debit_day IN :gone_days))"""
+UNPAID_SUMS = f"""count(*), sum(b.owed), sum(b.received), sum(CASE WHEN {UNPAID} THEN 1 ELSE 0 END),
+ sum(CASE WHEN {UNPAID} THEN b.owed - b.received ELSE 0 END)"""
 
 BARE: dict[str, list[str]] = {
     "이체의뢰내역집계 · 집금항목": [f"SELECT a.item_id, {REQUEST_SUMS} FROM debit_request r JOIN debit_agreement a "
@@ -136,11 +149,49 @@ def services(office: Any, period: Any) -> dict[str, Callable[[], Any]]:
     }
 
 
+def _expand_lists(sqls: list[str], params: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    """`IN :name` of a list value → `IN (:name_0, :name_1, …)`, one scalar parameter each (as SQLAlchemy's
+    expanding parameters render); an empty list → `IN (NULL)`, which holds for no row."""
+    import re
+
+    lists = {k: v for k, v in params.items() if isinstance(v, list)}
+    flat = {k: v for k, v in params.items() if k not in lists}
+    for k, values in lists.items():
+        flat.update({f"{k}_{i}": v for i, v in enumerate(values)})
+
+    def expand(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in lists:
+            return match.group(0)
+        return "(" + (", ".join(f":{name}_{i}" for i in range(len(lists[name]))) or "NULL") + ")"
+
+    return [re.sub(r":(\w+)", expand, sql) for sql in sqls], flat
+
+
+def _as_of_params(office: Any, period: Any) -> dict[str, Any]:
+    """The as-of values the 미납 state is bound with, as the service takes them: the period's last day or
+    today (Seoul) when earlier, on the contract's calendar (bank holidays, its closed days, year-end)."""
+    from app.services.aggregates import calendar_for
+    from app.services.calendar import SEOUL
+    from app.services.ledger import as_of_params
+
+    with office.db.engine.connect() as conn:
+        closing = bool(conn.exec_driver_sql(f"SELECT year_end_closing FROM contract WHERE id = {int(office.contract_id)}")
+                       .scalar())
+        calendar = calendar_for(conn, office.contract_id, closing)
+    values = as_of_params(calendar, min(period.end, datetime.now(SEOUL).date()))
+    # result_at is naive UTC in the column (UtcDateTime), so the bound instant is too.
+    values["as_of_end"] = values["as_of_end"].astimezone(UTC).replace(tzinfo=None)
+    return values
+
+
 def _bare_runner(db: Any, sqls: list[str], params: dict[str, Any]) -> Callable[[], list[list[Any]]]:
     """The SQL on a raw DBAPI connection (no ORM, no typed rows), named parameters bound natively."""
+    sqls, params = _expand_lists(sqls, params)
     if db.is_sqlite:
         texts = [sql for sql in sqls]
-        bound = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in params.items()}
+        bound = {k: (v.isoformat(" ", "microseconds") if isinstance(v, datetime)
+                     else v.isoformat() if isinstance(v, date) else v) for k, v in params.items()}
     else:
         import re
 
@@ -221,7 +272,7 @@ def _timed(run: Callable[[], Any]) -> float:
 def bench(label: str, office: Any, period: Any, rounds: int) -> list[tuple[str, float, float]]:
     """Returns (name, service seconds, the faster bare seconds) per aggregate."""
     params = {"c": office.contract_id, "a": period.start, "b": period.end, "m1": period.first_month,
-              "m2": period.last_month}
+              "m2": period.last_month, **_as_of_params(office, period)}
     results = []
     for name, call in services(office, period).items():
         hand = _bare_runner(office.db, BARE[name], params)
