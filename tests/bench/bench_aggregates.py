@@ -59,7 +59,7 @@ BALANCES = """SELECT ch.id AS charge_id, ch.agreement_id AS agreement_id, ch.per
 # 미납 as of :as_of (ledger's "what a charge is, as of a date"): something left, no request in flight
 # (a REQUEST entry by :as_of whose result came after it, unless still waiting with its debit date
 # gone), and a debit failed by :as_of or the debit date of (period, agreement's day) is before :as_of.
-# :gone_days / :prev_gone_days are lists, expanded to one placeholder each by `_expand_lists`.
+# :gone_days / :prev_gone_days are lists, expanded to one bound parameter per value by `_expand_lists`.
 UNPAID = """b.owed - b.received > 0
  AND NOT EXISTS (SELECT 1 FROM ledger_entry e JOIN debit_request r ON r.id = e.debit_request_id
    WHERE e.charge_id = b.charge_id AND e.kind = 'REQUEST' AND e.entry_on <= :as_of
