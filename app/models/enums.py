@@ -61,6 +61,14 @@ class RequestKind(LabelledEnum):
     RETRY = ("RETRY", "재처리의뢰")
 
 
+class MissedRemedy(LabelledEnum):
+    """What the clerk chose for a charge whose debit date's request cut-off passed unrequested."""
+
+    MOVE = ("MOVE", "다음 출금일로 옮기기")
+    CASH = ("CASH", "현금수납으로 받기")
+    UNPAID = ("UNPAID", "미납으로 두기")
+
+
 class RequestState(LabelledEnum):
     WAITING = ("WAITING", "이체의뢰대기")
     SENT = ("SENT", "이체의뢰중")

@@ -1,7 +1,8 @@
 """현금수납: a payer whose debit failed pays at the office; the clerk records it, an administrator may reverse it.
 
 The manual limits 현금수납 to 이체처리미완료: only a charge with a failed debit (a FAIL entry) and an
-outstanding amount is listed and accepted. Cash is refused while a request line holds the charge
+outstanding amount is listed and accepted — or one whose debit date's cut-off was missed and for which
+the clerk chose cash or 미납 (app/services/missed.py): the bank never had it either. Cash is refused while a request line holds the charge
 (queued or in flight): the bank may be debiting it at that very moment, and cash on top would take
 the payer's money twice. Once the outstanding amount is paid, no request or retry asks for it. The
 amount is 1 … outstanding (partial payments allowed). Receiving and reversing are audited.
@@ -17,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 
 from app.db import Database
 from app.models import (
@@ -28,6 +29,7 @@ from app.models import (
     DebitRequest,
     LedgerEntry,
     LedgerKind,
+    MissedRemedy,
     Payment,
     PaymentMethod,
 )
@@ -39,7 +41,19 @@ from app.services.errors import NotFoundError, ServiceError
 from app.services.search import contains_text
 from app.services.session import Actor
 
-ONLY_FAILED = "이체처리미완료인 청구만 현금수납할 수 있습니다."
+ONLY_FAILED = ("이체처리미완료인 청구만 현금수납할 수 있습니다. 이체의뢰 마감을 놓친 청구는 홈 화면에서 "
+               "'현금수납으로 받기'나 '미납으로 두기'를 고른 뒤 수납할 수 있습니다.")
+MISSED_REASON = "이체의뢰 마감 놓침"
+CASH_REMEDIES = (MissedRemedy.CASH, MissedRemedy.UNPAID)
+"""A charge whose debit date's cut-off was missed, left 미납 or set for cash (app/services/missed.py), may
+be received in cash like a failed debit: the bank never had it, so nothing can debit it twice."""
+
+
+def _cash_allowed(contract_id: int) -> ColumnElement[bool]:
+    """SQL over Charge: a failed debit (a FAIL entry) or a missed cut-off the clerk chose cash or 미납 for."""
+    failed = select(LedgerEntry.charge_id).where(LedgerEntry.contract_id == contract_id,
+                                                 LedgerEntry.kind == LedgerKind.FAIL)
+    return or_(Charge.id.in_(failed), Charge.missed_remedy.in_(CASH_REMEDIES))
 
 
 @dataclass(frozen=True)
@@ -93,14 +107,12 @@ def list_cash_candidates(
     name: str | None = None,
 ) -> list[CashRow]:
     """Charges of the contract with a failed debit and an outstanding amount, by customer number and period."""
-    failed = select(LedgerEntry.charge_id).where(LedgerEntry.contract_id == contract_id,
-                                                 LedgerEntry.kind == LedgerKind.FAIL)
     stmt = (
         select(Charge, DebitAgreement, Customer, CollectionItem)
         .join(DebitAgreement, DebitAgreement.id == Charge.agreement_id)
         .join(Customer, Customer.id == DebitAgreement.customer_id)
         .join(CollectionItem, CollectionItem.id == DebitAgreement.item_id)
-        .where(Charge.contract_id == contract_id, Charge.id.in_(failed))
+        .where(Charge.contract_id == contract_id, _cash_allowed(contract_id))
         .order_by(Customer.customer_no, CollectionItem.code, Charge.period)
     )
     if item_id is not None:
@@ -129,12 +141,13 @@ def list_cash_candidates(
         if bal.outstanding <= 0:
             continue
         hold = held.get(charge.id)
-        debit_date, code = last.get(charge.id, (None, None))
+        debit_date, code = last.get(charge.id, (charge.missed_debit_date, None))
         rows.append(CashRow(
             charge_id=charge.id, agreement_id=agreement.id, customer_id=customer.id, customer_no=customer.customer_no,
             customer_name=customer.name, item_id=item.id, item_name=item.name, period=charge.period,
             charge_amount=bal.owed, debited=bal.debited, cash=bal.cash_net, outstanding=bal.outstanding,
-            last_debit_date=debit_date, reason_code=code, reason_text=reason_text(code),
+            last_debit_date=debit_date, reason_code=code,
+            reason_text=reason_text(code) if code or charge.missed_remedy is None else MISSED_REASON,
             blocked=f"{hold[1].label} 상태라 현금수납할 수 없습니다" if hold else None,
         ))
     return rows
@@ -177,8 +190,7 @@ def receive_cash(db: Database, actor: Actor, charge_id: int, amount: int, receiv
     with ledger.money_session(db, contract_id) as s:
         contract = contract_for(s, actor, contract_id)
         charge = ledger.lock_charges(s, [charge_id])[charge_id]
-        if not s.scalar(select(LedgerEntry.id).where(LedgerEntry.charge_id == charge_id,
-                                                     LedgerEntry.kind == LedgerKind.FAIL).limit(1)):
+        if not s.scalar(select(Charge.id).where(Charge.id == charge_id, _cash_allowed(contract_id))):
             raise ServiceError(ONLY_FAILED)
         check_received_on(received_on, charge.period, today)
         payment = ledger.post_cash(s, charge, amount, received_on, actor.login_id)

@@ -35,6 +35,7 @@ from app.models import (
     FileKind,
     LedgerEntry,
     LedgerKind,
+    MissedRemedy,
     RegistrationKind,
     RegistrationState,
     RequestState,
@@ -42,6 +43,7 @@ from app.models import (
     TransmissionState,
 )
 from app.services import charges, debit_days, ledger, notices
+from app.services import missed as missed_cutoffs
 from app.services.calendar import SEOUL
 from app.services.cms.reasons import reason_text
 from app.services.customers import contract_for
@@ -202,6 +204,7 @@ class HomeSummary:
     work: tuple[WorkItem, ...]
     this_month: MonthFigures
     last_month: MonthFigures
+    missed: tuple[missed_cutoffs.MissedDebit, ...] = ()  # debit dates whose cut-off passed with payers left out
 
     def item(self, key: str) -> WorkItem | None:
         return next((w for w in self.work if w.key == key), None)
@@ -230,6 +233,7 @@ def summary(db: Database, actor: Actor, contract_id: int, *, now: datetime) -> H
                    _month(s, contract_id, charges.add_months(this_period, -1), info, today))
         cutoff = next_cutoff(s, info, now)
         results = expected_results(s, info, now)
+        missed = tuple(missed_cutoffs.missed_in(s, info, now))
         name = contract.name
     unread = notices.unread_count(db, actor)
     if unread:
@@ -237,7 +241,7 @@ def summary(db: Database, actor: Actor, contract_id: int, *, now: datetime) -> H
         work.append(WorkItem("notices", "읽지 않은 공지사항", unread, None,
                              "케이에스넷과 기관의 공지입니다. 휴일 일정과 마감 변경을 확인하세요.", PAGE_NOTICES,
                              newest))
-    return HomeSummary(now, contract_id, name, day, cutoff, tuple(results), tuple(work), *figures)
+    return HomeSummary(now, contract_id, name, day, cutoff, tuple(results), tuple(work), *figures, missed=missed)
 
 
 # --- the next cut-off ----------------------------------------------------------------------------
@@ -375,11 +379,16 @@ def _rejected_registrations(s: Session, contract_id: int) -> list[WorkItem]:
 
 
 def _failed_debits(s: Session, info: ContractInfo, now: datetime) -> list[WorkItem]:
-    """Failed debits still owed and in no request: retry this month, or receive in cash before next month's request."""
+    """Failed debits still owed and in no request: retry this month, or receive in cash before next month's
+    request; and missed cut-offs set for cash (`missed`), still owed."""
     r, line = DebitRequest, DebitRequestLine
     failed_charges = list(s.scalars(
         select(line.charge_id).join(r, r.id == line.request_id)
         .where(r.contract_id == info.id, r.state.in_([RequestState.FAILED, RequestState.PARTIAL])).distinct()))
+    # A missed cut-off the clerk chose to take in cash waits for its receipt like a failed debit.
+    seen = set(failed_charges)
+    failed_charges += [c for c in s.scalars(select(Charge.id).where(
+        Charge.contract_id == info.id, Charge.missed_remedy == MissedRemedy.CASH)) if c not in seen]
     if not failed_charges:
         return []
     held = ledger.open_lines(s, failed_charges)

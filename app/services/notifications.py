@@ -1,6 +1,6 @@
 """What to notify the clerk of, and when: plain decisions from the database and `now`, no Qt.
 
-Three events matter enough to interrupt a clerk who is on another screen (or another program):
+Four events matter enough to interrupt a clerk who is on another screen (or another program):
 
 * **A cut-off is 30 minutes away and due charges are not requested.** After 14:00 the request
   button is gone and the payers are not debited this time; 30 minutes is enough to tick and press.
@@ -10,9 +10,11 @@ Three events matter enough to interrupt a clerk who is on another screen (or ano
   clock on retries and cash receipts.
 * **A file failed** (Transmission state 오류): sending failed, or a result was refused. Money does
   not move until someone looks.
+* **A cut-off was missed** (`missed`): a debit date's cut-off passed with payers not requested or
+  never sent. They will not be debited; the clerk must move them, take cash or leave them 미납.
 
 Each notification has a stable `key` naming its event (``cutoff:<contract>:<debit date>``,
-``result:<transmission>`` …). The tray asks `decide` every minute and shows only keys it has not
+``result:<transmission>``, ``missed:<contract>:<debit date>:<item>`` …). The tray asks `decide` every minute and shows only keys it has not
 shown in this session (`ShownEvents`); the decisions themselves stay pure, so a test asks them at
 13:30 on a ManualClock. A user who turned notifications off (User.notifications_enabled) gets none.
 """
@@ -27,7 +29,7 @@ from sqlalchemy import select
 
 from app.db import Database
 from app.models import Contract, Direction, FileKind, Transmission, TransmissionState, User
-from app.services import home
+from app.services import home, missed
 from app.services.calendar import SEOUL, seoul_datetime
 from app.services.errors import NotFoundError
 from app.services.session import Actor
@@ -39,6 +41,7 @@ ERROR_LOOKBACK = timedelta(days=7)
 """A failed request file is reported while its file date is this recent (older ones are history)."""
 
 PAGE_TRANSMISSIONS = "collection.transmissions"
+PAGE_HOME = "home"
 
 
 @dataclass(frozen=True)
@@ -78,28 +81,37 @@ def set_enabled(db: Database, actor: Actor, enabled: bool) -> None:
 
 def cutoff_reminder(db: Database, info: ContractInfo, now: datetime, *,
                     lead: timedelta = CUTOFF_LEAD) -> Notification | None:
-    """Within `lead` before today's request cut-off, if charges due on its debit date are not requested."""
+    """Within `lead` before the next request cut-off, if charges due on the debit dates it closes (the
+    items' contracted days, `home.next_cutoff`) are not requested."""
     local = now.astimezone(SEOUL)
-    today = local.date()
-    cal = info.calendar
-    if not cal.is_business_day(today):
-        return None
-    cutoff = seoul_datetime(today, info.request_cutoff)
-    if not cutoff - lead <= local < cutoff:
-        return None
-    debit_date = cal.next_business_day(today)
     with db.session() as s:
-        count, amount = home.unrequested(s, info, debit_date, local)
-    if not count:
+        cutoff = home.next_cutoff(s, info, local)
+    if not cutoff.at - lead <= local < cutoff.at or not cutoff.unrequested_count:
         return None
-    minutes = max(1, int((cutoff - local).total_seconds() // 60))
+    minutes = max(1, int((cutoff.at - local).total_seconds() // 60))
+    dates = ", ".join(home.day_text(d) for d in cutoff.debit_dates)
+    at = cutoff.at.astimezone(SEOUL)
     return Notification(
-        f"cutoff:{info.id}:{debit_date.isoformat()}",
+        f"cutoff:{info.id}:{cutoff.debit_date.isoformat()}",
         f"이체의뢰 마감 {minutes}분 전",
-        f"[{info.name}] 출금일 {home.day_text(debit_date)}에 이체의뢰하지 않은 청구가 {count}건({amount:,}원) 있습니다. "
-        f"{cutoff:%H:%M}까지 의뢰하지 않으면 이번 출금에서 빠집니다.",
+        f"[{info.name}] 출금일 {dates}에 이체의뢰하지 않은 청구가 {cutoff.unrequested_count}건"
+        f"({cutoff.unrequested_amount:,}원) 있습니다. {at:%H:%M}까지 의뢰하지 않으면 이번 출금에서 빠집니다.",
         home.PAGE_REQUESTS, info.id, warning=True,
     )
+
+
+def missed_cutoffs(db: Database, info: ContractInfo, now: datetime) -> list[Notification]:
+    """One notification per item's debit date whose cut-off passed with payers left out (`missed`).
+
+    The key names the date and item, so the tray says it once per session at the miss; the red list
+    on the home screen stays until the clerk chooses a remedy.
+    """
+    with db.session() as s:
+        found = missed.missed_in(s, info, now)
+    return [Notification(
+        f"missed:{info.id}:{m.key}", "이체의뢰 마감을 놓쳤습니다",
+        f"[{info.name}] {m.title}: {m.message} 홈 화면에서 다음 출금일로 옮기기, 현금수납, 미납으로 두기 중 "
+        "하나를 고르세요.", PAGE_HOME, info.id, warning=True) for m in found]
 
 
 def _start_of_day(moment: datetime) -> datetime:
@@ -173,6 +185,7 @@ def decide(db: Database, actor: Actor, now: datetime) -> list[Notification]:
     for info in infos:
         out.extend(transmission_errors(db, info, now))
         out.extend(arrived_results(db, info, now))
+        out.extend(missed_cutoffs(db, info, now))
         reminder = cutoff_reminder(db, info, now)
         if reminder is not None:
             out.append(reminder)

@@ -206,8 +206,8 @@ def missed_cutoffs(db: Database, c: ContractInfo, now: datetime) -> list[MissedI
         cutoff = c.calendar.request_cutoff(debit_date, c.request_cutoff)
         if now >= cutoff:
             items.append(MissedItem(c.id, "EB21", debit_date, cutoff, count, amount,
-                                    f"{what}은 마감({when(cutoff)})이 지나 보낼 수 없습니다. 이체의뢰대기로 남아 "
-                                    "있으니 의뢰를 취소하거나 출금일을 옮기세요."))
+                                    f"{what}은 마감({when(cutoff)})이 지나 보낼 수 없습니다. 홈 화면의 마감 놓침 "
+                                    "목록에서 다음 출금일로 옮기거나 현금수납·미납으로 처리하세요."))
         elif _send_file(db, c.id, remote_name("EB21", debit_date)) is not None:
             items.append(MissedItem(c.id, "EB21", debit_date, cutoff, count, amount,
                                     f"{what}은 이 출금일의 의뢰 파일에 들어가지 못해(파일을 만든 뒤 의뢰했거나 "
