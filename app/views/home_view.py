@@ -3,13 +3,20 @@
 The clerk reads it top to bottom the way the day runs: today and the next cut-off (with a
 countdown that moves every minute), the results due today, the work waiting — each item a click
 away from the screen where it is done — and the month against last month.
+
+Above all of it, in red, stands every debit date whose request cut-off passed with payers left out
+(`services.missed`): those families will not be debited and nothing else says so. Each line offers
+the three remedies one click (and one confirmation) away; a viewer sees the list without them.
+The list shows a few lines and folds the rest ("외 n건"), so the day's other cards stay in reach
+at 1366×768.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
@@ -23,14 +30,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services import home
+from app.services import home, missed
+from app.services.calendar import SEOUL
 from app.services.errors import ServiceError
 from app.services.home import CutoffInfo, HomeSummary, MonthFigures, WorkItem
-from app.views.base import Page
+from app.services.missed import MissedDebit, Remedy, RemedyOutcome
+from app.views.base import Page, confirm, hint_label, run_guarded
 from app.views.context import AppContext
 
 TICK_MS = 60_000
 """The countdown moves once a minute; the summary reloads when a cut-off or the day passes."""
+MISSED_SHOWN = 3
+"""Missed debit dates shown before the rest fold into '외 n건' (the cards below stay on screen)."""
+REMEDIES = (Remedy.MOVE, Remedy.CASH, Remedy.UNPAID)
 
 STYLE = """
 QWidget#homeBody { background: #f4f6f9; }
@@ -48,6 +60,12 @@ QFrame#workRow { border: none; border-top: 1px solid #e6ebf0; }
 QLabel#metricHead { color: #6b7785; font-weight: bold; }
 QLabel#metric { font-size: 11pt; }
 QLabel#metricNow { font-size: 11pt; font-weight: bold; color: #1f3b5b; }
+QFrame#missedCard { background: #fdecea; border: 2px solid #c0392b; border-radius: 6px; }
+QFrame#missedCard QLabel { border: none; background: transparent; }
+QFrame#missedCard QLabel#missedTitle { font-size: 12pt; font-weight: bold; color: #c0392b; }
+QFrame#missedCard QLabel#missedHead { color: #c0392b; }
+QFrame#missedCard QLabel#missedText { color: #7a2318; }
+QFrame#missedCard QFrame#missedRow { border: none; border-top: 1px solid #f1b8b0; background: transparent; }
 """
 
 
@@ -85,6 +103,31 @@ def cutoff_lines(c: CutoffInfo) -> list[str]:
         out.append(f"{line.item_name} · {home.day_text(line.debit_date)}{moved} — 의뢰 대기 {line.queued_requests:,}건 · "
                    f"{won(line.queued_amount)} / 미의뢰 {line.unrequested_count:,}건 · {won(line.unrequested_amount)}")
     return out
+
+
+def remedy_question(m: MissedDebit, remedy: Remedy, today: date) -> str:
+    """What the confirmation asks before a remedy: the date, the count, the won and what will happen."""
+    head = f"{m.title}\n마감을 놓친 {m.count:,}건 {won(m.amount)}"
+    cancelled = (f"\n송신되지 않은 이체의뢰대기 {m.queued_count:,}건은 취소합니다." if m.queued_count else "")
+    if remedy is Remedy.MOVE:
+        cutoff = f"{home.moment_text(m.move_cutoff)} 마감에 " if m.move_cutoff else ""
+        return (f"{head}을 {home.day_text(m.move_to or m.debit_date)} 출금으로 옮겨 이체의뢰대기로 넣습니다.\n"
+                f"{cutoff}은행으로 보냅니다. 옮길까요?")
+    if remedy is Remedy.CASH:
+        return (f"{head}을 현금수납 대상으로 돌립니다. 은행에 출금을 의뢰하지 않고, 받은 날에 현금수납 화면에서 "
+                f"한 건씩 기록합니다.{cancelled}\n현금수납으로 받을까요?")
+    when = f"출금일 {home.day_text(m.debit_date)}이 지나면 " if m.debit_date >= today else ""
+    return (f"{head}을 미납으로 둡니다. 출금하지 않으며, {when}미납내역집계와 미납 안내문에 미납으로 나옵니다."
+            f"{cancelled}\n미납으로 둘까요?")
+
+
+def move_tooltip(m: MissedDebit) -> str:
+    """Why [옮기기] does what it does, or why it cannot be pressed."""
+    if m.move_to is None:
+        return (f"{m.item_name}의 다음 출금일 가운데 이체의뢰 마감이 남은 날이 없어 옮길 수 없습니다. "
+                "현금수납이나 미납으로 처리하세요.")
+    cutoff = f"{home.moment_text(m.move_cutoff)} 마감에 " if m.move_cutoff else ""
+    return f"{home.day_text(m.move_to)} 출금의 이체의뢰대기로 넣습니다. {cutoff}은행으로 보냅니다."
 
 
 def _label(text: str = "", name: str | None = None, *, wrap: bool = False) -> QLabel:
@@ -153,6 +196,10 @@ class HomePage(Page):
         self.summary: HomeSummary | None = None
         self.work_buttons: dict[str, QPushButton] = {}
         self.result_buttons: list[QPushButton] = []
+        self.missed_buttons: dict[tuple[str, Remedy], QPushButton] = {}  # (MissedDebit.key, remedy)
+        self.missed_lines: list[QLabel] = []  # the heads of the lines shown
+        self.missed_expanded = False
+        self.missed_more: QPushButton | None = None  # '외 n건 모두 보기' / '접기' when the list is folded
 
         self.refresh_button = QPushButton("새로 고침")
         self.refresh_button.clicked.connect(self.refresh)
@@ -161,6 +208,16 @@ class HomePage(Page):
         top.addWidget(self.contract_label, 1)
         top.addWidget(self.refresh_button)
         self.body.addLayout(top)
+        # The outcome of a remedy; after 현금수납 it offers the screen where the money is recorded.
+        self.status = hint_label("")
+        self.open_cash_button = QPushButton("현금수납 화면 열기 ›")
+        self.open_cash_button.clicked.connect(lambda: self.open(missed.PAGE_CASH))
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.open_cash_button)
+        self.body.addLayout(status_row)
+        self.status.setVisible(False)
+        self.open_cash_button.setVisible(False)
 
         content = QWidget()
         content.setObjectName("homeBody")
@@ -174,6 +231,17 @@ class HomePage(Page):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(content)
         self.body.addWidget(scroll, 1)
+
+        self.missed_card = QFrame()
+        self.missed_card.setObjectName("missedCard")
+        self.missed_card.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.missed_box = QVBoxLayout(self.missed_card)
+        self.missed_box.setContentsMargins(14, 10, 14, 10)
+        self.missed_box.setSpacing(4)
+        self.missed_title = _label("", "missedTitle", wrap=True)
+        self.missed_box.addWidget(self.missed_title)
+        self.missed_card.setVisible(False)
+        grid.addWidget(self.missed_card)
 
         row = QHBoxLayout()
         row.setSpacing(12)
@@ -235,6 +303,7 @@ class HomePage(Page):
             return
         s = self.summary
         self.contract_label.setText(f"{s.contract_name} · {s.now:%Y-%m-%d %H:%M} 기준")
+        self._show_missed(s)
         self._show_day(s)
         self._show_cutoff(s)
         self._show_results(s)
@@ -258,6 +327,91 @@ class HomePage(Page):
 
     def open(self, page_key: str) -> None:
         self.ctx.signals.open_page.emit(page_key)
+
+    # --- a missed cut-off -----------------------------------------------------------------------
+
+    def apply_remedy(self, m: MissedDebit, remedy: Remedy) -> None:
+        """One remedy for one missed debit date, after the clerk confirms it (all or nothing, the service decides)."""
+        contract_id = self.ctx.contract_id
+        if contract_id is None or not self.ctx.actor.can_edit:
+            return
+        today = self.ctx.clock().astimezone(SEOUL).date()
+        if not confirm(self, remedy_question(m, remedy, today), remedy.label):
+            return
+        outcome: list[RemedyOutcome] = []
+        if run_guarded(self, lambda: outcome.append(missed.apply_remedy(
+                self.ctx.db, self.ctx.actor, contract_id, m.debit_date, m.item_id, remedy, now=self.ctx.clock()))):
+            message = outcome[0].message
+            self.status.setText(message)
+            self.status.setVisible(True)
+            self.open_cash_button.setVisible(remedy is Remedy.CASH)
+            self.ctx.signals.status_message.emit(message)
+            self.ctx.signals.data_changed.emit("collection")  # refreshes this page too, when shown
+            if not self.isVisible():
+                self.refresh()
+        else:
+            self.refresh()  # someone else may have acted first: show the list as it is now
+
+    def toggle_missed(self) -> None:
+        """Show every missed line, or fold back to the first few."""
+        self.missed_expanded = not self.missed_expanded
+        if self.summary is not None:
+            self._show_missed(self.summary)
+
+    def _show_missed(self, s: HomeSummary) -> None:
+        _clear(self.missed_box, keep=1)
+        self.missed_buttons = {}
+        self.missed_lines = []
+        self.missed_more = None
+        found = s.missed
+        self.missed_card.setVisible(bool(found))
+        if not found:
+            return
+        count = sum(m.count for m in found)
+        amount = sum(m.amount for m in found)
+        self.missed_title.setText(f"이체의뢰 마감을 놓쳤습니다 — 출금되지 않는 {count:,}건 · {won(amount)}")
+        shown = found if self.missed_expanded or len(found) <= MISSED_SHOWN else found[:MISSED_SHOWN]
+        for m in shown:
+            self.missed_box.addWidget(self._missed_row(m))
+        if len(found) > MISSED_SHOWN:
+            rest = len(found) - MISSED_SHOWN
+            more = QPushButton("접기" if self.missed_expanded else f"외 {rest:,}건 모두 보기")
+            more.setFlat(True)
+            more.setObjectName("missedMore")
+            more.clicked.connect(self.toggle_missed)
+            self.missed_more = more
+            self.missed_box.addWidget(more, 0, Qt.AlignmentFlag.AlignLeft)
+        if not self.ctx.actor.can_edit:
+            self.missed_box.addWidget(_label(
+                "조회 권한으로는 처리할 수 없습니다. 관리자나 담당자가 다음 출금일로 옮기기, 현금수납으로 받기, "
+                "미납으로 두기 가운데 하나를 고르세요.", "missedText", wrap=True))
+
+    def _missed_row(self, m: MissedDebit) -> QFrame:
+        frame = QFrame()
+        frame.setObjectName("missedRow")
+        row = QHBoxLayout(frame)
+        row.setContentsMargins(0, 6, 0, 2)
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        head = _label(f"<b>{m.title}</b> &nbsp;·&nbsp; {m.count:,}건 &nbsp;·&nbsp; {won(m.amount)}", "missedHead")
+        head.setTextFormat(Qt.TextFormat.RichText)
+        self.missed_lines.append(head)
+        text.addWidget(head)
+        text.addWidget(_label(m.message, "missedText", wrap=True))
+        row.addLayout(text, 1)
+        if self.ctx.actor.can_edit:
+            for remedy in REMEDIES:
+                button = QPushButton(m.remedy_text(remedy))
+                if remedy is Remedy.MOVE:
+                    button.setEnabled(m.move_to is not None)
+                    button.setToolTip(move_tooltip(m))
+                else:
+                    button.setToolTip(remedy_question(m, remedy, self.ctx.clock().astimezone(SEOUL).date())
+                                      .rsplit("\n", 1)[0])
+                button.clicked.connect(lambda _=False, m=m, remedy=remedy: self.apply_remedy(m, remedy))
+                self.missed_buttons[(m.key, remedy)] = button
+                row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
+        return frame
 
     # --- cards -------------------------------------------------------------------------------
 
