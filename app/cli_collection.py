@@ -75,6 +75,7 @@ def cmd_request(args: argparse.Namespace) -> int:
     for row in due.rows:
         if not row.requestable:
             print(f"제외\t{row.customer_no}\t{row.customer_name}\t{row.item_name}\t{row.reason}")
+    print(f"출금일 {args.date:%Y-%m-%d}: {due.totals.text}")  # the 이체의뢰 screen's footer, before asking
     ready = due.requestable
     if not due.cutoff.open:
         print(f"이체의뢰하지 않았습니다: {due.cutoff.message} (cut-off passed)")

@@ -10,7 +10,11 @@ payer at once never charge it twice.
 
 `due_rows` is the single computation behind the request list, the pre-flight check, the request
 itself and the automatic request: an excluded row carries its Korean reason, a requestable one the
-amount to ask for (earlier outstanding first, never above the per-debit limit).
+amount to ask for (earlier outstanding first, never above the per-debit limit). Each row also carries
+the request made for *its* debit date (`DueRow.requested_*`), so a queued or answered row shows what
+was asked and how it stands, not an empty amount. `brought_rows` adds what the date's file carries
+for agreements not due on it by their debit day (a 재처리의뢰, a charge moved from a missed cut-off),
+so the list holds everything that goes to the bank that day.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from app.models import (
     DebitRequestLine,
     LedgerEntry,
     LedgerKind,
+    MissedRemedy,
     RegistrationKind,
     RegistrationState,
     RequestKind,
@@ -62,6 +67,13 @@ NOTHING_DUE = "의뢰할 미수납액이 없습니다"
 OVER_LIMIT = "건당출금한도({limit:,}원)를 넘어 의뢰할 수 없습니다"
 UNDER_MINIMUM = "이체금액이 140원 미만입니다 ({amount:,}원)"
 CAPPED = "건당출금한도({limit:,}원)를 넘는 {left:,}원은 미수납으로 남습니다"
+# The clerk's choice for a charge whose cut-off was missed (app/services/missed.py): on the date it
+# missed it is no longer asked for (a moved charge that is queued reads ALREADY_REQUESTED first).
+REMEDIED = {
+    MissedRemedy.MOVE: "마감을 놓쳐 다음 출금일로 옮겼습니다",
+    MissedRemedy.CASH: "마감을 놓쳐 현금수납으로 받기로 했습니다",
+    MissedRemedy.UNPAID: "마감을 놓쳐 미납으로 두었습니다",
+}
 
 
 # --- periods ----------------------------------------------------------------------------------
@@ -172,10 +184,21 @@ class DueRow:
     reason: str | None  # why the row cannot be requested (Korean), None when it can
     note: str | None  # something the clerk should know even so (capped by the limit …)
     lines: tuple[LineSpec, ...] = ()  # what a request would carry, oldest charge first
+    # The request made for THIS debit date (the latest one not withdrawn, 이체의뢰 or 재처리의뢰):
+    # what it asked and how it stands. None/0 when nothing was requested for this date.
+    requested_id: int | None = None
+    requested_amount: int = 0
+    requested_state: RequestState | None = None
+    brought: bool = False  # on the date's file though not due on it by its debit day (`note` says why)
 
     @property
     def requestable(self) -> bool:
         return self.reason is None
+
+    @property
+    def requested(self) -> bool:
+        """A request for this debit date exists (queued, at the bank or answered)."""
+        return self.requested_state is not None
 
 
 def registration_states(s: Session, agreement_ids: Sequence[int]) -> dict[int, AccountRegistration]:
@@ -261,9 +284,151 @@ def due_rows(s: Session, contract_id: int, calendar: BusinessCalendar, debit_dat
     money = ledger.balances(s, charge_ids)
     regs = registration_states(s, agreement_ids)
     last_state = _last_request_states(s, list(current.values()))
-    return [_row(period, a, c, i, current.get(a.id), earlier.get(a.id, []), money, held, regs.get(a.id),
-                 last_state, include_outstanding)
-            for period, a, c, i in due]
+    remedies = _remedies(s, current.values())
+    here = requests_on(s, contract_id, debit_date, agreement_ids)
+    elsewhere = _request_dates(s, {request_id for request_id, _state in held.values()})
+    rows = []
+    for period, a, c, i in due:
+        charge_id = current.get(a.id)
+        hold = held.get(charge_id) if charge_id is not None else None
+        moved_to = elsewhere.get(hold[0]) if hold is not None else None
+        rows.append(_row(period, a, c, i, charge_id, earlier.get(a.id, []), money, held, regs.get(a.id),
+                         last_state, include_outstanding, here.get(a.id),
+                         moved_to if moved_to != debit_date else None,
+                         remedies.get(charge_id) if charge_id is not None else None))
+    return rows
+
+
+def _remedies(s: Session, charge_ids: Iterable[int]) -> dict[int, MissedRemedy]:
+    """charge id → the remedy the clerk chose for its missed cut-off, for the charges that have one."""
+    ids = sorted(set(charge_ids))
+    out: dict[int, MissedRemedy] = {}
+    for start in range(0, len(ids), 5000):
+        for charge_id, remedy in s.execute(select(Charge.id, Charge.missed_remedy).where(
+                Charge.id.in_(ids[start : start + 5000]), Charge.missed_remedy.is_not(None))):
+            out[charge_id] = MissedRemedy(remedy)
+    return out
+
+
+@dataclass(frozen=True)
+class RequestedHere:
+    """The request made for one debit date of one agreement (the latest one not withdrawn)."""
+
+    request_id: int
+    agreement_id: int
+    kind: RequestKind
+    state: RequestState
+    amount: int
+    retry_of_id: int | None
+
+
+def requests_on(s: Session, contract_id: int, debit_date: date,
+                agreement_ids: Collection[int] | None = None) -> dict[int, RequestedHere]:
+    """agreement id → the latest request (withdrawn ones aside, any kind) made for `debit_date`.
+
+    `agreement_ids` None: every agreement with a request on the date.
+    """
+    r = DebitRequest
+    stmt = (select(r.id, r.agreement_id, r.kind, r.state, r.amount, r.retry_of_id)
+            .where(r.contract_id == contract_id, r.debit_date == debit_date, r.state != RequestState.WITHDRAWN)
+            .order_by(r.id))
+    out: dict[int, RequestedHere] = {}
+    if agreement_ids is None:
+        chunks: list[list[int] | None] = [None]
+    else:
+        ids = sorted(set(agreement_ids))
+        chunks = [ids[start : start + 5000] for start in range(0, len(ids), 5000)]
+    for chunk in chunks:
+        for request_id, agreement_id, kind, state, amount, retry_of in s.execute(
+                stmt if chunk is None else stmt.where(r.agreement_id.in_(chunk))):
+            out[agreement_id] = RequestedHere(request_id, agreement_id, RequestKind(kind), RequestState(state),
+                                              int(amount), retry_of)
+    return out
+
+
+def _request_dates(s: Session, request_ids: Collection[int]) -> dict[int, date]:
+    """request id → its debit date."""
+    ids = sorted(set(request_ids))
+    out: dict[int, date] = {}
+    for start in range(0, len(ids), 5000):
+        out.update(s.execute(select(DebitRequest.id, DebitRequest.debit_date)
+                             .where(DebitRequest.id.in_(ids[start : start + 5000]))).all())
+    return out
+
+
+def brought_rows(s: Session, contract_id: int, calendar: BusinessCalendar, debit_date: date, *,
+                 item_id: int | None, exclude: Collection[int]) -> list[DueRow]:
+    """What the date's file carries for agreements not due on `debit_date` by their debit day.
+
+    A 재처리의뢰 of another date's failure, or a charge moved here from a missed cut-off, goes to the
+    bank on this date too; the list shows them (requested, never requestable here) with a note of
+    where they come from, so the clerk sees the whole file. `exclude`: the agreements due on the
+    date (their request is on their own row). A moved charge names the date it missed (the one the
+    clerk moved it from), else the debit date of its period and the agreement's debit day. Reads only.
+    """
+    due_here = set(exclude)
+    found = {a: r for a, r in requests_on(s, contract_id, debit_date).items() if a not in due_here}
+    if not found:
+        return []
+    stmt = (select(DebitAgreement, Customer, CollectionItem)
+            .join(Customer, Customer.id == DebitAgreement.customer_id)
+            .join(CollectionItem, CollectionItem.id == DebitAgreement.item_id)
+            .where(DebitAgreement.id.in_(sorted(found)))
+            .order_by(Customer.customer_no, CollectionItem.code))
+    if item_id is not None:
+        stmt = stmt.where(DebitAgreement.item_id == item_id)
+    parties = s.execute(stmt).all()
+    if not parties:
+        return []
+    request_ids = [found[a.id].request_id for a, _c, _i in parties]
+    newest: dict[int, tuple[int, str]] = {}  # request id → (charge id, period) of its newest charge
+    missed_on: dict[int, date] = {}  # charge id → the debit date whose cut-off it missed (moved from)
+    for request_id, charge_id, period, missed in s.execute(
+            select(DebitRequestLine.request_id, Charge.id, Charge.period, Charge.missed_debit_date)
+            .join(Charge, Charge.id == DebitRequestLine.charge_id)
+            .where(DebitRequestLine.request_id.in_(request_ids))
+            .order_by(Charge.period, Charge.id)):
+        newest[request_id] = (charge_id, period)
+        if missed is not None:
+            missed_on[charge_id] = missed
+    charge_ids = {charge_id for charge_id, _p in newest.values()}
+    held = ledger.open_lines(s, charge_ids)  # before balances, as in `due_rows`
+    money = ledger.balances(s, charge_ids)
+    retried = _request_dates(s, {r.retry_of_id for r in found.values() if r.retry_of_id is not None})
+    rows = []
+    for a, c, i in parties:
+        here = found[a.id]
+        charge_id, period = newest.get(here.request_id, (None, period_of(debit_date)))
+        bal = money[charge_id] if charge_id is not None else Balance()
+        hold = held.get(charge_id) if charge_id is not None else None
+        if here.kind is RequestKind.RETRY:
+            origin = retried.get(here.retry_of_id) if here.retry_of_id is not None else None
+            note = f"재처리의뢰 ({origin:%m-%d} 출금분)" if origin else "재처리의뢰"
+        else:
+            origin = missed_on.get(charge_id) if charge_id is not None else None
+            if origin is None:
+                origin = calendar.debit_date_for(int(period[:4]), int(period[5:7]), a.debit_day)
+            note = f"{origin:%m-%d} 출금분을 옮겨 의뢰"
+        rows.append(DueRow(
+            agreement_id=a.id, customer_id=c.id, customer_no=c.customer_no, customer_name=c.name,
+            grade=c.grade or "", item_id=i.id, item_code=i.code, item_name=i.name, bank_code=a.bank_code,
+            bank_name=bank_name(a.bank_code), account_masked=f"****{a.account_last4}", period=period,
+            charge_id=charge_id, monthly_amount=bal.charged, discount=bal.discount, charge_amount=bal.owed,
+            current_outstanding=0 if hold else max(bal.outstanding, 0), earlier_outstanding=0,
+            debit_limit=a.debit_limit, request_amount=0, left_outstanding=0,
+            status_text=_requested_status(here.state, bal, hold), open_request_id=hold[0] if hold else None,
+            reason=ALREADY_REQUESTED.format(state=here.state.label), note=note,
+            requested_id=here.request_id, requested_amount=here.amount, requested_state=here.state, brought=True,
+        ))
+    return rows
+
+
+def _requested_status(state: RequestState, bal: Balance, hold: tuple[int, RequestState] | None) -> str:
+    """최종수납현황 of a row requested for this date: the request's state, unless the charge was settled
+    since (a failure paid in cash reads 현금수납)."""
+    if hold is None and bal.outstanding <= 0 and state in (RequestState.FAILED, RequestState.PARTIAL):
+        return "현금수납" if bal.cash_net > 0 else RequestState.DONE.label
+    return state.label
 
 
 def _last_request_states(s: Session, charge_ids: list[int]) -> dict[int, RequestState]:
@@ -299,7 +464,8 @@ def _status(charge_id: int | None, bal: Balance, held: tuple[int, RequestState] 
 
 def _row(period: str, a: DebitAgreement, c: Customer, i: CollectionItem, charge_id: int | None,
          earlier: list[tuple[int, str]], money: dict[int, Balance], held: dict[int, tuple[int, RequestState]],
-         reg: AccountRegistration | None, last: dict[int, RequestState], include_outstanding: bool) -> DueRow:
+         reg: AccountRegistration | None, last: dict[int, RequestState], include_outstanding: bool,
+         here: RequestedHere | None, moved_to: date | None, remedy: MissedRemedy | None) -> DueRow:
     if charge_id is not None:
         bal = money[charge_id]
         amount, discount = bal.charged, bal.discount
@@ -322,8 +488,13 @@ def _row(period: str, a: DebitAgreement, c: Customer, i: CollectionItem, charge_
             room -= take
     request_amount = sum(line.amount for line in lines)
     left = sum(x for _c, _p, x in wanted) - request_amount
-    reason = _reason(a, c, reg, hold, bal, wanted, request_amount)
+    reason = _reason(a, c, reg, hold, bal, wanted, request_amount, remedy)
     note = CAPPED.format(limit=a.debit_limit, left=left) if left > 0 and request_amount > 0 else None
+    if moved_to is not None and hold is not None:  # its charge went to another date's file
+        note = f"{moved_to:%m-%d} 출금으로 의뢰됨"
+    status = _status(charge_id, bal, hold, last.get(charge_id) if charge_id is not None else None)
+    if here is not None and (hold is None or hold[0] == here.request_id):
+        status = _requested_status(here.state, bal, hold)
     return DueRow(
         agreement_id=a.id, customer_id=c.id, customer_no=c.customer_no, customer_name=c.name, grade=c.grade or "",
         item_id=i.id, item_code=i.code, item_name=i.name, bank_code=a.bank_code, bank_name=bank_name(a.bank_code),
@@ -331,14 +502,16 @@ def _row(period: str, a: DebitAgreement, c: Customer, i: CollectionItem, charge_
         discount=discount, charge_amount=amount - discount, current_outstanding=current_left,
         earlier_outstanding=earlier_left, debit_limit=a.debit_limit,
         request_amount=0 if reason else request_amount, left_outstanding=left if not reason else 0,
-        status_text=_status(charge_id, bal, hold, last.get(charge_id) if charge_id is not None else None),
-        open_request_id=hold[0] if hold else None, reason=reason, note=note,
+        status_text=status, open_request_id=hold[0] if hold else None, reason=reason, note=note,
         lines=tuple(lines) if not reason and charge_id is not None else (),
+        requested_id=here.request_id if here else None, requested_amount=here.amount if here else 0,
+        requested_state=here.state if here else None,
     )
 
 
 def _reason(a: DebitAgreement, c: Customer, reg: AccountRegistration | None, hold: tuple[int, RequestState] | None,
-            bal: Balance, wanted: list[tuple[int, str, int]], request_amount: int) -> str | None:
+            bal: Balance, wanted: list[tuple[int, str, int]], request_amount: int,
+            remedy: MissedRemedy | None = None) -> str | None:
     if a.status is not AgreementStatus.ACTIVE:
         return ENDED
     if not c.active:
@@ -348,6 +521,8 @@ def _reason(a: DebitAgreement, c: Customer, reg: AccountRegistration | None, hol
         return problem
     if hold is not None:
         return ALREADY_REQUESTED.format(state=hold[1].label)
+    if remedy in REMEDIED and bal.outstanding > 0:
+        return REMEDIED[remedy]
     if not wanted:
         if bal.owed == 0:
             return FULLY_DISCOUNTED

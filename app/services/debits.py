@@ -61,7 +61,8 @@ from app.services.session import Actor, system_actor
 from app.services.transmissions import ContractInfo, contract_info
 
 __all__ = [
-    "EB21_CAPACITY", "AutoRequestReport", "CutoffState", "DebitDateOption", "DueList", "DueRow", "FileCapacity",
+    "EB21_CAPACITY", "AutoRequestReport", "CutoffState", "DebitDateOption", "DueList", "DuePart", "DueRow",
+    "DueTotals", "FileCapacity",
     "FileCapacityError", "Preflight", "PayerChange", "RequestOutcome", "RetryRow", "auto_request_due", "cutoff_state",
     "cutoff_state_for", "debit_dates", "list_due", "list_retry", "preflight", "request", "retry", "retry_dates",
     "withdraw",
@@ -117,13 +118,76 @@ class DebitDateOption:
     cutoff: datetime  # the last moment requests are taken (Seoul time)
 
 
+REQUESTED = "이미 의뢰"
+REQUESTABLE = "의뢰 가능"
+MISSED = "마감 후 미의뢰"
+BLOCKED = "의뢰 불가"
+
+
+@dataclass(frozen=True)
+class DuePart:
+    """One category of the list: how many rows and how many won."""
+
+    label: str
+    count: int
+    won: int
+
+    @property
+    def text(self) -> str:
+        return f"{self.label} {self.count:,}건 {self.won:,}원"
+
+
+@dataclass(frozen=True)
+class DueTotals:
+    """전체 = 이미 의뢰 + 의뢰 가능 + 의뢰 불가, in counts and won: every row in exactly one part.
+
+    On a closed date the middle part is 마감 후 미의뢰: what could have been asked and was not sent.
+    """
+
+    requested: DuePart
+    requestable: DuePart
+    blocked: DuePart
+
+    @property
+    def parts(self) -> tuple[DuePart, DuePart, DuePart]:
+        return self.requested, self.requestable, self.blocked
+
+    @property
+    def whole(self) -> DuePart:
+        return DuePart("전체", sum(p.count for p in self.parts), sum(p.won for p in self.parts))
+
+    @property
+    def text(self) -> str:
+        """'전체 259건 60,000,000원 = 이미 의뢰 82건 … + 의뢰 가능 177건 … + 의뢰 불가 0건 0원'."""
+        return f"{self.whole.text} = " + " + ".join(p.text for p in self.parts)
+
+
+def row_part(row: DueRow) -> str:
+    """The category of a row: requested for this date first, then requestable, else blocked."""
+    if row.requested:
+        return REQUESTED
+    return REQUESTABLE if row.requestable else BLOCKED
+
+
+def row_won(row: DueRow, include_outstanding: bool) -> int:
+    """The won a row adds to its category: what was asked (이미 의뢰), what would be asked (의뢰 가능),
+    or what stays unrequested (의뢰 불가: this period's outstanding, and earlier months' when 미수납액
+    포함 is on)."""
+    part = row_part(row)
+    if part == REQUESTED:
+        return row.requested_amount
+    if part == REQUESTABLE:
+        return row.request_amount
+    return row.current_outstanding + (row.earlier_outstanding if include_outstanding else 0)
+
+
 @dataclass(frozen=True)
 class DueList:
     debit_date: date
     periods: tuple[str, ...]
     include_outstanding: bool
     cutoff: CutoffState
-    rows: tuple[DueRow, ...]
+    rows: tuple[DueRow, ...]  # due by debit day, then what the file carries for others (`DueRow.brought`)
 
     @property
     def requestable(self) -> tuple[DueRow, ...]:
@@ -132,6 +196,18 @@ class DueList:
     @property
     def request_total(self) -> int:
         return sum(r.request_amount for r in self.rows if r.requestable)
+
+    @property
+    def totals(self) -> DueTotals:
+        """The footer's identity; the middle part reads 마감 후 미의뢰 once requests are no longer taken."""
+        sums = {REQUESTED: [0, 0], REQUESTABLE: [0, 0], BLOCKED: [0, 0]}
+        for row in self.rows:
+            part = sums[row_part(row)]
+            part[0] += 1
+            part[1] += row_won(row, self.include_outstanding)
+        middle = REQUESTABLE if self.cutoff.open else MISSED
+        return DueTotals(DuePart(REQUESTED, *sums[REQUESTED]), DuePart(middle, *sums[REQUESTABLE]),
+                         DuePart(BLOCKED, *sums[BLOCKED]))
 
 
 @dataclass(frozen=True)
@@ -312,7 +388,9 @@ def list_due(
     db: Database, actor: Actor, contract_id: int, debit_date: date, item_id: int | None = None,
     include_outstanding: bool = False, *, now: datetime | None = None,
 ) -> DueList:
-    """Every agreement due on `debit_date` with its amounts and, when it cannot be requested, why.
+    """Every agreement due on `debit_date` with its amounts and, when it cannot be requested, why; then
+    what the date's file carries for agreements not due on it (a 재처리의뢰, a moved charge), so the
+    list and its totals (`DueList.totals`) hold everything that goes to the bank that day.
 
     Looking never writes: the list creates no charge (a row whose charge does not exist yet shows what
     it would be, `charge_id` None). Charges come into being when they are requested (`request`, the
@@ -323,6 +401,8 @@ def list_due(
     now = now or datetime.now(SEOUL)
     with db.session() as s:
         _c, info, rows = _rows(s, actor, contract_id, debit_date, item_id, include_outstanding, now, create=False)
+        rows += charges.brought_rows(s, contract_id, info.calendar, debit_date, item_id=item_id,
+                                     exclude={r.agreement_id for r in rows})
         state = _state(s, info, debit_date, now)
     return DueList(debit_date, tuple(charges.days_on(info.calendar, debit_date)), include_outstanding, state,
                    tuple(rows))
@@ -336,7 +416,7 @@ def preflight(
     due = list_due(db, actor, contract_id, debit_date, item_id, include_outstanding, now=now)
     with db.session() as s:
         info = contract_info(s, contract_id)
-        return _compare(s, info.calendar, contract_id, debit_date, due.rows)
+        return _compare(s, info.calendar, contract_id, debit_date, [r for r in due.rows if not r.brought])
 
 
 def _compare(s: Session, calendar: BusinessCalendar, contract_id: int, debit_date: date,

@@ -9,6 +9,14 @@ are the contract's debit days moved onto business days (`debits.debit_dates`); t
 reasons and the cut-off sentence all come from the debit service. After the cut-off the 이체의뢰
 button is not shown at all — exactly as the manual says — and the line above the list says why.
 
+The list adds up: each row is in one of 이미 의뢰 (requested for this date, showing what was asked
+and how it stands), 의뢰 가능 and 의뢰 불가, and the footer says 전체 = their sum in counts and won
+(`DueList.totals`). Requests the date's file carries for payers not due on it (a 재처리의뢰, a charge
+moved from a missed cut-off) are rows too, with where they come from. On a date whose cut-off passed
+with payers never sent to the bank (`services.missed`), a red panel above the list says so and
+offers the desk's three remedies — move them to the item's next debit date, receive in cash, leave
+them 미납 — each after a confirmation naming the count and the won.
+
 [이체의뢰] first opens the pre-flight check (this month against last month); the request is made
 only from there, so nobody requests without having seen who dropped out.
 """
@@ -17,16 +25,29 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.models import RequestState
-from app.services import debit_days, debits
+from app.services import debit_days, debits, missed
 from app.services.calendar import SEOUL
 from app.services.charges import DueRow
 from app.services.debits import DebitDateOption, DueList
 from app.services.errors import ServiceError
+from app.services.missed import MissedDebit, Remedy, RemedyOutcome
 from app.views.base import Page, confirm, hint_label, run_guarded, show_error
 from app.views.context import AppContext
+from app.views.home_view import move_tooltip, remedy_question
 from app.views.preflight_dialog import PreflightDialog
 from app.views.table_models import (
     ALIGN_CENTER,
@@ -49,6 +70,13 @@ from app.views.table_models import (
 from app.views.users_view import ALERT
 
 WEEKDAYS = "월화수목금토일"
+REMEDIES = (Remedy.MOVE, Remedy.CASH, Remedy.UNPAID)
+MISSED_STYLE = """
+QFrame#missedPanel { background: #fdecea; border: 2px solid #c0392b; border-radius: 6px; }
+QFrame#missedPanel QLabel { border: none; background: transparent; }
+QFrame#missedPanel QLabel#missedTitle { font-weight: bold; color: #c0392b; }
+QFrame#missedPanel QLabel#missedText { color: #7a2318; }
+"""
 CAUTIONS = (
     "※ 이체의뢰는 마감 시각(이체일 전 영업일 오후 2시) 이후에는 작업할 수 없으므로 이체의뢰 버튼이 보이지 않습니다.",
     "※ 은행 전산에 계좌신청이 완료된 고객만 이체의뢰할 수 있습니다. 계좌신청은 이체 2영업일(D-2) 전에 완료되어야 합니다.",
@@ -59,13 +87,28 @@ CAUTIONS = (
 
 
 def _status_colour(row: DueRow) -> object:
-    if row.status_text == RequestState.WAITING.label:
+    if row.status_text in (RequestState.WAITING.label, RequestState.SENT.label):
         return WAITING_COLOUR
     if row.status_text in (RequestState.DONE.label, "현금수납"):
         return DONE_COLOUR
-    if row.status_text == RequestState.FAILED.label:
+    if row.status_text in (RequestState.FAILED.label, RequestState.PARTIAL.label):
         return ALERT
     return None
+
+
+def _asked(row: DueRow) -> int | None:
+    """이체의뢰금액: what was asked for this date when it was requested, what would be asked when it
+    can be, blank otherwise."""
+    if row.requested:
+        return row.requested_amount
+    return row.request_amount if row.requestable else None
+
+
+def _guidance(row: DueRow) -> str:
+    """의뢰 불가 사유 / 안내: the note when there is one (where a row of another date's file comes from,
+    which date's file holds its charge, what stays over the limit), else why it cannot be requested;
+    the reason is also the row's tooltip."""
+    return row.note or row.reason or ""
 
 
 COLUMNS = (
@@ -76,9 +119,9 @@ COLUMNS = (
     money_column("월이체금액", lambda r: r.monthly_amount),
     money_column("할인", lambda r: r.discount, blank_zero=True),
     money_column("미수납액", lambda r: r.earlier_outstanding, blank_zero=True),
-    money_column("이체의뢰금액", lambda r: r.request_amount if r.requestable else None),
+    money_column("이체의뢰금액", _asked),
     Column("최종수납현황", lambda r: r.status_text, ALIGN_CENTER, _status_colour),
-    Column("의뢰 불가 사유 / 안내", lambda r: r.reason or r.note or "", foreground=lambda r: None if r.reason else ALERT),
+    Column("의뢰 불가 사유 / 안내", _guidance, foreground=lambda r: None if r.reason else ALERT),
 )
 """청구월 and the masked account are in the line under the list for the selected row: the reason of an
 excluded row is what the clerk must see without scrolling."""
@@ -138,6 +181,18 @@ class RequestsPage(Page):
         self.moved_label.setVisible(False)
         self.body.addWidget(self.moved_label)
         self.date_combo.currentIndexChanged.connect(lambda _i: self._show_moved())
+        # A closed date with payers never sent to the bank: what happened and the remedies.
+        self.missed: list[MissedDebit] = []
+        self.missed_buttons: dict[tuple[int, Remedy], QPushButton] = {}  # (item id, remedy)
+        self.missed_panel = QFrame()
+        self.missed_panel.setObjectName("missedPanel")
+        self.missed_panel.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.missed_panel.setStyleSheet(MISSED_STYLE)
+        self.missed_box = QVBoxLayout(self.missed_panel)
+        self.missed_box.setContentsMargins(12, 8, 12, 8)
+        self.missed_box.setSpacing(4)
+        self.missed_panel.setVisible(False)
+        self.body.addWidget(self.missed_panel)
 
         self.model = TickModel(COLUMNS, key=lambda r: r.agreement_id, why_not=lambda r: r.reason, ticks=editing,
                                parent=self)
@@ -234,6 +289,7 @@ class RequestsPage(Page):
         self.model.set_rows(self.due.rows)
         fit(self.table)
         self._show_cutoff()
+        self._show_missed()
         self._update_totals()
         self._selection_moved()
 
@@ -247,15 +303,92 @@ class RequestsPage(Page):
         self.cutoff_label.setText(state.message if state else "")
         set_tone(self.cutoff_label, warning=not is_open)
 
+    # --- a missed cut-off ----------------------------------------------------------------------------
+
+    def _show_missed(self) -> None:
+        """The red panel of a closed date whose payers were not sent to the bank (hidden otherwise)."""
+        found: list[MissedDebit] = []
+        due, listed = self.due, self._listed
+        if due is not None and listed is not None and not due.cutoff.open and self.ctx.contract_id is not None:
+            try:
+                found = missed.missed_debits(self.ctx.db, self.ctx.actor, self.ctx.contract_id,
+                                             now=self.ctx.clock(), debit_date=due.debit_date)
+            except ServiceError as error:
+                show_error(self, error)
+            item_id = listed[1]
+            found = [m for m in found if item_id is None or m.item_id == item_id]
+        self.missed = found
+        self.missed_buttons = {}
+        while self.missed_box.count():
+            item = self.missed_box.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.setParent(None)
+                widget.deleteLater()
+        self.missed_panel.setVisible(bool(found))
+        for m in found:
+            self.missed_box.addWidget(self._missed_line(m))
+        if found and not self.ctx.actor.can_edit:
+            note = QLabel("조회 권한으로는 처리할 수 없습니다. 관리자나 담당자가 다음 출금일로 옮기기, "
+                          "현금수납으로 받기, 미납으로 두기 가운데 하나를 고르세요.")
+            note.setObjectName("missedText")
+            note.setWordWrap(True)
+            self.missed_box.addWidget(note)
+
+    def _missed_line(self, m: MissedDebit) -> QWidget:
+        """'12-07(월) 출금 · 수강료 · 177건 41,089,000원', what happened, and the three buttons."""
+        line = QWidget()
+        row = QHBoxLayout(line)
+        row.setContentsMargins(0, 0, 0, 0)
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        title = QLabel(f"{m.title} · {m.count:,}건 {m.amount:,}원")
+        title.setObjectName("missedTitle")
+        title.setWordWrap(True)
+        message = QLabel(m.message)
+        message.setObjectName("missedText")
+        message.setWordWrap(True)
+        text.addWidget(title)
+        text.addWidget(message)
+        row.addLayout(text, 1)
+        if self.ctx.actor.can_edit:
+            today = office_today(self.ctx)
+            for remedy in REMEDIES:
+                button = QPushButton(m.remedy_text(remedy))
+                if remedy is Remedy.MOVE:
+                    button.setEnabled(m.move_to is not None)
+                    button.setToolTip(move_tooltip(m))
+                else:
+                    button.setToolTip(remedy_question(m, remedy, today).rsplit("\n", 1)[0])
+                button.clicked.connect(lambda _=False, m=m, remedy=remedy: self.apply_remedy(m, remedy))
+                self.missed_buttons[(m.item_id, remedy)] = button
+                row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
+        return line
+
+    def apply_remedy(self, m: MissedDebit, remedy: Remedy) -> None:
+        """One remedy for the payers of one item left out of the listed date, after the clerk confirms the
+        count and the won; then the list is read again and the other screens are told."""
+        contract_id = self.ctx.contract_id
+        if contract_id is None or not self.ctx.actor.can_edit:
+            return
+        if not confirm(self, remedy_question(m, remedy, office_today(self.ctx)), remedy.label):
+            return
+        outcome: list[RemedyOutcome] = []
+        if run_guarded(self, lambda: outcome.append(missed.apply_remedy(
+                self.ctx.db, self.ctx.actor, contract_id, m.debit_date, m.item_id, remedy, now=self.ctx.clock()))):
+            self._done(outcome[0].message)
+        else:
+            self.search()  # someone else may have acted first: show the date as it is now
+
+    # --- totals and selection ------------------------------------------------------------------------
+
     def _update_totals(self) -> None:
+        """The ticked selection, then 전체 = 이미 의뢰 + 의뢰 가능 (마감 후 미의뢰) + 의뢰 불가 (`DueList.totals`)."""
         ticked = self.model.checked_rows()
         amount = sum(r.request_amount for r in ticked)
-        rows = self.due.rows if self.due is not None else ()
-        ready = [r for r in rows if r.requestable]
-        text = (f"전체 {len(rows)}건 · 의뢰 가능 {len(ready)}건 {sum(r.request_amount for r in ready):,}원"
-                f" · 의뢰 불가 {len(rows) - len(ready)}건")
+        text = self.due.totals.text if self.due is not None else ""
         if self.model.has_ticks and self.model.locked is None:
-            text = f"선택 {len(ticked)}건 · 이체의뢰금액 합계 {amount:,}원  |  " + text
+            text = f"선택 {len(ticked)}건 · 이체의뢰금액 합계 {amount:,}원\n" + text
         self.totals.setText(text)
         self.request_button.setEnabled(bool(ticked))
         sync_all_box(self.all_box, self.model)
@@ -276,10 +409,12 @@ class RequestsPage(Page):
         if row.earlier_outstanding:
             parts.append(f"이전 미수납액 {row.earlier_outstanding:,}원")
         parts.append(f"건당출금한도 {row.debit_limit:,}원")
+        if row.requested_state is not None:
+            parts.append(f"이 출금일 의뢰 {row.requested_amount:,}원 ({row.requested_state.label})")
+        if row.note:
+            parts.append(row.note)
         if row.reason:
             parts.append(f"의뢰 불가: {row.reason}")
-        elif row.note:
-            parts.append(row.note)
         self.detail.setText(" · ".join(parts))
 
     # --- pre-flight and request ----------------------------------------------------------------------

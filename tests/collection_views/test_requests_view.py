@@ -1,17 +1,31 @@
-"""이체의뢰 on screen: the due list with reasons, ticking, the pre-flight check, the cut-off, withdrawing."""
+"""이체의뢰 on screen: the due list with reasons, ticking, the pre-flight check, the cut-off, withdrawing;
+the footer that adds up (전체 = 이미 의뢰 + 의뢰 가능 + 의뢰 불가) and a closed date's remedies."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from sqlalchemy import select
 
-from app.models import DebitAgreement, DebitRequest, RegistrationState, RequestState
+from app.models import Charge, DebitAgreement, DebitRequest, MissedRemedy, RegistrationState, RequestState
+from app.services import cash
+from app.services.missed import Remedy
+from app.services.session import Actor
 from app.views.preflight_dialog import PreflightDialog
 from app.views.requests_view import RequestsPage
 from tests.collection_views.conftest import Boxes, Clock
-from tests.collection_views.helpers import NOW, TWENTY_FIFTH, add_payer, at, bank_answers, mark_sent, request
+from tests.collection_views.helpers import (
+    NOW,
+    TWENTY_FIFTH,
+    Payer,
+    add_payer,
+    at,
+    bank_answers,
+    mark_sent,
+    request,
+)
 from tests.factories import Office
 
 LEFT = Qt.MouseButton.LeftButton
@@ -57,7 +71,8 @@ def test_the_clerk_ticks_checks_and_requests_and_the_rows_become_waiting(qtbot, 
     excluded = page.model.index(_row_of(page, "2024003"), 0)
     assert excluded.data(Qt.ItemDataRole.CheckStateRole) is None
     assert not page.model.setData(excluded, CHECKED, Qt.ItemDataRole.CheckStateRole)
-    assert "0 건" not in page.totals.text() and "의뢰 가능 2건 525,000원 · 의뢰 불가 3건" in page.totals.text()
+    assert page.totals.text().endswith("전체 5건 1,425,000원 = 이미 의뢰 0건 0원 + 의뢰 가능 2건 525,000원 "
+                                       "+ 의뢰 불가 3건 900,000원")  # C, D, E: 300,000원 each stays unrequested
 
     # Tick A with the mouse-free way a clerk uses too: select the row and press Space; B through its box.
     page.table.setFocus()
@@ -79,6 +94,10 @@ def test_the_clerk_ticks_checks_and_requests_and_the_rows_become_waiting(qtbot, 
     assert _cell(page, "2024001", "최종수납현황") == "이체의뢰대기"
     assert _cell(page, "2024002", "최종수납현황") == "이체의뢰대기"
     assert "이미 이체의뢰되었습니다" in _cell(page, "2024001", "의뢰 불가 사유 / 안내")
+    # The queued rows show what was asked; the footer moves them to 이미 의뢰, the whole unchanged.
+    assert _cell(page, "2024001", "이체의뢰금액") == "300,000원" and _cell(page, "2024002", "이체의뢰금액") == "225,000원"
+    assert page.totals.text().endswith("전체 5건 1,425,000원 = 이미 의뢰 2건 525,000원 + 의뢰 가능 0건 0원 "
+                                       "+ 의뢰 불가 3건 900,000원")
     assert page.model.checked_rows() == []
     with office.db.session() as s:
         queued = s.execute(select(DebitRequest.agreement_id, DebitRequest.amount, DebitRequest.state)).all()
@@ -182,3 +201,128 @@ def test_a_viewer_sees_the_list_without_ticks_or_action_buttons(office: Office, 
         assert not button.isVisibleTo(page)
     assert page.preflight_button.isVisibleTo(page)
     assert "까지 이체의뢰할 수 있습니다" in page.cutoff_label.text()
+
+
+# --- the list adds up, and a closed date says what happened -------------------------------------------
+
+DECEMBER_7 = date(2026, 12, 7)  # the 5th's debit (12-05 is a Saturday); cut-off Friday 12-04 14:00
+DECEMBER_15 = date(2026, 12, 15)
+
+
+def _december(office: Office, clerk: Actor) -> dict[str, Payer]:
+    """Four payers of the 5th never requested (수강료 ×2, 교재비, 차량비), one requested and at the bank,
+    and a 수강료 payer of the 15th (so the 15th is 수강료's next debit date)."""
+    db, cid = office.db, office.contract_id
+    first = {"first_month": "2026-12"}
+    payers = {
+        "K1": add_payer(db, cid, "2025001", "김가온", monthly=200_000, **first),
+        "M1": add_payer(db, cid, "2025002", "이나래", monthly=300_000, **first),
+        "M2": add_payer(db, cid, "2025003", "박다온", monthly=250_000, **first),
+        "C1": add_payer(db, cid, "2025004", "최라온", monthly=40_000, item="A02", **first),
+        "U1": add_payer(db, cid, "2025005", "정마루", monthly=60_000, item="A03", **first),
+        "N1": add_payer(db, cid, "2025006", "한바다", monthly=180_000, day=15, **first),
+    }
+    ids = request(db, clerk, cid, DECEMBER_7, [payers["K1"]], at(date(2026, 12, 1)))
+    mark_sent(db, ids)
+    return payers
+
+
+def _texts(page: RequestsPage) -> list[str]:
+    return [label.text() for label in page.missed_panel.findChildren(QLabel) if label.objectName() == "missedTitle"]
+
+
+def test_a_closed_date_says_who_was_not_sent_and_each_remedy_does_what_it_says(  # type: ignore[no-untyped-def]
+        qtbot, office: Office, clerk, open_page, boxes: Boxes) -> None:
+    payers = _december(office, clerk)
+    page = open_page(RequestsPage, clerk, at(date(2026, 12, 8), 10))
+    changed: list[str] = []
+    page.ctx.signals.data_changed.connect(changed.append)
+    page.select_date(DECEMBER_7)
+    assert not page.request_button.isVisibleTo(page) and "더 의뢰할 수 없습니다" in page.cutoff_label.text()
+    # 300,000 + 250,000 + 40,000 + 60,000 = 650,000 never went to the bank; K1's 200,000 is at the bank.
+    assert page.totals.text() == ("전체 5건 850,000원 = 이미 의뢰 1건 200,000원 + 마감 후 미의뢰 4건 650,000원 "
+                                  "+ 의뢰 불가 0건 0원")
+    assert _cell(page, "2025001", "이체의뢰금액") == "200,000원" and _cell(page, "2025001", "최종수납현황") == "이체의뢰중"
+    assert page.missed_panel.isVisibleTo(page)
+    assert _texts(page) == ["12-07(월) 출금 · 수강료 · 2건 550,000원", "12-07(월) 출금 · 교재비 · 1건 40,000원",
+                            "12-07(월) 출금 · 차량비 · 1건 60,000원"]
+    said = [label.text() for label in page.missed_panel.findChildren(QLabel) if label.objectName() == "missedText"]
+    assert said[0] == ("이체의뢰 마감 12-04(금) 14:00이 지났습니다. 의뢰하지 않은 2건 550,000원은 은행에 보내지 않아 "
+                       "출금되지 않습니다.")
+    by_item = {m.item_name: m for m in page.missed}
+    move = page.missed_buttons[(by_item["수강료"].item_id, Remedy.MOVE)]
+    assert move.text() == "12-15(화) 출금으로 옮기기" and move.isEnabled()
+    assert page.missed_buttons[(by_item["교재비"].item_id, Remedy.CASH)].text() == "현금수납으로 받기"
+    assert page.missed_buttons[(by_item["차량비"].item_id, Remedy.UNPAID)].text() == "미납으로 두기"
+
+    # 옮기기: confirmed with the count and the won; M1 and M2 are queued on the 15th.
+    qtbot.mouseClick(move, LEFT)
+    assert "마감을 놓친 2건 550,000원" in boxes.asked[-1] and "12-15(화) 출금으로 옮겨" in boxes.asked[-1]
+    assert "12-15(화) 출금으로 옮겨 이체의뢰대기로 넣었습니다" in page.status.text() and changed == ["collection"]
+    with office.db.session() as s:
+        queued = s.execute(select(DebitRequest.agreement_id, DebitRequest.amount).where(
+            DebitRequest.debit_date == DECEMBER_15, DebitRequest.state == RequestState.WAITING)).all()
+    assert sorted(queued) == sorted([(payers["M1"].agreement_id, 300_000), (payers["M2"].agreement_id, 250_000)])
+    assert len(_texts(page)) == 2 and "12-15 출금으로 의뢰됨" in _cell(page, "2025002", "의뢰 불가 사유 / 안내")
+    assert page.totals.text() == ("전체 5건 300,000원 = 이미 의뢰 1건 200,000원 + 마감 후 미의뢰 2건 100,000원 "
+                                  "+ 의뢰 불가 2건 0원")
+
+    # A remedy the clerk declines does nothing.
+    boxes.answer = False
+    qtbot.mouseClick(page.missed_buttons[(by_item["교재비"].item_id, Remedy.CASH)], LEFT)
+    assert "마감을 놓친 1건 40,000원" in boxes.asked[-1] and len(_texts(page)) == 2 and changed == ["collection"]
+
+    # 현금수납으로 받기: C1 becomes a 현금수납 candidate and leaves the panel.
+    boxes.answer = True
+    qtbot.mouseClick(page.missed_buttons[(by_item["교재비"].item_id, Remedy.CASH)], LEFT)
+    assert "현금수납 대상으로 넣었습니다" in page.status.text() and changed == ["collection"] * 2
+    assert [(c.customer_no, c.outstanding) for c in cash.list_cash_candidates(office.db, clerk, office.contract_id)
+            ] == [("2025004", 40_000)]
+    assert _cell(page, "2025004", "의뢰 불가 사유 / 안내") == "마감을 놓쳐 현금수납으로 받기로 했습니다"
+
+    # 미납으로 두기: U1 stays unrequested as 미납; the panel is gone and the footer still adds up.
+    qtbot.mouseClick(page.missed_buttons[(by_item["차량비"].item_id, Remedy.UNPAID)], LEFT)
+    assert "마감을 놓친 1건 60,000원" in boxes.asked[-1] and "미납으로 두었습니다" in page.status.text()
+    assert not page.missed_panel.isVisibleTo(page) and page.missed == []
+    assert page.totals.text() == ("전체 5건 300,000원 = 이미 의뢰 1건 200,000원 + 마감 후 미의뢰 0건 0원 "
+                                  "+ 의뢰 불가 4건 100,000원")
+    with office.db.session() as s:
+        charged = dict(s.execute(select(Charge.agreement_id, Charge.missed_remedy)).all())
+    assert charged[payers["U1"].agreement_id] is MissedRemedy.UNPAID
+    assert charged[payers["C1"].agreement_id] is MissedRemedy.CASH
+
+    # The 15th lists the moved payers with where they come from, queued with their amounts.
+    page.select_date(DECEMBER_15)
+    assert [r.customer_no for r in page.model.rows()] == ["2025006", "2025002", "2025003"]
+    assert _cell(page, "2025002", "이체의뢰금액") == "300,000원" and _cell(page, "2025002", "최종수납현황") == "이체의뢰대기"
+    assert _cell(page, "2025002", "의뢰 불가 사유 / 안내").startswith("12-07 출금분을 옮겨 의뢰")
+    assert not page.missed_panel.isVisibleTo(page)
+    assert page.totals.text().endswith("전체 3건 730,000원 = 이미 의뢰 2건 550,000원 + 의뢰 가능 1건 180,000원 "
+                                       "+ 의뢰 불가 0건 0원")
+
+
+def test_a_viewer_sees_the_missed_panel_without_remedies(office: Office, clerk, viewer, open_page) -> None:  # type: ignore[no-untyped-def]
+    _december(office, clerk)
+    page = open_page(RequestsPage, viewer, at(date(2026, 12, 8), 10))
+    page.select_date(DECEMBER_7)
+    assert page.missed_panel.isVisibleTo(page) and len(_texts(page)) == 3 and page.missed_buttons == {}
+    assert any("조회 권한으로는 처리할 수 없습니다" in label.text() for label in page.missed_panel.findChildren(QLabel))
+
+
+def test_requested_rows_show_what_was_asked_and_how_it_stands_after_the_results(  # type: ignore[no-untyped-def]
+        office: Office, clerk, open_page) -> None:
+    payers = _payers(office)
+    ids = request(office.db, clerk, office.contract_id, TWENTY_FIFTH, [payers["A"], payers["B"]], NOW)
+    mark_sent(office.db, ids)
+    page = open_page(RequestsPage, clerk, at(date(2026, 11, 25), 9))
+    page.select_date(TWENTY_FIFTH)
+    assert [_cell(page, no, "최종수납현황") for no in ("2024001", "2024002")] == ["이체의뢰중", "이체의뢰중"]
+    assert page.totals.text() == ("전체 5건 1,425,000원 = 이미 의뢰 2건 525,000원 + 마감 후 미의뢰 0건 0원 "
+                                  "+ 의뢰 불가 3건 900,000원")
+    bank_answers(office.db, {ids[0]: (100_000, "0021"), ids[1]: (225_000, None)}, at(date(2026, 11, 26), 11))
+    page.search()
+    assert (_cell(page, "2024001", "이체의뢰금액"), _cell(page, "2024001", "최종수납현황")) == ("300,000원", "부분출금")
+    assert (_cell(page, "2024002", "이체의뢰금액"), _cell(page, "2024002", "최종수납현황")) == ("225,000원", "이체처리완료")
+    assert page.totals.text() == ("전체 5건 1,425,000원 = 이미 의뢰 2건 525,000원 + 마감 후 미의뢰 0건 0원 "
+                                  "+ 의뢰 불가 3건 900,000원")
+    assert not page.missed_panel.isVisibleTo(page)  # C, D, E cannot be debited: their rows say why
