@@ -291,10 +291,12 @@ def extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # t
     from app.cli_backup import register as register_backup
     from app.cli_collection import register as register_collection
     from app.cli_customers import register as register_customers
+    from app.cli_missed import register as register_missed
     from app.cli_relay import register as register_relay
     from app.cli_reports import register as register_reports
 
-    return [register_customers, register_relay, register_collection, register_backup, register_reports]
+    return [register_customers, register_relay, register_collection, register_missed, register_backup,
+            register_reports]
 
 
 def command_name(args: argparse.Namespace) -> str:
