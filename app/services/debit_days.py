@@ -196,3 +196,43 @@ def next_slots(s: Session, info: ContractInfo, now: datetime) -> list[DebitSlot]
     first = min(slot.cutoff for slot in slots)
     order = {item_id: n for n, item_id in enumerate(items)}  # items come in code order
     return sorted((slot for slot in slots if slot.cutoff == first), key=lambda sl: (sl.debit_date, order[sl.item_id]))
+
+
+# --- the closed days of a month (the date pickers' red days) ------------------------------------------
+
+
+def month_closed_days(calendar: BusinessCalendar, year: int, month: int) -> dict[date, str]:
+    """Every day of the month the banks or the office do not work, day → why, in date order.
+
+    The reason is `BusinessCalendar.holiday_name`: the holiday's own name (기독탄신일, 대체공휴일(…)), the
+    institution's label for its own days, or 토요일/일요일 for a plain weekend.
+    """
+    closed: dict[date, str] = {}
+    for n in range(1, 32):
+        try:
+            day = date(year, month, n)
+        except ValueError:  # past the month's end (counted this way so December 9999, a picker's last page, works)
+            break
+        if not calendar.is_business_day(day):
+            name = calendar.holiday_name(day)
+            closed[day] = name if name is not None else "휴무"
+    return closed
+
+
+def closed_days(db: Database, actor: Actor, contract_id: int | None, year: int, month: int) -> dict[date, str]:
+    """The closed days of one month as the contract's calendar knows them, for a date picker's page.
+
+    Weekends, Korean public holidays and the institution's own closed days, with the same calendar
+    the cut-offs use (`contract_info`), so a red day in a picker is a day no debit happens. Before
+    any contract is chosen (`contract_id` None) the bank calendar alone answers. A month at a time,
+    so browsing a picker to any year costs one small read per page; it never writes.
+
+    Raises:
+        NotFoundError: the contract is gone or belongs to another institution.
+    """
+    if contract_id is None:
+        return month_closed_days(BusinessCalendar(), year, month)
+    with db.session() as s:
+        contract_for(s, actor, contract_id)
+        calendar = contract_info(s, contract_id).calendar
+    return month_closed_days(calendar, year, month)

@@ -38,6 +38,7 @@ from app.services.session import Actor
 from app.views.aggregate_models import Background, PagedModel, SummaryModel, count_column, won, won_column
 from app.views.base import Page, hint_label, show_error
 from app.views.context import AppContext
+from app.views.date_pickers import mark_closed_days
 from app.views.save_target import checked_save_path
 from app.views.users_view import ALIGN_CENTER, ALIGN_LEFT, ALIGN_RIGHT, Column, fit_columns, make_table
 
@@ -94,6 +95,7 @@ class AggregatePage(Page):
         today = ctx.clock().date()
         period = default_period(today)
         self.start_edit, self.end_edit = date_edit(period.start), date_edit(period.end)
+        mark_closed_days(ctx, self.start_edit, self.end_edit)
         self.group_combo = QComboBox()
         for group in GroupBy:
             self.group_combo.addItem(group.label, group)

@@ -40,6 +40,7 @@ from app.services.customers import CustomerDetail
 from app.services.errors import ServiceError
 from app.services.validation import ValidationError
 from app.views.context import AppContext
+from app.views.date_pickers import mark_closed_days
 from app.views.user_dialog import read_only
 
 
@@ -106,6 +107,7 @@ class AgreementDialog(QDialog):
         self.has_last = QCheckBox("지정")
         self.last_month = month_edit(next_month(self.today))
         self.last_month.setEnabled(False)
+        mark_closed_days(ctx, self.first_month, self.last_month, contract_id=customer.contract_id)
         self.debit_day = QComboBox()
         self.bank = QComboBox()
         self.bank.addItem("선택하세요", "")
@@ -366,6 +368,7 @@ class EndAgreementDialog(QDialog):
         self.setWindowTitle("이체정보 해지")
         today = ctx.clock().date()
         self.last_month = month_edit(today)
+        mark_closed_days(ctx, self.last_month, contract_id=customer.contract_id)
         summary = QLineEdit(f"{customer.customer_no} {customer.name} · {agreement.item_name} · "
                             f"{agreement.bank_name} {agreement.account_masked}")
         read_only(summary)

@@ -21,6 +21,7 @@ from app.services.audit import AuditRow
 from app.services.calendar import SEOUL
 from app.views.base import Page, hint_label
 from app.views.context import AppContext
+from app.views.date_pickers import mark_closed_days
 from app.views.users_view import ALIGN_CENTER, Column, RowsModel, fit_columns, make_table, seoul_text
 
 SEARCH_LIMIT = 1000
@@ -95,6 +96,7 @@ class AuditPage(Page):
         today = ctx.clock().astimezone(SEOUL).date()
         self.date_from = self._date_box(today - timedelta(days=DEFAULT_DAYS - 1))
         self.date_to = self._date_box(today)
+        mark_closed_days(ctx, self.date_from, self.date_to)
         self.user = QComboBox()
         self.user.setEditable(True)
         self.user.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)

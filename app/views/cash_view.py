@@ -19,6 +19,7 @@ from app.services import cash, validation
 from app.services.cash import CashPaymentRow, CashRow
 from app.views.base import Page, hint_label, run_guarded
 from app.views.context import AppContext
+from app.views.date_pickers import mark_closed_days
 from app.views.table_models import (
     ALIGN_CENTER,
     Column,
@@ -118,6 +119,7 @@ class CashPage(Page):
         self.amount.setPlaceholderText("수납금액 (원)")
         self.amount.setMaximumWidth(150)
         self.received_on = date_edit(today)
+        mark_closed_days(ctx, self.received_on)
         self.receive_button = QPushButton("수납완료")
         self.receive_button.setProperty("primary", True)
         self.receive_button.clicked.connect(self.receive_selected)
@@ -145,6 +147,7 @@ class CashPage(Page):
         layout = QVBoxLayout(box)
         self.paid_from = date_edit(today.replace(day=1) - timedelta(days=31))
         self.paid_to = date_edit(today)
+        mark_closed_days(self.ctx, self.paid_from, self.paid_to)
         self.payments_button = QPushButton("조회")
         self.payments_button.clicked.connect(self.load_payments)
         row = QHBoxLayout()

@@ -36,6 +36,7 @@ from app.services.aggregates_overview import Overview
 from app.views.aggregate_base import ALIGN_CENTER, Background, Column, date_edit, won_column
 from app.views.base import Page, hint_label, show_error
 from app.views.context import AppContext
+from app.views.date_pickers import mark_closed_days
 from app.views.users_view import ALIGN_RIGHT, RowsModel, make_table
 
 REQUESTED = QColor("#9db4d3")
@@ -224,6 +225,7 @@ class OverviewPage(Page):
         super().__init__(ctx, parent)
         period = default_period(ctx.clock().date())
         self.start_edit, self.end_edit = date_edit(period.start), date_edit(period.end)
+        mark_closed_days(ctx, self.start_edit, self.end_edit)
         self.search_button = QPushButton("조회")
         self.search_button.clicked.connect(self.refresh)
         bar = QHBoxLayout()

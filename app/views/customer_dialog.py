@@ -39,6 +39,7 @@ from app.services.customers import CustomerDetail
 from app.services.errors import ServiceError
 from app.services.validation import ValidationError
 from app.views.context import AppContext
+from app.views.date_pickers import mark_closed_days
 from app.views.user_dialog import read_only
 
 REGIONS = ("서울", "부산", "대구", "인천", "광주", "대전", "울산", "세종", "경기", "강원", "충북", "충남", "전북", "전남",
@@ -148,6 +149,7 @@ class CustomerDialog(QDialog):
         self.joined_on.setDisplayFormat("yyyy-MM-dd")
         self.joined_on.setMinimumDate(NO_DATE)
         self.joined_on.setSpecialValueText(" ")  # the minimum date shows as empty: 미입력
+        mark_closed_days(ctx, self.joined_on, contract_id=self.contract_id)
         self.region = QComboBox()
         self.region.setEditable(True)
         self.region.addItems(REGIONS)

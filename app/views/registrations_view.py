@@ -21,6 +21,7 @@ from app.services.errors import ServiceError
 from app.services.registrations import RegistrationQuery, RegistrationRow
 from app.views.base import Page, confirm, hint_label
 from app.views.context import AppContext
+from app.views.date_pickers import mark_closed_days
 from app.views.customer_detail import CustomerDetailDialog
 from app.views.table_models import (
     ALIGN_CENTER,
@@ -113,6 +114,7 @@ class RegistrationsPage(Page):
         self.use_dates = QCheckBox("신청일")
         self.date_from = date_edit(today.replace(day=1))
         self.date_to = date_edit(today)
+        mark_closed_days(ctx, self.date_from, self.date_to)
         self.use_dates.toggled.connect(self._dates_toggled)
         self.customer = search_box()
         self.customer.returnPressed.connect(self.refresh)

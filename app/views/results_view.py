@@ -25,6 +25,7 @@ from app.services.errors import ServiceError
 from app.services.results import ResultQuery, ResultRow, ResultsExport, ResultsView
 from app.views.base import Page, hint_label, show_error
 from app.views.context import AppContext
+from app.views.date_pickers import mark_closed_days
 from app.views.save_target import checked_save_path
 from app.views.customer_detail import CustomerDetailDialog
 from app.views.table_models import (
@@ -128,6 +129,7 @@ class ResultsPage(Page):
 
         self.date_from = date_edit(first)
         self.date_to = date_edit(last)
+        mark_closed_days(ctx, self.date_from, self.date_to)
         self.item_filter = item_combo()
         self.state_filter = QComboBox()
         self.state_filter.addItem(ALL, None)

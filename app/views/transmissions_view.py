@@ -28,6 +28,7 @@ from app.services.scheduler import CollectionScheduler, PassReport
 from app.services.transmissions import BankTally, TransmissionRow
 from app.views.base import Page, confirm, hint_label, show_error
 from app.views.context import AppContext
+from app.views.date_pickers import mark_closed_days
 from app.views.file_view_dialog import FileViewDialog
 from app.views.users_view import ALERT, ALIGN_CENTER, ALIGN_RIGHT, MUTED, Column, RowsModel, fit_columns, make_table, \
     seoul_text
@@ -155,6 +156,7 @@ class TransmissionsPage(Page):
             self.bank.addItem(f"{name} ({code})", code)
         self.date_from = self._date_box(today.replace(day=1))
         self.date_to = self._date_box(today.replace(day=_calendar.monthrange(today.year, today.month)[1]))
+        mark_closed_days(ctx, self.date_from, self.date_to)
         self.search_button = QPushButton("조회")
         self.search_button.setProperty("primary", True)
         self.search_button.clicked.connect(self.search)
