@@ -257,8 +257,10 @@ def figures_of(cls: type[F], row: Any, convert: Any = as_int) -> dict[str, Any]:
 
 
 def rate_bp(part: int, whole: int) -> int:
-    """part ÷ whole in basis points (1/100 of a per cent), integer so nothing rounds twice."""
-    return part * 10000 // whole if whole else 0
+    """part ÷ whole in basis points (1/100 of a per cent), rounded half up as a clerk rounds by hand
+    (370,000 ÷ 620,000 = 59.677…% → 59.68%) and as the home screen's 수납률 does; integer, so nothing
+    rounds twice."""
+    return (part * 20000 + whole) // (2 * whole) if whole else 0
 
 
 def rate_text(bp: int) -> str:
