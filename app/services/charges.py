@@ -250,10 +250,12 @@ def _due_agreements(s: Session, contract_id: int, day_map: dict[str, tuple[int, 
 
 def due_rows(s: Session, contract_id: int, calendar: BusinessCalendar, debit_date: date, *, item_id: int | None,
              include_outstanding: bool, create: bool, today: date, by: str,
-             only: Collection[int] | None = None) -> list[DueRow]:
+             only: Collection[int] | None = None, with_earlier: bool = True) -> list[DueRow]:
     """Every agreement due on `debit_date` (see the module docstring); `create` makes the missing charges.
 
     `only`: just these agreements (a request recomputes the ticked rows, not the whole date).
+    `with_earlier` False skips the earlier periods' charges (their 미수납액 reads 0): a caller that only
+    counts what would be requested without 미수납액 (the home card) need not read years of history.
     """
     day_map = days_on(calendar, debit_date)
     due = _due_agreements(s, contract_id, day_map, item_id)
@@ -271,7 +273,7 @@ def due_rows(s: Session, contract_id: int, calendar: BusinessCalendar, debit_dat
                 Charge.agreement_id.in_([a.id for a in agreements]), Charge.period == period)).all())
     agreement_ids = [a.id for _p, a, _c, _i in due]
     earlier: dict[int, list[tuple[int, str]]] = {}
-    for period in day_map:
+    for period in (day_map if with_earlier or include_outstanding else ()):
         rows = s.execute(select(Charge.agreement_id, Charge.id, Charge.period).where(
             Charge.agreement_id.in_([a.id for p, a, _c, _i in due if p == period]), Charge.period < period)
             .order_by(Charge.period, Charge.id))

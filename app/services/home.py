@@ -275,7 +275,8 @@ def _cutoff_line(s: Session, info: ContractInfo, slot: debit_days.DebitSlot, now
             DebitAgreement.item_id == slot.item_id)
     count, amount = s.execute(query).one()
     rows = charges.due_rows(s, info.id, info.calendar, slot.debit_date, item_id=slot.item_id or None,
-                            include_outstanding=False, create=False, today=now.astimezone(SEOUL).date(), by="home")
+                            include_outstanding=False, create=False, today=now.astimezone(SEOUL).date(), by="home",
+                            with_earlier=False)
     ready = [row for row in rows if row.requestable]
     return CutoffLine(slot.item_name, slot.debit_date, slot.days, int(count), int(amount), len(ready),
                       sum(row.request_amount for row in ready))
@@ -284,7 +285,7 @@ def _cutoff_line(s: Session, info: ContractInfo, slot: debit_days.DebitSlot, now
 def unrequested(s: Session, info: ContractInfo, debit_date: date, now: datetime) -> tuple[int, int]:
     """(count, won) due on `debit_date` that could be requested now and is not (creates no charge)."""
     rows = charges.due_rows(s, info.id, info.calendar, debit_date, item_id=None, include_outstanding=False,
-                            create=False, today=now.astimezone(SEOUL).date(), by="home")
+                            create=False, today=now.astimezone(SEOUL).date(), by="home", with_earlier=False)
     ready = [row for row in rows if row.requestable]
     return len(ready), sum(row.request_amount for row in ready)
 
