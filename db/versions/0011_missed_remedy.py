@@ -31,7 +31,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the columns (the audit log keeps each choice)."""
-    with op.batch_alter_table("charge", schema=None) as batch_op:
-        batch_op.drop_column("missed_remedy")
-        batch_op.drop_column("missed_debit_date")
+    """Drop the columns (the audit log keeps each choice).
+
+    Plain ALTER TABLE … DROP COLUMN on both databases (SQLite ≥ 3.35): a batch copy of `charge` would
+    drop the table under the request lines and ledger entries that point at it.
+    """
+    op.drop_column("charge", "missed_remedy")
+    op.drop_column("charge", "missed_debit_date")
