@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 VENV="${KSCMS_VENV:-.venv}"
 SYSTEM_PACKAGES=(fonts-nanum xvfb xauth poppler-utils libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1
                  libfontconfig1 libdbus-1-3 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
-                 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libnss3 libasound2)
+                 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libnss3 libasound2 ffmpeg)
 DEMO_PASSPHRASE="demo-passphrase"
 
 say() { printf '[dev.sh] %s\n' "$*" >&2; }

@@ -34,7 +34,7 @@ from app.models import Contract, Transmission
 from app.services import keys, relay_config
 from app.services import transmissions as tx
 from app.services.calendar import SEOUL, SystemClock
-from app.services.cms import CmsError, decode_file, describe
+from app.services.cms import CmsError, decode_any, describe
 from app.services.crypto import DataKey
 from app.services.scheduler import CollectionScheduler, PassReport
 
@@ -156,7 +156,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
     except OSError as error:
         raise CliError(f"파일을 읽을 수 없습니다: {path}", f"cannot read {path}: {error.strerror}") from None
     try:
-        decoded = decode_file(data, path.name)
+        decoded = decode_any(data, path.name)
     except CmsError as error:
         print(f"오류: {path.name}({len(data):,}바이트) {' '.join(str(error).splitlines())}", file=sys.stderr)
         return 2

@@ -8,6 +8,8 @@ from app.models.enums import (
     AgreementStatus,
     CustomerType,
     Direction,
+    EvidenceKind,
+    EvidenceState,
     FileKind,
     LedgerKind,
     NoticeSource,
@@ -21,6 +23,7 @@ from app.models.enums import (
     TransmissionState,
 )
 from app.models.indexes_aggregates import AGGREGATE_INDEXES  # noqa: F401 - 집계 indexes (0004)
+from app.models.evidence import ConsentEvidence
 from app.models.institution import Contract, Institution, InstitutionHoliday
 from app.models.ledger import Charge, DebitRequest, DebitRequestLine, LedgerEntry, Payment
 from app.models.notice import Notice, NoticeRead
@@ -37,6 +40,7 @@ __all__ = [
     "Base",
     "Charge",
     "CollectionItem",
+    "ConsentEvidence",
     "Contract",
     "Customer",
     "CustomerType",
@@ -45,6 +49,8 @@ __all__ = [
     "DebitRequest",
     "DebitRequestLine",
     "Direction",
+    "EvidenceKind",
+    "EvidenceState",
     "FileKind",
     "Institution",
     "InstitutionHoliday",

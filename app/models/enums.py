@@ -101,6 +101,7 @@ class FileKind(LabelledEnum):
     EB14 = ("EB14", "출금이체신청결과")
     EB21 = ("EB21", "출금이체의뢰")
     EB22 = ("EB22", "출금이체결과")
+    EI13 = ("EI13", "출금동의 증빙자료")
     NOTICE = ("NOTICE", "공지사항")
 
 
@@ -122,3 +123,25 @@ class TransmissionState(LabelledEnum):
 class NoticeSource(LabelledEnum):
     AGENCY = ("AGENCY", "케이에스넷")
     OFFICE = ("OFFICE", "기관 공지")
+
+
+class EvidenceKind(LabelledEnum):
+    """EI13 동의자료구분 (cms-file-format.md §5.1): the value is the one-digit code the file carries."""
+
+    WRITTEN = ("1", "서면")
+    CERTIFIED_SIGNATURE = ("2", "공인전자서명")
+    E_SIGNATURE = ("3", "전자서명")
+    RECORDING = ("4", "녹취")
+    ARS = ("5", "ARS")
+    OTHER = ("6", "기타")
+
+
+class EvidenceState(LabelledEnum):
+    """Where one piece of consent evidence stands: attached → in an EI13 → accepted (or refused)."""
+
+    WAITING = ("WAITING", "증빙전송대기")
+    SENT = ("SENT", "증빙전송중")
+    ACCEPTED = ("ACCEPTED", "증빙접수완료")
+    REJECTED = ("REJECTED", "증빙접수불가")
+    REPLACED = ("REPLACED", "교체됨")
+    DESTROYED = ("DESTROYED", "파기")

@@ -56,6 +56,10 @@ class Contract(TimestampMixin, Base):
     year_end_closing: Mapped[bool] = mapped_column(Boolean, default=True)
     # 부분출금 허용: EB21 출금형태 '0' instead of '1', so a bank debits what the balance allows
     partial_debit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # 출금동의 증빙 (app/models/evidence.py): the agency's size limit per file and the years evidence
+    # is kept after its agreement ends.
+    evidence_max_bytes: Mapped[int] = mapped_column(Integer, default=307_200, server_default="307200")
+    evidence_retention_years: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 

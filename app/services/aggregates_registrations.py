@@ -15,6 +15,7 @@ from sqlalchemy import Select, select
 
 from app.db import Database
 from app.models import AccountRegistration, Customer, DebitAgreement, RegistrationState
+from app.services.registrations import EvidenceHold, evidence_holds
 from app.services.aggregates import (
     CONTRACT_ID,
     END,
@@ -127,12 +128,18 @@ def details(
     with reading(db, actor, contract_id) as conn:
         items = item_names(conn, contract_id)
         result = conn.execute(paged(stmt, offset, limit), params(contract_id, period)).all()
+    waiting = {row.id for row in result if row.state is RegistrationState.WAITING}
+    holds: dict[int, EvidenceHold] = {}
+    if waiting:  # a 신규 held for its consent evidence says why (registrations.evidence_holds)
+        with db.session() as s:
+            holds = evidence_holds(s, contract_id, registration_ids=waiting)
     return [
         RegistrationDetailRow(
             registration_id=row.id, requested_on=row.requested_on, customer_no=row.customer_no,
             customer_name=row.name, item=items.get(row.item_id, ""), bank=bank_name(row.bank_code),
             account=masked_last4(row.account_last4), kind=row.kind.label, state=row.state.label,
-            reason=reason_text(row.reason_code) if row.reason_code else "",
+            reason=reason_text(row.reason_code) if row.reason_code else (
+                holds[row.id].reason if row.id in holds else ""),
         )
         for row in result
     ]

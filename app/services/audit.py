@@ -51,6 +51,8 @@ ACTION_LABELS: dict[str, str] = {
     "registration_requeued": "계좌 재신청",
     "registration_withdrawn": "계좌신청 취소",
     "transmission_saved": "송수신 파일 저장",
+    "evidence_attached": "동의자료 첨부",
+    "evidence_destroyed": "동의자료 파기",
     "backup_restored_unverified": "검증 없이 복원",
     "notice_deleted": "공지사항 삭제",
     "cli_command": "명령줄 실행",

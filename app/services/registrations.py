@@ -12,6 +12,17 @@ the scheduler; this is the clerk's view of them. Two actions:
 Warnings tell the clerk in time what will go wrong: a registration that cannot be complete two
 business days before the agreement's next debit (D-2, the banks then refuse the debit), and banks
 that always need a complete registration (국민은행, 새마을금고).
+
+**Consent evidence holds a new registration back** (domain.md "Consent evidence"): a 신규 goes into
+an EB13 only once the agreement's standing evidence — its newest piece not replaced nor destroyed —
+was accepted by the agency (EI13). Until then it stays 계좌신청대기 with a reason the clerk reads
+(`evidence_holds`): "동의자료 없음" (attach it), "동의자료 전송 대기" (attached; it goes as an EI13 at
+the next cut-off and the registration follows in the same pass once it is accepted) or
+"동의자료 접수불가: <사유>" (the agency refused it; attach a corrected file). 해지 needs no evidence.
+The same rule, as SQL (`evidence_ready`), decides what the EB13 builder takes, so the list and
+the file never disagree. Evidence counts per agreement: when the account changes, the clerk
+attaches the new form (it names the account); one that was not is refused by the agency with
+0078, and the result says what to do.
 """
 
 from __future__ import annotations
@@ -19,15 +30,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from app.db import Database
 from app.models import (
     AccountRegistration,
     AgreementStatus,
     CollectionItem,
+    ConsentEvidence,
     Customer,
     DebitAgreement,
+    EvidenceState,
     RegistrationKind,
     RegistrationState,
     Transmission,
@@ -35,7 +49,7 @@ from app.models import (
 from app.services import audit, charges, ledger
 from app.services.calendar import SEOUL, BusinessCalendar
 from app.services.cms.banks import bank_name, requires_registration
-from app.services.cms.reasons import reason
+from app.services.cms.reasons import reason, reason_text
 from app.services.customers import contract_for
 from app.services.search import number_or_name
 from app.services.errors import NotFoundError, ServiceError
@@ -51,6 +65,7 @@ class RegistrationQuery:
     date_from: date | None = None  # requested_on, inclusive
     date_to: date | None = None
     customer: str | None = None  # customer number or name (part of)
+    held_only: bool = False  # only 신규 held until the clerk gives evidence (none, or refused)
 
 
 @dataclass(frozen=True)
@@ -80,6 +95,117 @@ class RegistrationRow:
     can_requeue: bool
     can_withdraw: bool
     warnings: tuple[str, ...]
+    hold: EvidenceHold | None = None  # a 신규 kept back for its consent evidence (reason_text/hint say why)
+
+
+# --- consent evidence: what holds a new registration back ----------------------------------------
+
+HOLD_NO_EVIDENCE = "동의자료 없음"
+HOLD_EVIDENCE_WAITING = "동의자료 전송 대기"
+HOLD_EVIDENCE_REFUSED = "동의자료 접수불가"
+HINT_NO_EVIDENCE = ("이체정보에서 출금동의 증빙(서명한 동의서 스캔·녹취·전자서명)을 첨부하세요. 첨부하면 다음 마감에 "
+                    "동의자료(EI13)가 먼저 나가고, 접수되면 같은 마감에 계좌신청이 나갑니다.")
+HINT_EVIDENCE_WAITING = "다음 마감에 동의자료(EI13)를 먼저 보내고, 접수되면 같은 마감에 계좌신청을 보냅니다. 할 일은 없습니다."
+HINT_EVIDENCE_SENT = "동의자료(EI13)를 보냈습니다. 접수되면 다음 마감에 계좌신청을 보냅니다."
+EVIDENCE_STANDING = (EvidenceState.WAITING, EvidenceState.SENT, EvidenceState.ACCEPTED, EvidenceState.REJECTED)
+"""States of evidence that stands for its agreement (a replaced or destroyed piece does not)."""
+EVIDENCE_ON_ITS_WAY = (EvidenceState.WAITING, EvidenceState.SENT, EvidenceState.ACCEPTED)
+"""Standing evidence that lets a 신규 go at the next cut-off without the clerk: accepted, or to be sent
+(as an EI13 in the same pass, just before the EB13)."""
+
+
+@dataclass(frozen=True)
+class EvidenceHold:
+    """Why a 신규 waiting for the next EB13 does not go yet, and what the clerk does about it."""
+
+    registration_id: int
+    agreement_id: int
+    reason: str  # "동의자료 없음", "동의자료 전송 대기", "동의자료 접수불가: 동의자료 파일형식 오류"
+    hint: str
+    needs_action: bool  # False while the evidence is on its way: it goes by itself
+    evidence_id: int | None = None
+    reason_code: str | None = None  # the agency's code of refused evidence (0101–0105)
+
+
+def evidence_ready(states: tuple[EvidenceState, ...] = (EvidenceState.ACCEPTED,)) -> ColumnElement[bool]:
+    """SQL: the registration needs no evidence (해지) or its agreement's standing evidence is in `states`.
+
+    "Standing": the agreement's newest piece (by id) not replaced nor destroyed. With the default, what
+    the EB13 builder may take; with `EVIDENCE_ON_ITS_WAY`, what will go at the next cut-off without the
+    clerk (the scheduler's plan and its missed cut-offs). Correlates with `AccountRegistration`.
+    """
+    standing, newer = aliased(ConsentEvidence), aliased(ConsentEvidence)
+    newest = ~exists().where(newer.agreement_id == standing.agreement_id, newer.state.in_(EVIDENCE_STANDING),
+                             newer.id > standing.id)
+    return or_(
+        AccountRegistration.kind != RegistrationKind.NEW,
+        exists().where(standing.agreement_id == AccountRegistration.agreement_id, standing.state.in_(states), newest),
+    )
+
+
+def standing_evidence(s: Session, contract_id: int, agreement_ids: set[int] | None = None
+                      ) -> dict[int, tuple[int, EvidenceState, str | None]]:
+    """Agreement id → (evidence id, state, reason code) of its standing evidence (newest not replaced
+    nor destroyed); agreements without any are absent."""
+    stmt = (select(ConsentEvidence.agreement_id, ConsentEvidence.id, ConsentEvidence.state,
+                   ConsentEvidence.reason_code)
+            .where(ConsentEvidence.contract_id == contract_id, ConsentEvidence.state.in_(EVIDENCE_STANDING))
+            .order_by(ConsentEvidence.id))
+    out: dict[int, tuple[int, EvidenceState, str | None]] = {}
+    for agreement_id, evidence_id, state, code in s.execute(stmt):
+        if agreement_ids is None or agreement_id in agreement_ids:
+            out[agreement_id] = (evidence_id, state, code)
+    return out
+
+
+def hold_for(registration_id: int, agreement_id: int,
+             standing: tuple[int, EvidenceState, str | None] | None) -> EvidenceHold | None:
+    """The hold of one waiting 신규 given its agreement's standing evidence (None: it may go)."""
+    if standing is None:
+        return EvidenceHold(registration_id, agreement_id, HOLD_NO_EVIDENCE, HINT_NO_EVIDENCE, True)
+    evidence_id, state, code = standing
+    if state is EvidenceState.ACCEPTED:
+        return None
+    if state is EvidenceState.REJECTED:
+        why = reason(code) if code else None
+        text = f"{HOLD_EVIDENCE_REFUSED}: {why.text}" if why else HOLD_EVIDENCE_REFUSED
+        hint = why.hint if why else HINT_NO_EVIDENCE
+        return EvidenceHold(registration_id, agreement_id, text, hint, True, evidence_id, code)
+    hint = HINT_EVIDENCE_SENT if state is EvidenceState.SENT else HINT_EVIDENCE_WAITING
+    return EvidenceHold(registration_id, agreement_id, HOLD_EVIDENCE_WAITING, hint, False, evidence_id)
+
+
+def evidence_holds(s: Session, contract_id: int, *, registration_ids: set[int] | None = None
+                   ) -> dict[int, EvidenceHold]:
+    """Registration id → hold, for the contract's 신규 that wait for an EB13 and may not go yet.
+
+    Only registrations no file carries (계좌신청대기, not taken) can be held; `registration_ids` narrows
+    the answer to those. Read-only, one query for the registrations and one for the evidence.
+    """
+    a = AccountRegistration
+    stmt = select(a.id, a.agreement_id).where(
+        a.contract_id == contract_id, a.kind == RegistrationKind.NEW, a.state == RegistrationState.WAITING,
+        a.transmission_id.is_(None))
+    waiting = [(rid, aid) for rid, aid in s.execute(stmt) if registration_ids is None or rid in registration_ids]
+    if not waiting:
+        return {}
+    standing = standing_evidence(s, contract_id, {aid for _rid, aid in waiting})
+    out: dict[int, EvidenceHold] = {}
+    for rid, aid in waiting:
+        hold = hold_for(rid, aid, standing.get(aid))
+        if hold is not None:
+            out[rid] = hold
+    return out
+
+
+def held_registrations(db: Database, actor: Actor, contract_id: int, *, needing_action: bool = False
+                       ) -> list[EvidenceHold]:
+    """The contract's held 신규 (oldest first); `needing_action`: only those the clerk must act on
+    (no evidence, or refused), not those whose evidence is on its way."""
+    with db.session() as s:
+        contract_for(s, actor, contract_id)
+        holds = evidence_holds(s, contract_id)
+    return [h for _rid, h in sorted(holds.items()) if h.needs_action or not needing_action]
 
 
 def next_debit_date(calendar: BusinessCalendar, agreement: DebitAgreement, today: date) -> date | None:
@@ -160,19 +286,25 @@ def list_registrations(
         latest = set(s.scalars(select(func.max(reg_.id)).where(reg_.contract_id == contract_id,
                                                                reg_.state != RegistrationState.WITHDRAWN)
                                .group_by(reg_.agreement_id)))
+        holds = evidence_holds(s, contract_id)
     rows = []
     for r, a, c, item_name, file_date in found:
         why = reason(r.reason_code) if r.state is RegistrationState.FAILED and r.reason_code else None
+        hold = holds.get(r.id)
+        if q.held_only and (hold is None or not hold.needs_action):
+            continue
         rows.append(RegistrationRow(
             id=r.id, agreement_id=a.id, customer_id=c.id, customer_no=c.customer_no, customer_name=c.name,
             item_name=item_name, kind=r.kind, kind_text=r.kind.label, bank_code=r.bank_code,
             bank_name=bank_name(r.bank_code), account_masked=f"****{r.account_last4}", monthly_amount=a.monthly_amount,
             first_month=a.first_month, last_month=a.last_month, debit_day=a.debit_day, requested_on=r.requested_on,
-            state=r.state, state_text=r.state.label, reason_code=r.reason_code if why else None,
-            reason_text=why.text if why else "", hint=why.hint if why else "", result_at=r.result_at,
+            state=r.state, state_text=r.state.label,
+            reason_code=r.reason_code if why else (hold.reason_code if hold else None),
+            reason_text=why.text if why else (hold.reason if hold else ""),
+            hint=why.hint if why else (hold.hint if hold else ""), result_at=r.result_at,
             can_requeue=_requeue_problem(r, a, r.id in latest) is None,
             can_withdraw=r.state is RegistrationState.WAITING and r.transmission_id is None,
-            warnings=warnings_for(info, r, a, file_date, now),
+            warnings=warnings_for(info, r, a, file_date, now), hold=hold,
         ))
     return rows
 

@@ -9,9 +9,13 @@ When things happen, per contract, on its business calendar:
 
 - **Sending.** A request file must be on the relay before the cut-off (the relay takes none after
   it), so the files are built and uploaded in the last `send_lead` minutes before it: from 13:58
-  for a 14:00 cut-off. Registrations: everything queued by then, as that day's EB13. Requests: the
-  EB21 of the debit date whose cut-off this is (the next business day). Something queued after the
-  file went waits: a registration for the next day's file, a request is reported.
+  for a 14:00 cut-off. Registrations: first the consent evidence waiting, as that day's EI13 (the
+  agency validates it on receipt; one refused for some of its evidence is built again at once
+  without those), then everything queued by then whose evidence is accepted — including what the
+  EI13 just got accepted — as that day's EB13; a 신규 without accepted evidence stays queued, held
+  (`registrations.evidence_holds`). Requests: the EB21 of the debit date whose cut-off this is
+  (the next business day). Something queued after the file went waits: a registration for the
+  next day's file, a request is reported.
 - **Results.** From the result time (11:00 of the next business day) the relay is asked every
   `fetch_every` until the result is there; it is applied at once (`receiving`).
 - **Notices.** The agency's notices (공지사항) are asked for with the results, at most every
@@ -38,7 +42,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.db import Database
-from app.models import AccountRegistration, DebitRequest, Direction, RegistrationState, RequestState, Transmission
+from app.models import (AccountRegistration, AgreementStatus, ConsentEvidence, DebitAgreement, DebitRequest, Direction,
+                        EvidenceState, RegistrationState, RequestState, Transmission)
 from app.models import TransmissionState as TS
 from app.services import notices, receiving, sending
 from app.services.calendar import SEOUL, seoul_datetime
@@ -46,6 +51,7 @@ from app.services.cms import remote_name
 from app.services.crypto import DataKey
 from app.services.errors import ServiceError
 from app.services.leases import PROCESS_LOCK, SenderLease, busy_message
+from app.services.registrations import EVIDENCE_ON_ITS_WAY, evidence_holds, evidence_ready
 from app.services.relay.base import Transport
 from app.services.session import Actor
 from app.services.transmissions import (AWAITING_STATES, RESULT_OF, ContractInfo, active_contracts, check_contract,
@@ -63,6 +69,9 @@ MAX_INTERVAL_SECONDS = 3600.0
 fast passes; a zero or negative interval would spin a core and starve the signal handler)."""
 RETRY_EVERY = timedelta(minutes=1)
 WEEKDAYS = "월화수목금토일"
+EVIDENCE_ROUNDS = 5
+"""EI13 files one pass may build: after a refusal naming some evidence the rest goes again at once,
+so the registrations relying on it still make this cut-off (each round drops at least one piece)."""
 
 
 def check_interval(seconds: float) -> None:
@@ -148,14 +157,39 @@ def _queued_requests(db: Database, contract_id: int) -> list[tuple[date, int, in
 
 
 def _queued_registrations(db: Database, contract_id: int, before: datetime | None = None) -> int:
+    """Registrations no file carries that the next cut-off sends without the clerk: 해지, and 신규
+    whose evidence is accepted or about to go as that cut-off's EI13. A 신규 held for its evidence
+    (none, or refused) is the clerk's work (home screen, 계좌신청), not a missed cut-off."""
     a = AccountRegistration
     stmt = select(func.count()).select_from(a).where(
-        a.contract_id == contract_id, a.state == RegistrationState.WAITING, a.transmission_id.is_(None)
+        a.contract_id == contract_id, a.state == RegistrationState.WAITING, a.transmission_id.is_(None),
+        evidence_ready(EVIDENCE_ON_ITS_WAY),
     )
     if before is not None:
         stmt = stmt.where(a.created_at < before)
     with db.session() as s:
         return int(s.scalar(stmt) or 0)
+
+
+def _waiting_evidence(db: Database, contract_id: int) -> int:
+    """Consent evidence of agreements in use that no EI13 carries yet (증빙전송대기)."""
+    e = ConsentEvidence
+    stmt = (select(func.count()).select_from(e).join(DebitAgreement, DebitAgreement.id == e.agreement_id)
+            .where(e.contract_id == contract_id, e.state == EvidenceState.WAITING, e.transmission_id.is_(None),
+                   e.content_enc.is_not(None), DebitAgreement.status == AgreementStatus.ACTIVE))
+    with db.session() as s:
+        return int(s.scalar(stmt) or 0)
+
+
+def _held_for_evidence(db: Database, contract_id: int) -> int:
+    """신규 held because their evidence is missing or was refused (the clerk must attach it)."""
+    with db.session() as s:
+        return sum(1 for hold in evidence_holds(s, contract_id).values() if hold.needs_action)
+
+
+def _records(db: Database, tid: int) -> int:
+    with db.session() as s:
+        return int(s.scalar(select(Transmission.record_count).where(Transmission.id == tid)) or 0)
 
 
 def _send_file(db: Database, contract_id: int, name: str, *, given_up: bool = False) -> int | None:
@@ -221,11 +255,15 @@ def plan(db: Database, c: ContractInfo, now: datetime, lead: timedelta) -> list[
     prefix = f"[{c.name}] " if c.name else ""
     for _tid, _kind, _day in sending.pending_uploads(db, c.id):
         out.append((now, f"{prefix}미송신 파일 재송신"))
-    if _queued_registrations(db, c.id):
+    evidence, registrations = _waiting_evidence(db, c.id), _queued_registrations(db, c.id)
+    if evidence or registrations:  # one action: the EI13, then the EB13, at the same cut-off
+        kind = "EB13" if registrations else "EI13"
+        what = {(True, True): "동의자료·계좌신청 송신", (False, True): "계좌신청 송신",
+                (True, False): "동의자료 송신"}[(bool(evidence), bool(registrations))]
         cutoff = c.calendar.next_cutoff(now, c.registration_cutoff)
-        if cutoff.date() == now.date() and _send_file(db, c.id, remote_name("EB13", cutoff.date())):
+        if cutoff.date() == now.date() and _send_file(db, c.id, remote_name(kind, cutoff.date())):
             cutoff = seoul_datetime(c.calendar.next_business_day(cutoff.date()), c.registration_cutoff)
-        out.append((max(cutoff - lead, now), f"{prefix}계좌신청 송신"))
+        out.append((max(cutoff - lead, now), f"{prefix}{what}"))
     for debit_date, count, amount in _queued_requests(db, c.id):
         try:
             cutoff = c.calendar.request_cutoff(debit_date, c.request_cutoff)
@@ -483,11 +521,7 @@ class CollectionScheduler:
             return
         cutoff = seoul_datetime(today, c.registration_cutoff)
         if manual or cutoff - self.send_lead <= now < cutoff:
-            name = remote_name("EB13", today)
-            if manual or not _send_file(self.db, c.id, name, given_up=True):
-                if _queued_registrations(self.db, c.id):
-                    built = sending.build_registration_file(self.db, c, today, self._key(), now=now)
-                    self._built(built, transport, now, report, manual=manual)
+            self._send_registrations(c, today, transport, now, report, manual=manual)
         cutoff = seoul_datetime(today, c.request_cutoff)
         if (manual and now < cutoff) or cutoff - self.send_lead <= now < cutoff:
             debit_date = c.calendar.next_business_day(today)
@@ -501,30 +535,60 @@ class CollectionScheduler:
         elif manual and not report.built and not report.uploads and not report.problems:
             report.lines.append("지금 보낼 계좌신청이나 오늘 마감인 이체의뢰가 없습니다.")
 
-    def _built(self, built: Any, transport: Transport, now: datetime, report: PassReport, *, manual: bool) -> None:
+    def _send_registrations(self, c: ContractInfo, today: date, transport: Transport, now: datetime,
+                            report: PassReport, *, manual: bool) -> None:
+        """The registration cut-off: the day's EI13 first, then the EB13 with what is accepted by then."""
+        if manual or not _send_file(self.db, c.id, remote_name("EI13", today), given_up=True):
+            for _round in range(EVIDENCE_ROUNDS):
+                if not _waiting_evidence(self.db, c.id):
+                    break
+                built = sending.build_evidence_file(self.db, c, today, self._key(), now=now)
+                result = self._built(built, transport, now, report, manual=manual)
+                if result is None or not result.refused_records:
+                    break  # accepted, blocked, or refused as a whole (left for the clerk, not retried now)
+        built_eb13 = False
+        if manual or not _send_file(self.db, c.id, remote_name("EB13", today), given_up=True):
+            if _queued_registrations(self.db, c.id):
+                built = sending.build_registration_file(self.db, c, today, self._key(), now=now)
+                built_eb13 = isinstance(built, sending.BuiltFile)
+                self._built(built, transport, now, report, manual=manual)
+        if manual or built_eb13:
+            held = _held_for_evidence(self.db, c.id)
+            if held:
+                report.lines.append(f"동의자료가 없거나 접수되지 않아 보류한 계좌신청 {held}건은 보내지 않았습니다 "
+                                    "(계좌신청 화면에서 사유 확인, 이체정보에서 증빙 첨부).")
+
+    def _built(self, built: Any, transport: Transport, now: datetime, report: PassReport, *,
+               manual: bool) -> sending.UploadResult | None:
         if built is None:
-            return
+            return None
         if isinstance(built, sending.BuildBlocked):
             if not manual:  # a scheduled pass leaves this to missed_cutoffs, once, not at every tick
-                return
+                return None
             report.problems.append(f"{built.remote_name} 파일을 이미 만들어, 그 뒤 대기 중인 {built.waiting}건은 "
                                    "이 파일로 보낼 수 없습니다.")
-            return
+            return None
         report.built.append(built)
         amount = f", {built.total_amount:,}원" if built.kind == "EB21" else ""
         report.lines.append(f"{built.remote_name} 파일을 만들었습니다 ({built.record_count}건{amount}).")
         for left in built.excluded:
             report.problems.append(f"{built.remote_name}에 넣지 못한 건(번호 {left.row_id}): {left.reason}")
-        self._upload(transport, built.transmission_id, now, report)
+        return self._upload(transport, built.transmission_id, now, report)
 
-    def _upload(self, transport: Transport, tid: int, now: datetime, report: PassReport, *, expired: bool = False) -> None:
+    def _upload(self, transport: Transport, tid: int, now: datetime, report: PassReport, *,
+                expired: bool = False) -> sending.UploadResult:
         result = sending.upload_transmission(self.db, transport, tid, key=self._key_or_none(), now=lambda: now,
                                              delays=self.upload_delays, sleep=self.sleep, expired=expired)
         report.uploads.append(result)
         if result.sent:
-            report.lines.append(f"{result.remote_name} 송신완료.")
+            report.lines.append(f"{result.remote_name} 송신완료." if result.state is TS.SENT
+                                else f"{result.remote_name} 송신완료, 동의자료 {_records(self.db, tid)}건 접수.")
+        elif result.refused_records:
+            report.problems.append(f"{result.remote_name}: 동의자료 {result.refused_records}건이 접수되지 않았습니다 "
+                                   f"(계좌신청 화면에 사유와 고칠 방법). {result.message}")
         else:
             report.problems.append(f"{result.remote_name}: {result.message}")
+        return result
 
     def _fetch(self, c: ContractInfo, now: datetime, report: PassReport, *, force: bool) -> None:
         awaiting = _awaiting(self.db, c.id)

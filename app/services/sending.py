@@ -1,4 +1,4 @@
-"""Building request files (EB13, EB21) and sending each exactly once.
+"""Building request files (EI13, EB13, EB21) and sending each exactly once.
 
 The two halves, and why they are apart:
 
@@ -19,6 +19,16 @@ The two halves, and why they are apart:
    resumes from: before the upload the relay says "not there" and the same bytes go up; after it the
    relay says "there" and only the state is saved. A relay that refuses the name as a duplicate is
    holding our file, so that also counts as sent. The relay never gets a second file for the same rows.
+
+**Consent evidence (EI13, `build_evidence_file`)** goes the same way — built and numbered in one
+transaction, sealed, uploaded exactly once — with two differences. The agency validates an EI13
+when it takes it and sends no result file, so the upload's answer is the result: taken (or
+already there) → every evidence in it 증빙접수완료 and the file 반영완료; refused naming records
+(`RelayRejectedError.record_codes`) → those 증빙접수불가 with their code, the rest back to
+증빙전송대기 and the file given up (its name is free for a corrected one); refused as a file → given up,
+all back to 증빙전송대기. And an EB13 takes a 신규 only when its agreement's standing evidence was
+accepted (`registrations.evidence_ready`); `ignore_evidence` sends one without (tests only: the
+agency then refuses it with 0078).
 
 A crash-test hook (`KSCMS_CRASH_PAUSE=step:marker-file`, steps ``building``, ``built``, ``sending``,
 ``uploaded``) makes a process stop dead at that step so a test can kill -9 it there; unset, it does
@@ -44,10 +54,13 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.models import (
     AccountRegistration,
+    AgreementStatus,
+    ConsentEvidence,
     Customer,
     DebitAgreement,
     DebitRequest,
     Direction,
+    EvidenceState,
     FileKind,
     RegistrationKind,
     RegistrationState,
@@ -56,22 +69,27 @@ from app.models import (
     TransmissionState,
 )
 from app.models.base import utcnow
+from app.services.calendar import SEOUL
 from app.services.cms import (
     CmsValueError,
     DebitHeader,
     DebitRecord,
+    Ei13Header,
+    Ei13Record,
     RegistrationHeader,
     RegistrationRecord,
     WithdrawalMode,
     branch_code,
     encode_eb13,
     encode_eb21,
+    encode_ei13,
     remote_name,
 )
 from app.services.cms import RegistrationKind as CmsRegistrationKind
 from app.services.crypto import DataKey, DecryptionError
 from app.services.errors import ServiceError
 from app.services.leases import serialized
+from app.services.registrations import evidence_ready
 from app.services.relay.base import (RelayDuplicateError, RelayError, RelayRejectedError, RelayUnavailableError,
                                     Transport)
 from app.services.transmissions import (BANK_FILE_PURPOSE, OPEN_SEND_STATES, ContractInfo, free_name, open_content,
@@ -92,6 +110,12 @@ MAX_FILE_AMOUNT = 10**13 - 1
 (`debits.EB21_CAPACITY`); this is the last guard, for rows queued some other way."""
 UPLOAD_DELAYS: tuple[float, ...] = (2.0, 5.0)
 """Waits between upload attempts within one pass (so 3 attempts); the scheduler retries later passes."""
+MAX_EI13_BYTES = 64 * 1024 * 1024
+MAX_EI13_RECORDS = 30_000
+"""One EI13 carries at most this much evidence: a backlog of 300 KB forms would otherwise make a file
+of gigabytes, held in memory three times while it is built (and the ids of a capped file are one IN
+list, which SQLite bounds at 32,766). What does not fit waits for the next day's file; evidence a
+queued 신규 waits for goes first, so a backlog of old forms never delays a registration."""
 
 _KIND_CODES = {
     RegistrationKind.NEW: CmsRegistrationKind.NEW,
@@ -152,10 +176,12 @@ class UploadResult:
     remote_name: str
     state: TransmissionState
     message: str
+    refused_records: int = 0  # EI13: pieces of evidence the relay refused by name (the rest may go again)
 
     @property
     def sent(self) -> bool:
-        return self.state == TransmissionState.SENT
+        """On the relay: 송신완료, or 반영완료 for an EI13 (the agency took it whole)."""
+        return self.state in (TransmissionState.SENT, TransmissionState.APPLIED)
 
 
 class _NothingQueued(Exception):
@@ -184,8 +210,13 @@ def build_registration_file(
     *,
     queued_before: datetime | None = None,
     now: datetime | None = None,
+    ignore_evidence: bool = False,
 ) -> BuiltFile | BuildBlocked | None:
     """EB13 of `send_day` from the contract's queued registrations (created before `queued_before`).
+
+    A 신규 is taken only when its agreement's standing consent evidence was accepted (EI13); the
+    others stay queued, held (`registrations.evidence_holds` says why). `ignore_evidence` takes them
+    anyway — only for a test proving that the agency then refuses them (0078); no screen offers it.
 
     None when nothing is queued. BuildBlocked when that day's EB13 exists already (its rows wait for
     the next business day's file).
@@ -195,6 +226,8 @@ def build_registration_file(
         AccountRegistration.state == RegistrationState.WAITING,
         AccountRegistration.transmission_id.is_(None),
     ]
+    if not ignore_evidence:
+        criteria.append(evidence_ready())
     if queued_before is not None:
         criteria.append(AccountRegistration.created_at < queued_before)
 
@@ -226,6 +259,105 @@ def build_registration_file(
 
     return _build(db, contract, "EB13", send_day, AccountRegistration, criteria, rows, _sealing(encode, key), now,
                   _rows)
+
+
+def build_evidence_file(
+    db: Database, contract: ContractInfo, send_day: date, key: DataKey, *, now: datetime | None = None
+) -> BuiltFile | BuildBlocked | None:
+    """EI13 of `send_day`: the contract's consent evidence waiting to be sent (증빙전송대기).
+
+    Every waiting piece of an agreement in use goes, not only those a 신규 waits for: evidence
+    attached for a payer registered long ago (a paper form scanned later) or for a registration to
+    come is then on record with the agency too. Each record carries the agreement's 납부자번호, bank
+    and account (decrypted like an EB13's), the 동의자료구분, the extension and the bytes opened with
+    the data key and checked against their SHA-256; a piece that does not open is left waiting and
+    reported. At most MAX_EI13_BYTES / MAX_EI13_RECORDS per file, those a 신규 waits for first.
+
+    None when nothing waits. BuildBlocked when that day's EI13 exists already.
+    """
+    chosen, capped = _evidence_to_send(db, contract.id)
+    if not chosen:
+        return None
+    criteria: list[Any] = [
+        ConsentEvidence.contract_id == contract.id,
+        ConsentEvidence.state == EvidenceState.WAITING,
+        ConsentEvidence.transmission_id.is_(None),
+        ConsentEvidence.content_enc.is_not(None),
+        ConsentEvidence.agreement_id.in_(select(DebitAgreement.id).where(
+            DebitAgreement.status == AgreementStatus.ACTIVE).scalar_subquery()),
+    ]
+    if capped:
+        criteria.append(ConsentEvidence.id.in_(chosen))
+    rows = (
+        select(
+            ConsentEvidence.id, ConsentEvidence.kind, ConsentEvidence.extension, ConsentEvidence.content_enc,
+            ConsentEvidence.sha256, ConsentEvidence.attached_at, DebitAgreement.bank_code,
+            DebitAgreement.account_no_enc, Customer.customer_no,
+        )
+        .join(DebitAgreement, DebitAgreement.id == ConsentEvidence.agreement_id)
+        .join(Customer, Customer.id == DebitAgreement.customer_id)
+    )
+
+    def encode(found: Sequence[Any]) -> Encoded:
+        built = [
+            Ei13Record(
+                sequence=seq,
+                customer_no=r.customer_no,
+                bank_code=r.bank_code,
+                account_no=_account(key, r.id, r.account_no_enc),
+                application_date=min(r.attached_at.astimezone(SEOUL).date(), send_day),
+                kind=r.kind.value,
+                extension=r.extension,
+                content=_evidence_bytes(key, r.id, r.content_enc, r.sha256),
+            )
+            for seq, r in enumerate(found, start=1)
+        ]
+        content = _encode(lambda: encode_ei13(Ei13Header(contract.institution_code, send_day), built), found)
+        return content, len(built), 0
+
+    return _build(db, contract, "EI13", send_day, ConsentEvidence, criteria, rows,
+                  _sealing(encode, key, compress=False), now, _rows)
+
+
+def _evidence_to_send(db: Database, contract_id: int) -> tuple[list[int], bool]:
+    """Ids of the waiting evidence the next EI13 carries, and whether that is less than all of it: of
+    agreements in use, those a queued 신규 waits for first, then by id, within MAX_EI13_BYTES and
+    MAX_EI13_RECORDS (at least one)."""
+    wanted = exists().where(AccountRegistration.agreement_id == ConsentEvidence.agreement_id,
+                            AccountRegistration.kind == RegistrationKind.NEW,
+                            AccountRegistration.state == RegistrationState.WAITING,
+                            AccountRegistration.transmission_id.is_(None))
+    with db.session() as s:
+        found = s.execute(
+            select(ConsentEvidence.id, ConsentEvidence.size)
+            .join(DebitAgreement, DebitAgreement.id == ConsentEvidence.agreement_id)
+            .where(ConsentEvidence.contract_id == contract_id, ConsentEvidence.state == EvidenceState.WAITING,
+                   ConsentEvidence.transmission_id.is_(None), ConsentEvidence.content_enc.is_not(None),
+                   DebitAgreement.status == AgreementStatus.ACTIVE)
+            .order_by(wanted.desc(), ConsentEvidence.id)
+            .limit(MAX_EI13_RECORDS + 1)
+        ).all()
+    chosen: list[int] = []
+    total = 0
+    for evidence_id, size in found[:MAX_EI13_RECORDS]:
+        if chosen and total + size > MAX_EI13_BYTES:
+            break
+        chosen.append(evidence_id)
+        total += size
+    return chosen, len(chosen) < len(found)
+
+
+def _evidence_bytes(key: DataKey, row_id: int, sealed: bytes, sha256: str) -> bytes:
+    """A piece of evidence as attached (its recorded SHA-256 checked), or _BadRow with the reason."""
+    from app.services.evidence import EVIDENCE_PURPOSE  # not at import: it brings the image libraries
+
+    try:
+        plain = key.open_bytes(sealed, EVIDENCE_PURPOSE)
+    except DecryptionError:
+        raise _BadRow(row_id, "동의자료를 풀 수 없습니다 (데이터 암호 키가 다르거나 자료가 손상됨)") from None
+    if sha256_hex(plain) != sha256:
+        raise _BadRow(row_id, "동의자료의 내용이 기록된 SHA-256과 다릅니다 (자료가 손상됨). 이체정보에서 다시 첨부하세요")
+    return plain
 
 
 def build_request_file(
@@ -278,17 +410,19 @@ def build_request_file(
                   _driver_rows)
 
 
-def _sealing(encode: Callable[[Sequence[Any]], Encoded], key: DataKey | None) -> Callable[[Sequence[Any]], Sealed]:
+def _sealing(encode: Callable[[Sequence[Any]], Encoded], key: DataKey | None, *,
+             compress: bool = True) -> Callable[[Sequence[Any]], Sealed]:
     """`encode`, then seal the bytes for storage: the file is never held in the database in clear.
 
     Done where the encoding is done, so it too runs beside the taking of the rows. Refused before
-    any work when there is no key (KeyMissingError, Korean).
+    any work when there is no key (KeyMissingError, Korean). `compress` False for an EI13: JPEG,
+    PDF and MP3 do not shrink, and zlib over megabytes of them would only cost time.
     """
     key = require_key(key)
 
     def sealed(found: Sequence[Any]) -> Sealed:
         content, count, amount = encode(found)
-        return key.seal_bytes(content, BANK_FILE_PURPOSE), sha256_hex(content), count, amount
+        return key.seal_bytes(content, BANK_FILE_PURPOSE, compress=compress), sha256_hex(content), count, amount
 
     return sealed
 
@@ -491,6 +625,12 @@ def _beside(take: Callable[[], T], work: Callable[[], U]) -> tuple[T, U]:
         return taking.result(), done
 
 
+def _taken_values(model: Any) -> dict[str, Any]:
+    """What else taking sets: evidence in an EI13 is 증빙전송중 at once (the clerk sees it is on its
+    way); registrations and requests stay WAITING until the relay has their file."""
+    return {"state": EvidenceState.SENT} if model is ConsentEvidence else {}
+
+
 def _take_numbered(s: Session, model: Any, where: list[Any], tid: int) -> list[int]:
     """PostgreSQL: mark the queued rows as carried by file `tid`, numbered 1..n by id; the ids taken, in order.
 
@@ -499,10 +639,10 @@ def _take_numbered(s: Session, model: Any, where: list[Any], tid: int) -> list[i
     columns set here, so these are HOT updates (migration 0005); `version_id` is bumped, so a
     clerk's stale edit of a taken row fails.
     """
-    waiting = RegistrationState.WAITING if model is AccountRegistration else RequestState.WAITING
+    waiting = _WAITING[model]
     numbered = (select(model.id.label("rid"), func.row_number().over(order_by=model.id).label("seq"))
                 .where(*where).cte("numbered").prefix_with("MATERIALIZED"))
-    values: dict[str, Any] = {"transmission_id": tid, "seq_no": numbered.c.seq}
+    values: dict[str, Any] = {"transmission_id": tid, "seq_no": numbered.c.seq, **_taken_values(model)}
     if hasattr(model, "version_id"):
         values["version_id"] = model.version_id + 1
     taken = (update(model).where(model.id == numbered.c.rid, model.state == waiting, model.transmission_id.is_(None))
@@ -520,7 +660,7 @@ def _take(s: Session, model: Any, where: list[Any], found: Sequence[Any], tid: i
     """
     ranked = (select(model.id.label("rid"), func.row_number().over(order_by=model.id).label("rn"))
               .where(*where).subquery())
-    values: dict[str, Any] = {"transmission_id": tid, "seq_no": ranked.c.rn}
+    values: dict[str, Any] = {"transmission_id": tid, "seq_no": ranked.c.rn, **_taken_values(model)}
     if hasattr(model, "version_id"):
         values["version_id"] = model.version_id + 1
     result = s.execute(update(model).where(model.id == ranked.c.rid).values(**values)
@@ -530,17 +670,31 @@ def _take(s: Session, model: Any, where: list[Any], found: Sequence[Any], tid: i
 
 # --- uploading ----------------------------------------------------------------------------------
 
+_MODELS: dict[str, Any] = {"EB13": AccountRegistration, "EB21": DebitRequest, "EI13": ConsentEvidence}
+_WAITING: dict[Any, Any] = {AccountRegistration: RegistrationState.WAITING, DebitRequest: RequestState.WAITING,
+                            ConsentEvidence: EvidenceState.WAITING}
+_SENT: dict[Any, Any] = {AccountRegistration: RegistrationState.SENT, DebitRequest: RequestState.SENT,
+                         ConsentEvidence: EvidenceState.SENT}
+
 
 def _row_model(kind: str) -> Any:
-    return AccountRegistration if kind == "EB13" else DebitRequest
+    return _MODELS[kind]
 
 
 def _waiting_state(kind: str) -> Any:
-    return RegistrationState.WAITING if kind == "EB13" else RequestState.WAITING
+    return _WAITING[_MODELS[kind]]
 
 
 def _sent_state(kind: str) -> Any:
-    return RegistrationState.SENT if kind == "EB13" else RequestState.SENT
+    return _SENT[_MODELS[kind]]
+
+
+def carried_by(kind: str, tid: Any, contract_id: Any, file_date: Any) -> list[Any]:
+    """Conditions for the rows a request file of `kind` carries (evidence: by its file alone)."""
+    model = _row_model(kind)
+    if hasattr(model, "carried_by"):
+        return list(model.carried_by(tid, contract_id, file_date))
+    return [model.transmission_id == tid]
 
 
 def upload_transmission(
@@ -594,14 +748,21 @@ def upload_transmission(
             break
         except RelayRejectedError as error:
             message = f"중계서버가 파일을 거부했습니다: {error.message}"
-            give_up(db, transmission_id, message)
-            return UploadResult(transmission_id, name, TransmissionState.ERROR, message)
+            if kind == "EI13" and error.record_codes:
+                refuse_evidence(db, transmission_id, message, error.record_codes, now())
+            else:
+                give_up(db, transmission_id, message)
+            return UploadResult(transmission_id, name, TransmissionState.ERROR, message, len(error.record_codes))
         except RelayUnavailableError as error:
             last_error = error
             log.warning("%s: relay unavailable (attempt %d/%d): %s", name, attempt + 1, attempts, error.message)
             if attempt < attempts - 1:
                 sleep(delays[attempt])
     if present:
+        if kind == "EI13":
+            _mark_accepted(db, transmission_id, now())
+            return UploadResult(transmission_id, name, TransmissionState.APPLIED,
+                                "송신했습니다. 동의자료가 모두 접수되었습니다.")
         _mark_sent(db, transmission_id, kind, now())
         return UploadResult(transmission_id, name, TransmissionState.SENT, "송신했습니다.")
     if expired and last_error is None:
@@ -623,12 +784,15 @@ def _set_state(db: Database, tid: int, state: TransmissionState, error: str | No
         t.state, t.error = state, error
 
 
-def _move_rows(s: Session, t: Transmission, from_states: list[Any], values: dict[str, Any]) -> None:
+def _move_rows(s: Session, t: Transmission, from_states: list[Any], values: dict[str, Any],
+               *more: Any) -> None:
     """Set `values` on the file's rows that are in `from_states` (bumping `version_id` where kept)."""
-    model = _row_model(str(t.kind))
+    kind = str(t.kind)
+    model = _row_model(kind)
     if hasattr(model, "version_id"):
         values = {**values, "version_id": model.version_id + 1}
-    s.execute(update(model).where(*model.carried_by(t.id, t.contract_id, t.file_date), model.state.in_(from_states))
+    s.execute(update(model).where(*carried_by(kind, t.id, t.contract_id, t.file_date), model.state.in_(from_states),
+                                  *more)
               .values(**values).execution_options(synchronize_session=False))
 
 
@@ -643,6 +807,38 @@ def _mark_sent(db: Database, tid: int, kind: str, at: datetime) -> None:
     log.info("transmission %s sent", tid)
 
 
+def _mark_accepted(db: Database, tid: int, at: datetime) -> None:
+    """An EI13 the relay took: the agency validated it on receipt and sends no result, so the file is
+    반영완료 and every evidence it carries 증빙접수완료, together."""
+    with db.session() as s:
+        t = s.get(Transmission, tid)
+        assert t is not None
+        if t.state in (TransmissionState.CREATED, TransmissionState.SENDING, TransmissionState.ERROR):
+            t.state, t.sent_at, t.error = TransmissionState.APPLIED, at, None
+            t.applied_at = at
+        _move_rows(s, t, [EvidenceState.WAITING, EvidenceState.SENT],
+                   {"state": EvidenceState.ACCEPTED, "reason_code": None, "updated_at": at})
+    log.info("EI13 transmission %s accepted", tid)
+
+
+def refuse_evidence(db: Database, tid: int, message: str, record_codes: dict[int, str], at: datetime) -> None:
+    """An EI13 the relay refused for some of its evidence (`record_codes`: 일련번호 → 불능코드).
+
+    Those pieces become 증빙접수불가 with their code (they keep the file and number that carried them,
+    so the clerk sees where they were refused); every other piece goes back to 증빙전송대기 for the
+    next file, and the file is given up like any refused request file (its name is free again).
+    """
+    with db.session() as s:
+        t = s.get(Transmission, tid)
+        assert t is not None
+        for seq, code in sorted(record_codes.items()):
+            _move_rows(s, t, [EvidenceState.WAITING, EvidenceState.SENT],
+                       {"state": EvidenceState.REJECTED, "reason_code": code[:4], "updated_at": at},
+                       ConsentEvidence.seq_no == seq)
+        _give_up(s, t, message)
+    log.warning("EI13 transmission %s given up: %d evidence refused", tid, len(record_codes))
+
+
 def give_up(db: Database, tid: int, message: str) -> None:
     """A request file that will never be processed: 오류 for good, its rows back in the queue.
 
@@ -653,12 +849,16 @@ def give_up(db: Database, tid: int, message: str) -> None:
     with db.session() as s:
         t = s.get(Transmission, tid)
         assert t is not None
-        kind = str(t.kind)
-        t.state, t.error = TransmissionState.ERROR, message
-        t.remote_name = free_name(s, t.contract_id, kind, Direction.SEND, t.remote_name)
-        _move_rows(s, t, [_waiting_state(kind), _sent_state(kind)],
-                   {"transmission_id": None, "seq_no": None, "state": _waiting_state(kind)})
+        _give_up(s, t, message)
     log.warning("transmission %s given up: %s", tid, message)
+
+
+def _give_up(s: Session, t: Transmission, message: str) -> None:
+    kind = str(t.kind)
+    t.state, t.error = TransmissionState.ERROR, message
+    t.remote_name = free_name(s, t.contract_id, kind, Direction.SEND, t.remote_name)
+    _move_rows(s, t, [_waiting_state(kind), _sent_state(kind)],
+               {"transmission_id": None, "seq_no": None, "state": _waiting_state(kind)})
 
 
 def pending_uploads(db: Database, contract_id: int) -> list[tuple[int, str, date]]:
@@ -678,7 +878,9 @@ def pending_uploads(db: Database, contract_id: int) -> list[tuple[int, str, date
         for tid, kind, file_date, state in found:
             if state == TransmissionState.ERROR:
                 model = _row_model(str(kind))
-                if not s.scalar(select(exists().where(*model.carried_by(tid, contract_id, file_date)))):
+                live = [_waiting_state(str(kind)), _sent_state(str(kind))]  # not evidence refused by it
+                if not s.scalar(select(exists().where(*carried_by(str(kind), tid, contract_id, file_date),
+                                                      model.state.in_(live)))):
                     continue
             out.append((tid, str(kind), file_date))
         return out

@@ -4,7 +4,8 @@ Also the small facts the sending, receiving and scheduling modules share: a cont
 it (`ContractInfo`, with its business calendar), which result kind answers which request kind, and
 when a result is due. Listing never loads file contents: a 100,000-record file is 15 MB, and the
 screen wants counts. Counts and amounts per bank come from the rows linked to the file (the
-registrations or requests it carried), which is what the manual's screen means by "은행별".
+registrations or requests it carried; for an EI13 the consent evidence, counted accepted or
+refused), which is what the manual's screen means by "은행별".
 
 Stored files are sealed with the data key (`seal_content` / `open_content`): an EB13 or EB21 holds
 every payer's full account number and birth date, and a copied database, backup or pg_dump must
@@ -28,9 +29,12 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.models import (
     AccountRegistration,
+    ConsentEvidence,
     Contract,
+    DebitAgreement,
     DebitRequest,
     Direction,
+    EvidenceState,
     FileKind,
     InstitutionHoliday,
     RegistrationState,
@@ -51,6 +55,8 @@ from app.services.cms import (
     decode_file,
     describe,
 )
+from app.services.cms import ei13
+from app.services.cms.ei13 import Ei13File, decode_ei13
 from app.services.cms.fields import Value
 from app.services.cms.tables import LAYOUTS
 from app.services.crypto import DataKey, DecryptionError
@@ -354,6 +360,23 @@ def _tallies(s: Session, send_ids: Sequence[int], bank_code: str | None) -> dict
         stmt = stmt.where(a.bank_code == bank_code)
     for tid, bank, count, done, failed in s.execute(stmt):
         out.setdefault(tid, {})[bank] = Tally(int(count), 0, int(done or 0), 0, int(failed or 0), 0)
+    e = ConsentEvidence
+    stmt = (
+        select(
+            e.transmission_id,
+            DebitAgreement.bank_code,
+            func.count(),
+            func.sum(case((e.state == EvidenceState.ACCEPTED, 1), else_=0)),
+            func.sum(case((e.state == EvidenceState.REJECTED, 1), else_=0)),
+        )
+        .join(DebitAgreement, DebitAgreement.id == e.agreement_id)
+        .where(e.transmission_id.in_(send_ids))
+        .group_by(e.transmission_id, DebitAgreement.bank_code)
+    )
+    if bank_code:
+        stmt = stmt.where(DebitAgreement.bank_code == bank_code)
+    for tid, bank, count, done, failed in s.execute(stmt):
+        out.setdefault(tid, {})[bank] = Tally(int(count), 0, int(done or 0), 0, int(failed or 0), 0)
     return out
 
 
@@ -464,7 +487,7 @@ class DecodedFile:
     trailer: dict[str, str]
     record_count: int
     problems: tuple[str, ...]  # decode error, refusal reason, transmission error
-    _file: CmsFile | None = None
+    _file: CmsFile | Ei13File | None = None
 
     def rows(self, start: int, count: int) -> list[dict[str, str]]:
         if self._file is None:
@@ -476,13 +499,15 @@ class DecodedFile:
 
 def data_columns(kind: str) -> tuple[str, ...]:
     """Columns of the data records, without what every record repeats (record type, institution code,
-    file name): the header line shows those once."""
+    file name): the header line shows those once. An EI13 shows its evidence as length and SHA-256."""
+    if kind == "EI13":
+        return ei13.DATA_COLUMNS
     fields = LAYOUTS[kind].data.fields
     return tuple(f.name_ko for f in fields if not (f.is_filler or f.context or f.value is Value.FIXED))
 
 
-_DECODERS: dict[str, Callable[[bytes, str], CmsFile]] = {
-    "EB13": decode_eb13, "EB14": decode_eb14, "EB21": decode_eb21, "EB22": decode_eb22,
+_DECODERS: dict[str, Callable[[bytes, str], CmsFile | Ei13File]] = {
+    "EB13": decode_eb13, "EB14": decode_eb14, "EB21": decode_eb21, "EB22": decode_eb22, "EI13": decode_ei13,
 }
 
 
@@ -498,7 +523,7 @@ def decode_stored(db: Database, actor: Actor, transmission_id: int, key: DataKey
     problems: list[str] = []
     if row.error:
         problems.append(row.error)
-    file: CmsFile | None = None
+    file: CmsFile | Ei13File | None = None
     content = b""
     try:
         content = open_content(stored, sealed, key)
@@ -513,12 +538,14 @@ def decode_stored(db: Database, actor: Actor, transmission_id: int, key: DataKey
     except CmsError as error:
         if not any(str(error) in p for p in problems):
             problems.append(str(error))
-    kind = file.kind if file is not None else (row.kind if row.kind in LAYOUTS else "EB21")
+    kind = file.kind if file is not None else (row.kind if row.kind in LAYOUTS or row.kind == "EI13" else "EB21")
     header: dict[str, str] = {}
     trailer: dict[str, str] = {}
     if file is not None:
         described = describe(dataclasses.replace(file, records=()))  # type: ignore[type-var]
         header, trailer = described[0], described[-1]
+        if isinstance(file, Ei13File):  # its header counts the records, which were left out just above
+            header["총 동의자료 수"] = f"{len(file.records):,}"
     return DecodedFile(
         row=row, size=len(content), columns=data_columns(kind), header=header, trailer=trailer,
         record_count=len(file.records) if file is not None else 0, problems=tuple(problems), _file=file,

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from app.services import transmissions as tx
 from app.services.transmissions import DecodedFile
 from app.views.base import hint_label, run_guarded
+from app.views.column_fit import fit_columns
 from app.views.context import AppContext
 from app.views.users_view import seoul_text
 
@@ -79,10 +80,24 @@ class RecordsModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return two_lines(self.columns[section])
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
             return self.columns[section]
         if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
             return str(section + 1)
         return None
+
+
+def two_lines(title: str, longest: int = 5) -> str:
+    """A field name of the bank file's spec on two lines when it is long (지정출금\n계좌번호): thirteen
+    such titles side by side would not fit a 1024-wide screen, while the values under them are short."""
+    if len(title) <= longest:
+        return title
+    for mark in (" ", "/"):
+        if mark in title:
+            head, _, tail = title.partition(mark)
+            return f"{head}{'' if mark == ' ' else mark}\n{tail}"
+    return f"{title[:4]}\n{title[4:]}"  # Korean compounds of two-syllable words: 처리결과\n코드
 
 
 def _pairs(row: dict[str, str]) -> str:
@@ -119,13 +134,21 @@ class FileViewDialog(QDialog):
             ) if t)),
             ("SHA-256", row.sha256 or ""),
         ]
-        for i, (label, value) in enumerate(facts):
+        row = column = 0
+        for label, value in facts:
             key = QLabel(label)
             key.setObjectName("hintText")
             text = QLabel(value)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            info.addWidget(key, i // 2, (i % 2) * 2)
-            info.addWidget(text, i // 2, (i % 2) * 2 + 1)
+            if label in ("시각", "SHA-256"):  # long lines get a row of their own: the dialog fits 1024
+                row, column = row + (column > 0), 0
+                info.addWidget(key, row, 0)
+                info.addWidget(text, row, 1, 1, 3)
+                row += 1
+                continue
+            info.addWidget(key, row, column * 2)
+            info.addWidget(text, row, column * 2 + 1)
+            row, column = (row + 1, 0) if column else (row, 1)
         info.setColumnStretch(3, 1)
 
         layout = QVBoxLayout(self)
@@ -148,10 +171,9 @@ class FileViewDialog(QDialog):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.model.fetchMore()
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table, padding=8)
         layout.addWidget(self.table, 1)
 
         self.trailer_line = hint_label(f"트레일러  {_pairs(self.decoded.trailer)}" if self.decoded.trailer else "")

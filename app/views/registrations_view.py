@@ -3,7 +3,10 @@
 Registrations are queued by the customer screens; this screen is where the clerk sees them move —
 계좌신청대기 → 계좌신청중 → 계좌신청완료 or 계좌신청미완료 with the bank's reason in Korean — and
 acts on two cases: 재신청 a rejected one once the account was fixed (double-click the row to open
-the customer and fix it), and 신청취소 one still waiting. The manual's red notes stand above the
+the customer and fix it), and 신청취소 one still waiting. A 신규 held for its consent evidence
+(동의자료 없음, 동의자료 전송 대기, 동의자료 접수불가) stays 계좌신청대기 marked 보류, with the reason and
+what to do; [증빙 보류만] lists just those (the home screen's work item opens this screen), and
+double-clicking one opens the customer, where the evidence is attached in the 이체정보. The manual's red notes stand above the
 list; the service's warnings (a first debit too close for D-2, banks that always require the
 registration) are shown per row and in full for the selected row, because they are what decides
 whether next month's debit will go through.
@@ -23,6 +26,7 @@ from app.views.base import Page, confirm, hint_label
 from app.views.context import AppContext
 from app.views.date_pickers import mark_closed_days
 from app.views.customer_detail import CustomerDetailDialog
+from app.views.empty_state import EmptyState, has_customers
 from app.views.table_models import (
     ALIGN_CENTER,
     ALL,
@@ -60,7 +64,20 @@ STATE_COLOURS = {RegistrationState.DONE: DONE_COLOUR, RegistrationState.FAILED: 
 def _reason(row: RegistrationRow) -> str:
     if row.state is RegistrationState.FAILED:
         return f"{row.reason_code or ''} {row.reason_text}".strip() or "사유 코드 없음"
+    if row.hold is not None:
+        return row.hold.reason
     return ""
+
+
+def _state(row: RegistrationRow) -> str:
+    """계좌신청대기 · 보류 for a 신규 the clerk must give evidence before it can go."""
+    return f"{row.state_text} · 보류" if row.hold is not None and row.hold.needs_action else row.state_text
+
+
+def _state_colour(row: RegistrationRow):  # type: ignore[no-untyped-def]
+    if row.hold is not None and row.hold.needs_action:
+        return ALERT
+    return STATE_COLOURS.get(row.state)
 
 
 def _why_not(row: RegistrationRow) -> str | None:
@@ -70,22 +87,28 @@ def _why_not(row: RegistrationRow) -> str | None:
 
 
 def _notes(row: RegistrationRow) -> str:
-    """사유 · 주의: the bank's reason of a rejection first, then the service's warnings."""
-    parts = [_reason(row)] if row.state is RegistrationState.FAILED else []
+    """사유 · 주의: the bank's reason of a rejection (or why a 신규 is held) first, then the warnings."""
+    parts = [_reason(row)] if row.state is RegistrationState.FAILED or row.hold is not None else []
     return " / ".join(parts + list(row.warnings))
+
+
+def _notes_colour(row: RegistrationRow):  # type: ignore[no-untyped-def]
+    """Red for what needs the clerk; evidence merely on its way (it goes by itself) in the normal colour."""
+    on_its_way = row.hold is not None and not row.hold.needs_action
+    return None if on_its_way and not row.warnings else ALERT
 
 
 COLUMNS = (
     Column("고객번호", lambda r: r.customer_no),
     Column("고객명", lambda r: r.customer_name),
     Column("집금항목", lambda r: r.item_name),
-    Column("신청현황", lambda r: r.state_text, ALIGN_CENTER, lambda r: STATE_COLOURS.get(r.state)),
+    Column("신청현황", _state, ALIGN_CENTER, _state_colour),
     Column("신청일", lambda r: f"{r.requested_on:%Y-%m-%d}", ALIGN_CENTER),
     Column("구분", lambda r: r.kind_text, ALIGN_CENTER),
     Column("은행", lambda r: r.bank_name),
     Column("계좌번호", lambda r: r.account_masked, ALIGN_CENTER),
     Column("이체기간", lambda r: f"{r.first_month}~{r.last_month or ''} · 매월 {r.debit_day}일", ALIGN_CENTER),
-    Column("사유 · 주의", _notes, foreground=lambda _r: ALERT),
+    Column("사유 · 주의", _notes, foreground=_notes_colour),
 )
 """The state, its date and its reason lead; 월이체금액 is the customer screen's business, not this one's."""
 
@@ -111,6 +134,9 @@ class RegistrationsPage(Page):
             self.state_filter.addItem(state.label, state.value)
         self.bank_filter = bank_combo()
         self.item_filter = item_combo()
+        self.held_only = QCheckBox("증빙 보류만")
+        self.held_only.setToolTip("출금동의 증빙이 없거나 접수되지 않아 은행에 보내지 않은 계좌신청만 봅니다.")
+        self.held_only.toggled.connect(lambda _on: self.refresh())
         self.use_dates = QCheckBox("신청일")
         self.date_from = date_edit(today.replace(day=1))
         self.date_to = date_edit(today)
@@ -127,6 +153,7 @@ class RegistrationsPage(Page):
             filters.addWidget(QLabel(caption))
             filters.addWidget(widget)
             filters.addSpacing(8)
+        filters.addWidget(self.held_only)
         filters.addStretch(1)
         self.body.addLayout(filters)
         when = QHBoxLayout()
@@ -145,9 +172,10 @@ class RegistrationsPage(Page):
 
         self.model = TickModel(COLUMNS, key=lambda r: r.id, why_not=_why_not, ticks=editing, grey=False, parent=self)
         self.model.checked_changed.connect(self._update_buttons)
-        self.table = make_tick_table(self.model, self.open_customer)
+        self.table = make_tick_table(self.model, self.open_customer, stretch=self.model.column_of("사유 · 주의"))
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_moved())
         self.body.addWidget(self.table, 1)
+        self.empty = EmptyState(self.table, ctx)
 
         self.detail = hint_label("")
         self.body.addWidget(self.detail)
@@ -180,7 +208,8 @@ class RegistrationsPage(Page):
         return RegistrationQuery(
             states=(RegistrationState(state),) if state else (), bank_code=self.bank_filter.currentData(),
             item_id=self.item_filter.currentData(), date_from=qdate_to_date(self.date_from) if dated else None,
-            date_to=qdate_to_date(self.date_to) if dated else None, customer=self.customer.text().strip() or None)
+            date_to=qdate_to_date(self.date_to) if dated else None, customer=self.customer.text().strip() or None,
+            held_only=self.held_only.isChecked())
 
     def refresh(self) -> None:
         if self.ctx.contract_id is None:
@@ -191,11 +220,30 @@ class RegistrationsPage(Page):
                                                 now=self.ctx.clock())
         self.model.set_rows(rows)
         fit(self.table)
+        self._show_empty(rows)
         counts = {state: sum(1 for r in rows if r.state is state) for state in STATES[:4]}
         warned = sum(1 for r in rows if r.warnings)
+        held = sum(1 for r in rows if r.hold is not None and r.hold.needs_action)
         self.totals.setText(f"총 {len(rows)}건 · " + " · ".join(f"{s.label} {n}건" for s, n in counts.items())
-                            + (f" · 주의 {warned}건" if warned else ""))
+                            + (f" · 증빙 보류 {held}건" if held else "") + (f" · 주의 {warned}건" if warned else ""))
         self._selection_moved()
+
+    def _show_empty(self, rows: list[RegistrationRow]) -> None:
+        """No rows: with no filter, where registrations come from; with one, the filter's words."""
+        query = self.query()
+        if rows:
+            self.empty.clear()
+        elif query.held_only and not (query.states or query.bank_code or query.item_id is not None
+                                      or query.date_from or query.customer):
+            self.empty.show_filtered("증빙이 없어 보류한 계좌신청이 없습니다.")
+        elif query.states or query.bank_code or query.item_id is not None or query.date_from or query.customer:
+            self.empty.show_filtered("조건에 맞는 계좌신청이 없습니다.")
+        elif not has_customers(self.ctx):
+            self.empty.show_no_customers("고객의 이체정보를 넣으면 계좌신청대기로 여기에 들어오고, 마감에 은행으로 보냅니다.")
+        else:
+            self.empty.show_empty("아직 계좌신청이 없습니다 — 고객 상세정보에서 이체정보를 추가하세요",
+                                  "이체정보마다 계좌신청대기가 하나씩 생기고, 매 영업일 마감에 은행으로 보냅니다.",
+                                  [("고객관리 ›", "customers.list")] if self.ctx.actor.can_edit else [])
 
     def selected_row(self) -> RegistrationRow | None:
         chosen = self.table.selectionModel().selectedRows()
@@ -213,9 +261,14 @@ class RegistrationsPage(Page):
             parts.append(f"사유 {_reason(row)}" + (f" → {row.hint}" if row.hint else ""))
             if row.can_requeue:
                 parts.append("계좌를 고친 뒤(행을 두 번 눌러 고객 상세정보) [재신청]을 누르세요")
+        elif row.hold is not None:
+            parts.append(f"보류 사유 {row.hold.reason} → {row.hold.hint}")
+            if row.hold.needs_action:
+                parts.append("행을 두 번 눌러 고객 상세정보의 이체정보에서 증빙을 첨부하세요")
         parts.extend(row.warnings)
         self.detail.setText(" · ".join(parts))
-        set_tone(self.detail, warning=bool(row.warnings) or row.state is RegistrationState.FAILED)
+        needs_action = row.hold is not None and row.hold.needs_action
+        set_tone(self.detail, warning=bool(row.warnings) or row.state is RegistrationState.FAILED or needs_action)
 
     def _update_buttons(self) -> None:
         ticked = self.model.checked_rows()

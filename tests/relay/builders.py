@@ -7,12 +7,18 @@ import datetime as dt
 from app.services.cms import (
     DebitHeader,
     DebitRecord,
+    Ei13Header,
+    Ei13Record,
     RegistrationHeader,
     RegistrationRecord,
+    RegistrationKind,
     encode_eb13,
     encode_eb21,
+    encode_ei13,
     remote_name,
 )
+from app.services.relay.base import Transport
+from tests.evidence_support import TINY_JPEG
 
 INSTITUTION = "9912345678"
 OTHER_INSTITUTION = "9987654321"
@@ -49,6 +55,28 @@ def eb13(day: dt.date, records: list[RegistrationRecord], *, institution: str = 
     """(remote name, bytes) of an EB13 sent on ``day``."""
     fixed = [r if r.application_date <= day else _replace_date(r, day) for r in records]
     return remote_name("EB13", day), encode_eb13(RegistrationHeader(institution, day), fixed)
+
+
+def ei13_for(day: dt.date, records: list[RegistrationRecord], *, institution: str = INSTITUTION) -> tuple[str, bytes]:
+    """(remote name, bytes) of the EI13 sent on ``day`` with consent evidence (a tiny JPEG, 서면) for
+    every 신규 among ``records`` — what the desk sends before their EB13."""
+    evidence = [
+        Ei13Record(i, r.customer_no, r.bank_branch_code[:3], r.account_no, min(r.application_date, day), "1", "jpg",
+                   TINY_JPEG)
+        for i, r in enumerate((r for r in records if r.request_kind == RegistrationKind.NEW), start=1)
+    ]
+    return remote_name("EI13", day), encode_ei13(Ei13Header(institution, day), evidence)
+
+
+def send_eb13(transport: Transport, day: dt.date, records: list[RegistrationRecord], *,
+              institution: str = INSTITUTION) -> tuple[str, bytes]:
+    """Upload the 신규' consent evidence (EI13), then the EB13, as the desk does since the simulator
+    refuses a 신규 without accepted evidence (0078); (name, bytes) of the EB13."""
+    if any(r.request_kind == RegistrationKind.NEW for r in records):
+        transport.upload(*ei13_for(day, records, institution=institution))
+    name, data = eb13(day, records, institution=institution)
+    transport.upload(name, data)
+    return name, data
 
 
 def _replace_date(rec: RegistrationRecord, day: dt.date) -> RegistrationRecord:

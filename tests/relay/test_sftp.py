@@ -30,7 +30,7 @@ from app.services.relay.credentials import KeyringSecrets
 from app.services.relay.launcher import RelaySimProcess, start_relay_sim
 from app.services.relay.sftp import SftpAuthError, SftpTransport, fetch_host_key
 
-from .builders import debit, eb13, eb21, registration, tamper_trailer_count
+from .builders import debit, eb13, eb21, registration, send_eb13, tamper_trailer_count
 
 PASSWORD = "practice-pw"
 CODES = [f"99000000{n:02d}" for n in range(12)]
@@ -105,11 +105,10 @@ def test_full_cycle_over_sftp(server: RelaySimProcess) -> None:
     assert transport.test_connection() == f"SFTP 127.0.0.1:{server.port} 연결 성공, 서버 키 {server.fingerprint}"
 
     # registration
-    reg_name, reg_data = eb13(
-        _today(), [registration(1, "110000001234"), registration(2, "110000000031")], institution=code
+    reg_name, reg_data = send_eb13(  # the consent evidence (EI13) first, then the EB13
+        transport, _today(), [registration(1, "110000001234"), registration(2, "110000000031")], institution=code
     )
-    transport.upload(reg_name, reg_data)
-    assert transport.is_uploaded(reg_name)
+    assert transport.is_uploaded(reg_name) and transport.is_uploaded("EI13" + reg_name[4:])
     result_name = "EB14" + reg_name[4:]
     _wait_for(lambda: result_name in transport.list_results())
     eb14 = transport.download(result_name)

@@ -25,7 +25,7 @@ from app.services.relay.local import SimulatorTransport
 from app.services.relay.rules import GENERAL_RULES, OUTCOME_RULES, partial_debit, rule_for_account
 from app.services.relay.simulator import BankSimulator
 
-from .builders import INSTITUTION, debit, eb13, eb21, registration
+from .builders import INSTITUTION, debit, eb13, eb21, registration, send_eb13
 
 MONDAY = dt.date(2026, 3, 9)
 THURSDAY = dt.date(2026, 3, 12)
@@ -40,8 +40,7 @@ HOLDER = "110000000014"
 
 def _register(transport: SimulatorTransport, clock: ManualClock, accounts: list[str]) -> dict[int, RegistrationOutcome]:
     """Send an EB13 on Monday 10:00 and read its EB14 on Tuesday 11:00."""
-    name, data = eb13(MONDAY, [registration(i, acc) for i, acc in enumerate(accounts, start=1)])
-    transport.upload(name, data)
+    name, data = send_eb13(transport, MONDAY, [registration(i, acc) for i, acc in enumerate(accounts, start=1)])
     clock.set(clock.now().replace(day=10, hour=11, minute=0))
     result = transport.download("EB140309_2026")
     assert result is not None
@@ -144,8 +143,7 @@ def test_cancellations_and_account_changes(transport: SimulatorTransport, clock:
         registration(4, "110000007777", kind="7"),
         registration(5, "110000003333", kind="1", customer_no="C002222"),
     ]
-    name, data = eb13(tuesday, records)
-    transport.upload(name, data)
+    name, data = send_eb13(transport, tuesday, records)
     clock.set(clock.now().replace(day=11, hour=11, minute=0))
     request = decode_eb13(data, name)
     outcomes = registration_outcomes(request, decode_eb14(transport.download("EB140310_2026") or b"", "x"))

@@ -10,7 +10,7 @@ from app.services.calendar import SEOUL, ManualClock
 from app.services.relay.local import SimulatorTransport
 from app.services.relay.simulator import BankSimulator
 
-from .builders import INSTITUTION, debit, eb13, eb21, registration
+from .builders import INSTITUTION, debit, eb13, eb21, registration, send_eb13
 
 
 def _at(y: int, m: int, d: int, hh: int, mm: int = 0, ss: int = 0) -> dt.datetime:
@@ -99,8 +99,7 @@ def test_results_are_published_in_due_order_whenever_process_runs(
     transport: SimulatorTransport, clock: ManualClock
 ) -> None:
     """Even when nobody looks for a week, the EB14 is made before the EB22 that depends on it."""
-    name, data = eb13(dt.date(2026, 3, 9), [registration(1, "110000001234")])
-    transport.upload(name, data)
+    send_eb13(transport, dt.date(2026, 3, 9), [registration(1, "110000001234")])
     clock.set(_at(2026, 3, 10, 10))  # registration not yet answered when the debit is sent
     debit_name, debit_data = eb21(dt.date(2026, 3, 12), [debit(1, "110000001234", 10_000)])
     transport.upload(debit_name, debit_data)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.services.calendar import ManualClock
+from app.services.cms import Ei13Header, Ei13Record, encode_ei13
 from app.services.relay import layout
 from app.services.relay.base import RelayDuplicateError, RelayRejectedError
 from app.services.relay.local import SimulatorTransport
@@ -172,7 +173,8 @@ def test_a_refusal_found_later_surfaces_on_download_and_is_acknowledged(
 
 def test_ei13_is_taken_without_a_result(transport: SimulatorTransport, clock: ManualClock) -> None:
     name = "EI130309_2026"
-    transport.upload(name, b" " * 2048)
+    evidence = Ei13Record(1, "C001234", "088", "110000001234", MONDAY, "1", "jpg", b"\xff\xd8\xff\xe0scan")
+    transport.upload(name, encode_ei13(Ei13Header(INSTITUTION, MONDAY), [evidence]))  # more: test_ei13_simulator
     assert transport.is_uploaded(name)
     clock.advance(timedelta(days=3))
     assert transport.list_results() == []

@@ -20,6 +20,7 @@ from app.models import (
     DebitAgreement,
     DebitRequest,
     DebitRequestLine,
+    EvidenceState,
     LedgerEntry,
     LedgerKind,
     Payment,
@@ -29,6 +30,7 @@ from app.models import (
     Transmission,
 )
 from app.services.crypto import DataKey
+from tests.evidence_support import give_evidence
 
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
@@ -93,7 +95,13 @@ def queue_registrations(
     requested_on: date,
     created_at: datetime | None = None,
     kind: RegistrationKind = RegistrationKind.NEW,
+    evidence: EvidenceState | None = EvidenceState.WAITING,
 ) -> list[int]:
+    """One queued registration per payer. A 신규 goes to the bank only with accepted consent evidence,
+    so each payer also gets a piece in `evidence` (WAITING: the scheduler sends it as an EI13 first;
+    ACCEPTED: for a test that builds the EB13 itself; None: none, the 신규 is held)."""
+    if kind is RegistrationKind.NEW and evidence is not None:
+        give_evidence(db, key, [p.agreement_id for p in payers], state=evidence)
     with db.session() as s:
         before = s.scalar(select(AccountRegistration.id).order_by(AccountRegistration.id.desc()).limit(1)) or 0
         s.connection().execute(insert(AccountRegistration.__table__), [

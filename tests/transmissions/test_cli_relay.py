@@ -18,6 +18,8 @@ from app.models import AccountRegistration
 from app.services.calendar import SEOUL, ManualClock
 from app.services.crypto import DataKey, KdfParams, wrap_data_key
 from tests.security.cli import use_login
+from app.services.transmissions import sha256_hex
+from tests.evidence_support import TINY_JPEG
 from tests.transmissions.helpers import add_payers, queue_registrations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +47,9 @@ def test_send_receive_list_save_and_decode(office, cli_setup, capsys, tmp_path: 
     assert cli.main(["send", "--contract", code]) == 0  # 10:00: no cut-off due yet
     assert "지금 보낼 파일이 없습니다" in capsys.readouterr().out
     assert cli.main(["send", "--contract", code, "--now"]) == 0
-    assert "EB130310_2026 송신완료." in capsys.readouterr().out
+    sent = capsys.readouterr().out
+    assert "EI130310_2026 송신완료, 동의자료 2건 접수." in sent  # the consent evidence first (issue 16)
+    assert "EB130310_2026 송신완료." in sent and sent.index("EI130310_2026") < sent.index("EB130310_2026")
     cli_setup.set(datetime(2026, 3, 11, 11, 5, tzinfo=SEOUL))
     assert cli.main(["receive", "--contract", code]) == 0
     assert "EB140310_2026 반영완료 (완료 2건, 미완료 0건)" in capsys.readouterr().out
@@ -56,7 +60,8 @@ def test_send_receive_list_save_and_decode(office, cli_setup, capsys, tmp_path: 
     listing = capsys.readouterr().out
     lines = [line.split("\t") for line in listing.splitlines() if line[:1].isdigit()]
     assert [(l[1], l[3], l[5], l[6]) for l in lines] == [("수신", "EB140310_2026", "반영완료", "2"),
-                                                         ("송신", "EB130310_2026", "반영완료", "2")]
+                                                         ("송신", "EB130310_2026", "반영완료", "2"),
+                                                         ("송신", "EI130310_2026", "반영완료", "2")]
     sent_id = int(lines[1][0])
     out = tmp_path / "saved"
     out.mkdir()
@@ -71,6 +76,20 @@ def test_send_receive_list_save_and_decode(office, cli_setup, capsys, tmp_path: 
     assert cli.main(["decode", str(saved)]) == 0
     decoded = capsys.readouterr().out
     assert "EB13 EB130310, 데이터 2건" in decoded and "********1111" in decoded and "123456781111" not in decoded
+
+    # The EI13 is saved the same way (a personal-data export, audited) and decodes with its evidence as
+    # length and SHA-256 only.
+    assert cli.main(["transmissions", "save", lines[2][0], str(out)]) == 0
+    evidence_file = out / "EI130310_2026"
+    assert evidence_file.stat().st_size % 1024 == 0 and TINY_JPEG in evidence_file.read_bytes()
+    with office.db.session() as s:
+        targets = set(s.scalars(select(AuditLog.target).where(AuditLog.action == "personal_data_exported")))
+    assert targets == {"EB130310_2026", "EI130310_2026"}
+    capsys.readouterr()
+    assert cli.main(["decode", str(evidence_file)]) == 0
+    decoded = capsys.readouterr().out
+    assert "EI13 EI130310, 데이터 2건" in decoded and sha256_hex(TINY_JPEG) in decoded
+    assert "123456781111" not in decoded
 
 
 def test_decode_refuses_a_malformed_file_with_exit_2(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from app.services.calendar import SEOUL
 from app.services.transmissions import seal_content
 from app.services.cms import decode_eb13, decode_eb21, encode_eb14, encode_eb21, encode_eb22
 from app.services.cms.records import DebitHeader
+from app.models import EvidenceState
 from tests.transmissions.helpers import add_payers, ledger_sum, plain, queue_registrations, queue_requests, snapshot
 
 DAY = date(2026, 3, 10)
@@ -115,7 +116,8 @@ def test_eb22_without_failures_means_all_debited(office, key, contract, relay, d
 
 def test_eb14_applied_accepted_and_rejected(office, key, contract, relay) -> None:  # type: ignore[no-untyped-def]
     payers = add_payers(office.db, office.contract_id, key, ["111100001111", "222200002222", "333300003333"])
-    queue_registrations(office.db, office.contract_id, key, payers, requested_on=DAY)
+    queue_registrations(office.db, office.contract_id, key, payers, requested_on=DAY,
+                        evidence=EvidenceState.ACCEPTED)  # built here directly: no EI13 first
     request = decode_eb13(_send(office, key, contract, relay, "EB13"), "EB130310_2026")
     answered = [dataclasses.replace(r, result_flag="Y" if r.sequence != 2 else "N",
                                     reason_code=None if r.sequence != 2 else "0014") for r in request.records]

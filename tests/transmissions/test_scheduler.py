@@ -78,6 +78,7 @@ def test_register_then_debit_end_to_end(office, key, sched, clock) -> None:  # t
                           .order_by(Transmission.id)).all()
         sent = s.execute(select(Transmission.sent_at).where(Transmission.remote_name == "EB210312_2026")).scalar()
     assert [tuple(f) for f in files] == [
+        ("EI130309_2026", "SEND", TS.APPLIED),  # the consent evidence, taken whole at upload (issue 16)
         ("EB130309_2026", "SEND", TS.APPLIED), ("EB140309_2026", "RECEIVE", TS.APPLIED),
         ("EB210312_2026", "SEND", TS.APPLIED), ("EB220312_2026", "RECEIVE", TS.APPLIED)]
     assert sent.astimezone(SEOUL) == at(11, 13, 58)  # in the last minutes before Wednesday's 14:00 cut-off
@@ -107,10 +108,11 @@ def test_a_month_of_cutoffs_in_seconds(office, key, sched, clock) -> None:  # ty
     with db.session() as s:
         files = s.execute(select(Transmission.remote_name, Transmission.state).order_by(Transmission.id)).all()
     assert [tuple(f) for f in files] == [
-        ("EB130303_2026", TS.APPLIED), ("EB140303_2026", TS.APPLIED),
+        ("EI130303_2026", TS.APPLIED), ("EB130303_2026", TS.APPLIED), ("EB140303_2026", TS.APPLIED),
         ("EB210316_2026", TS.APPLIED), ("EB220316_2026", TS.APPLIED),
-        ("EB130317_2026", TS.APPLIED), ("EB140317_2026", TS.APPLIED),
-        ("EB130323_2026", TS.APPLIED), ("EB140323_2026", TS.APPLIED),  # queued on Saturday, sent Monday
+        ("EI130317_2026", TS.APPLIED), ("EB130317_2026", TS.APPLIED), ("EB140317_2026", TS.APPLIED),
+        ("EI130323_2026", TS.APPLIED), ("EB130323_2026", TS.APPLIED),  # queued on Saturday, sent Monday
+        ("EB140323_2026", TS.APPLIED),
         ("EB210325_2026", TS.APPLIED), ("EB220325_2026", TS.APPLIED),
     ]
     assert _states(db, AccountRegistration) == {RegistrationState.DONE: 42}
@@ -156,7 +158,8 @@ def test_send_now_and_fetch_now_for_administrators(office, key, sched, clock) ->
     with pytest.raises(ServiceError):
         sched.send_now(office.contract_id, clerk)
     report = sched.send_now(office.contract_id, office.admin)
-    assert [u.remote_name for u in report.uploads] == ["EB130309_2026"] and report.uploads[0].sent
+    assert [u.remote_name for u in report.uploads] == ["EI130309_2026", "EB130309_2026"]
+    assert all(u.sent for u in report.uploads)
     assert "아직 도착한 결과 파일이 없습니다." in sched.fetch_now(office.contract_id, office.admin).lines
     clock.set(at(10, 11, 1))
     fetched = sched.fetch_now(office.contract_id, office.admin)

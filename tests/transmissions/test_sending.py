@@ -13,6 +13,7 @@ from app.services import sending
 from app.services.calendar import SEOUL
 from app.services.cms import decode_eb13, decode_eb21
 from app.services.transmissions import load_contract, sha256_hex
+from app.models import EvidenceState
 from tests.transmissions.helpers import add_payers, plain, queue_registrations, queue_requests, stored_bytes
 
 DAY = date(2026, 3, 10)
@@ -27,7 +28,8 @@ def _tx(db, tid):  # type: ignore[no-untyped-def]
 
 def test_eb13_built_in_one_transaction_then_sent(office, key, contract, relay) -> None:  # type: ignore[no-untyped-def]
     payers = add_payers(office.db, office.contract_id, key, ["11112222333", "44445555666", "77778888999"])
-    ids = queue_registrations(office.db, office.contract_id, key, payers, requested_on=DAY)
+    ids = queue_registrations(office.db, office.contract_id, key, payers, requested_on=DAY,
+                              evidence=EvidenceState.ACCEPTED)  # built here directly: no EI13 first
     built = sending.build_registration_file(office.db, contract, DAY, key)
     assert isinstance(built, sending.BuiltFile) and built.remote_name == "EB130310_2026" and built.record_count == 3
     t = _tx(office.db, built.transmission_id)

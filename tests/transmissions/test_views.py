@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
@@ -22,6 +23,8 @@ from app.views.context import AppContext
 from app.views.theme import apply_theme
 from app.views.transmissions_view import TransmissionsPage
 from tests.factories import add_user
+from app.services.transmissions import sha256_hex
+from tests.evidence_support import TINY_JPEG
 from tests.transmissions.helpers import add_payers, plain, queue_registrations, queue_requests
 from tests.transmissions.test_scheduler import at, run_until
 
@@ -73,7 +76,10 @@ def test_screen_lists_files_per_bank_and_opens_a_masked_view(filled, qtbot, tmp_
     assert [(r.remote_name, r.state) for r in rows] == [
         ("EB220313_2026", TS.ERROR), ("EB210313_2026", TS.SENT),
         ("EB220312_2026", TS.APPLIED), ("EB210312_2026", TS.APPLIED),
-        ("EB140309_2026", TS.APPLIED), ("EB130309_2026", TS.APPLIED)]
+        ("EB140309_2026", TS.APPLIED), ("EB130309_2026", TS.APPLIED),
+        ("EI130309_2026", TS.APPLIED)]  # the consent evidence went first, taken whole at upload
+    ei13 = rows[6]
+    assert (ei13.tally.count, ei13.tally.done_count, ei13.tally.failed_count) == (12, 12, 0)
     eb21 = rows[3]
     assert (eb21.tally.count, eb21.tally.done_count, eb21.tally.failed_count) == (12, 11, 1)
     assert eb21.tally.amount == sum(150_000 + 10_000 * i for i in range(12))
@@ -91,7 +97,7 @@ def test_screen_lists_files_per_bank_and_opens_a_masked_view(filled, qtbot, tmp_
     page.bank.setCurrentIndex(page.bank.findData("090"))
     page.search()
     assert [r.remote_name for r in page.model.rows()] == ["EB220313_2026", "EB220312_2026", "EB210312_2026",
-                                                          "EB140309_2026", "EB130309_2026"]
+                                                          "EB140309_2026", "EB130309_2026", "EI130309_2026"]
     page.bank.setCurrentIndex(0)
     page.search()
 
@@ -108,6 +114,23 @@ def test_screen_lists_files_per_bank_and_opens_a_masked_view(filled, qtbot, tmp_
     assert "해오름학원" in texts
     _shot(dialog, "file_view.png", tmp_path)
     dialog.close()
+
+    page.table.selectRow(6)  # the EI13: the evidence as length and SHA-256, the account masked
+    evidence = page.open_selected()
+    qtbot.addWidget(evidence)
+    qtbot.waitExposed(evidence)
+    model = evidence.model
+    assert model.rowCount() == 12
+    headers = [" ".join(str(model.headerData(c, Qt.Orientation.Horizontal)).split())
+               for c in range(model.columnCount())]
+    assert "동의자료 SHA-256" in headers and "동의자료 길이" in headers
+    texts = [str(model.data(model.index(r, c))) for r in range(model.rowCount()) for c in range(model.columnCount())]
+    assert any(t == "********" + payers[0].account[-4:] for t in texts)
+    assert not any(p.account in t for p in payers for t in texts)
+    assert sha256_hex(TINY_JPEG) in texts
+    assert evidence.decoded.header["총 동의자료 수"] == "12"
+    _shot(evidence, "file_view_ei13.png", tmp_path)
+    evidence.close()
 
     page.table.selectRow(0)
     broken = page.open_selected()
@@ -154,7 +177,7 @@ def test_clerk_sees_the_list_without_admin_buttons(filled, office, qtbot) -> Non
                              scheduler=sched)
     qtbot.addWidget(page)
     page.show()
-    assert page.model.rowCount() == 6
+    assert page.model.rowCount() == 7
     assert not page.send_button.isVisible() and not page.fetch_button.isVisible() and not page.save_button.isVisible()
     assert page.view_button.isVisible()
 

@@ -26,6 +26,12 @@ Reading (``file_label`` is how the file is named in error messages, e.g. its rem
     decode_file(data: bytes, file_label: str) -> CmsFile             # kind taken from the header
     sniff_kind(data: bytes) -> str | None
 
+Consent evidence (EI13, §5.1: 1,024-byte blocks with the evidence files inside; module ``ei13``)::
+
+    encode_ei13(header: Ei13Header, records: Sequence[Ei13Record]) -> bytes
+    decode_ei13(data: bytes, file_label: str, *, lenient=False) -> Ei13File
+    decode_any(data: bytes, file_label: str) -> CmsFile | Ei13File   # EI13 or any kind above
+
 Results against requests (raise ``CmsMismatchError`` for a result that does not answer the request)::
 
     check_result(result: Eb14File | Eb22File, request: Eb13File | Eb21File, file_label=None) -> None
@@ -50,8 +56,9 @@ Also: ``reasons`` (불능코드 → text, retryable, hint: ``reason(code)``), ``
 from __future__ import annotations
 
 from .banks import BANK_NAMES, REGISTRATION_REQUIRED_BANKS, bank_name, branch_code, requires_registration
-from .decode import decode_eb13, decode_eb14, decode_eb21, decode_eb22, decode_file, sniff_kind
+from .decode import decode_any, decode_eb13, decode_eb14, decode_eb21, decode_eb22, decode_file, sniff_kind
 from .describe import describe
+from .ei13 import Ei13File, Ei13Header, Ei13Record, Ei13Trailer, decode_ei13, encode_ei13, renumber_ei13
 from .encode import encode_eb13, encode_eb14, encode_eb21, encode_eb22, renumber
 from .errors import CmsError, CmsFormatError, CmsMismatchError, CmsValueError
 from .matching import check_result
@@ -96,6 +103,10 @@ __all__ = [
     "Eb14File",
     "Eb21File",
     "Eb22File",
+    "Ei13File",
+    "Ei13Header",
+    "Ei13Record",
+    "Ei13Trailer",
     "Reason",
     "RegistrationHeader",
     "RegistrationKind",
@@ -107,16 +118,19 @@ __all__ = [
     "branch_code",
     "check_result",
     "debit_outcomes",
+    "decode_any",
     "decode_eb13",
     "decode_eb14",
     "decode_eb21",
     "decode_eb22",
+    "decode_ei13",
     "decode_file",
     "describe",
     "encode_eb13",
     "encode_eb14",
     "encode_eb21",
     "encode_eb22",
+    "encode_ei13",
     "encoded_length",
     "logical_name",
     "parse_remote_name",
@@ -124,6 +138,7 @@ __all__ = [
     "registration_outcomes",
     "remote_name",
     "renumber",
+    "renumber_ei13",
     "requires_registration",
     "sniff_kind",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .ei13 import Ei13File, decode_ei13, is_ei13
 from .errors import CmsFormatError
 from .fields import FieldProblem, FieldSpec
 from .matching import check_result
@@ -73,6 +74,13 @@ def decode_file(data: bytes, file_label: str) -> CmsFile:
         )
     decoded: CmsFile = _decode(kind, data, file_label)
     return decoded
+
+
+def decode_any(data: bytes, file_label: str) -> CmsFile | Ei13File:
+    """Read an EI13 (recognised by its first block, ``AE1112`` + ``11``) or any kind ``decode_file`` reads."""
+    if is_ei13(data):
+        return decode_ei13(data, file_label)
+    return decode_file(data, file_label)
 
 
 # ----------------------------------------------------------------------------- machinery

@@ -3,7 +3,8 @@
 One row per record (header, data, trailer), keyed by the spec's Korean 항목 names in layout order,
 FILLER left out. Account numbers, holder IDs and phones are masked (``masking``), so printing a
 bank file never shows a personal number in full; amounts get thousands separators, dates ISO form,
-reason codes their text.
+reason codes their text. An EI13 is described by ``ei13.describe_ei13``: its evidence appears as
+length and SHA-256, never as bytes.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from .ei13 import Ei13File, describe_ei13
 from .fields import FieldSpec, Value
 from .layout import Layout
 from .reasons import reason
@@ -20,8 +22,10 @@ from .tables import LAYOUTS
 RECORD_KIND_KEY = "레코드"
 
 
-def describe(file: CmsFile) -> list[dict[str, str]]:
+def describe(file: CmsFile | Ei13File) -> list[dict[str, str]]:
     """Rows of display strings: ``[{'레코드': '헤더', 'Record 구분': 'H', ...}, ...]``."""
+    if isinstance(file, Ei13File):
+        return describe_ei13(file)
     layouts = LAYOUTS[file.kind]
     context = {"institution_code": file.header.institution_code, "file_name": file.file_name}
     rows = [_row("헤더", layouts.header, file.header, context)]

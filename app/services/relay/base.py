@@ -12,6 +12,7 @@ Uploads go to a temporary name and are renamed when complete, so the relay never
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -34,7 +35,15 @@ class RelayDuplicateError(RelayError):
 
 
 class RelayRejectedError(RelayError):
-    """The relay refused the file's content (bad totals, unknown codes, wrong institution)."""
+    """The relay refused the file's content (bad totals, unknown codes, wrong institution).
+
+    ``record_codes``: the 불능코드 of each record the relay named as the cause, by 일련번호 — an EI13
+    refused for its evidence lists each refused record (0101/0102/0103/0105); empty otherwise.
+    """
+
+    def __init__(self, message: str, record_codes: Mapping[int, str] | None = None) -> None:
+        super().__init__(message)
+        self.record_codes: dict[int, str] = dict(record_codes or {})
 
 
 class HostKeyError(RelayError):

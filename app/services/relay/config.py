@@ -108,11 +108,13 @@ class PinnedHostKeys:
 
 @dataclass(frozen=True)
 class SimulatorSettings:
-    """Options of the built-in simulator; ``processing_delay_seconds`` None = the real bank schedule."""
+    """Options of the built-in simulator; ``processing_delay_seconds`` None = the real bank schedule;
+    ``evidence_max_bytes``: the largest consent evidence (EI13) it takes per record (0103 above it)."""
 
     processing_delay_seconds: float | None = None
     failure_rate: float = 0.0
     seed: int = 0
+    evidence_max_bytes: int = 307_200
 
     @property
     def processing_delay(self) -> timedelta | None:
@@ -235,6 +237,7 @@ def make_transport(
             processing_delay=sim.processing_delay,
             failure_rate=sim.failure_rate,
             seed=sim.seed,
+            evidence_max_bytes=sim.evidence_max_bytes,
             purge_finished=True,  # on this PC, inside the user's data folder: keep no bank file needlessly
         )
         return SimulatorTransport(simulator, code)

@@ -12,6 +12,11 @@ folder transport, the SFTP transport and the simulator cannot drift apart:
     <code>/recv/done/             acknowledged results and error reports
     <code>/notice/<id>.json       agency notice {id, title, body, posted_at}
 
+An EI13 (consent evidence) gets no result file: taken means accepted, every evidence in it. One
+refused for its evidence has, after the first line, one line per refused record
+(``일련번호 0000002 불능코드 0102 …``), which ``parse_error_report`` reads back into ``records`` and
+RelayRejectedError carries as ``record_codes``.
+
 How a refusal reaches the clerk: the relay writes ``recv/<request>.err`` instead of a result. The
 transport's ``upload`` reports it at once as RelayRejectedError when the relay validates while it
 takes the file (the simulator and ``app.relay_sim`` do); otherwise the fetcher's later
@@ -58,9 +63,11 @@ TAG_BANK = "은행코드 오류"
 TAG_INSTITUTION = "기관코드 불일치"
 TAG_DEADLINE = "접수 마감"
 TAG_DATE = "출금일 오류"
+TAG_EVIDENCE = "동의자료 오류"
 
 _INSTITUTION_CODE = re.compile(r"[0-9A-Za-z]{10}")
 _ERROR_LINE = re.compile(r"^\[(?P<tag>[^\]]+)\]\s*(?P<reason>.*)$")
+_RECORD_LINE = re.compile(r"^일련번호 (?P<sequence>\d{1,9}) 불능코드 (?P<code>[0-9A-Z]{4})(?: (?P<detail>.*))?$")
 
 
 def check_institution_code(code: str) -> str:
@@ -131,12 +138,26 @@ def is_request_name(name: str) -> bool:
 
 
 @dataclass(frozen=True)
+class RecordRefusal:
+    """One record named in an error report: its 일련번호, 불능코드 and why (Korean, no personal number)."""
+
+    sequence: int
+    code: str
+    detail: str = ""
+
+    def render(self) -> str:
+        return f"일련번호 {self.sequence:07d} 불능코드 {self.code} {self.detail}".rstrip()
+
+
+@dataclass(frozen=True)
 class ErrorReport:
-    """A parsed ``<request>.err``: the tag says what kind of refusal, the reason says why, in Korean."""
+    """A parsed ``<request>.err``: the tag says what kind of refusal, the reason says why, in Korean;
+    ``records`` names the refused records when the relay judged them one by one (EI13)."""
 
     request_name: str
     tag: str
     reason: str
+    records: tuple[RecordRefusal, ...] = ()
 
     @property
     def duplicate(self) -> bool:
@@ -146,7 +167,8 @@ class ErrorReport:
         """The file's text: first line machine-readable, the rest for a person reading the folder."""
         return (
             f"[{self.tag}] {self.reason}\n"
-            f"파일: {self.request_name}\n"
+            + "".join(f"{record.render()}\n" for record in self.records)
+            + f"파일: {self.request_name}\n"
             f"접수 시각: {received_at.astimezone(SEOUL):%Y-%m-%d %H:%M:%S}\n"
             "결과 파일은 만들어지지 않습니다. 내용을 고쳐 같은 이름으로 다시 보내거나 고객센터에 문의하세요.\n"
         )
@@ -157,15 +179,24 @@ class ErrorReport:
             return RelayDuplicateError(
                 f"'{self.request_name}' 파일은 이미 접수되었습니다. 같은 파일을 두 번 보낼 수 없습니다. ({self.reason})"
             )
-        return RelayRejectedError(f"중계기관이 '{self.request_name}' 파일을 받지 않았습니다 [{self.tag}]: {self.reason}")
+        return RelayRejectedError(
+            f"중계기관이 '{self.request_name}' 파일을 받지 않았습니다 [{self.tag}]: {self.reason}",
+            {record.sequence: record.code for record in self.records},
+        )
 
 
 def parse_error_report(request_name: str, text: str) -> ErrorReport:
-    first = text.strip().splitlines()[0] if text.strip() else ""
+    lines = text.strip().splitlines()
+    first = lines[0] if lines else ""
+    records = tuple(
+        RecordRefusal(int(found["sequence"]), found["code"], found["detail"] or "")
+        for line in lines[1:]
+        if (found := _RECORD_LINE.match(line.strip())) is not None
+    )
     match = _ERROR_LINE.match(first)
     if match is None:
-        return ErrorReport(request_name, "거절", first or "사유가 적혀 있지 않습니다")
-    return ErrorReport(request_name, match["tag"], match["reason"])
+        return ErrorReport(request_name, "거절", first or "사유가 적혀 있지 않습니다", records)
+    return ErrorReport(request_name, match["tag"], match["reason"], records)
 
 
 # ----------------------------------------------------------------------------- notices

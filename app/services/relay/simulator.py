@@ -11,7 +11,16 @@ real side does, so the rest of the application cannot tell the difference except
   before the request cut-off (14:00 of the business day before); a name already accepted cannot
   be taken again with other content. A refused request produces no result: it is moved to
   ``send/rejected/`` and ``recv/<name>.err`` (UTF-8, ``[tag] reason`` in Korean) is written. How a
-  transport surfaces that: see ``layout``. EI13 consent files are taken as they are, without a result.
+  transport surfaces that: see ``layout``.
+- **Consent evidence (EI13).** Read with the EI13 codec and checked like the others (name date =
+  신청일, institution, CMS banks), then record by record (``rules.evidence_problem``): 동의자료구분
+  not 1–6 or not fitting the file → 0101, extension outside ``EVIDENCE_EXTENSIONS`` → 0102, larger
+  than ``evidence_max_bytes`` (default 300 KB) → 0103, empty or not a file of its type → 0105. One
+  refused record refuses the file (``[동의자료 오류]``, one report line per refused record, which
+  RelayRejectedError carries as ``record_codes``); otherwise the file is accepted — that is the
+  whole answer, an EI13 gets no result file. Each verdict is remembered per (납부자번호, bank code,
+  account number) with the file's arrival time, accepted or with its code; ``evidence_verdict``
+  (from ``state``) tells an EB13 new registration whether accepted evidence is on record.
 - **Timing.** On the bank schedule (``processing_delay=None``, the default) an EB14 is published
   from 11:00 of the business day after the registration's send day (a file received after the
   14:00 cut-off, or on a closed day, is sent with the next business day's batch), and an EB22 from
@@ -34,6 +43,9 @@ real side does, so the rest of the application cannot tell the difference except
   other     Y                              debited in full (absent from EB22)
   ========  =============================  ==========================================================
 
+  A 신규 whose (납부자번호, bank, account) had no accepted consent evidence when the EB13 arrived
+  (the latest EI13 record for it received by then) is refused N 0078, or with the code its
+  evidence was refused with (0101–0105); that comes before the account rules.
   Registration is kept per (납부자번호, bank code, account number) and counts from its EB14's
   time. A debit needs one in force when the debit day starts (with a processing delay: when the
   EB22 is made), else N 0017 — the account rules 0012/0014/0031 are checked before that, the
@@ -68,9 +80,10 @@ import dataclasses
 import hashlib
 import logging
 import os
+import shutil
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -81,13 +94,29 @@ from app.services.cms.records import DEBIT_FAILED, DEBIT_PARTIAL, REGISTRATION_A
 
 from . import layout
 from .base import RelayNotice
-from .intake import check_request
+from .intake import EvidenceItem, EvidenceRefused, check_request
 from .layout import ErrorReport
 from .notices import notices_due
-from .rules import GENERAL_RULES, OUTCOME_RULES, debit_verdict, registration_verdict, seeded_failure
-from .state import Intake, SimulatorState
+from .rules import (
+    EVIDENCE_MAX_BYTES,
+    EVIDENCE_RULES,
+    GENERAL_RULES,
+    OUTCOME_RULES,
+    debit_verdict,
+    registration_verdict,
+    seeded_failure,
+)
+from .state import Intake, SimulatorState, evidence_verdict
 
-__all__ = ["GENERAL_RULES", "OUTCOME_RULES", "BankSimulator", "PendingResult", "ProcessReport"]
+__all__ = [
+    "EVIDENCE_RULES",
+    "GENERAL_RULES",
+    "OUTCOME_RULES",
+    "BankSimulator",
+    "PendingResult",
+    "ProcessReport",
+    "evidence_verdict",
+]
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +162,8 @@ class BankSimulator:
             simulator keeps it outside the folder it serves.
         purge_finished: delete requests whose result is out, refused requests and acknowledged
             results instead of keeping them (see "On this PC" above).
+        evidence_max_bytes: the largest consent evidence an EI13 record may carry (0103 above it);
+            300 KB unless set otherwise.
     """
 
     def __init__(
@@ -146,7 +177,10 @@ class BankSimulator:
         calendar: BusinessCalendar | None = None,
         state_path: Path | None = None,
         purge_finished: bool = False,
+        evidence_max_bytes: int = EVIDENCE_MAX_BYTES,
     ) -> None:
+        if evidence_max_bytes <= 0:
+            raise ValueError(f"evidence_max_bytes must be positive, got {evidence_max_bytes}")
         if not 0.0 <= failure_rate <= 1.0:
             raise ValueError(f"failure_rate must be between 0 and 1, got {failure_rate}")
         if processing_delay is not None and processing_delay < timedelta(0):
@@ -157,6 +191,7 @@ class BankSimulator:
         self.processing_delay = processing_delay
         self.failure_rate = failure_rate
         self.seed = seed
+        self.evidence_max_bytes = evidence_max_bytes
         self.calendar = calendar or BusinessCalendar()
         self.state = SimulatorState(state_path or self.root / STATE_FILE)
         self._lock = threading.Lock()
@@ -182,6 +217,14 @@ class BankSimulator:
         ):
             layout.private_dir(base / sub)
         return base
+
+    def forget_institution(self, institution_code: str) -> None:
+        """Forget one institution entirely: its folder and its rows in the state file (the demo's reset)."""
+        code = layout.check_institution_code(institution_code)
+        with self._lock:
+            self.state.forget_institution(code)
+            shutil.rmtree(self.institution_dir(code), ignore_errors=True)
+            self._verified = {k: v for k, v in self._verified.items() if k[0] != code}
 
     def institutions(self) -> list[str]:
         """Codes of the institution folders under the root (folders holding ``send/``)."""
@@ -299,9 +342,12 @@ class BankSimulator:
                 return
             now = self._arrival(db, code, name, sha, now)
             outcome = check_request(
-                code, name, data, now, calendar=self.calendar, processing_delay=self.processing_delay
+                code, name, data, now, calendar=self.calendar, processing_delay=self.processing_delay,
+                evidence_max_bytes=self.evidence_max_bytes,
             )
             if isinstance(outcome, ErrorReport):
+                if isinstance(outcome, EvidenceRefused):
+                    self._remember_evidence(db, code, name, now, [i for i in outcome.evidence if i.reason_code])
                 self._refuse(code, path, outcome, now)
                 self.state.add_refusal(
                     db, institution=code, name=name, received_at=now, sha256=sha, tag=outcome.tag, reason=outcome.reason
@@ -320,11 +366,33 @@ class BankSimulator:
                 result_name=outcome.result_name,
                 content=data,
             )
+            self._remember_evidence(db, code, name, now, outcome.evidence)
             if self.purge_finished and outcome.result_name is None:  # EI13: taken, nothing more to do
                 self.state.forget_content(db, code, name)
                 path.unlink(missing_ok=True)
             report.accepted.append(f"{code}/{name}")
             log.info("relay simulator: accepted %s/%s, result due %s", code, name, outcome.due_at)
+
+    def _remember_evidence(
+        self, db: sqlite3.Connection, code: str, name: str, received_at: datetime, items: Sequence[EvidenceItem]
+    ) -> None:
+        """Note each EI13 record's verdict for its (납부자번호, bank, account), as of the file's arrival."""
+        for item in items:
+            self.state.remember_evidence(
+                db,
+                institution=code,
+                customer_no=item.customer_no,
+                bank_code=item.bank_code,
+                account_no=item.account_no,
+                applied_on=item.applied_on,
+                received_at=received_at,
+                reason_code=item.reason_code,
+                kind=item.kind,
+                extension=item.extension,
+                size=item.size,
+                sha256=item.sha256,
+                source=f"{name}#{item.sequence}",
+            )
 
     def note_arrival(self, institution_code: str, name: str, data: bytes) -> None:
         """Record that ``name`` with these bytes arrives now; the uploader calls it just before the
@@ -436,6 +504,8 @@ class BankSimulator:
             pair = (code, rec.customer_no, bank, rec.account_no)
             registered = state.registered(db, *pair, at)
             reason = registration_verdict(rec.request_kind, rec.account_no, registered)
+            if rec.request_kind == RegistrationKind.NEW:
+                reason = evidence_verdict(state, *pair, db=db, as_of=intake.received_at) or reason
             if reason is None:
                 if rec.request_kind == RegistrationKind.NEW:
                     state.register(db, *pair, at, f"{intake.name}#{rec.sequence}")

@@ -1,4 +1,5 @@
-"""The simulator's memory: files taken, results due, registrations in force, notices posted.
+"""The simulator's memory: files taken, results due, registrations in force, consent evidence
+received (accepted or refused, per 납부자번호 + bank + account), notices posted.
 
 A small SQLite file, not JSON, because more than one process may drive the same simulator folder
 (the application and ``python -m app`` on one PC, or either of them and ``app.relay_sim``):
@@ -13,7 +14,10 @@ The file holds request files (full account numbers) until their result is made: 
 is overwritten rather than left in a free page, and ``forget_content`` blanks a copy once done.
 The register of registrations matches accounts by a keyed hash (HMAC-SHA256 under a random salt
 kept in the file), never by the number itself: the simulated bank only needs equality, and a copy of
-the data folder should not list account numbers. A file of an older version is converted at open.
+the data folder should not list account numbers. Consent evidence is remembered the same way, by
+the same keyed hash, with its kind, extension, size and SHA-256 but never its bytes; ``evidence_verdict``
+answers what an EB13 new registration needs to know: accepted evidence on record, none (0078), or
+the latest refused (its code). A file of an older version is converted at open.
 """
 
 from __future__ import annotations
@@ -27,10 +31,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from app.services.calendar import SEOUL
+
+REASON_NO_EVIDENCE = "0078"
+"""EB13 new registration without accepted consent evidence (EI13 not sent), §4."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS intake (
@@ -67,6 +74,22 @@ CREATE TABLE IF NOT EXISTS registration (
     source TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS registration_pair ON registration (institution, customer_no, bank_code, account_no);
+CREATE TABLE IF NOT EXISTS evidence (
+    id INTEGER PRIMARY KEY,
+    institution TEXT NOT NULL,
+    customer_no TEXT NOT NULL,
+    bank_code TEXT NOT NULL,
+    account_no TEXT NOT NULL,
+    applied_on TEXT NOT NULL,
+    received_at REAL NOT NULL,
+    reason_code TEXT,
+    kind TEXT NOT NULL,
+    extension TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    source TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS evidence_pair ON evidence (institution, customer_no, bank_code, account_no, received_at);
 CREATE TABLE IF NOT EXISTS arrival (
     institution TEXT NOT NULL,
     name TEXT NOT NULL,
@@ -350,6 +373,60 @@ class SimulatorState:
             ).fetchone()
         return int(row[0])
 
+    def forget_institution(self, institution: str) -> None:
+        """Drop every row of one institution (files taken, refusals, registrations, consent evidence,
+        notices posted).
+
+        For the demo academy, which is made again from nothing: a new demo must not meet the file
+        names and registrations of an earlier one (they would be refused as duplicates)."""
+        with self.transaction() as db:
+            for table in ("intake", "refusal", "registration", "evidence", "arrival", "notice_posted"):
+                db.execute(f"DELETE FROM {table} WHERE institution = ?", (institution,))
+
+    # --- consent evidence (EI13) -------------------------------------------------------------
+
+    def remember_evidence(
+        self, db: sqlite3.Connection, *, institution: str, customer_no: str, bank_code: str, account_no: str,
+        applied_on: date, received_at: datetime, reason_code: str | None, kind: str, extension: str, size: int,
+        sha256: str, source: str,
+    ) -> None:
+        """Note one EI13 record's verdict (``reason_code`` None = accepted) as of its file's arrival."""
+        db.execute(
+            "INSERT INTO evidence (institution, customer_no, bank_code, account_no, applied_on, received_at,"
+            " reason_code, kind, extension, size, sha256, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (institution, customer_no, bank_code, self._account(account_no), applied_on.isoformat(),
+             to_epoch(received_at), reason_code, kind, extension, size, sha256, source),
+        )
+
+    def latest_evidence(
+        self, db: sqlite3.Connection, institution: str, customer_no: str, bank_code: str, account_no: str,
+        as_of: datetime | None = None,
+    ) -> tuple[bool, str | None] | None:
+        """(accepted, reason code) of the pair's latest evidence received by ``as_of`` (None: any
+        time); None when no evidence for the pair arrived."""
+        sql = (
+            "SELECT reason_code FROM evidence WHERE institution = ? AND customer_no = ? AND bank_code = ?"
+            " AND account_no = ?"
+        )
+        args: list[object] = [institution, customer_no, bank_code, self._account(account_no)]
+        if as_of is not None:
+            sql += " AND received_at <= ?"
+            args.append(to_epoch(as_of))
+        row = db.execute(sql + " ORDER BY received_at DESC, id DESC LIMIT 1", args).fetchone()
+        if row is None:
+            return None
+        return (row[0] is None, row[0])
+
+    def evidence_count(self, institution: str) -> tuple[int, int]:
+        """(accepted, refused) evidence records received from an institution (demo, tests)."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT COALESCE(SUM(reason_code IS NULL), 0), COALESCE(SUM(reason_code IS NOT NULL), 0)"
+                " FROM evidence WHERE institution = ?",
+                (institution,),
+            ).fetchone()
+        return int(row[0]), int(row[1])
+
     # --- notices ----------------------------------------------------------------------------
 
     def posted_notices(self, db: sqlite3.Connection, institution: str) -> set[str]:
@@ -366,3 +443,33 @@ class SimulatorState:
         db.execute(
             "INSERT OR IGNORE INTO notice_posted (institution, notice_id) VALUES (?, ?)", (institution, notice_id)
         )
+
+
+def evidence_verdict(
+    state: SimulatorState,
+    institution_code: str,
+    payer_no: str,
+    bank: str,
+    account: str,
+    *,
+    db: sqlite3.Connection | None = None,
+    as_of: datetime | None = None,
+) -> str | None:
+    """What an EB13 new registration of (납부자번호, bank code, account) gets for its evidence.
+
+    None: the latest evidence received for the pair was accepted; "0078": no evidence arrived for
+    it; otherwise the 불능코드 (0101/0102/0103/0105) the latest evidence was refused with.
+    ``as_of``: count only evidence received by then (for an EB13: its own arrival time, since KFTC
+    wants the EI13 validated before the EB13 comes). ``db``: the transaction already open, if any —
+    inside one (as when answering an EB13) it must be passed, or this call would wait for that
+    transaction's write lock.
+    """
+    if db is None:
+        with state.transaction() as own:
+            found = state.latest_evidence(own, institution_code, payer_no, bank, account, as_of)
+    else:
+        found = state.latest_evidence(db, institution_code, payer_no, bank, account, as_of)
+    if found is None:
+        return REASON_NO_EVIDENCE
+    accepted, code = found
+    return None if accepted else code
