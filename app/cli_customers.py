@@ -2,8 +2,11 @@
 
 The import prints the same validation report the screen shows (every error with its Excel row,
 column and Korean reason) and exits non-zero when nothing was imported, so a script can tell a
-refused file from a done one. The export writes masked numbers only (the colleague's
-`exports.export_customers`), and is audited there.
+refused file from a done one. A clerk's own list (not the template) prints how each column is
+read; a column the import does not know is connected with ``--map "원본열=필드"`` (repeatable; the
+field by the template's header, e.g. 월이체금액, or 사용안함), and the choice is remembered for the
+contract by the import, as the screen's 열 연결 step does. The export writes masked numbers only
+(the colleague's `exports.export_customers`), and is audited there.
 """
 
 from __future__ import annotations
@@ -34,6 +37,23 @@ def _contract(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return caller.db, caller.user, contracts.contract_id_for_code(caller.db, args.contract)
 
 
+def parse_mapping(pairs: list[str]) -> dict[str, str]:
+    """--map "원비=월이체금액" --map "순번=사용안함" → {header: field key} (IGNORE for 사용 안 함)."""
+    from app.cli import CliError
+    from app.services.import_rows import COLUMNS, field_for
+
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        column, sep, wanted = pair.partition("=")
+        found = field_for(wanted) if sep and column.strip() else None
+        if found is None:
+            names = ", ".join(c.header for c in COLUMNS)
+            raise CliError(f"--map \"{pair}\"을(를) 알 수 없습니다. \"엑셀의 열 이름=항목\"으로 쓰고, 항목은 양식의 열 이름"
+                           f"({names}) 가운데 하나나 사용안함으로 쓰세요.", "bad --map")
+        mapping[column.strip()] = found
+    return mapping
+
+
 def cmd_import_customers(args: argparse.Namespace) -> int:
     from app.cli import CliError
     from app.services import imports
@@ -41,10 +61,21 @@ def cmd_import_customers(args: argparse.Namespace) -> int:
     file = Path(args.file)
     if not file.exists():
         raise CliError(f"파일이 없습니다: {file}", "file not found")
+    mapping = parse_mapping(args.map)
     db, actor, contract_id = _contract(args)
     options = imports.ImportOptions(mode=args.mode, on_existing=args.on_existing,
                                     store_full_resident=args.store_full_resident)
-    preview = imports.preview_import(db, actor, contract_id, file, options)
+    try:
+        preview = imports.preview_import(db, actor, contract_id, file, options, mapping=mapping)
+    except imports.ColumnsMissing as missing:
+        print("열 연결:")
+        for line in imports.column_lines(missing.plan):
+            print(line)
+        raise
+    if preview.plan is not None and not preview.plan.is_template:
+        print("열 연결:")
+        for line in imports.column_lines(preview.plan):
+            print(line)
     for line in imports.report_lines(preview, limit=args.max_errors or None):
         print(line)
     if args.errors_to:
@@ -79,7 +110,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "import-customers",
         help="엑셀 고객리스트 일괄등록; 검사 결과를 출력하고 등록하지 못하면 0이 아닌 값 (bulk import)",
     )
-    imp.add_argument("file", help="고객리스트 .xlsx (양식: 일괄등록 화면의 '양식 다운로드')")
+    imp.add_argument("file", help="고객리스트 .xlsx 또는 .xls (양식: 일괄등록 화면의 '양식 다운로드', 또는 기관의 명단)")
     imp.add_argument("--contract", required=True, help="이용기관코드")
     imp.add_argument("--mode", choices=list(imports.MODES), default=imports.ALL_OR_NOTHING,
                      help="all-or-nothing: 모든 행이 정상일 때만 등록 (기본), valid-only: 정상인 행만 등록")
@@ -91,6 +122,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     imp.add_argument("--force", action="store_true", help="--errors-to 파일이 이미 있으면 덮어씀 (overwrite)")
     imp.add_argument("--max-errors", type=int, default=0, help="출력할 오류 수 (0: 모두)")
     imp.add_argument("--dry-run", action="store_true", help="검사만 하고 저장하지 않음")
+    imp.add_argument("--map", action="append", default=[], metavar="원본열=필드",
+                     help="엑셀의 열을 양식의 항목에 연결 (예: --map \"원비=월이체금액\" --map \"순번=사용안함\"); "
+                          "등록하면 이 계약에 기억해 다음에도 씀 (map a column)")
     imp.set_defaults(handler=cmd_import_customers)
 
     exp = sub.add_parser("export-customers", help="고객 목록을 엑셀로 저장 (번호는 가림) (export)")

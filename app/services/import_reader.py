@@ -2,9 +2,16 @@
 
 Why it is built this way:
 
-* The file type is decided from its first bytes, not its name: a renamed text file, an old .xls
-  and a password-protected workbook (an OLE/CFB container holding an ``EncryptionInfo`` stream)
-  each get their own Korean message that says what to do in Excel.
+* The file type is decided from its first bytes, not its name: a renamed text file and a
+  password-protected workbook (an OLE/CFB container holding an ``EncryptionInfo`` stream, or an
+  .xls with a FILEPASS record) each get their own Korean message that says what to do in Excel.
+* An old .xls workbook (BIFF, Excel 97–2003) is read too: clerks keep lists exported years ago.
+  calamine reads it, but it builds every sheet's whole rectangle when the file is opened, so a
+  5 KB .xls with values at A1 and IV65536 would cost a gigabyte. Before calamine sees it, one pass
+  over the BIFF records (`scan_xls`) finds each sheet's extent, encryption and error cells.
+* A title line or a few blank rows above the header row are normal in a clerk's own list: the
+  header is looked for in the first ``HEADER_SEARCH_ROWS`` rows, and a merged title above it is
+  allowed (merged cells from the header row down are refused: which row owns the value?).
 * Before any part is decompressed, the zip directory is checked: a part that would unpack to more
   than ``MAX_PART_BYTES``, or that is big and compressed more than ``MAX_RATIO`` times, is a zip
   bomb (2 MB that unpack to 1 GB) and is refused at once. Python's zipfile never returns more
@@ -30,7 +37,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from xml.etree import ElementTree
 
 import python_calamine
@@ -72,9 +79,13 @@ MAX_BAD_CELLS = 10_000
 """More cells than this with an error value or an uncalculated formula: the workbook needs Excel's
 recalculation first; listing each of them would only fill the preview (and memory)."""
 
+MAX_XLS_BYTES = 256_000_000
+"""Largest .xls read. The format holds at most 65,536 rows; a full list of them with the template's
+columns is about 30 MB, so anything near this size is not a customer list."""
+
 SAVE_AS_XLSX = "엑셀에서 파일을 열고 '다른 이름으로 저장' → 파일 형식 'Excel 통합 문서(*.xlsx)'로 저장한 뒤 그 파일을 선택하세요."
 NOT_XLSX = "엑셀 통합 문서(.xlsx) 파일이 아닙니다. " + SAVE_AS_XLSX
-OLD_XLS = "예전 엑셀 형식(.xls) 파일은 읽을 수 없습니다. " + SAVE_AS_XLSX
+XLS_TOO_BIG = "예전 엑셀 형식(.xls) 파일이 지나치게 큽니다({size:,}MB). " + SAVE_AS_XLSX
 XLSB = "엑셀 바이너리 통합 문서(.xlsb)는 읽을 수 없습니다. " + SAVE_AS_XLSX
 ENCRYPTED = (
     "암호가 걸린 엑셀 파일입니다. 엑셀에서 파일을 열고 '파일 → 정보 → 통합 문서 보호 → 암호 설정'에서 "
@@ -150,48 +161,106 @@ def column_letters(index: int) -> str:
 # --- what kind of file is it ---------------------------------------------------------------------
 
 
-def _ole_stream_names(path: Path) -> set[str]:
-    """Names in a compound file's directory (enough of MS-CFB to tell .xls from an encrypted .xlsx)."""
-    with path.open("rb") as fh:
+_FREE = 0xFFFFFFFA  # sector numbers at or above this end a chain (free, end of chain, FAT, DIFAT)
+
+
+class _Compound:
+    """Just enough of MS-CFB (the OLE container of .xls and of encrypted .xlsx) to list its streams
+    and read one. Every chain is followed with a guard, so a damaged or hostile file ends in
+    struct.error or OSError (both read as "damaged"), never in a loop."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self.fh = fh
+        fh.seek(0)
         header = fh.read(512)
         if len(header) < 512:
-            return set()
-        sector_size = 1 << struct.unpack_from("<H", header, 30)[0]
-        if sector_size not in (512, 4096):
-            return set()
+            raise struct.error("short header")
+        self.sector_size = 1 << struct.unpack_from("<H", header, 30)[0]
+        if self.sector_size not in (512, 4096):
+            raise struct.error("sector size")
+        self.mini_sector_size = 1 << struct.unpack_from("<H", header, 32)[0]
         fat_count, first_dir = struct.unpack_from("<II", header, 44)
+        self.mini_cutoff = struct.unpack_from("<I", header, 56)[0]
+        first_minifat, minifat_count = struct.unpack_from("<II", header, 60)
         first_difat, difat_count = struct.unpack_from("<II", header, 68)
-        fat_sectors = [s for s in struct.unpack_from("<109I", header, 76) if s < 0xFFFFFFFA]
-
-        def read_sector(number: int) -> bytes:
-            fh.seek((number + 1) * sector_size)
-            return fh.read(sector_size)
-
+        fat_sectors = [s for s in struct.unpack_from("<109I", header, 76) if s < _FREE]
         next_difat, guard = first_difat, 0
-        while next_difat < 0xFFFFFFFA and guard < difat_count + 1:
-            block = read_sector(next_difat)
-            entries = struct.unpack(f"<{sector_size // 4}I", block)
-            fat_sectors.extend(s for s in entries[:-1] if s < 0xFFFFFFFA)
+        while next_difat < _FREE and guard < difat_count + 1:
+            entries = struct.unpack(f"<{self.sector_size // 4}I", self._sector(next_difat))
+            fat_sectors.extend(s for s in entries[:-1] if s < _FREE)
             next_difat, guard = entries[-1], guard + 1
-        fat: list[int] = []
+        self.fat: list[int] = []
         for number in fat_sectors[:fat_count]:
-            block = read_sector(number)
-            fat.extend(struct.unpack(f"<{len(block) // 4}I", block))
-        names: set[str] = set()
-        sector, seen = first_dir, set()
-        while sector < 0xFFFFFFFA and sector < len(fat) and sector not in seen:
-            seen.add(sector)
-            block = read_sector(sector)
+            block = self._sector(number)
+            self.fat.extend(struct.unpack(f"<{len(block) // 4}I", block))
+        self.entries: dict[str, tuple[int, int, int]] = {}  # name → (type, start, size)
+        root: tuple[int, int] | None = None
+        for sector in self._chain(first_dir):
+            block = self._sector(sector)
             for offset in range(0, len(block) - 127, 128):
                 size = struct.unpack_from("<H", block, offset + 64)[0]
-                if 2 <= size <= 64:
-                    names.add(block[offset:offset + size - 2].decode("utf-16-le", "replace"))
-            sector = fat[sector]
-        return names
+                if not 2 <= size <= 64:
+                    continue
+                name = block[offset:offset + size - 2].decode("utf-16-le", "replace")
+                kind = block[offset + 66]
+                start, length = struct.unpack_from("<II", block, offset + 116)
+                self.entries.setdefault(name, (kind, start, length))
+                if kind == 5 and root is None:
+                    root = (start, length)
+        self.root = root
+        self.minifat: list[int] = []
+        for sector in list(self._chain(first_minifat))[:max(minifat_count, 0)]:
+            block = self._sector(sector)
+            self.minifat.extend(struct.unpack(f"<{len(block) // 4}I", block))
+
+    def _sector(self, number: int) -> bytes:
+        self.fh.seek((number + 1) * self.sector_size)
+        return self.fh.read(self.sector_size)
+
+    def _chain(self, start: int, table: list[int] | None = None) -> Iterator[int]:
+        links = self.fat if table is None else table
+        sector, seen = start, set()
+        while sector < _FREE and sector < len(links) and sector not in seen:
+            seen.add(sector)
+            yield sector
+            sector = links[sector]
+
+    @property
+    def names(self) -> set[str]:
+        return set(self.entries)
+
+    def read(self, name: str, limit: int) -> bytes:
+        """The named stream (at most `limit` bytes are ever held: a larger stream raises ValueError)."""
+        _kind, start, size = self.entries[name]
+        if size > limit:
+            raise ValueError(size)
+        if size < self.mini_cutoff and self.root is not None:
+            container = b"".join(self._sector(s) for s in self._chain(self.root[0]))
+            step = self.mini_sector_size
+            data = b"".join(container[s * step:(s + 1) * step] for s in self._chain(start, self.minifat))
+        else:
+            parts: list[bytes] = []
+            held = 0
+            for sector in self._chain(start):
+                parts.append(self._sector(sector))
+                held += self.sector_size
+                if held >= size:
+                    break
+            data = b"".join(parts)
+        return data[:size]
 
 
-def check_file_type(path: Path) -> None:
-    """Refuse anything that is not a readable .xlsx, with the message a clerk can act on."""
+def _stream_names(path: Path) -> set[str]:
+    with path.open("rb") as fh:
+        return _Compound(fh).names
+
+
+XLSX = "xlsx"
+XLS = "xls"
+
+
+def check_file_type(path: Path) -> str:
+    """XLSX or XLS; anything else is refused with the message a clerk can act on."""
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
@@ -201,13 +270,16 @@ def check_file_type(path: Path) -> None:
         raise ImportFileError(f"파일을 열 수 없습니다: {path.name}. 엑셀에서 열려 있다면 닫고 다시 선택하세요.") from None
     if head.startswith(_OLE_MAGIC):
         try:
-            names = {n.lower() for n in _ole_stream_names(path)}
+            names = {n.lower() for n in _stream_names(path)}
         except (OSError, struct.error):
             names = set()
         if {"encryptioninfo", "encryptedpackage"} & names:
             raise ImportFileError(ENCRYPTED)
         if {"workbook", "book"} & names:
-            raise ImportFileError(OLD_XLS)
+            size = path.stat().st_size
+            if size > MAX_XLS_BYTES:
+                raise ImportFileError(XLS_TOO_BIG.format(size=size // 1_000_000))
+            return XLS
         raise ImportFileError(NOT_XLSX)
     if not head.startswith(_ZIP_MAGIC):
         raise ImportFileError(NOT_XLSX)
@@ -221,6 +293,7 @@ def check_file_type(path: Path) -> None:
     if "xl/workbook.xml" not in members:
         raise ImportFileError(NOT_XLSX)
     check_archive(path)
+    return XLSX
 
 
 def _is_bulk_part(name: str) -> bool:
@@ -273,6 +346,9 @@ def choose_sheet(path: Path, preferred: str) -> tuple[str, str]:
             return name, part
     for name, part, visible in sheets:
         if visible and name not in ("안내", "목록"):
+            return name, part
+    for name, part, visible in sheets:
+        if visible and name != "안내":  # a clerk's own book may call its one sheet 목록
             return name, part
     raise ImportFileError("고객 목록을 담은 시트가 없습니다. 양식의 '고객목록' 시트에 입력하세요.")
 
@@ -392,6 +468,127 @@ def scan_sheet(path: Path, part: str) -> SheetScan:
     return scan
 
 
+# --- old .xls: one pass over the BIFF records before calamine -------------------------------------
+
+_BOF, _EOF, _BOUNDSHEET, _FILEPASS = 0x0809, 0x000A, 0x0085, 0x002F
+_VALUE_RECORDS = frozenset({0x0203, 0x0204, 0x00FD, 0x027E, 0x0006, 0x0205, 0x00D6})
+"""NUMBER, LABEL, LABELSST, RK, FORMULA, BOOLERR, RSTRING: the records calamine turns into cells
+(BLANK/MULBLANK, formatted empty cells, are not: measured, they do not widen its range)."""
+_MULRK = 0x00BD
+
+
+@dataclass
+class _XlsExtent:
+    first_row: int = 1 << 30
+    last_row: int = -1
+    first_col: int = 1 << 30
+    last_col: int = -1
+    rows: set[int] = field(default_factory=set)
+    bad_cells: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def add(self, row: int, first_col: int, last_col: int) -> None:
+        self.first_row, self.last_row = min(self.first_row, row), max(self.last_row, row)
+        self.first_col, self.last_col = min(self.first_col, first_col), max(self.last_col, last_col)
+        self.rows.add(row)
+
+    @property
+    def cells(self) -> int:
+        if self.last_row < 0:
+            return 0
+        return (self.last_row - self.first_row + 1) * (self.last_col - self.first_col + 1)
+
+
+def _sheet_name(body: bytes, biff8: bool) -> str:
+    """A BOUNDSHEET record's name (BIFF8: ShortXLUnicodeString; BIFF5: bytes in the ANSI codepage)."""
+    count = body[6]
+    if biff8:
+        wide = body[7] & 1
+        raw = body[8:8 + count * (2 if wide else 1)]
+        return raw.decode("utf-16-le" if wide else "latin-1", "replace")
+    return body[7:7 + count].decode("cp949", "replace")
+
+
+def scan_xls(path: Path) -> dict[str, SheetScan]:
+    """Each worksheet's extent, rows with values and error cells, from the Workbook stream alone.
+
+    Refuses an encrypted .xls (FILEPASS), a damaged container, and a workbook whose sheets would
+    make calamine hold more than MAX_CELLS cells (it builds every sheet's rectangle on opening).
+    """
+    try:
+        with path.open("rb") as fh:
+            compound = _Compound(fh)
+            stream = next((n for n in ("Workbook", "Book", "WORKBOOK", "BOOK") if n in compound.names), None)
+            if stream is None:
+                raise ImportFileError(DAMAGED)
+            data = compound.read(stream, MAX_XLS_BYTES)
+    except (OSError, struct.error, KeyError, ValueError):
+        raise ImportFileError(DAMAGED) from None
+    names: dict[int, tuple[str, bool]] = {}
+    extents: dict[int, _XlsExtent] = {}
+    current: _XlsExtent | None = None
+    biff8 = True
+    position, end = 0, len(data)
+    while position + 4 <= end:
+        kind, size = struct.unpack_from("<HH", data, position)
+        body = data[position + 4:position + 4 + size]
+        if kind == _BOF and len(body) >= 4:
+            substream = struct.unpack_from("<H", body, 2)[0]
+            if not extents and current is None and not names:
+                biff8 = struct.unpack_from("<H", body, 0)[0] >= 0x0600
+            current = extents.setdefault(position, _XlsExtent()) if substream == 0x0010 else None
+        elif kind == _EOF:
+            current = None
+        elif kind == _FILEPASS:
+            raise ImportFileError(ENCRYPTED)
+        elif kind == _BOUNDSHEET and len(body) >= 8:
+            offset, visibility, sheet_type = struct.unpack_from("<IBB", body, 0)
+            if sheet_type == 0:
+                names[offset] = (_sheet_name(body, biff8), visibility == 0)
+        elif current is not None and len(body) >= 4:
+            if kind in _VALUE_RECORDS:
+                row, col = struct.unpack_from("<HH", body, 0)
+                current.add(row, col, col)
+                boolerr = kind == 0x0205 and len(body) >= 8 and body[7] == 1  # BOOLERR holding an error
+                failed = kind == 0x0006 and len(body) >= 14 and body[6] == 2 and body[12:14] == b"\xff\xff"
+                if boolerr or failed:  # calamine hands both over as an empty cell
+                    current.bad_cells[(row + 1, col)] = ERROR_VALUE
+            elif kind == _MULRK and size >= 6:
+                row, first = struct.unpack_from("<HH", body, 0)
+                last = struct.unpack_from("<H", body, size - 2)[0]
+                current.add(row, first, max(first, last))
+        position += 4 + size
+    total = sum(e.cells for e in extents.values())
+    if total > MAX_CELLS:
+        widest = max(extents.values(), key=lambda e: e.cells)
+        corner = f"{column_letters(widest.last_col)}{widest.last_row + 1}"
+        raise ImportFileError(
+            f"엑셀 파일에서 값이 든 칸이 {corner}까지(시트 모두 합쳐 약 {total:,}칸) 퍼져 있어 한 번에 읽을 수 없습니다. "
+            "고객 목록 밖(오른쪽·아래)의 칸에 든 값을 지우거나 다른 시트를 지우고 저장한 뒤 다시 선택하세요."
+        )
+    scans: dict[str, SheetScan] = {}
+    for offset, extent in extents.items():
+        name, _visible = names.get(offset, ("", True))
+        scans[name] = SheetScan(value_rows=len(extent.rows), has_values=bool(extent.rows),
+                                last_row=extent.last_row + 1, last_column=max(extent.last_col, 0),
+                                bad_cells=extent.bad_cells)
+    return scans
+
+
+def _xls_sheet(workbook: Any, preferred: str) -> str:
+    """The sheet named `preferred`, else the first visible worksheet that is not 안내/목록."""
+    sheets = [m for m in workbook.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
+    for meta in sheets:
+        if meta.name == preferred:
+            return str(meta.name)
+    visible = [m for m in sheets if m.visible == python_calamine.SheetVisibleEnum.Visible]
+    for meta in visible:
+        if meta.name not in ("안내", "목록"):
+            return str(meta.name)
+    if visible:  # a clerk's own book may call its one sheet 목록
+        return str(visible[0].name)
+    raise ImportFileError("고객 목록을 담은 시트가 없습니다. 양식의 '고객목록' 시트에 입력하세요.")
+
+
 # --- rows -------------------------------------------------------------------------------------
 
 
@@ -412,12 +609,24 @@ def _is_empty(cells: list[Any]) -> bool:
     return all(c is None or c == "" or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
-def open_sheet(path: Path, *, preferred_sheet: str, header_test: Callable[[list[Any]], bool]) -> SheetRows:
-    """Check the file, pick the sheet, refuse what cannot be imported, and find the header row.
+def _merge_rows(ref: str) -> tuple[int, int]:
+    """'L2:L3' → (2, 3); 'B5' → (5, 5)."""
+    numbers = [int(re.sub(r"[A-Z]", "", part)) for part in ref.split(":")]
+    return numbers[0], numbers[-1]
 
-    `header_test` tells whether a row is the header (the caller knows the column names).
-    """
-    check_file_type(path)
+
+def _refuse_merges(name: str, merged: list[str], header_row: int) -> None:
+    """Merged cells from the header row down are refused; a merged title above the header is not."""
+    inside = [ref for ref in merged if _merge_rows(ref)[1] >= header_row]
+    if inside:
+        shown = ", ".join(inside[:5]) + (" 등" if len(inside) > 5 else "")
+        raise ImportFileError(
+            f"'{name}' 시트에 병합된 셀이 {len(inside)}곳 있습니다 ({shown}). 병합을 해제하고 "
+            "각 행의 칸마다 값을 채운 뒤 다시 선택하세요."
+        )
+
+
+def _open_xlsx(path: Path, preferred_sheet: str) -> tuple[str, SheetScan, Any]:
     name, part = choose_sheet(path, preferred_sheet)
     scan = scan_sheet(path, part)
     if len(scan.bad_cells) > MAX_BAD_CELLS:
@@ -430,12 +639,6 @@ def open_sheet(path: Path, *, preferred_sheet: str, header_test: Callable[[list[
             f"'{name}' 시트에 자료가 약 {scan.value_rows - 1:,}행 있습니다. 한 번에 {MAX_ROWS:,}행까지 등록할 수 있으니 "
             f"파일을 {MAX_ROWS:,}행 이하로 나누어 차례로 등록하세요."
         )
-    if scan.merged:
-        shown = ", ".join(scan.merged[:5]) + (" 등" if len(scan.merged) > 5 else "")
-        raise ImportFileError(
-            f"'{name}' 시트에 병합된 셀이 {len(scan.merged)}곳 있습니다 ({shown}). 병합을 해제하고 "
-            "각 행의 칸마다 값을 채운 뒤 다시 선택하세요."
-        )
     if not scan.has_values:
         raise ImportFileError(f"'{name}' 시트가 비어 있습니다. 양식의 첫 행(열 이름) 아래에 고객을 한 행에 한 명씩 입력하세요.")
     cells = scan.last_row * (scan.last_column + 1)
@@ -447,17 +650,48 @@ def open_sheet(path: Path, *, preferred_sheet: str, header_test: Callable[[list[
         )
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-        sheet = workbook.get_sheet_by_name(name)
+        return name, scan, workbook.get_sheet_by_name(name)
     except python_calamine.PasswordError:
         raise ImportFileError(ENCRYPTED) from None
     except Exception:  # noqa: BLE001 - calamine's zip/xml errors all mean "cannot read"
         raise ImportFileError(DAMAGED) from None
+
+
+def _open_xls(path: Path, preferred_sheet: str) -> tuple[str, SheetScan, Any]:
+    scans = scan_xls(path)
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError:
+        raise ImportFileError(ENCRYPTED) from None
+    except Exception:  # noqa: BLE001 - calamine's BIFF errors all mean "cannot read"
+        raise ImportFileError(DAMAGED) from None
+    name = _xls_sheet(workbook, preferred_sheet)
+    try:
+        sheet = workbook.get_sheet_by_name(name)
+    except Exception:  # noqa: BLE001
+        raise ImportFileError(DAMAGED) from None
+    scan = scans.get(name) or SheetScan(value_rows=sheet.height, has_values=sheet.height > 0)
+    scan.merged = [f"{column_letters(c0)}{r0 + 1}:{column_letters(c1)}{r1 + 1}"
+                   for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
+    if not scan.has_values:
+        raise ImportFileError(f"'{name}' 시트가 비어 있습니다. 첫 행(열 이름) 아래에 고객을 한 행에 한 명씩 입력하세요.")
+    return name, scan, sheet
+
+
+def open_sheet(path: Path, *, preferred_sheet: str, header_test: Callable[[list[Any]], bool]) -> SheetRows:
+    """Check the file (.xlsx or .xls), pick the sheet, refuse what cannot be imported, find the header row.
+
+    `header_test` tells whether a row is the header (the caller knows the column names); it is
+    asked for each of the first HEADER_SEARCH_ROWS rows, so a title and blank rows may come first.
+    """
+    kind = check_file_type(path)
+    name, scan, sheet = _open_xls(path, preferred_sheet) if kind == XLS else _open_xlsx(path, preferred_sheet)
     start_row, first_column = sheet.start or (0, 0)
     rows = sheet.iter_rows()
     header: list[str] | None = None
     header_row = 0
     for offset, cells in enumerate(rows):
-        if offset >= HEADER_SEARCH_ROWS:
+        if start_row + offset >= HEADER_SEARCH_ROWS:
             break
         if header_test(cells):
             header = ["" if c is None else str(c).strip() for c in cells]
@@ -465,14 +699,15 @@ def open_sheet(path: Path, *, preferred_sheet: str, header_test: Callable[[list[
             break
     if header is None:
         raise ImportFileError(
-            f"'{name}' 시트의 첫 행에서 열 이름(고객번호, 고객명, 계좌번호 …)을 찾을 수 없습니다. "
-            "'양식 다운로드'로 받은 양식의 첫 행을 그대로 두고 그 아래에 입력하세요."
+            f"'{name}' 시트의 처음 {HEADER_SEARCH_ROWS}행에서 열 이름(고객번호, 고객명, 계좌번호 …)을 찾을 수 없습니다. "
+            "열 이름이 한 행에 모여 있는지 확인하거나 '양식 다운로드'로 받은 양식에 옮겨 입력하세요."
         )
+    _refuse_merges(name, scan.merged, header_row)
 
     def data() -> Iterator[tuple[int, list[Any]]]:
         for offset, cells in enumerate(rows, start=header_row - start_row):
             if not _is_empty(cells):
                 yield start_row + offset + 1, cells
 
-    remaining = max(scan.value_rows - 1, 0)
+    remaining = max(scan.value_rows - (header_row - start_row), 0)
     return SheetRows(name, header_row, header, first_column, remaining, scan, data())

@@ -46,7 +46,8 @@ GUIDE_SHEET = "안내"
 LISTS_SHEET = "목록"
 TEXT_FORMAT = "@"
 VALIDATED_ROWS = MAX_ROWS + 1
-_TEXT_KINDS = (Kind.CODE, Kind.DIGITS, Kind.IDNUM, Kind.POSTAL, Kind.BANK, Kind.TEXT, Kind.ITEM, Kind.MONTH)
+_TEXT_KINDS = (Kind.CODE, Kind.PHONE, Kind.ACCOUNT, Kind.IDNUM, Kind.POSTAL, Kind.BANK, Kind.TEXT, Kind.ITEM,
+               Kind.MONTH)
 _REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
 _OPTIONAL_FILL = PatternFill("solid", fgColor="EDEDED")
 _THIN = Side(style="thin", color="A6A6A6")

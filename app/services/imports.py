@@ -11,39 +11,55 @@ Two steps, because nothing may be written before the clerk has seen what will ha
 Both take a progress callback and a cancel test, so a screen can run them in a worker thread.
 The error list can be saved beside the original data (`save_error_report`) for the clerk to fix
 and import again. Nothing here logs a resident or account number.
+
+A clerk's own list is read too, not only the template: its columns are matched by the template's
+words and their synonyms (`import_rows.plan_columns`); a column nobody knows, or a second column for
+a field already taken, is the clerk's to decide (the screen's 열 연결 step, the CLI's ``--map``)
+before anything can be imported. The decisions are remembered per contract in the shared settings
+(AppSetting ``import.mapping.<contract_id>``, JSON header → field key, "" for 사용 안 함), written
+in the import's own transaction and applied, and shown, the next time.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app.db import Database
-from app.models import Customer
+from app.models import AppSetting, Customer
 from app.models.base import utcnow
 from app.models.enums import CustomerType
 from app.services import audit, contracts, output_files
 from app.services import customer_rules as rules
-from app.services.cms.banks import BANK_NAMES, requires_registration
 from app.services.calendar import SEOUL
+from app.services.cms.banks import BANK_NAMES, requires_registration
 from app.services.crypto import DataKey
 from app.services.errors import ConflictError, ServiceError
 from app.services.import_reader import MAX_ROWS, ImportCancelled, ImportFileError, Progress, open_sheet
 from app.services.import_rows import (
+    BY_KEY,
+    COLUMNS,
     EXAMPLE_PREFIX,
+    IGNORE,
+    ColumnPlan,
     ItemChoice,
     RowChecker,
     RowError,
     RowResult,
+    Source,
     Status,
+    field_for,
     looks_like_header,
-    map_headers,
+    normalise_header,
+    plan_columns,
 )
 from app.services.import_template import write_error_workbook
 from app.services.import_writer import WriteCounts, WriteJob, Writer
@@ -51,9 +67,27 @@ from app.services.session import Actor
 from app.services.validation import ValidationError
 
 __all__ = [
-    "ALL_OR_NOTHING", "VALID_ONLY", "SKIP", "UPDATE", "MAX_ROWS", "TEMPLATE_SHEET", "ImportCancelled",
-    "ImportFileError", "ImportOptions", "ImportPreview", "ImportResult", "change_options", "preview_import", "run_import",
-    "save_error_report", "report_lines",
+    "ALL_OR_NOTHING",
+    "MAX_ROWS",
+    "SKIP",
+    "TEMPLATE_SHEET",
+    "UPDATE",
+    "VALID_ONLY",
+    "ColumnsMissing",
+    "ImportCancelled",
+    "ImportFileError",
+    "ImportOptions",
+    "ImportPreview",
+    "ImportResult",
+    "change_options",
+    "column_lines",
+    "looks_like_header",
+    "mapping_key",
+    "preview_import",
+    "remembered_mapping",
+    "report_lines",
+    "run_import",
+    "save_error_report",
 ]
 
 log = logging.getLogger(__name__)
@@ -92,6 +126,13 @@ class ImportPreview:
     options: ImportOptions
     file_keys: frozenset[str]
     notices: list[str] = field(default_factory=list)
+    plan: ColumnPlan | None = None
+    number_accounts: int = 0  # rows whose account number was a number cell, read as its digits
+
+    @property
+    def account_warnings(self) -> int:
+        """Valid rows whose account number has a length its bank does not use (warned, not refused)."""
+        return sum(1 for r in self.rows if r.account_warning and r.status is not Status.ERROR)
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.rows if r.status is status)
@@ -114,6 +155,10 @@ class ImportPreview:
 
     def blocked_reason(self) -> str | None:
         """Why `run_import` would write nothing, or None when it would write something."""
+        if self.plan is not None and self.plan.undecided:
+            names = ", ".join(c.header for c in self.plan.undecided)
+            return (f"어떤 항목인지 정하지 않은 열이 있습니다: {names}. '열 연결'에서 읽을 항목이나 '사용 안 함'을 "
+                    "고른 뒤 다시 검사하세요 (명령줄: --map \"열이름=항목\").")
         if self.options.mode == ALL_OR_NOTHING and self.error_count:
             return (f"'모두 정상일 때만 등록'을 골랐는데 오류가 있는 행이 {self.error_count:,}개 있어 등록할 수 없습니다. "
                     "오류를 고친 뒤 파일을 다시 선택하거나 '정상인 행만 등록'을 고르세요.")
@@ -271,8 +316,14 @@ def preview_import(
     today: date | None = None,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] = _never,
+    mapping: Mapping[str, str] | None = None,
 ) -> ImportPreview:
-    """Read and check the whole file against the contract; raises ImportFileError for an unusable file."""
+    """Read and check the whole file against the contract; raises ImportFileError for an unusable file.
+
+    `mapping` is the clerk's choice for this file (sheet header → field key, IGNORE for 사용 안 함);
+    the contract's remembered choices apply to the other columns. Looking writes nothing: the
+    choices are remembered only by `run_import`.
+    """
     actor.require_edit()
     contracts.get_contract(db, actor, contract_id)
     items = [ItemChoice(i.id, i.code, i.name, tuple(i.collection_days))
@@ -280,14 +331,15 @@ def preview_import(
     if not items:
         raise ServiceError("이 계약에 사용 중인 집금항목이 없습니다. 환경설정 > 집금항목관리에서 먼저 등록하세요.")
     file = Path(path)
-    sheet = open_sheet(file, preferred_sheet=TEMPLATE_SHEET, header_test=looks_like_header)
-    header_map, missing = map_headers(sheet.header)
-    if missing:
-        found = ", ".join(h for h in sheet.header if h) or "없음"
-        raise ImportFileError(
-            f"필수 열이 없습니다: {', '.join(missing)}. 첫 행({sheet.header_row}행)의 열 이름을 양식과 똑같이 "
-            f"고치거나 '양식 다운로드'로 받은 양식에 옮겨 입력하세요. (이 파일의 열: {found})"
-        )
+    remembered = remembered_mapping(db, contract_id)
+    chosen = {normalise_header(k): _field(k, v) for k, v in (mapping or {}).items()}
+    known = [k for k, v in {**remembered, **chosen}.items() if v != IGNORE]
+    sheet = open_sheet(file, preferred_sheet=TEMPLATE_SHEET, header_test=lambda cells: looks_like_header(cells, known))
+    defaults = {"debit_limit"} | ({"item"} if len(items) == 1 else set())
+    plan = plan_columns(sheet.header, chosen=chosen, remembered=remembered, defaults=defaults)
+    if plan.missing:
+        raise ColumnsMissing(plan, sheet.header_row, sheet.header)
+    header_map = plan.header_map()
     with db.session() as s:
         existing = set(s.scalars(select(Customer.customer_no).where(Customer.contract_id == contract_id)))
     day = today or seoul_today()
@@ -318,15 +370,116 @@ def preview_import(
         )
     _mark_duplicates(rows, header_map.headers["customer_no"])
     _mark_existing(rows, existing, options.on_existing)
-    notices = []
-    if header_map.unknown:
-        notices.append(f"양식에 없는 열은 읽지 않았습니다: {', '.join(header_map.unknown)}")
     if progress:
         progress("검사하는 중", total, total)
     log.info("import preview: contract %s, %s rows, %s with errors", contract_id, len(rows),
              sum(1 for r in rows if r.status is Status.ERROR))
-    return ImportPreview(contract_id, file.name, sheet.sheet_name, sheet.header, rows, options,
-                         frozenset(header_map.positions), notices)
+    preview = ImportPreview(contract_id, file.name, sheet.sheet_name, sheet.header, rows, options,
+                            frozenset(header_map.positions), [], plan, checker.number_accounts)
+    preview.notices = _notices(preview, sheet.header_row, items)
+    return preview
+
+
+def _field(column: str, wanted: str) -> str:
+    """The field key of a clerk's choice ('memo', '메모', '비고', '사용 안 함' → IGNORE)."""
+    found = field_for(wanted)
+    if found is None:
+        names = ", ".join(c.header for c in COLUMNS)
+        raise ServiceError(f"'{column}' 열을 연결할 항목 '{wanted}'을(를) 알 수 없습니다. 양식의 열 이름({names}) "
+                           "가운데 하나나 '사용 안 함'을 쓰세요.")
+    return found
+
+
+class ColumnsMissing(ImportFileError):
+    """Required fields no column gives: the file cannot be checked until the clerk connects columns.
+
+    Carries the column plan so a screen can offer the 열 연결 step at once."""
+
+    def __init__(self, plan: ColumnPlan, header_row: int, header: list[str]) -> None:
+        names = ", ".join(BY_KEY[k].header for k in plan.missing)
+        found = ", ".join(h for h in header if h) or "없음"
+        super().__init__(
+            f"필수 열이 없습니다: {names}. {header_row}행의 열 이름을 양식과 같게 고치거나, '열 연결'"
+            f"(명령줄: --map \"열이름=항목\")에서 이 파일의 어느 열이 그 항목인지 정하세요. (이 파일의 열: {found})"
+        )
+        self.plan = plan
+        self.header_row = header_row
+
+
+def _notices(preview: ImportPreview, header_row: int, items: list[ItemChoice]) -> list[str]:
+    """What the clerk should know about how the file was read, beside the rows' own errors."""
+    plan = preview.plan
+    notes: list[str] = []
+    if header_row > 1:
+        notes.append(f"열 이름은 {header_row}행에서 찾았습니다 (그 위의 제목·빈 행은 읽지 않음).")
+    if plan is not None:
+        if "item" in plan.defaulted:
+            notes.append(f"집금항목 열이 없어 모든 행을 이 계약의 집금항목 '{items[0].name}'(으)로 등록합니다.")
+        if "debit_limit" in plan.defaulted:
+            notes.append("건당출금한도 열이 없어 각 행의 월이체금액을 건당출금한도로 등록합니다.")
+        remembered = [c for c in plan.columns if c.source is Source.REMEMBERED]
+        if remembered:
+            notes.append("지난번에 정한 열 연결을 적용했습니다: " + ", ".join(
+                f"{c.header} → {BY_KEY[c.key].header if c.key else '사용 안 함'}" for c in remembered) + ".")
+        skipped = [c.header for c in plan.columns if c.key is None and c.decided]
+        if skipped:
+            notes.append(f"읽지 않는 열: {', '.join(skipped)}.")
+    if preview.number_accounts:
+        notes.append(f"계좌번호 {preview.number_accounts:,}행이 엑셀에 숫자로 저장되어 있어 숫자 그대로 읽었습니다. "
+                     "앞자리가 0인 계좌번호는 0이 빠졌을 수 있으니 통장과 확인하세요.")
+    if preview.account_warnings:
+        notes.append(f"계좌번호가 그 은행의 계좌번호 체계(자릿수, 농협 구분)와 맞지 않는 행이 {preview.account_warnings:,}개 있습니다 "
+                     "('참고'에 표시). 등록은 되지만 이대로 계좌신청을 보내면 은행이 거절할 수 있으니 확인하세요.")
+    return notes
+
+
+def mapping_key(contract_id: int) -> str:
+    """The AppSetting key of a contract's remembered column mapping."""
+    return f"import.mapping.{contract_id}"
+
+
+def remembered_mapping(db: Database, contract_id: int) -> dict[str, str]:
+    """The column choices remembered for this contract (header → field key, IGNORE for 사용 안 함).
+
+    A damaged value is ignored (logged): the clerk is asked again, nothing is guessed."""
+    with db.session() as s:
+        row = s.get(AppSetting, mapping_key(contract_id))
+        text = row.value if row is not None else None
+    if not text:
+        return {}
+    try:
+        stored = json.loads(text)
+    except ValueError:
+        log.warning("import mapping of contract %s is not JSON; ignored", contract_id)
+        return {}
+    if not isinstance(stored, dict):
+        return {}
+    return {normalise_header(k): v for k, v in stored.items()
+            if isinstance(k, str) and isinstance(v, str) and (v in BY_KEY or v == IGNORE)}
+
+
+def _remember(session: Session, actor: Actor, preview: ImportPreview) -> int:
+    """Store the clerk's column choices of this import for the contract (in the import's transaction)."""
+    chosen = {k: v for k, v in (preview.plan.mapping() if preview.plan else {}).items()}
+    if not chosen:
+        return 0
+    key = mapping_key(preview.contract_id)
+    row = session.get(AppSetting, key)
+    merged: dict[str, str] = {}
+    if row is not None:
+        try:
+            old = json.loads(row.value)
+            merged.update({k: v for k, v in old.items() if isinstance(k, str) and isinstance(v, str)}
+                          if isinstance(old, dict) else {})
+        except ValueError:
+            pass
+    merged.update(chosen)
+    text = json.dumps(merged, ensure_ascii=False, sort_keys=True)
+    if row is None:
+        session.add(AppSetting(key=key, value=text, updated_by=actor.login_id))
+    elif row.value != text:
+        row.value, row.updated_by = text, actor.login_id
+    return sum(1 for c in preview.plan.columns if c.source is Source.CHOSEN) if preview.plan else 0
 
 
 def _mark_duplicates(rows: list[RowResult], header: str) -> None:
@@ -406,9 +559,11 @@ def run_import(
             audit.record(s, "customers_imported", actor=actor, target=contract.institution_code, detail={
                 "file": preview.file_name, "new": len(new_rows), "update": len(update_rows),
                 "skipped": preview.count(Status.SKIP), "errors": preview.error_count, "mode": preview.options.mode,
+                "account_length_warnings": preview.account_warnings,
             })
             s.flush()
             counts = Writer(s, job, progress, cancelled).run(new_rows, update_rows)
+            _remember(s, actor, preview)
     except IntegrityError:
         raise ConflictError(
             "다른 사용자가 같은 고객번호를 먼저 등록했습니다. 파일을 다시 선택해 미리보기부터 다시 하세요. "
@@ -417,6 +572,12 @@ def run_import(
     log.info("import done: contract %s, %s added, %s updated", preview.contract_id, counts.customers_added,
              counts.customers_updated)
     return ImportResult(counts, preview.count(Status.SKIP), preview.error_count)
+
+
+def column_lines(plan: ColumnPlan) -> list[str]:
+    """How each column of a clerk's own sheet is read, one line each (the CLI prints these)."""
+    return [f"  {c.header} → {BY_KEY[c.key].header if c.key else '사용 안 함'} ({c.source.value})"
+            if c.decided else f"  {c.header} → ? ({c.source.value})" for c in plan.columns]
 
 
 def report_lines(preview: ImportPreview, *, limit: int | None = None) -> list[str]:
@@ -432,6 +593,9 @@ def report_lines(preview: ImportPreview, *, limit: int | None = None) -> list[st
         lines.append(str(error))
     if limit and len(errors) > limit:
         lines.append(f"… 오류 {len(errors) - limit:,}건 더 있습니다. 오류 목록을 엑셀로 저장해 확인하세요.")
+    warned = [r for r in preview.rows if r.account_warning and r.status is not Status.ERROR]
+    for row in warned[:limit] if limit else warned:
+        lines.append(f"{row.row}행 참고: {row.account_warning}")
     return lines
 
 

@@ -4,6 +4,11 @@ The manual's order: 안내 first (일괄작업 전에 미리 안내페이지 내
 (the file is read and every row checked at once, in a worker thread, with progress and 취소),
 ③ 일괄등록 with a confirmation, ④ check the result in 고객관리. Reading and writing run off the UI
 thread (QThreadPool); a cancel or a failure writes nothing (the service uses one transaction).
+
+A clerk's own list (not the template) gets the 열 연결 step beside the rows: each sheet column, the
+field it is read as and why (the template's name, a synonym, last time's choice). A column nobody
+knows, or a required field no column gives, must be decided there (a field or 사용 안 함) and the
+file checked again before ③ is possible; the choices are remembered for the contract by the import.
 """
 
 from __future__ import annotations
@@ -14,13 +19,22 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QRunnable, Qt, \
-    QThreadPool, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRunnable,
+    Qt,
+    QThreadPool,
+    Signal,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QFileDialog,
     QGridLayout,
     QGroupBox,
@@ -32,13 +46,16 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QTableView,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from app.services import contracts, imports
 from app.services.errors import ServiceError
-from app.services.import_rows import RowResult, Status
+from app.services.import_reader import ImportCancelled
+from app.services.import_rows import COLUMNS, IGNORE, ColumnPlan, RowResult, Source, Status
 from app.services.import_template import template_for_contract
 from app.views.base import Page, confirm, hint_label, show_error
 from app.views.context import AppContext
@@ -48,13 +65,18 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 ERROR_COLOUR = QColor("#C00000")
 MUTED = QColor("#7F7F7F")
 OK_COLOUR = QColor("#1F6F3F")
+DECIDE_BACKGROUND = QColor("#FCE4D6")
+CHOOSE = "— 고르세요 —"
 
 GUIDANCE = (
     "일괄작업 전에 꼭 읽어 주세요.\n"
     "• '양식 다운로드'로 받은 엑셀 양식에 입력하세요. 첫 행의 열 이름은 바꾸지 않습니다 (* 표시는 필수).\n"
-    "• 계좌번호·생년월일·전화번호는 텍스트로 입력해야 앞자리 0이 지켜집니다. 숫자로 바뀐 값(1.2345E+11)은 오류로 알려 드립니다.\n"
+    "• 계좌번호·생년월일·전화번호는 텍스트로 입력해야 앞자리 0이 지켜집니다. 숫자로 저장된 값은 자릿수가 모두 남아 있을 때만 "
+    "읽고, 1.2345E+11처럼 바뀐 값은 오류로 알려 드립니다.\n"
     "• 찾아보기로 파일을 고르면 모든 행을 검사해 정상/오류를 보여 줍니다. 이때는 아무것도 저장하지 않습니다.\n"
-    "• 주민등록번호는 기본적으로 생년월일만 저장합니다. 병합된 셀, 암호가 걸린 파일, 예전 .xls 파일은 쓸 수 없습니다.\n"
+    "• 기관에서 쓰던 명단(.xlsx·.xls)도 됩니다: 제목 행, 회원번호·원비·출금일 같은 열 이름, 은행 이름(국민, 농협 …)을 "
+    "읽고, 모르는 열은 '열 연결'에서 정합니다.\n"
+    "• 주민등록번호는 기본적으로 생년월일만 저장합니다. 자료 행의 병합된 셀과 암호가 걸린 파일은 쓸 수 없습니다.\n"
     f"• 한 번에 {imports.MAX_ROWS:,}행까지. 취소하거나 중간에 문제가 생기면 아무것도 저장되지 않습니다. "
     "자세한 안내는 양식의 '안내' 시트에 있습니다."
 )
@@ -188,11 +210,15 @@ class ImportPage(Page):
         for button in (self.skip_existing, self.update_existing):
             self._groups[1].addButton(button)
         self.store_full = QCheckBox("주민등록번호 전체 저장 (암호화; 기본은 생년월일만)")
-        options = QHBoxLayout()
-        for widget in (self.all_or_nothing, self.valid_only, QLabel("  |  "), self.skip_existing,
-                       self.update_existing, QLabel("  |  "), self.store_full):
-            options.addWidget(widget)
-        options.addStretch(1)
+        # Two rows (rows with errors; customer numbers already there), so the choices fit 1024 wide.
+        options = QGridLayout()
+        options.setHorizontalSpacing(18)
+        options.setVerticalSpacing(2)
+        for row, widgets in enumerate(((self.all_or_nothing, self.valid_only),
+                                       (self.skip_existing, self.update_existing, self.store_full))):
+            for column, widget in enumerate(widgets):
+                options.addWidget(widget, row, column)
+        options.setColumnStretch(3, 1)
         self.body.addLayout(options)
 
         counts_row = QHBoxLayout()
@@ -202,6 +228,33 @@ class ImportPage(Page):
         counts_row.addWidget(self.counts, 1)
         counts_row.addWidget(self.errors_only)
         self.body.addLayout(counts_row)
+
+        self.mapping_box = QGroupBox("열 연결")
+        mapping_layout = QVBoxLayout(self.mapping_box)
+        self.mapping_hint = hint_label("")
+        self.mapping_table = QTableWidget(0, 3)
+        self.mapping_table.setHorizontalHeaderLabels(("엑셀 열", "읽을 항목", "근거"))
+        self.mapping_table.verticalHeader().setVisible(False)
+        self.mapping_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.mapping_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        mapping_header = self.mapping_table.horizontalHeader()
+        mapping_header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        mapping_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+        mapping_header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.mapping_table.setColumnWidth(1, 190)
+        self.mapping_table.verticalHeader().setDefaultSectionSize(28)
+        self.remap_button = QPushButton("이 연결로 다시 검사")
+        mapping_layout.addWidget(self.mapping_hint)
+        mapping_layout.addWidget(self.mapping_table, 1)
+        mapping_layout.addWidget(self.remap_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.mapping_box.setMinimumWidth(420)
+        self.mapping_box.setMaximumWidth(520)
+        self.mapping_box.setVisible(False)
+        self.mapping: dict[str, str] = {}
+        """The clerk's choices for the file on screen (header → field key, IGNORE for 사용 안 함)."""
+        self.plan: ColumnPlan | None = None
+        self._plan_contract: int | None = None  # the contract the 열 연결 on screen was read for
+        self._combos: list[tuple[str, QComboBox, str | None, bool]] = []
 
         self.model = PreviewModel(self)
         self.table = QTableView()
@@ -215,7 +268,10 @@ class ImportPage(Page):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
             self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        self.body.addWidget(self.table, 1)
+        middle = QHBoxLayout()
+        middle.addWidget(self.mapping_box)
+        middle.addWidget(self.table, 1)
+        self.body.addLayout(middle, 1)
 
         self.status = hint_label("")
         self.body.addWidget(self.status)
@@ -238,6 +294,7 @@ class ImportPage(Page):
         self.template_button.clicked.connect(self.download_template)
         self.import_button.clicked.connect(self.start_import)
         self.cancel_button.clicked.connect(self.cancel)
+        self.remap_button.clicked.connect(self.check_again)
         self.save_errors_button.clicked.connect(self.save_errors)
         self.errors_only.toggled.connect(self.model.set_errors_only)
         for button in (self.all_or_nothing, self.valid_only, self.skip_existing, self.update_existing):
@@ -264,8 +321,11 @@ class ImportPage(Page):
             self.contract_label.setText(error.message)
             return
         self.contract_label.setText(f"{contract.name} (이용기관코드 {contract.institution_code})")
-        if self.preview is not None and self.preview.contract_id != self.ctx.contract_id:
+        shown = self.preview.contract_id if self.preview is not None else self._plan_contract
+        if shown is not None and shown != self.ctx.contract_id:  # another contract remembers other columns
             self._set_preview(None)
+            self._show_plan(None)
+            self.mapping, self._plan_contract = {}, None
             self.status.setText("계약이 바뀌어 검사 결과를 지웠습니다. 파일을 다시 선택하세요.")
 
     def _busy(self) -> bool:
@@ -278,6 +338,7 @@ class ImportPage(Page):
         self.template_button.setEnabled(not busy)
         self.import_button.setEnabled(not busy and can_edit and self.preview is not None
                                       and self.preview.blocked_reason() is None)
+        self.remap_button.setEnabled(not busy and can_edit and bool(self.path_edit.text()))
         self.save_errors_button.setEnabled(not busy and self.preview is not None and self.preview.error_count > 0)
         for widget in (self.all_or_nothing, self.valid_only, self.skip_existing, self.update_existing, self.store_full):
             widget.setEnabled(not busy)
@@ -308,7 +369,7 @@ class ImportPage(Page):
 
     def ask_open_path(self) -> str:
         path, _filter = QFileDialog.getOpenFileName(self, "엑셀 고객리스트 선택", str(Path.home()),
-                                                    "Excel 통합 문서 (*.xlsx);;모든 파일 (*)")
+                                                    "Excel 파일 (*.xlsx *.xls);;모든 파일 (*)")
         return path
 
     def ask_save_path(self, title: str, suggested: str) -> str:
@@ -328,24 +389,100 @@ class ImportPage(Page):
             return
         path = self.ask_open_path()
         if path:
+            self.mapping = {}
             self.load(path)
 
     def load(self, path: str) -> None:
-        """Read and check the file in the background; the table fills when it is done."""
+        """Read and check the file in the background (with the clerk's column choices for it)."""
         self.path_edit.setText(path)
         self._set_preview(None)
         db, actor, contract_id, options = self.ctx.db, self.ctx.actor, self.ctx.contract_id, self.options()
         assert contract_id is not None
         today = self.ctx.clock().date()
+        mapping = dict(self.mapping)
+        self._plan_contract = contract_id
         self.status.setText("파일을 읽고 모든 행을 검사하는 중입니다…")
         self._start(lambda progress, cancelled: imports.preview_import(
-            db, actor, contract_id, path, options, today=today, progress=progress, cancelled=cancelled),
-            self._previewed)
+            db, actor, contract_id, path, options, today=today, progress=progress, cancelled=cancelled,
+            mapping=mapping), self._previewed)
+
+    def check_again(self) -> None:
+        """Read the file again with the columns as chosen in 열 연결 (nothing is saved)."""
+        if self._busy() or not self.path_edit.text():
+            return
+        self.mapping = self.chosen_mapping()
+        self.load(self.path_edit.text())
+
+    # --- 열 연결 ------------------------------------------------------------------------------
+
+    def _show_plan(self, plan: ColumnPlan | None) -> None:
+        """The mapping step: shown for a clerk's own list, hidden for the template as it is."""
+        self.plan = plan
+        self._combos = []
+        self.mapping_table.setRowCount(0)
+        if plan is None or plan.is_template:
+            self.mapping_box.setVisible(False)
+            return
+        missing = {k for k in plan.missing}
+        self.mapping_table.setRowCount(len(plan.columns))
+        for row, column in enumerate(plan.columns):
+            name = QTableWidgetItem(column.header)
+            name.setToolTip(column.header)
+            reason = QTableWidgetItem(column.source.value)
+            combo = QComboBox()
+            if not column.decided:
+                combo.addItem(CHOOSE, None)
+            combo.addItem("사용 안 함", IGNORE)
+            for field in COLUMNS:
+                combo.addItem(field.header + (" *" if field.required else ""), field.key)
+            combo.setCurrentIndex(max(0, combo.findData(column.key if column.key else
+                                                         (IGNORE if column.decided else None))))
+            if not column.decided:
+                combo.setCurrentIndex(0)
+                for item in (name, reason):
+                    item.setBackground(DECIDE_BACKGROUND)
+            self.mapping_table.setItem(row, 0, name)
+            self.mapping_table.setCellWidget(row, 1, combo)
+            self.mapping_table.setItem(row, 2, reason)
+            kept = column.source in (Source.REMEMBERED, Source.CHOSEN) or not column.decided
+            self._combos.append((column.header, combo, column.key, kept))
+        lines = []
+        if missing:
+            names = ", ".join(f.header for f in COLUMNS if f.key in missing)
+            lines.append(f"필수 항목의 열이 없습니다: {names}. 이 파일의 어느 열인지 '읽을 항목'에서 고르세요.")
+        if plan.undecided:
+            lines.append(f"어떤 항목인지 정할 열: {', '.join(c.header for c in plan.undecided)} (주황색). 읽을 항목이나 "
+                         "'사용 안 함'을 고르세요.")
+        lines.append("고른 뒤 '이 연결로 다시 검사'를 누르세요. 정한 연결은 등록할 때 이 계약에 기억해 다음 파일에도 씁니다.")
+        self.mapping_hint.setObjectName("warningText" if plan.needs_decision else "hintText")
+        self.mapping_hint.style().unpolish(self.mapping_hint)
+        self.mapping_hint.style().polish(self.mapping_hint)
+        self.mapping_hint.setText("\n".join(lines))
+        self.mapping_box.setVisible(True)
+        first = next((row for row, c in enumerate(plan.columns) if not c.decided), None)
+        target = self.mapping_table.item(first, 0) if first is not None else None
+        if target is not None:  # the column to decide is in view, not below the fold
+            self.mapping_table.scrollToItem(target, QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def chosen_mapping(self) -> dict[str, str]:
+        """The choices to send: columns whose field the clerk changed, left undecided before, or
+        chose earlier (a column read by its own name and left alone needs no choice)."""
+        chosen: dict[str, str] = {}
+        for header, combo, planned, kept in self._combos:
+            value = combo.currentData()
+            if value is None:
+                continue  # still — 고르세요 —
+            if kept or value != (planned or IGNORE):
+                chosen[header] = value
+        return chosen
 
     def _previewed(self, preview: imports.ImportPreview) -> None:
         self._set_preview(preview)
+        self._show_plan(preview.plan)
         notes = " ".join(preview.notices)
-        if preview.error_count:
+        if preview.plan is not None and preview.plan.undecided:
+            self.status.setText(f"{preview.blocked_reason()} {notes}".strip())
+        elif preview.error_count:
             text = (f"오류가 있는 행이 {preview.error_count:,}개 있습니다. '오류 내용'을 보고 엑셀에서 고치거나 "
                     "'오류 목록 저장'으로 받아 고친 뒤 다시 선택하세요.")
             if preview.options.mode == imports.ALL_OR_NOTHING and preview.valid_count:
@@ -372,6 +509,11 @@ class ImportPage(Page):
         text += f"하고 {update:,}명을 수정합니다." if update else "합니다."
         if preview.error_count:
             text += f" 오류가 있는 {preview.error_count:,}행은 등록하지 않습니다."
+        if preview.account_warnings:
+            text += (f" 계좌번호가 은행의 체계와 맞지 않는 {preview.account_warnings:,}행도 등록되니, 계좌신청을 보내기 전에 "
+                     "확인하세요.")
+        if preview.plan is not None and any(c.source is Source.CHOSEN for c in preview.plan.columns):
+            text += " 고른 열 연결은 이 계약에 기억해 다음에도 씁니다."
         if not self.confirm_import(text + " 계속할까요?"):
             return
         db, actor, key = self.ctx.db, self.ctx.actor, self.ctx.data_key
@@ -382,6 +524,8 @@ class ImportPage(Page):
     def _imported(self, result: imports.ImportResult) -> None:
         self.last_result = result
         self._set_preview(None)
+        self._show_plan(None)
+        self.mapping = {}
         self.path_edit.clear()
         message = result.summary() + " 고객관리에서 등록 내용을 확인하세요."
         self.status.setText(message)
@@ -451,6 +595,10 @@ class ImportPage(Page):
     def _failed(self, error: BaseException) -> None:
         self.task = None
         self._update_buttons()
+        if isinstance(error, imports.ColumnsMissing):  # the clerk can connect the columns right here
+            self._show_plan(error.plan)
+        elif not isinstance(error, ImportCancelled):
+            self._show_plan(None)
         if isinstance(error, ServiceError):
             self.status.setText(error.message)
         elif isinstance(error, OSError):

@@ -14,7 +14,16 @@ from app.services.import_reader import MAX_ROWS, ImportFileError
 from app.services.import_rows import Status
 from tests.factories import Office
 from tests.imports.conftest import patch_cell, table_counts
-from tests.imports.workbooks import HEADER, as_list, compound_file, huge_sheet, row_values, write_customers, write_rows
+from tests.imports.workbooks import (
+    HEADER,
+    as_list,
+    biff_sheet,
+    compound_file,
+    huge_sheet,
+    row_values,
+    write_customers,
+    write_rows,
+)
 
 TODAY = date(2026, 3, 10)
 
@@ -44,10 +53,27 @@ def test_a_renamed_text_file(office: Office, tmp_path: Path) -> None:
     assert "엑셀 통합 문서(.xlsx) 파일이 아닙니다" in message and "Excel 통합 문서(*.xlsx)" in message
 
 
-def test_an_old_xls_says_how_to_convert(office: Office, tmp_path: Path) -> None:
+def test_a_damaged_old_xls_says_it_cannot_be_read(office: Office, tmp_path: Path) -> None:
+    """A real .xls is read (tests/imports/test_clerk_sheets.py); a Workbook stream of garbage is not."""
     message = refused(office, compound_file(tmp_path / "고객.xls", ["Workbook"]))
-    assert "예전 엑셀 형식(.xls)" in message
-    assert "'다른 이름으로 저장' → 파일 형식 'Excel 통합 문서(*.xlsx)'" in message
+    assert "엑셀 파일을 읽을 수 없습니다" in message and "다시 저장한 뒤" in message
+
+
+def test_an_xls_spread_far_is_refused_before_calamine_builds_its_rectangle(office: Office, tmp_path: Path) -> None:
+    """A1 and IV65536 in a 6 KB .xls would cost calamine a gigabyte (measured); the BIFF scan refuses it."""
+    from app.services import import_reader
+
+    path = compound_file(tmp_path / "far.xls", ["Workbook"], [biff_sheet([(0, 0), (1, 0), (65535, 255)])])
+    message = refused(office, path)
+    assert "IV65536" in message and "16,777,216칸" in message
+    near = compound_file(tmp_path / "near.xls", ["Workbook"], [biff_sheet([(0, 0), (3, 5)])])
+    scan = import_reader.scan_xls(near)["고객목록"]
+    assert (scan.value_rows, scan.last_row, scan.last_column) == (2, 4, 5)
+
+
+def test_an_encrypted_xls(office: Office, tmp_path: Path) -> None:
+    path = compound_file(tmp_path / "암호.xls", ["Workbook"], [biff_sheet([(0, 0)], encrypted=True)])
+    assert "암호가 걸린 엑셀 파일" in refused(office, path)
 
 
 def test_a_password_protected_workbook(office: Office, tmp_path: Path) -> None:
@@ -63,9 +89,15 @@ def test_a_missing_required_column_is_named(office: Office, tmp_path: Path) -> N
 
 
 def test_a_renamed_required_column_is_named(office: Office, tmp_path: Path) -> None:
-    header = ["예금주 이름" if h == "예금주명" else h for h in HEADER]
+    header = ["통장 주인" if h == "예금주명" else h for h in HEADER]
     message = refused(office, write_rows(tmp_path / "a.xlsx", [as_list(row_values(1))], header=header))
-    assert "필수 열이 없습니다: 예금주명" in message and "예금주 이름" in message
+    assert "필수 열이 없습니다: 예금주명" in message and "통장 주인" in message and "--map" in message
+
+
+def test_a_synonym_of_a_required_column_is_read(office: Office, tmp_path: Path) -> None:
+    header = ["예금주 이름" if h == "예금주명" else h for h in HEADER]
+    result = preview(office, write_rows(tmp_path / "a.xlsx", [as_list(row_values(1))], header=header))
+    assert result.error_count == 0 and result.blocked_reason() is None
 
 
 def test_an_empty_sheet(office: Office, tmp_path: Path) -> None:
@@ -107,22 +139,33 @@ def test_a_million_rows_is_refused_in_bounded_memory(office: Office, tmp_path: P
 
 
 def test_account_numbers_excel_turned_into_numbers(office: Office, tmp_path: Path) -> None:
-    rows = [as_list(row_values(1, account_no=123450000000.0)),    # typed as 1.2345E+11
-            as_list(row_values(2, account_no=12345678901)),       # 012345678901 lost its zero
+    rows = [as_list(row_values(1, account_no=123450000000.0)),    # typed as 1.2345E+11: digits are gone
+            as_list(row_values(2, account_no=12345678901)),       # a number cell that kept every digit
             as_list(row_values(3, account_no="1.2345E+11")),      # pasted as text of the display
-            as_list(row_values(4))]
+            as_list(row_values(4)),
+            as_list(row_values(5, account_no=1234567890123456.0))]  # 16 digits: Excel kept only 15
     result = preview(office, write_rows(tmp_path / "n.xlsx", rows))
-    assert [(e.row, e.column) for e in result.errors] == [(2, "계좌번호"), (3, "계좌번호"), (4, "계좌번호")]
+    assert [(e.row, e.column) for e in result.errors] == [(2, "계좌번호"), (4, "계좌번호"), (6, "계좌번호")]
     assert all("엑셀이 숫자로 바꾼 값" in e.message for e in result.errors)
-    assert [r.status for r in result.rows] == [Status.ERROR] * 3 + [Status.NEW]
+    assert "15자리가 넘는 숫자" in result.errors[2].message and "'텍스트'" in result.errors[2].message
+    assert [r.status for r in result.rows] == [Status.ERROR, Status.NEW, Status.ERROR, Status.NEW, Status.ERROR]
+    assert result.rows[1].agreement.account_no == "12345678901"  # read as its digits
+    assert result.number_accounts == 1 and any("숫자로 저장되어" in n and "0이 빠졌을 수" in n for n in result.notices)
 
 
 def test_phone_and_birth_dates_that_lost_their_zero(office: Office, tmp_path: Path) -> None:
+    """Every Korean phone number starts with 0, so a number cell's lost zero is certain; a five-digit
+    birth date is 0YMMDD unless it could also be an Excel date, then it is explained, not guessed."""
     rows = [as_list(row_values(1, mobile=1012345678)), as_list(row_values(2, holder_id=50101)),
-            as_list(row_values(3, holder_id=900101))]  # six digits: nothing was lost
+            as_list(row_values(3, holder_id=900101)),  # six digits: nothing was lost
+            as_list(row_values(4, holder_id=10315))]   # 010315 or 1928-03-28: both are birth dates
     result = preview(office, write_rows(tmp_path / "z.xlsx", rows))
-    assert [(e.row, e.column) for e in result.errors] == [(2, "휴대번호"), (3, "예금주생년월일/사업자번호")]
+    assert result.rows[0].customer.mobile == "010-1234-5678"
+    assert result.rows[1].agreement.holder_id == "050101" and "앞자리 0이 빠진 생년월일" in result.rows[1].message
     assert result.rows[2].status is Status.NEW and result.rows[2].agreement.holder_id == "900101"
+    row, column, message = only_error(result)
+    assert (row, column) == (5, "예금주생년월일/사업자번호")
+    assert "010315" in message and "1928-03-28" in message and "'텍스트'" in message
 
 
 def test_dates_as_excel_serial_numbers_are_converted(office: Office, tmp_path: Path, key) -> None:  # type: ignore[no-untyped-def]
@@ -186,11 +229,17 @@ def test_the_template_example_row_is_never_imported(office: Office, tmp_path: Pa
     assert [r.customer_no for r in result.rows] == ["C0000001"]
 
 
-def test_unknown_columns_are_reported_not_fatal(office: Office, tmp_path: Path) -> None:
-    header = [*HEADER, "비고"]
-    rows = [[*as_list(row_values(1)), "아무 메모"]]
-    result = preview(office, write_rows(tmp_path / "u.xlsx", rows, header=header))
-    assert result.error_count == 0 and any("비고" in n for n in result.notices)
+def test_unknown_columns_wait_for_the_clerk_s_decision(office: Office, tmp_path: Path) -> None:
+    """비고 means 메모, which the sheet already has: the clerk says which to read before any import."""
+    header = [*HEADER, "비고", "순번"]
+    rows = [[*as_list(row_values(1)), "아무 메모", 1]]
+    path = write_rows(tmp_path / "u.xlsx", rows, header=header)
+    result = preview(office, path)
+    assert result.error_count == 0 and "비고" in (result.blocked_reason() or "")
+    assert "순번" not in (result.blocked_reason() or "")  # a row count is never data
+    decided = imports.preview_import(office.db, office.admin, office.contract_id, path, today=TODAY,
+                                     mapping={"비고": ""})
+    assert decided.blocked_reason() is None and any("읽지 않는 열: 비고, 순번" in n for n in decided.notices)
 
 
 def test_a_title_line_above_the_header_is_allowed(office: Office, tmp_path: Path) -> None:

@@ -101,3 +101,50 @@ def test_python_dash_m_app_runs_the_import(sqlite_db: Database, tmp_path: Path) 
                               office.institution_code], capture_output=True, text=True, env=env, cwd=ROOT,
                              stdin=subprocess.DEVNULL, timeout=180)
     assert refused.returncode == 1 and "건너뜀 1" in refused.stdout
+
+
+def test_a_clerk_s_own_list_needs_its_unknown_column_mapped_then_remembers_it(
+        cli_office: Office, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.imports.clerk_sheet import write_clerk_xlsx
+
+    path = write_clerk_xlsx(tmp_path / "회원명단.xlsx")
+    code = cli_office.institution_code
+    assert main(["import-customers", str(path), "--contract", code, "--mode", "valid-only"]) == 1
+    captured = capsys.readouterr()
+    assert "회원번호 → 고객번호 (같은 뜻의 열 이름)" in captured.out and "메모사항 → ? (알 수 없는 열)" in captured.out
+    assert "메모사항" in captured.err and "--map" in captured.err
+    assert table_counts(cli_office.db) == (0, 0, 0)
+    assert main(["import-customers", str(path), "--contract", code, "--mode", "valid-only",
+                 "--map", "메모사항=메모", "--dry-run"]) == 0
+    assert "검사만 했습니다" in capsys.readouterr().out and table_counts(cli_office.db) == (0, 0, 0)
+    assert main(["import-customers", str(path), "--contract", code, "--mode", "valid-only",
+                 "--map", "메모사항=메모"]) == 0
+    out = capsys.readouterr().out
+    assert "고객 10명 등록" in out and "KB국민은행 계좌번호는 10·11·12·14자리인데 6자리입니다" in out
+    assert "[은행] '뱅크'은(는) 여러 은행으로 읽힙니다" in out
+    assert table_counts(cli_office.db) == (10, 10, 10)
+    # next time the remembered choice applies without --map (and says so); all are registered now
+    assert main(["import-customers", str(path), "--contract", code, "--mode", "valid-only", "--dry-run"]) == 1
+    out = capsys.readouterr().out
+    assert "메모사항 → 메모 (지난번 연결)" in out and "지난번에 정한 열 연결을 적용했습니다" in out
+
+
+def test_a_bad_map_and_a_missing_required_column_exit_two(cli_office: Office, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from openpyxl import load_workbook
+
+    from tests.imports.clerk_sheet import HEADER_ROW, write_clerk_xlsx
+
+    path = write_clerk_xlsx(tmp_path / "회원명단.xlsx")
+    code = cli_office.institution_code
+    assert main(["import-customers", str(path), "--contract", code, "--map", "메모사항=아무거나"]) == 2
+    assert "--map \"메모사항=아무거나\"을(를) 알 수 없습니다" in capsys.readouterr().err
+    wb = load_workbook(path)
+    wb.active.cell(HEADER_ROW, 9).value = "통장"  # 계좌번호 under a word nobody uses for it
+    wb.save(path)
+    assert main(["import-customers", str(path), "--contract", code]) == 2
+    captured = capsys.readouterr()
+    assert "필수 열이 없습니다: 계좌번호" in captured.err and "통장 → ? (알 수 없는 열)" in captured.out
+    assert main(["import-customers", str(path), "--contract", code, "--mode", "valid-only", "--dry-run",
+                 "--map", "통장=계좌번호", "--map", "메모사항=사용안함"]) == 0
+    assert table_counts(cli_office.db) == (0, 0, 0)

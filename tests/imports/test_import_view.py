@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from app.services import imports
@@ -124,3 +125,91 @@ def test_cancel_writes_nothing(qtbot, office: Office, tmp_path: Path, monkeypatc
     assert "취소했습니다" in page.status.text()
     assert table_counts(office.db) == (0, 0, 0)
     assert page.preview is not None and page.import_button.isEnabled()
+
+
+WORK_SHOTS = Path("/tmp/work/shots")
+
+
+def shot(page: ImportPage, request, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The page at 1366×768 as a PNG under /tmp/work/shots (SQLite run only: one picture each)."""
+    if request.node.callspec.params.get("db") != "sqlite":
+        return
+    WORK_SHOTS.mkdir(parents=True, exist_ok=True)
+    page.resize(1366, 768)
+    page.grab()  # lay out once at the new size, then let wrapped labels take their height
+    page.repaint()
+    assert page.grab().save(str(WORK_SHOTS / name))
+
+
+def test_a_clerk_s_list_gets_the_mapping_step_and_it_is_remembered(qtbot, office: Office, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                 request) -> None:
+    from tests.imports.clerk_sheet import write_clerk_xlsx
+
+    page = open_page(qtbot, office)
+    page.valid_only.setChecked(True)
+    path = write_clerk_xlsx(tmp_path / "회원명단.xlsx")
+    load(qtbot, page, path)
+    assert page.mapping_box.isVisible() and page.model.rowCount() == 11
+    table = page.mapping_table
+    headers = [table.item(r, 0).text() for r in range(table.rowCount())]
+    memo = headers.index("메모사항")
+    assert table.item(memo, 2).text() == "알 수 없는 열" and table.cellWidget(memo, 1).currentText() == "— 고르세요 —"
+    assert table.item(headers.index("원비"), 2).text() == "같은 뜻의 열 이름"
+    assert table.cellWidget(headers.index("원비"), 1).currentText() == "월이체금액 *"
+    assert table.cellWidget(headers.index("순번"), 1).currentText() == "사용 안 함"
+    assert "메모사항" in page.mapping_hint.text() and "메모사항" in page.status.text()
+    assert not page.import_button.isEnabled()  # nothing is written before the columns are decided
+    shot(page, request, "import_mapping_step.png")
+    combo = table.cellWidget(memo, 1)
+    combo.setCurrentIndex(combo.findData("memo"))
+    assert page.chosen_mapping() == {"메모사항": "memo"}
+    qtbot.mouseClick(page.remap_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.task is None and page.preview is not None, timeout=20000)
+    assert page.import_button.isEnabled() and table.item(memo, 2).text() == "직접 연결"
+    assert "계좌번호가 그 은행의 계좌번호 체계(자릿수, 농협 구분)와 맞지 않는 행이 1개" in page.status.text()
+    warned = next(r for r in range(page.model.rowCount()) if page.model.index(r, 2).data() == "H010")
+    assert "KB국민은행 계좌번호는 10·11·12·14자리인데 6자리입니다" in page.model.index(warned, 4).data()
+    shot(page, request, "import_mapping_decided.png")
+    asked: list[str] = []
+    page.confirm_import = lambda text: asked.append(text) or True  # type: ignore[method-assign]
+    page.import_button.click()
+    qtbot.waitUntil(lambda: page.last_result is not None, timeout=20000)
+    assert "고른 열 연결은 이 계약에 기억해" in asked[0] and "계좌번호가 은행의 체계와 맞지 않는 1행" in asked[0]
+    assert table_counts(office.db) == (10, 10, 10) and not page.mapping_box.isVisible()
+    assert imports.remembered_mapping(office.db, office.contract_id) == {"메모사항": "memo"}
+    load(qtbot, page, path)  # next time: applied by itself, and shown
+    headers = [table.item(r, 0).text() for r in range(table.rowCount())]
+    assert table.item(headers.index("메모사항"), 2).text() == "지난번 연결"
+    assert table.cellWidget(headers.index("메모사항"), 1).currentText() == "메모"
+
+
+def test_a_missing_required_column_opens_the_mapping_step(qtbot, office: Office, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                         request) -> None:
+    from openpyxl import load_workbook
+
+    from tests.imports.clerk_sheet import HEADER_ROW, write_clerk_xlsx
+
+    path = write_clerk_xlsx(tmp_path / "회원명단.xlsx")
+    wb = load_workbook(path)
+    wb.active.cell(HEADER_ROW, 9).value = "통장"
+    wb.save(path)
+    page = open_page(qtbot, office)
+    load(qtbot, page, path)
+    assert page.preview is None and "필수 열이 없습니다: 계좌번호" in page.status.text()
+    assert page.mapping_box.isVisible() and "필수 항목의 열이 없습니다: 계좌번호" in page.mapping_hint.text()
+    shot(page, request, "import_mapping_missing.png")
+    table = page.mapping_table
+    headers = [table.item(r, 0).text() for r in range(table.rowCount())]
+    for header, field in (("통장", "account_no"), ("메모사항", "")):
+        combo = table.cellWidget(headers.index(header), 1)
+        combo.setCurrentIndex(combo.findData(field))
+    qtbot.mouseClick(page.remap_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.task is None and page.preview is not None, timeout=20000)
+    assert page.preview.total == 11 and page.preview.plan.undecided == ()
+    assert table_counts(office.db) == (0, 0, 0)
+
+
+def test_an_old_xls_is_read_on_screen(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+    page = open_page(qtbot, office)
+    load(qtbot, page, Path(__file__).resolve().parent / "fixtures" / "clerk_list.xls")
+    assert page.preview is not None and page.preview.total == 11 and page.preview.file_name == "clerk_list.xls"

@@ -104,11 +104,12 @@ def huge_sheet(path: Path, rows: int) -> Path:
     return path
 
 
-def compound_file(path: Path, stream_names: Sequence[str]) -> Path:
+def compound_file(path: Path, stream_names: Sequence[str], contents: Sequence[bytes] = ()) -> Path:
     """A minimal but well-formed OLE/CFB container (MS-CFB v3) holding the named 4 KB streams.
 
     An Excel workbook with a password is such a container with EncryptionInfo and
-    EncryptedPackage streams; an old .xls holds a Workbook stream.
+    EncryptedPackage streams; an old .xls holds a Workbook stream. `contents` gives the first
+    streams' bytes (at most 4 KB each, padded); the others are filled with a letter.
     """
     sector = 512
     stream_sectors = 8  # 4096 bytes each: at the mini-stream cutoff, so they live in regular sectors
@@ -143,6 +144,29 @@ def compound_file(path: Path, stream_names: Sequence[str]) -> Path:
     directory += b"\0" * (sector * ((len(directory) + sector - 1) // sector) - len(directory))
     body = struct.pack(f"<{sector // 4}I", *fat) + directory[:sector]
     for index in range(count):
-        body += bytes([65 + index]) * 4096
+        data = contents[index] if index < len(contents) else bytes([65 + index]) * 4096
+        assert len(data) <= 4096
+        body += data + b"\0" * (4096 - len(data))
     path.write_bytes(bytes(header) + body)
     return path
+
+
+def biff_records(*records: tuple[int, bytes]) -> bytes:
+    """BIFF8 records (type, body) as the Workbook stream of an .xls holds them."""
+    return b"".join(struct.pack("<HH", kind, len(body)) + body for kind, body in records)
+
+
+def biff_sheet(cells: Sequence[tuple[int, int]], *, encrypted: bool = False) -> bytes:
+    """A Workbook stream: globals naming one sheet '고객목록', then that sheet with a NUMBER per cell."""
+    name = "고객목록"
+
+    def globals_part(offset: int) -> bytes:
+        records = [(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0, 0, 0, 0))]
+        records += [(0x002F, b"")] if encrypted else []
+        records.append((0x0085, struct.pack("<IBBBB", offset, 0, 0, len(name), 1) + name.encode("utf-16-le")))
+        return biff_records(*records, (0x000A, b""))
+
+    head = globals_part(len(globals_part(0)))
+    sheet = [(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0, 0, 0, 0))]
+    sheet += [(0x0203, struct.pack("<HHHd", row, col, 15, 1.0)) for row, col in cells]
+    return head + biff_records(*sheet, (0x000A, b""))
