@@ -1,60 +1,57 @@
-"""A realistic academy to practise on: one contract, three items, a few hundred families.
+"""A living academy to practise on: one contract, three items, a few hundred families, three months of history.
 
-Seeded, so the same command always makes the same academy (relative to today's date).
+`python -m app demo-data` (and `bash dev.sh run` on a first start) makes 해오름수학학원 the way an
+office would have made it: set up, families signed up, accounts registered with the banks, and the
+last three months debited, retried, received in cash and summed up, all through the real services,
+the embedded scheduler and the built-in bank simulator on an injected clock that stops at the real
+"now" (`demo_history`, the families in `demo_cast`). So the simulator knows every registration and
+the next practice month works; every list and 집계 has rows; and the home screen has today's work:
+a failure to retry or receive in cash, a rejected 계좌신청 to fix, the next cut-off with what is queued.
 
-All or nothing: the institution, its administrator, the data key and every customer are written in
-one transaction. A demo that fails or is killed half-way leaves the database as empty as it was, so
-``demo-data --if-empty`` (which looks for an institution) makes the demo next time instead of
-keeping half of one. The size is bounded (`MAX_CUSTOMERS`) because that one transaction holds every
-row it writes until the end.
+All or nothing. The services commit their own transactions, so the history is lived in a scratch
+SQLite file and copied into the real database in one transaction (`demo_copy`): a demo that fails or
+is killed at any point leaves the database as empty as it was, and ``demo-data --if-empty`` (which
+looks for an institution) makes the demo next time. The simulator's memory of the demo institution
+(its folder and its rows in the simulator's state file, under the data folder) is cleared before
+the build and again after a failure, so a new demo never meets the files of an old one.
+
+Seeded: the same size and the same moment give the same academy. The default 300 families take
+about ten seconds; the size is bounded (`MAX_CUSTOMERS`): 5,000 families are a minute or two.
 """
 
 from __future__ import annotations
 
-import random
+import logging
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
+from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
 
+from app import config as app_config
 from app.db import Database
-from app.models import (
-    AccountRegistration,
-    CollectionItem,
-    Contract,
-    Customer,
-    CustomerType,
-    DebitAgreement,
-    RegistrationKind,
-    RegistrationState,
-)
-from app.services import setup
-from app.services.crypto import DataKey
+from app.models import Contract
+from app.services import demo_copy, setup
+from app.services.calendar import SEOUL
+from app.services.demo_history import ADMIN_BIRTH, ADMIN_LOGIN, CLERK_BIRTH, CLERK_LOGIN, DEMO_CODE, History
 from app.services.errors import ServiceError
+from app.services.relay.config import SIMULATOR_FOLDER
+from app.services.relay.simulator import STATE_FILE, BankSimulator
+
+log = logging.getLogger(__name__)
 
 DEMO_PASSPHRASE = "demo-passphrase"
-DEMO_CODE = "9900012345"
-DEMO_ADMIN_BIRTH = "800101"
-SEED = 2026
-
-SURNAMES = "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모남궁"
-GIVEN_FIRST = "민서지하도예시주수현준은윤채유다건우승연태성재가세아소영진혜"
-GIVEN_SECOND = "준우서윤호현민아연진원빈율희은수영후린나경훈혁찬별솔"
-GRADES = ("초등1", "초등2", "초등3", "초등4", "초등5", "초등6", "중등1", "중등2", "중등3")
-BANK_WEIGHTS = (("004", 20), ("088", 18), ("020", 14), ("081", 12), ("011", 12), ("003", 8), ("090", 6),
-                ("071", 3), ("045", 3), ("032", 2), ("023", 2))
-ACCOUNT_LENGTHS = {"004": 14, "088": 12, "020": 13, "081": 14, "011": 13, "003": 14, "090": 13, "071": 14,
-                   "045": 13, "032": 12, "023": 11}
-REGIONS = ("서울 강남구", "서울 서초구", "서울 송파구", "경기 성남시", "경기 용인시")
-STREETS = ("테헤란로", "도곡로", "남부순환로", "양재대로", "언주로", "선릉로", "역삼로")
-FAILED_REASONS = ("0012", "0014", "0031")
-
 MIN_CUSTOMERS = 1
 MAX_CUSTOMERS = 5_000
-"""A large academy has a few thousand students; 5,000 fills every list, page and bank file a
-clerk would practise on, in about a minute and one transaction. More would only hold a long
-transaction (and the memory of every row in it) for a demo."""
+"""A large academy has a few thousand students; 5,000 fills every list, page and bank file a clerk
+would practise on. More would only make the history longer to live."""
+
+__all__ = ["ADMIN_BIRTH", "CLERK_BIRTH", "CLERK_LOGIN", "DEMO_CODE", "DEMO_PASSPHRASE", "MAX_CUSTOMERS",
+           "MIN_CUSTOMERS", "DemoResult", "check_customers", "create", "existing_code"]
 
 
 @dataclass(frozen=True)
@@ -63,28 +60,13 @@ class DemoResult:
     customers: int
     admin_login_id: str
     admin_birth_date: str
+    clerk_login_id: str = CLERK_LOGIN
+    clerk_birth_date: str = CLERK_BIRTH
 
 
 def existing_code(db: Database) -> str:
     with db.session() as s:
         return s.scalar(select(Contract.institution_code).order_by(Contract.id).limit(1)) or ""
-
-
-def _name(rng: random.Random, surname: str | None = None) -> str:
-    return (surname or rng.choice(SURNAMES[:40])) + rng.choice(GIVEN_FIRST) + rng.choice(GIVEN_SECOND)
-
-
-def _phone(rng: random.Random) -> str:
-    return f"010-{rng.randint(2000, 9999)}-{rng.randint(0, 9999):04d}"
-
-
-def _month(d: date) -> str:
-    return f"{d.year:04d}-{d.month:02d}"
-
-
-def _months_before(d: date, months: int) -> date:
-    index = d.year * 12 + d.month - 1 - months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def check_customers(customers: int) -> None:
@@ -93,119 +75,68 @@ def check_customers(customers: int) -> None:
         raise ServiceError(f"데모 고객 수는 {MIN_CUSTOMERS}명부터 {MAX_CUSTOMERS:,}명까지입니다: {customers!r}")
 
 
-def create(db: Database, *, passphrase: str = DEMO_PASSPHRASE, customers: int = 300,
-           today: date | None = None) -> DemoResult:
-    """Make the demo academy in an empty database, setup and customers in one unit of work."""
+def forget_simulated_demo(data_dir: Path) -> None:
+    """Clear what the built-in simulator under `data_dir` remembers of the demo institution."""
+    simulator = BankSimulator(data_dir / SIMULATOR_FOLDER, lambda: datetime.now(SEOUL), purge_finished=True)
+    simulator.forget_institution(DEMO_CODE)
+
+
+def create(db: Database, *, passphrase: str = DEMO_PASSPHRASE, customers: int = 300, now: datetime | None = None,
+           data_dir: Path | None = None) -> DemoResult:
+    """Make the demo academy in an empty database, its history ending at `now` (default: the real now).
+
+    `data_dir` is where the built-in simulator keeps its folder (default: this PC's data folder), the
+    simulator the program talks to after the demo. Raises ServiceError when the database is not empty.
+    """
     check_customers(customers)
-    today = today or date.today()
-    with db.session() as s:
-        _create_in(s, passphrase, customers, today)
-    return DemoResult(DEMO_CODE, customers, "admin", DEMO_ADMIN_BIRTH)
+    end = (now or datetime.now(SEOUL)).astimezone(SEOUL)
+    folder = data_dir or app_config.data_dir()
+    if setup.is_initialized(db):
+        raise ServiceError(demo_copy.NOT_EMPTY)
+    forget_simulated_demo(folder)
+    try:
+        with tempfile.TemporaryDirectory(prefix="kscms-demo-") as scratch, _simulator_kept_open(folder):
+            build = _scratch(Path(scratch))
+            try:
+                _migrate(build)
+                history = History(build, folder, end, customers, passphrase)
+                history.live()
+                demo_copy.copy_all(build, db, demo_copy.Shift(history.clock.marks, datetime.now(SEOUL)))
+            finally:
+                build.dispose()
+    except BaseException:
+        try:
+            forget_simulated_demo(folder)
+        except Exception:  # noqa: BLE001 - the first failure is the one to report
+            log.warning("could not clear the simulator's copy of the failed demo", exc_info=True)
+        raise
+    return DemoResult(DEMO_CODE, customers, ADMIN_LOGIN, ADMIN_BIRTH)
 
 
-def _create_in(s: Session, passphrase: str, customers: int, today: date) -> None:
-    """Everything of the demo inside the caller's transaction (`create` commits or rolls it back)."""
-    key = setup.initialize_in(
-        s,
-        setup.SetupForm(
-            institution_name="해오름수학학원",
-            institution_code=DEMO_CODE,
-            business_no="1248100998",
-            representative="김해오",
-            settlement_bank_code="088",
-            settlement_account_no="140012345678",
-            passbook_text="해오름학원",
-            admin_login_id="admin",
-            admin_name="김원장",
-            admin_birth_date=DEMO_ADMIN_BIRTH,
-            passphrase=passphrase,
-        ),
-    )
-    rng = random.Random(SEED)
-    contract = s.scalar(select(Contract).where(Contract.institution_code == DEMO_CODE))
-    assert contract is not None
-    contract.fee_per_debit, contract.fee_per_registration = 300, 200
-    items = [
-        CollectionItem(contract_id=contract.id, code="A01", name="수강료", collection_days="5,15,25"),
-        CollectionItem(contract_id=contract.id, code="A02", name="교재비", collection_days="5,25"),
-        CollectionItem(contract_id=contract.id, code="A03", name="차량비", collection_days="25"),
-    ]
-    s.add_all(items)
-    s.flush()
-    for number in range(1, customers + 1):
-        _customer(s, rng, key, contract.id, items, number, today)
+@contextmanager
+def _simulator_kept_open(data_dir: Path) -> Iterator[None]:
+    """Hold a connection to the simulator's state file while the history is lived.
+
+    The simulator opens the file for each of its steps; when the last connection closes, SQLite folds
+    the write-ahead log back into the file and syncs both, three disk syncs per step, a few hundred
+    in three months of history. One idle connection held open spares them (it takes no lock)."""
+    state = sqlite3.connect(data_dir / SIMULATOR_FOLDER / STATE_FILE)
+    try:
+        state.execute("SELECT count(*) FROM sqlite_master").fetchall()  # joins the file's shared memory
+        yield
+    finally:
+        state.close()
 
 
-def _customer(s, rng: random.Random, key: DataKey, contract_id: int, items: list[CollectionItem],  # type: ignore[no-untyped-def]
-              number: int, today: date) -> None:
-    surname = rng.choice(SURNAMES[:40])
-    parent = _name(rng, surname)
-    joined = today - timedelta(days=rng.randint(20, 900))
-    street = rng.choice(STREETS)
-    customer = Customer(
-        contract_id=contract_id,
-        customer_no=f"2024{number:05d}",
-        name=_name(rng, surname),
-        customer_type=CustomerType.PERSON,
-        grade=rng.choice(GRADES),
-        representative=parent,
-        mobile=_phone(rng),
-        phone=f"02-{rng.randint(500, 599)}-{rng.randint(0, 9999):04d}" if rng.random() < 0.3 else None,
-        email=f"parent{number:04d}@example.kr" if rng.random() < 0.5 else None,
-        joined_on=joined,
-        region=rng.choice(REGIONS),
-        postal_code=f"06{rng.randint(100, 999)}",
-        address=f"{rng.choice(REGIONS)} {street} {rng.randint(1, 500)}",
-        address_detail=f"{rng.randint(101, 120)}동 {rng.randint(1, 25)}{rng.randint(1, 4):02d}호",
-    )
-    s.add(customer)
-    s.flush()
-    bank = rng.choices([b for b, _ in BANK_WEIGHTS], weights=[w for _, w in BANK_WEIGHTS])[0]
-    account = "".join(str(rng.randint(0, 9)) for _ in range(ACCOUNT_LENGTHS[bank]))
-    holder_id = f"{rng.randint(72, 90):02d}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
-    first = _months_before(joined, -1) if joined.day > 20 else date(joined.year, joined.month, 1)
-    chosen = [items[0]] + ([items[1]] if rng.random() < 0.45 else []) + ([items[2]] if rng.random() < 0.3 else [])
-    sibling_discount = rng.random() < 0.12
-    for item in chosen:
-        monthly = {"A01": rng.randrange(250_000, 460_000, 10_000), "A02": rng.choice((30_000, 40_000, 50_000)),
-                   "A03": 60_000}[item.code]
-        rate = 10 if sibling_discount and item.code == "A01" else 0
-        agreement = DebitAgreement(
-            customer_id=customer.id,
-            item_id=item.id,
-            debit_limit=(monthly // 100_000 + 1) * 100_000 + 100_000,
-            monthly_amount=monthly,
-            discount_rate=rate,
-            discount_amount=monthly * rate // 100,
-            first_month=_month(first),
-            debit_day=rng.choice(item.day_list),
-            bank_code=bank,
-            account_no_enc=key.encrypt(account, "account_no"),
-            account_no_hash=key.blind_index(account, "account_no"),
-            account_last4=account[-4:],
-            holder_name=parent,
-            holder_id=holder_id,
-            manager_name="김원장",
-            registrant="admin",
-        )
-        s.add(agreement)
-        s.flush()
-        recent = (today - joined).days < 3
-        failed = not recent and rng.random() < 0.02
-        state = RegistrationState.WAITING if recent else RegistrationState.FAILED if failed else RegistrationState.DONE
-        s.add(
-            AccountRegistration(
-                contract_id=contract_id,
-                agreement_id=agreement.id,
-                kind=RegistrationKind.NEW,
-                state=state,
-                bank_code=bank,
-                account_no_enc=key.encrypt(account, "account_no"),
-                account_last4=account[-4:],
-                holder_id=holder_id,
-                requested_on=joined,
-                reason_code=rng.choice(FAILED_REASONS) if failed else None,
-                result_at=None if recent else datetime.combine(joined + timedelta(days=1), datetime.min.time(), UTC),
-                created_by="admin",
-            )
-        )
+def _scratch(folder: Path) -> Database:
+    """The scratch SQLite file the history is lived in: thrown away after the copy, so it need not
+    survive a power cut (no fsync at each of the services' thousand commits)."""
+    build = Database.from_url(f"sqlite:///{(folder / 'demo.db').as_posix()}")
+    event.listen(build.engine, "connect", lambda dbapi, _record: dbapi.execute("PRAGMA synchronous=OFF"))
+    return build
+
+
+def _migrate(build: Database) -> None:
+    from app import migrations
+
+    migrations.upgrade(build.engine)

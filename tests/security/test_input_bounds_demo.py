@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from app.db import Database
 from app.models import Customer, Institution
 from app.services import cash, debits, demo_data, discounts, ledger, registrations, results, setup
+from app.services.demo_history import History
 from app.services.calendar import SEOUL
 from app.services.errors import ServiceError
 from app.services.leases import SenderLease, busy_message
@@ -40,18 +41,20 @@ def _institutions(db: Database) -> int:
 
 
 def test_a_demo_that_fails_half_way_leaves_the_database_empty(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = demo_data._customer
+    real = History._sign_up
+    signed: list[str] = []
 
-    def failing(s, rng, key, contract_id, items, number, today):  # type: ignore[no-untyped-def]
-        if number == 15:
+    def failing(self, family, first_month=None):  # type: ignore[no-untyped-def]
+        if len(signed) == 15:
             raise RuntimeError("disk full")
-        real(s, rng, key, contract_id, items, number, today)
+        real(self, family, first_month)
+        signed.append(family.customer_no)
 
-    monkeypatch.setattr(demo_data, "_customer", failing)
+    monkeypatch.setattr(History, "_sign_up", failing)
     with pytest.raises(RuntimeError):
         demo_data.create(db, customers=30)
     assert not setup.is_initialized(db) and _institutions(db) == 0
-    monkeypatch.setattr(demo_data, "_customer", real)
+    monkeypatch.setattr(History, "_sign_up", real)
     made = demo_data.create(db, customers=30)
     with db.session() as s:
         assert made.customers == 30 and s.scalar(select(func.count()).select_from(Customer)) == 30
@@ -66,27 +69,26 @@ def test_a_demo_size_out_of_range_is_refused_before_anything_is_written(db: Data
 
 _KILLABLE = """
 import sys
-from app import migrations
 from app.db import Database
-from app.services import demo_data
+from app.services import demo_copy, demo_data
 
 db = Database.from_url(sys.argv[1])
-real = demo_data._customer
+real = demo_copy._copy_table
 
-def announce(s, rng, key, contract_id, items, number, today):
-    real(s, rng, key, contract_id, items, number, today)
-    if number == 40:
+def announce(source, target, table, shift, *, keep_ids):
+    real(source, target, table, shift, keep_ids=keep_ids)
+    if table.name == "customer":
         print("MIDWAY", flush=True)
         import time
         time.sleep(600)
 
-demo_data._customer = announce
-demo_data.create(db, customers=200)
+demo_copy._copy_table = announce
+demo_data.create(db, customers=40)
 """
 
 
 def test_a_demo_killed_half_way_leaves_nothing_and_if_empty_then_makes_it(db: Database, tmp_path: Path) -> None:
-    """SIGKILL after 40 of 200 customers are written (flushed, not committed): nothing stays."""
+    """SIGKILL while the academy is being copied in (customers written, not committed): nothing stays."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     child = subprocess.Popen([sys.executable, "-c", _KILLABLE, db_url(db)], cwd=ROOT, env=env, text=True,
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
