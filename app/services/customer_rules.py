@@ -1,7 +1,8 @@
 """Field rules of a customer (고객) and of a debit agreement (이체정보), shared by screen and Excel import.
 
 Pure on purpose: text (or the values a spreadsheet cell holds) in, normalised values out, a
-`ValidationError(field, message)` raised for the first refused field. No database, no key, no Qt,
+`ValidationError(field, message)` raised for the first refused field, carrying every refused field
+of the form in its `problems` (so a dialog lists them all at once). No database, no key, no Qt,
 so the 신규등록 dialog and the 일괄등록 import (a colleague's `imports.py`) refuse exactly the same
 inputs with exactly the same Korean words, and both can be tested in microseconds.
 
@@ -373,42 +374,57 @@ class CustomerValues:
 
 
 def validate_customer(form: CustomerForm | Mapping[str, Any], *, today: date | None = None) -> CustomerValues:
-    """Every field of a customer, in the order of the window, the first refusal raised.
+    """Every field of a customer, in the order of the window; the first refusal is raised, carrying
+    every other refusal of the form in ``problems`` (the dialog lists them all at once).
 
     A 개인 gives a resident number or a birth date (optional); a 사업자 gives a business number
     (optional too: the manual lists it, the bank files need only the holder's id on the agreement).
     """
     f = form if isinstance(form, CustomerForm) else CustomerForm.from_mapping(form)
-    number = customer_no(f.customer_no)
-    name = customer_name(f.name)
-    kind = customer_type(f.customer_type)
+    c = validation.FieldChecks()
+    number = c.run(customer_no, f.customer_no)
+    name = c.run(customer_name, f.name)
+    kind = c.run(customer_type, f.customer_type)
     resident: ResidentNumber | None = None
     business: str | None = None
     if kind is CustomerType.PERSON and _str(f.resident_no):
-        resident = resident_no(f.resident_no, today=today)
+        resident = c.run(resident_no, f.resident_no, today=today)
     if kind is CustomerType.BUSINESS and _str(f.business_no):
-        business = business_no(f.business_no)
-    values = CustomerValues(
+        business = c.run(business_no, f.business_no)
+    grade = c.run(text, f.grade, "고객등급", 30)
+    representative = c.run(text, f.representative, "대표자명", 50)
+    phone_no = c.run(phone, f.phone, "전화번호")
+    mobile = c.run(phone, f.mobile, "휴대번호")
+    email_address = c.run(email, f.email)
+    industry = c.run(text, f.industry, "업종", 50)
+    joined = c.run(joined_on, f.joined_on, today=today)
+    region = c.run(text, f.region, "지역구분", 30)
+    postal = c.run(postal_code, f.postal_code)
+    address = c.run(text, f.address, "주소", 200)
+    address_detail = c.run(text, f.address_detail, "상세주소", 200)
+    memo = c.run(text, f.memo, "메모", 2000)
+    c.raise_first()
+    assert number is not None and name is not None and kind is not None
+    return CustomerValues(
         customer_no=number,
         name=name,
         customer_type=kind,
-        grade=text(f.grade, "고객등급", 30),
+        grade=grade,
         resident=resident,
         business_no=business,
-        representative=text(f.representative, "대표자명", 50),
-        phone=phone(f.phone, "전화번호"),
-        mobile=phone(f.mobile, "휴대번호"),
-        email=email(f.email),
-        industry=text(f.industry, "업종", 50),
-        joined_on=joined_on(f.joined_on, today=today),
-        region=text(f.region, "지역구분", 30),
-        postal_code=postal_code(f.postal_code),
-        address=text(f.address, "주소", 200),
-        address_detail=text(f.address_detail, "상세주소", 200),
-        memo=text(f.memo, "메모", 2000),
+        representative=representative,
+        phone=phone_no,
+        mobile=mobile,
+        email=email_address,
+        industry=industry,
+        joined_on=joined,
+        region=region,
+        postal_code=postal,
+        address=address,
+        address_detail=address_detail,
+        memo=memo,
         warnings=resident.warnings if resident else (),
     )
-    return values
 
 
 @dataclass
@@ -472,31 +488,34 @@ def validate_agreement(
     allowed_days: Sequence[int] | None = None,
     today: date | None = None,
 ) -> AgreementValues:
-    """Every field of an agreement; `allowed_days` are the item's (contract's) debit days.
+    """Every field of an agreement; `allowed_days` are the item's (contract's) debit days. The first
+    refusal is raised, carrying every other refusal of the form in ``problems``.
 
     Warnings (not refusals): a bank that always needs 계좌신청, a net amount below what banks debit.
     """
     f = form if isinstance(form, AgreementForm) else AgreementForm.from_mapping(form)
-    if f.item_id is None or _str(f.item_id) == "":
-        raise ValidationError("집금항목명", "집금항목을 선택하세요.")
-    try:
-        item = int(f.item_id)
-    except (TypeError, ValueError):
-        raise ValidationError("집금항목명", "집금항목을 선택하세요.") from None
-    limit = amount(f.debit_limit, "건당출금한도", minimum=1)
-    monthly = amount(f.monthly_amount, "월이체금액", minimum=1)
-    if monthly > limit:
-        raise ValidationError("월이체금액", f"건당출금한도({limit:,}원)보다 같거나 작아야 합니다.")
-    rate, discount_won = discount(f.discount_rate, f.discount_amount, monthly)
-    first = month(f.first_month, "최초이체년월")
-    last = month(f.last_month, "최종이체년월") if _str(f.last_month) or isinstance(f.last_month, date) else None
-    if last is not None and last < first:
-        raise ValidationError("최종이체년월", f"최초이체년월({first})보다 앞설 수 없습니다.")
-    day = debit_day(f.debit_day, allowed_days)
-    bank = bank_code(f.bank_code)
-    account = account_no(f.account_no)
-    holder = holder_name(f.holder_name)
-    holder_identity = holder_id(f.holder_id, today=today)
+    c = validation.FieldChecks()
+    item = c.run(_item_id, f.item_id)
+    limit = c.run(amount, f.debit_limit, "건당출금한도", minimum=1)
+    monthly = c.run(amount, f.monthly_amount, "월이체금액", minimum=1)
+    if limit is not None and monthly is not None and monthly > limit:
+        c.errors.append(ValidationError("월이체금액", f"건당출금한도({limit:,}원)보다 같거나 작아야 합니다."))
+    checked = c.run(discount, f.discount_rate, f.discount_amount, monthly) if monthly is not None else None
+    rate, discount_won = checked or (0, 0)
+    first = c.run(month, f.first_month, "최초이체년월")
+    last = c.run(month, f.last_month, "최종이체년월") if _str(f.last_month) or isinstance(f.last_month, date) else None
+    if last is not None and first is not None and last < first:
+        c.errors.append(ValidationError("최종이체년월", f"최초이체년월({first})보다 앞설 수 없습니다."))
+    day = c.run(debit_day, f.debit_day, allowed_days)
+    bank = c.run(bank_code, f.bank_code)
+    account = c.run(account_no, f.account_no)
+    holder = c.run(holder_name, f.holder_name)
+    holder_identity = c.run(holder_id, f.holder_id, today=today)
+    manager = c.run(text, f.manager_name, "관리자명", 50)
+    registrant = c.run(text, f.registrant, "등록자", 50)
+    c.raise_first()
+    assert item is not None and limit is not None and monthly is not None and first is not None and day is not None
+    assert bank is not None and account is not None and holder is not None and holder_identity is not None
     warnings: list[str] = []
     if requires_registration(bank):
         warnings.append(f"{BANK_NAMES[bank]} 계좌는 반드시 계좌신청이 완료되어야 출금할 수 있습니다.")
@@ -516,7 +535,17 @@ def validate_agreement(
         account_no=account,
         holder_name=holder,
         holder_id=holder_identity,
-        manager_name=text(f.manager_name, "관리자명", 50),
-        registrant=text(f.registrant, "등록자", 50),
+        manager_name=manager,
+        registrant=registrant,
         warnings=tuple(warnings),
     )
+
+
+def _item_id(value: Any) -> int:
+    """① 집금항목: the chosen item's id."""
+    if value is None or _str(value) == "":
+        raise ValidationError("집금항목명", "집금항목을 선택하세요.")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError("집금항목명", "집금항목을 선택하세요.") from None

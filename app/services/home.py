@@ -42,7 +42,7 @@ from app.models import (
     Transmission,
     TransmissionState,
 )
-from app.services import charges, debit_days, ledger, notices
+from app.services import charges, debit_days, ledger, notices, registrations
 from app.services import missed as missed_cutoffs
 from app.services.calendar import SEOUL
 from app.services.cms.reasons import reason_text
@@ -224,6 +224,7 @@ def summary(db: Database, actor: Actor, contract_id: int, *, now: datetime) -> H
         day = DayInfo(today, cal.is_business_day(today), cal.holiday_name(today), cal.next_business_day(today))
         work = [
             *_rejected_registrations(s, contract_id),
+            *_registrations_without_evidence(s, contract_id),
             *_failed_debits(s, info, now),
             *_at_risk(s, info, now),
             *_ending_discounts(s, contract_id, today),
@@ -254,13 +255,14 @@ def next_cutoff(s: Session, info: ContractInfo, now: datetime) -> CutoffInfo:
     slots = debit_days.next_slots(s, info, now)
     registration_at = cal.next_cutoff(now, info.registration_cutoff)
     a = AccountRegistration
-    registrations = s.scalar(select(func.count()).select_from(a).where(
-        a.contract_id == info.id, a.state == RegistrationState.WAITING, a.transmission_id.is_(None))) or 0
+    queued = s.scalar(select(func.count()).select_from(a).where(  # held 신규 are a work item, not this
+        a.contract_id == info.id, a.state == RegistrationState.WAITING, a.transmission_id.is_(None),
+        registrations.evidence_ready(registrations.EVIDENCE_ON_ITS_WAY))) or 0
     if not slots:  # no debit day at all: the next business day's cut-off, with nothing to request
         at = cal.next_cutoff(now, info.request_cutoff)
-        return CutoffInfo(at, cal.next_business_day(at.date()), registration_at, int(registrations), 0, 0, 0, 0)
+        return CutoffInfo(at, cal.next_business_day(at.date()), registration_at, int(queued), 0, 0, 0, 0)
     lines = tuple(_cutoff_line(s, info, slot, now) for slot in slots)
-    return CutoffInfo(slots[0].cutoff, slots[0].debit_date, registration_at, int(registrations),
+    return CutoffInfo(slots[0].cutoff, slots[0].debit_date, registration_at, int(queued),
                       sum(x.queued_requests for x in lines), sum(x.queued_amount for x in lines),
                       sum(x.unrequested_count for x in lines), sum(x.unrequested_amount for x in lines), lines)
 
@@ -377,6 +379,24 @@ def _rejected_registrations(s: Session, contract_id: int) -> list[WorkItem]:
     return [WorkItem("registrations", "계좌신청미완료 — 고쳐서 다시 신청", len(rows), None,
                      "은행이 받지 않은 계좌신청입니다. 계좌번호·예금주를 확인하고 다시 신청하세요.",
                      PAGE_REGISTRATIONS, examples)]
+
+
+def _registrations_without_evidence(s: Session, contract_id: int) -> list[WorkItem]:
+    """신규 held because their consent evidence is missing or was refused: the clerk attaches it in
+    the 이체정보 (those whose evidence is on its way are no work: they go by themselves)."""
+    holds = [h for h in registrations.evidence_holds(s, contract_id).values() if h.needs_action]
+    if not holds:
+        return []
+    holds.sort(key=lambda h: h.registration_id)
+    names = {aid: (c, i) for aid, c, i in s.execute(
+        select(DebitAgreement.id, Customer, CollectionItem)
+        .join(Customer, Customer.id == DebitAgreement.customer_id)
+        .join(CollectionItem, CollectionItem.id == DebitAgreement.item_id)
+        .where(DebitAgreement.id.in_([h.agreement_id for h in holds[:EXAMPLES]])))}
+    examples = tuple(f"{_who(*names[h.agreement_id])}: {h.reason}" for h in holds[:EXAMPLES])
+    return [WorkItem("registrations_evidence", "동의자료 없는 계좌신청", len(holds), None,
+                     "출금동의 증빙이 없거나 접수되지 않아 은행에 보내지 않은 계좌신청입니다. 고객의 이체정보에서 "
+                     "증빙을 첨부하면 다음 마감에 동의자료(EI13)와 함께 나갑니다.", PAGE_REGISTRATIONS, examples)]
 
 
 def _failed_debits(s: Session, info: ContractInfo, now: datetime) -> list[WorkItem]:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field as dataclass_field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
 
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.kr import brn
@@ -25,6 +26,7 @@ from stdnum.kr import brn
 from app.services.errors import ServiceError
 
 _DIGITS = re.compile(r"[0-9]+")
+_T = TypeVar("_T")
 
 
 class ValidationError(ServiceError):
@@ -40,9 +42,41 @@ class ValidationError(ServiceError):
         self.field = field
         self.warnings: list[str] = list(warnings)
         self.args = (field, message)
+        self.problems: tuple[ValidationError, ...] = (self,)
+        """Every refusal of the form this one came from, this one first (see `FieldChecks`)."""
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
+
+    def lines(self) -> str:
+        """Every problem of the form, one ``{field}: {message}`` per line, as a dialog lists them."""
+        return "\n".join(f"{p.field}: {p.message}" for p in self.problems)
+
+
+class FieldChecks:
+    """Checks a form's fields one after another, keeping every refusal instead of stopping at the
+    first, so a screen can list all of a form's problems at once rather than one per press of 저장.
+
+    `run` returns the rule's value, or None when the rule refused; `raise_first` then raises the
+    first refusal (what a caller reading only one, like an import's row, has always seen) carrying
+    the others in ``problems``.
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[ValidationError] = []
+
+    def run(self, rule: Callable[..., _T], *args: Any, **kwargs: Any) -> _T | None:
+        try:
+            return rule(*args, **kwargs)
+        except ValidationError as error:
+            self.errors.append(error)
+            return None
+
+    def raise_first(self) -> None:
+        if self.errors:
+            first = self.errors[0]
+            first.problems = tuple(self.errors)
+            raise first
 
 
 def _text(value: object) -> str:

@@ -34,13 +34,16 @@ from app.models import AgreementStatus, CustomerType
 from app.services import agreements, contracts, customer_rules
 from app.services.agreements import AgreementRow
 from app.services.calendar import BusinessCalendar
+from app.services.cms.account_numbers import numbering_warning
 from app.services.cms.banks import BANK_NAMES, requires_registration
 from app.services.customer_rules import AgreementForm
 from app.services.customers import CustomerDetail
 from app.services.errors import ServiceError
 from app.services.validation import ValidationError
+from app.views.base import grow_to_fit
 from app.views.context import AppContext
 from app.views.date_pickers import mark_closed_days
+from app.views.evidence_panel import EvidencePanel
 from app.views.user_dialog import read_only
 
 
@@ -75,6 +78,7 @@ class AgreementDialog(QDialog):
         self.agreement = agreement
         self.saved_id: int | None = None
         self.done_message = ""
+        self.went_to_items = False  # closed by [집금항목관리 열기]: the caller closes its own window too
         self.setWindowTitle(f"이체정보 {'수정' if agreement else '추가'} — {customer.customer_no} {customer.name}")
         self.setMinimumWidth(800)
         self.today = ctx.clock().date()
@@ -165,10 +169,17 @@ class AgreementDialog(QDialog):
         self.save_button.setProperty("primary", True)
         self.save_button.setDefault(True)
         buttons.addButton("취소", QDialogButtonBox.ButtonRole.RejectRole)
+        # An office without any item cannot add an agreement: the way to the screen that makes one.
+        self.items_button = buttons.addButton("집금항목관리 열기", QDialogButtonBox.ButtonRole.ActionRole)
+        self.items_button.clicked.connect(self.open_items)
+        self.items_button.setVisible(False)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(columns)
+        self.evidence = EvidencePanel(ctx, agreement.id if agreement else None, self)  # 동의자료 (issue 16)
+        self.finished.connect(lambda _r: self.evidence.shutdown())
+        layout.addWidget(self.evidence)
         layout.addWidget(self.notice)
         layout.addWidget(self.timing)
         layout.addWidget(self.error)
@@ -187,9 +198,21 @@ class AgreementDialog(QDialog):
         for edit in (self.account_no, self.holder_id):
             edit.textChanged.connect(lambda _t: self._update_notices())
         self._load()
-        if not self.items:
+        if not self.items and not all_items:
+            who = "[집금항목관리 열기]를 눌러" if ctx.actor.is_admin else "관리자에게 부탁해"
+            self._fail(f"등록된 집금항목이 없습니다. 이체정보를 넣으려면 먼저 {who} 환경설정 › 집금항목관리에서 "
+                       "집금항목(수강료 등)과 출금일을 등록하세요.", "")
+            self.save_button.setEnabled(False)
+            self.items_button.setVisible(True)
+        elif not self.items:
             self._fail("더 추가할 수 있는 집금항목이 없습니다. 이 고객은 모든 항목의 이체정보가 있습니다.", "")
             self.save_button.setEnabled(False)
+
+    def open_items(self) -> None:
+        """집금항목관리 in the main window; this dialog closes (nothing was typed that could be kept)."""
+        self.went_to_items = True
+        self.ctx.signals.open_page.emit("settings.items")
+        self.reject()
 
     # --- filling -----------------------------------------------------------------------------
 
@@ -265,6 +288,9 @@ class AgreementDialog(QDialog):
         notes = []
         if code and requires_registration(code):
             notes.append(f"{BANK_NAMES[code]} 계좌는 반드시 계좌신청이 완료되어야 출금할 수 있습니다 (매뉴얼).")
+        digits_warning = numbering_warning(code, self.account_no.text()) if code else None
+        if digits_warning:  # a warning only: the bank may have a numbering the table does not know
+            notes.append(digits_warning)
         timing = ""
         if self.debit_day.currentData() is not None and self._registers():
             outlook = agreements.registration_outlook(
@@ -328,19 +354,22 @@ class AgreementDialog(QDialog):
                                                     data_key=self.ctx.data_key, today=self.today)
                 verb = "수정"
         except ValidationError as error:
-            self._fail(f"{error.field}: {error.message}", error.field)
+            self._fail(error.lines(), error.field)  # every problem of the form at once, the first focused
             return
         except ServiceError as error:
             self._fail(error.message, "")
             return
         self.saved_id = saved.id
         parts = [f"{self.item.currentText()} 이체정보를 {verb}했습니다.", *saved.queued]
+        if self.agreement is None and self.evidence.pending is not None:  # chosen while adding: goes with it
+            parts.append(self.evidence.attach_pending(saved.id))
         self.done_message = " ".join(parts)
         self.accept()
 
     def _fail(self, message: str, field: str) -> None:
         self.error.setText(message)
         self.error.setVisible(True)
+        grow_to_fit(self)
         widgets: dict[str, QWidget] = {
             "집금항목명": self.item, "건당출금한도": self.debit_limit, "월이체금액": self.monthly_amount,
             "할인/면제비율": self.discount_rate, "할인/면제금액": self.discount_amount,

@@ -31,7 +31,7 @@ class Page(QWidget):
         self.ctx = ctx
         self.setObjectName(self.key or type(self).__name__)
         self._outer = QVBoxLayout(self)
-        self._outer.setContentsMargins(16, 12, 16, 12)
+        self._outer.setContentsMargins(12, 12, 12, 12)
         self._outer.setSpacing(10)
         heading = QLabel(self.title)
         heading.setObjectName("pageTitle")
@@ -80,6 +80,20 @@ def run_guarded(parent: QWidget | None, action: Callable[[], Any], *, done: str 
 def confirm(parent: QWidget | None, text: str, title: str = "확인") -> bool:
     answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
+
+
+def grow_to_fit(window: QWidget) -> None:
+    """Make room for a line that just appeared (an error under a form) instead of squeezing the rows
+    above it: a shown window grows to the height its layout wants at its present width. Qt does not
+    do this by itself for a wrapped label, whose height depends on its width."""
+    layout = window.layout()
+    if layout is None or not window.isVisible():
+        return  # not shown yet: it opens at the size its layout wants anyway
+    layout.activate()
+    want = layout.totalHeightForWidth(window.width()) if layout.hasHeightForWidth() else layout.totalSizeHint().height()
+    want = max(want, layout.totalMinimumSize().height())
+    if window.height() < want:
+        window.resize(window.width(), want)
 
 
 def hline() -> QFrame:

@@ -18,8 +18,10 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushBu
 from app.services import cash, validation
 from app.services.cash import CashPaymentRow, CashRow
 from app.views.base import Page, hint_label, run_guarded
+from app.views.column_fit import set_elastic
 from app.views.context import AppContext
 from app.views.date_pickers import mark_closed_days
+from app.views.empty_state import EmptyState, has_customers
 from app.views.table_models import (
     ALIGN_CENTER,
     Column,
@@ -109,8 +111,10 @@ class CashPage(Page):
         self.model = TickModel(CANDIDATE_COLUMNS, key=lambda r: r.charge_id, why_not=lambda r: r.blocked,
                                ticks=False, parent=self)
         self.table = make_tick_table(self.model, self._focus_amount)
+        set_elastic(self.table, self.model.column_of("미처리 사유"), self.model.column_of("비고"))  # long texts narrow first
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_moved())
         self.body.addWidget(self.table, 3)
+        self.empty = EmptyState(self.table, ctx)
         self.total_label = QLabel()
         self.body.addWidget(self.total_label)
 
@@ -169,7 +173,7 @@ class CashPage(Page):
         self.payments_model = TickModel(PAYMENT_COLUMNS, key=lambda r: r.payment_id,
                                         why_not=lambda r: "이미 취소한 수납입니다" if r.reversed else None,
                                         ticks=False, parent=self)
-        self.payments_table = make_tick_table(self.payments_model)
+        self.payments_table = make_tick_table(self.payments_model, stretch=self.payments_model.column_of("취소 사유"))
         self.payments_table.setMinimumHeight(120)
         self.payments_table.selectionModel().selectionChanged.connect(lambda *_: self._payment_moved())
         layout.addWidget(self.payments_table)
@@ -190,6 +194,7 @@ class CashPage(Page):
             customer_no=self.customer_no.text().strip() or None, name=self.customer_name.text().strip() or None)
         self.model.set_rows(rows)
         fit(self.table)
+        self._show_empty()
         total = sum(r.outstanding for r in rows)
         self.total_label.setText(f"총 {len(rows)}건 · 현금수납 가능금액 합계 {total:,}원")
         target = next((i for i, r in enumerate(rows) if keep and r.charge_id == keep.charge_id), 0)
@@ -197,6 +202,21 @@ class CashPage(Page):
             self.table.selectRow(target)
         self._selection_moved()
         self.load_payments()
+
+    def _show_empty(self) -> None:
+        """Nothing to receive: with no filter, when charges come here; with one, the filter's words."""
+        if self.model.rowCount():
+            self.empty.clear()
+        elif self.item_filter.currentData() is not None or self.customer_no.text().strip() \
+                or self.customer_name.text().strip():
+            self.empty.show_filtered("조건에 맞는 현금수납 대상이 없습니다.")
+        elif not has_customers(self.ctx):
+            self.empty.show_no_customers()
+        else:
+            self.empty.show_empty("지금 현금수납할 청구가 없습니다",
+                                  "출금되지 않은 청구(이체처리미완료, 현금수납으로 돌린 마감 놓친 건)가 생기면 여기에 "
+                                  "나옵니다. 결과는 이체의뢰결과에서 확인합니다.",
+                                  [("이체의뢰결과 ›", "collection.results")])
 
     def load_payments(self) -> None:
         if self.ctx.contract_id is None:

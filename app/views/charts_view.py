@@ -28,7 +28,8 @@ from PySide6.QtCharts import (
 )
 from PySide6.QtCore import QMargins, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea,
+                               QVBoxLayout, QWidget)
 
 from app.services import aggregates_overview
 from app.services.aggregates import Period, default_period, rate_text
@@ -127,9 +128,17 @@ class OverviewWidget(QWidget):
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         self.empty_label = hint_label("")
+        # The charts keep a readable height; on a 768-high screen the three scroll, up and down only.
+        charts_area = QWidget()
+        charts_area.setLayout(grid)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(charts_area)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addLayout(grid, 1)
+        outer.addWidget(scroll, 1)
         outer.addWidget(self.empty_label)
 
     def show_overview(self, overview: Overview) -> None:
@@ -181,7 +190,8 @@ class OverviewWidget(QWidget):
         series.setLabelsPosition(QAbstractBarSeries.LabelsPosition.LabelsInsideEnd)
         series.setLabelsAngle(-90)  # upright text fits inside a narrow bar
         self.rate_chart.addSeries(series)
-        self._axes(self.rate_chart, series, [m.month[2:] for m in months], 100, "%d%%")
+        # "12월", "1월": twelve labels that fit under the bars of a 1024-wide screen ("25-12" did not).
+        self._axes(self.rate_chart, series, [f"{int(m.month[5:])}월" for m in months], 100, "%d%%")
         self.rate_chart.legend().setVisible(False)
 
     def _items(self, items: Sequence[aggregates_overview.ItemAmount]) -> None:

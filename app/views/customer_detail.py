@@ -31,6 +31,7 @@ from app.views.agreement_dialog import AgreementDialog, EndAgreementDialog
 from app.views.base import hint_label, run_guarded
 from app.views.context import AppContext
 from app.views.customer_dialog import CustomerDialog
+from app.views.evidence_panel import DisputePdf, EvidenceDialog
 from app.views.users_view import ALERT, ALIGN_CENTER, ALIGN_RIGHT, MUTED, Column, RowsModel, fit_columns, make_table
 
 
@@ -116,10 +117,20 @@ class CustomerDetailDialog(QDialog):
         self.history_table = make_table(self.history_model)
         self.history_table.setMinimumHeight(110)
 
+        # Issue 16: 동의자료 of the selected agreement (any role, ended agreements too) and the payer's
+        # 민원 자료 PDF (administrators: it holds the evidence in clear).
+        self.evidence_button = QPushButton("동의자료")
+        self.evidence_button.setAutoDefault(False)
+        self.dispute_button = QPushButton("민원 자료 PDF")
+        self.dispute_button.setToolTip("이 고객의 이체정보·동의자료·계좌신청 이력·출금과 수납 전부를 PDF 한 부로 저장합니다.")
+        self.dispute_button.setVisible(ctx.actor.is_admin)
+        self.dispute_button.setAutoDefault(False)
+        self.dispute = DisputePdf(ctx, self)
         top = QHBoxLayout()
         top.addWidget(self.edit_button)
         top.addWidget(self.active_button)
         top.addStretch(1)
+        top.addWidget(self.dispute_button)
         top.addWidget(self.reveal_button)
         self.reveal_note.setWordWrap(False)
         agreement_buttons = QHBoxLayout()
@@ -127,6 +138,7 @@ class CustomerDetailDialog(QDialog):
         agreement_buttons.addStretch(1)
         for button in (self.add_button, self.change_button, self.end_button):
             agreement_buttons.addWidget(button)
+        agreement_buttons.addWidget(self.evidence_button)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.button(QDialogButtonBox.StandardButton.Close).setText("닫기")
         close.rejected.connect(self.reject)
@@ -148,6 +160,8 @@ class CustomerDetailDialog(QDialog):
         self.add_button.clicked.connect(self.add_agreement)
         self.change_button.clicked.connect(self.edit_agreement)
         self.end_button.clicked.connect(self.end_agreement)
+        self.evidence_button.clicked.connect(self.show_evidence)
+        self.dispute_button.clicked.connect(self.dispute_pdf)
         self.reload()
 
     @staticmethod
@@ -218,6 +232,7 @@ class CustomerDetailDialog(QDialog):
         self.add_button.setEnabled(active_customer)
         self.change_button.setEnabled(live and active_customer)
         self.end_button.setEnabled(live)
+        self.evidence_button.setEnabled(selected is not None)
 
     # --- actions -----------------------------------------------------------------------------
 
@@ -225,6 +240,8 @@ class CustomerDetailDialog(QDialog):
         self.active_dialog = dialog
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._after(dialog))
+        # 이체정보 추가 without any item sends the clerk to 집금항목관리: this window makes way for it.
+        dialog.rejected.connect(lambda: self.reject() if getattr(dialog, "went_to_items", False) else None)
         dialog.open()
 
     def _after(self, dialog: QDialog) -> None:
@@ -252,6 +269,16 @@ class CustomerDetailDialog(QDialog):
         selected = self.selected_agreement()
         if self.detail is not None and selected is not None and selected.status is AgreementStatus.ACTIVE:
             self._open(EndAgreementDialog(self.ctx, self.detail, selected, self))
+
+    def show_evidence(self) -> None:
+        """동의자료 of the selected agreement: shown to every role; attaching and opening as the role allows."""
+        selected = self.selected_agreement()
+        if self.detail is not None and selected is not None:
+            self._open(EvidenceDialog(self.ctx, f"{self.detail.customer_no} {self.detail.name}", selected, self))
+
+    def dispute_pdf(self) -> None:
+        if self.detail is not None and self.ctx.actor.is_admin:
+            self.dispute.save(self.detail.id, self.detail.customer_no, self.detail.name)
 
     def toggle_active(self) -> None:
         d = self.detail

@@ -38,6 +38,7 @@ from app.services.customer_rules import CustomerForm
 from app.services.customers import CustomerDetail
 from app.services.errors import ServiceError
 from app.services.validation import ValidationError
+from app.views.base import grow_to_fit
 from app.views.context import AppContext
 from app.views.date_pickers import mark_closed_days
 from app.views.user_dialog import read_only
@@ -287,6 +288,7 @@ class CustomerDialog(QDialog):
                 self._acknowledged = values.warnings
                 self.warning.setText("\n".join(values.warnings) + "\n그래도 저장하려면 [저장]을 한 번 더 누르세요.")
                 self.warning.setVisible(True)
+                grow_to_fit(self)
                 return
             if self.detail is None:
                 assert self.contract_id is not None
@@ -297,7 +299,7 @@ class CustomerDialog(QDialog):
                                                   version_id=self.detail.version_id, data_key=self.ctx.data_key)
                 self.done_message = f"고객 {saved.customer_no} {values.name}의 정보를 저장했습니다."
         except ValidationError as error:
-            self._fail(f"{error.field}: {error.message}", error.field)
+            self._fail(error.lines(), error.field)  # every problem of the form at once, the first focused
             return
         except ServiceError as error:
             self._fail(error.message, "고객번호" if "고객번호" in error.message else "")
@@ -308,6 +310,7 @@ class CustomerDialog(QDialog):
     def _fail(self, message: str, field: str) -> None:
         self.error.setText(message)
         self.error.setVisible(True)
+        grow_to_fit(self)
         widgets: dict[str, QWidget] = {
             "고객번호": self.customer_no, "고객명": self.name, "고객구분": self.customer_type, "고객등급": self.grade,
             "주민등록번호": self.resident_no, "사업자번호": self.business_no, "대표자명": self.representative,

@@ -42,8 +42,16 @@ class CustomerColumn:
     sort_key: str | None = None  # a customers.SORT_COLUMNS key when the server can sort by it
 
 
+STATE_HEADER = "계좌신청"
+
+
 def _state_text(row: CustomerListRow) -> str:
-    return row.registration_state.label if row.registration_state else ("이체정보 없음" if not row.items else "")
+    """Under the title 계좌신청 the state without repeating that word (대기, 신청중, 완료, 미완료), so
+    eleven columns fit a 1024-wide screen; the whole word is the cell's tooltip."""
+    if row.registration_state is None:
+        return "이체정보 없음" if not row.items else ""
+    short = row.registration_state.label.removeprefix(STATE_HEADER)
+    return "신청중" if short == "중" else short
 
 
 COLUMNS: tuple[CustomerColumn, ...] = (
@@ -55,9 +63,9 @@ COLUMNS: tuple[CustomerColumn, ...] = (
     CustomerColumn("집금항목", lambda r: r.items),
     CustomerColumn("은행", lambda r: r.banks),
     CustomerColumn("계좌번호", lambda r: r.accounts_masked, ALIGN_CENTER),
-    CustomerColumn("월이체금액 합계", lambda r: f"{r.monthly_total:,}" if r.items else "", ALIGN_RIGHT),
-    CustomerColumn("계좌신청 상태", _state_text, ALIGN_CENTER),
-    CustomerColumn("최초가입일", lambda r: r.joined_on.isoformat() if r.joined_on else "", ALIGN_CENTER, "joined_on"),
+    CustomerColumn("월이체금액", lambda r: f"{r.monthly_total:,}" if r.items else "", ALIGN_RIGHT),  # all items
+    CustomerColumn(STATE_HEADER, _state_text, ALIGN_CENTER),
+    CustomerColumn("가입일", lambda r: r.joined_on.isoformat() if r.joined_on else "", ALIGN_CENTER, "joined_on"),
 )
 
 
@@ -136,6 +144,8 @@ class CustomerTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row, column = self._rows[index.row()], COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and column.header == STATE_HEADER and row.registration_state:
+            return row.registration_state.label
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return column.text(row)
         if role == Qt.ItemDataRole.TextAlignmentRole:
@@ -143,7 +153,7 @@ class CustomerTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if not row.active:
                 return MUTED
-            if column.header == "계좌신청 상태":
+            if column.header == STATE_HEADER:
                 if row.registration_state is RegistrationState.FAILED:
                     return ALERT
                 if row.registration_state is RegistrationState.WAITING:

@@ -12,6 +12,7 @@ administrator ticks 개인정보 포함, and every download is audited by the ex
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -38,11 +39,13 @@ from app.models import CustomerType, RegistrationState
 from app.services import customers, exports
 from app.services.customers import CustomerQuery
 from app.views.base import Page, hint_label, show_error
+from app.views.column_fit import fit_columns, set_elastic
 from app.views.context import AppContext
 from app.views.save_target import checked_save_path
 from app.views.customer_dialog import CustomerDialog
 from app.views.customer_detail import CustomerDetailDialog
 from app.views.customer_table_model import COLUMNS, CustomerTableModel, column_for_sort
+from app.views.empty_state import EmptyState
 
 SEARCH_DELAY_MS = 300
 ALL = "전체"
@@ -91,6 +94,7 @@ class CustomersPage(Page):
         self.search.setPlaceholderText("고객번호, 고객명, 전화·휴대번호 또는 계좌번호")
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(300)
+        self.search.setMaximumWidth(520)
         self.search_button = QPushButton("검색")
         self.type_filter = QComboBox()
         self.type_filter.addItem(ALL, None)
@@ -132,26 +136,32 @@ class CustomersPage(Page):
         self.table.verticalHeader().setDefaultSectionSize(26)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)
         header.setSortIndicatorShown(True)
         header.setSectionsClickable(True)
         header.sortIndicatorChanged.connect(self._sort_clicked)
-        for section, width in enumerate((100, 80, 50, 70, 115, 170, 100, 90, 110, 105, 90)):
-            header.resizeSection(section, width)
+        # Columns fit their text (fit_columns, after each load); on a narrow screen the grade and the
+        # lists of a customer's items and accounts give up width first, whole in their tooltips.
+        set_elastic(self.table, *(i for i, c in enumerate(COLUMNS) if c.header in ("등급", "집금항목", "계좌번호")))
+        self.empty = EmptyState(self.table, ctx)
         self.total_label = QLabel("총 0명")
         self.total_label.setObjectName("headerInfo")
         self.status = hint_label("")
 
+        # Two rows, so the whole filter fits a 1024-wide screen: the search, then the four choices.
         filters = QHBoxLayout()
         filters.addWidget(self.search, 1)
         filters.addWidget(self.search_button)
-        for label, combo in (("고객구분", self.type_filter), ("고객등급", self.grade_filter),
-                             ("집금항목", self.item_filter), ("계좌신청 상태", self.state_filter)):
-            filters.addSpacing(8)
-            filters.addWidget(QLabel(label))
-            filters.addWidget(combo)
         filters.addSpacing(8)
         filters.addWidget(self.inactive)
+        filters.addStretch(0)
+        choices = QHBoxLayout()
+        for label, combo in (("고객구분", self.type_filter), ("고객등급", self.grade_filter),
+                             ("집금항목", self.item_filter), ("계좌신청 상태", self.state_filter)):
+            choices.addWidget(QLabel(label))
+            choices.addWidget(combo)
+            choices.addSpacing(10)
+        choices.addStretch(1)
         actions = QHBoxLayout()
         actions.addWidget(self.new_button)
         actions.addStretch(1)
@@ -165,6 +175,7 @@ class CustomersPage(Page):
         footer.addWidget(self.status, 1)
 
         self.body.addLayout(filters)
+        self.body.addLayout(choices)
         self.body.addLayout(actions)
         self.body.addWidget(self.table, 1)
         self.body.addLayout(footer)
@@ -252,13 +263,33 @@ class CustomersPage(Page):
         header.setSortIndicator(column, Qt.SortOrder.DescendingOrder if self.model.query.descending
                                 else Qt.SortOrder.AscendingOrder)
         header.blockSignals(False)
+        fit_columns(self.table, padding=12, maximum=240)
         if self.model.rowCount():
             self.table.selectRow(0)
+        self._show_empty()
+
+    def _show_empty(self) -> None:
+        """No rows: with no filter set, where customers come from (with the buttons); with one, the filter's words."""
         text = self.search.text().strip()
-        if not self.model.total:
-            self.status.setText(f"'{text}'(으)로 찾은 고객이 없습니다." if text else "조건에 맞는 고객이 없습니다.")
-        else:
+        if self.model.total:
+            self.empty.clear()
             self.status.setText(f"'{text}' 검색 결과" if text else "")
+            return
+        query = self.current_query()
+        if text or query.customer_type or query.grade or query.item_id is not None or query.registration_state:
+            message = f"'{text}'(으)로 찾은 고객이 없습니다." if text else "조건에 맞는 고객이 없습니다."
+            self.empty.show_filtered(message)
+        elif not query.include_inactive and self._count(replace(query, include_inactive=True)):
+            message = "사용 중인 고객이 없습니다. 사용중지한 고객은 '사용중지 고객 포함'을 체크하면 보입니다."
+            self.empty.show_filtered(message)
+        elif self.ctx.actor.can_edit:
+            message = "아직 고객이 없습니다 — 신규등록 또는 일괄등록"
+            self.empty.show_empty(message, "한 명씩은 [신규등록], 여러 명은 [일괄등록]에서 엑셀 양식을 받아 채운 뒤 올립니다.",
+                                  [("신규등록", self.new_customer), ("일괄등록", "customers.import")])
+        else:
+            message = "아직 고객이 없습니다."
+            self.empty.show_empty(message, "관리자나 담당자가 고객을 등록하면 여기에 나옵니다.")
+        self.status.setText(message)
 
     def _sort_clicked(self, section: int, order: Qt.SortOrder) -> None:
         """Server-side sort for indexed columns; a click on any other header changes nothing."""
@@ -268,6 +299,7 @@ class CustomersPage(Page):
             self.status.setText(f"'{COLUMNS[section].header}' 열로는 정렬할 수 없습니다.")
             return
         self.model.sort_by(key, order == Qt.SortOrder.DescendingOrder)
+        fit_columns(self.table, padding=12, maximum=240)  # the sort arrow moved to another title
 
     def _on_data_changed(self, topic: str) -> None:
         if topic in ("customers", "items") and self.isVisible():

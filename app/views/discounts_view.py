@@ -29,7 +29,9 @@ from app.models import CustomerType
 from app.services import customers, discounts
 from app.services.discounts import DiscountPreview, DiscountQuery, DiscountRow
 from app.views.base import Page, confirm, hint_label, run_guarded
+from app.views.column_fit import set_elastic
 from app.views.context import AppContext
+from app.views.empty_state import EmptyState, has_customers
 from app.views.table_models import (
     ALIGN_CENTER,
     ALIGN_RIGHT,
@@ -71,9 +73,12 @@ class DiscountsPage(Page):
         self.body.addWidget(self.contract_label)
         self.body.addWidget(hint_label(INTRO))
 
-        self.item_filter = item_combo()
+        self.item_filter = item_combo(90)
         self.grade_filter = QComboBox()
         self.grade_filter.setMinimumWidth(90)
+        # As wide as a usual grade, not the longest (고등1 의대반): the filter row fits a 1024 screen.
+        self.grade_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.grade_filter.setMinimumContentsLength(8)
         self.grade_filter.addItem(ALL, None)
         self.type_filter = QComboBox()
         self.type_filter.addItem(ALL, None)
@@ -85,9 +90,10 @@ class DiscountsPage(Page):
         self.search_button.setProperty("primary", True)
         filters = QHBoxLayout()
         for caption, widget in (("집금항목", self.item_filter), ("고객등급", self.grade_filter),
-                                ("고객구분", self.type_filter), ("고객", self.text_filter)):
+                                ("고객구분", self.type_filter)):
             filters.addWidget(QLabel(caption))
             filters.addWidget(widget)
+        filters.addWidget(self.text_filter)  # its placeholder names it (고객번호 또는 고객명): the row fits 1024
         filters.addWidget(self.only_discounted)
         filters.addWidget(self.search_button)
         filters.addStretch(1)
@@ -130,17 +136,20 @@ class DiscountsPage(Page):
             Column("할인율", lambda r: _rate(r.discount_rate), ALIGN_CENTER),
             money_column("할인금액", lambda r: r.discount_amount, blank_zero=True),
             money_column("이체금액", lambda r: r.net_amount),
-            Column("적용 할인율", lambda r: self._preview_text(r, lambda p: _rate(p.new_rate)), ALIGN_CENTER,
+            # What 일괄적용 would make of a ticked row, titled short so that twelve columns fit 1024.
+            Column("새 할인율", lambda r: self._preview_text(r, lambda p: _rate(p.new_rate)), ALIGN_CENTER,
                    lambda _r: NEW_COLOUR),
-            money_column("적용 할인금액", lambda r: self._preview_value(r, lambda p: p.new_amount),
+            money_column("새 할인금액", lambda r: self._preview_value(r, lambda p: p.new_amount),
                          lambda _r: NEW_COLOUR),
-            money_column("적용 후 이체금액", lambda r: self._preview_value(r, lambda p: p.new_net),
+            money_column("새 이체금액", lambda r: self._preview_value(r, lambda p: p.new_net),
                          lambda _r: NEW_COLOUR),
         )
         self.model = TickModel(columns, key=lambda r: r.agreement_id, ticks=editing, parent=self)
         self.model.checked_changed.connect(self.update_preview)
         self.table = make_tick_table(self.model)
+        set_elastic(self.table, self.model.column_of("고객등급"))  # a class name narrows before a payer's name
         self.body.addWidget(self.table, 4)
+        self.empty = EmptyState(self.table, ctx)
         self.status = hint_label("")
         self.body.addWidget(self.status)
         self.body.addWidget(self._history_box(), 1)
@@ -217,7 +226,24 @@ class DiscountsPage(Page):
         rows = discounts.list_agreements(self.ctx.db, self.ctx.actor, self.ctx.contract_id, self.query())
         self.model.set_rows(rows)  # its checked_changed recomputes the preview of what stays ticked
         fit(self.table)
+        self._show_empty()
         self.load_history()
+
+    def _show_empty(self) -> None:
+        """No agreement listed: with no filter, where agreements come from; with one, the filter's words."""
+        query = self.query()
+        if self.model.rowCount():
+            self.empty.clear()
+        elif query.item_id is not None or query.grade or query.customer_type or query.text:
+            self.empty.show_filtered("조건에 맞는 이체정보가 없습니다.")
+        elif query.only_discounted:
+            self.empty.show_filtered("할인 중인 고객이 없습니다. '할인 고객만'을 풀면 모든 이체정보가 나옵니다.")
+        elif not has_customers(self.ctx):
+            self.empty.show_no_customers("할인은 고객의 이체정보에 적용합니다. 고객과 이체정보를 먼저 넣으세요.")
+        else:
+            self.empty.show_empty("할인할 이체정보가 없습니다 — 고객 상세정보에서 이체정보를 추가하세요",
+                                  "이체정보(집금항목·월이체금액)가 있는 고객이 여기에 나옵니다.",
+                                  [("고객관리 ›", "customers.list")] if self.ctx.actor.can_edit else [])
 
     def _fill_grades(self) -> None:
         keep = self.grade_filter.currentData()

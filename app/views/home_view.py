@@ -9,13 +9,18 @@ Above all of it, in red, stands every debit date whose request cut-off passed wi
 the three remedies one click (and one confirmation) away; a viewer sees the list without them.
 The list shows a few lines and folds the rest ("외 n건"), so the day's other cards stay in reach
 at 1366×768.
+
+Below it, until the office is set up, the 처음 설정 checklist (`services.first_setup`), so a new
+office with no items and no payers is told what to do instead of "지금 처리할 일이 없습니다"; and
+always the month drawn as its six steps with today and the next step marked (`services.month_flow`).
+Both cards live in `home_setup`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -30,13 +35,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services import home, missed
+from app.services import first_setup, home, missed, month_flow
 from app.services.calendar import SEOUL
 from app.services.errors import ServiceError
+from app.services.first_setup import SetupProgress
 from app.services.home import CutoffInfo, HomeSummary, MonthFigures, WorkItem
 from app.services.missed import MissedDebit, Remedy, RemedyOutcome
 from app.views.base import Page, confirm, hint_label, run_guarded
 from app.views.context import AppContext
+from app.views.home_setup import MonthStrip, SetupChecklist
+from app.views.missed_remedies import move_tooltip, remedy_question
 
 TICK_MS = 60_000
 """The countdown moves once a minute; the summary reloads when a cut-off or the day passes."""
@@ -103,31 +111,6 @@ def cutoff_lines(c: CutoffInfo) -> list[str]:
         out.append(f"{line.item_name} · {home.day_text(line.debit_date)}{moved} — 의뢰 대기 {line.queued_requests:,}건 · "
                    f"{won(line.queued_amount)} / 미의뢰 {line.unrequested_count:,}건 · {won(line.unrequested_amount)}")
     return out
-
-
-def remedy_question(m: MissedDebit, remedy: Remedy, today: date) -> str:
-    """What the confirmation asks before a remedy: the date, the count, the won and what will happen."""
-    head = f"{m.title}\n마감을 놓친 {m.count:,}건 {won(m.amount)}"
-    cancelled = (f"\n송신되지 않은 이체의뢰대기 {m.queued_count:,}건은 취소합니다." if m.queued_count else "")
-    if remedy is Remedy.MOVE:
-        cutoff = f"{home.moment_text(m.move_cutoff)} 마감에 " if m.move_cutoff else ""
-        return (f"{head}을 {home.day_text(m.move_to or m.debit_date)} 출금으로 옮겨 이체의뢰대기로 넣습니다.\n"
-                f"{cutoff}은행으로 보냅니다. 옮길까요?")
-    if remedy is Remedy.CASH:
-        return (f"{head}을 현금수납 대상으로 돌립니다. 은행에 출금을 의뢰하지 않고, 받은 날에 현금수납 화면에서 "
-                f"한 건씩 기록합니다.{cancelled}\n현금수납으로 받을까요?")
-    when = f"출금일 {home.day_text(m.debit_date)}이 지나면 " if m.debit_date >= today else ""
-    return (f"{head}을 미납으로 둡니다. 출금하지 않으며, {when}미납내역집계와 미납 안내문에 미납으로 나옵니다."
-            f"{cancelled}\n미납으로 둘까요?")
-
-
-def move_tooltip(m: MissedDebit) -> str:
-    """Why [옮기기] does what it does, or why it cannot be pressed."""
-    if m.move_to is None:
-        return (f"{m.item_name}의 다음 출금일 가운데 이체의뢰 마감이 남은 날이 없어 옮길 수 없습니다. "
-                "현금수납이나 미납으로 처리하세요.")
-    cutoff = f"{home.moment_text(m.move_cutoff)} 마감에 " if m.move_cutoff else ""
-    return f"{home.day_text(m.move_to)} 출금의 이체의뢰대기로 넣습니다. {cutoff}은행으로 보냅니다."
 
 
 def _label(text: str = "", name: str | None = None, *, wrap: bool = False) -> QLabel:
@@ -243,6 +226,15 @@ class HomePage(Page):
         self.missed_card.setVisible(False)
         grid.addWidget(self.missed_card)
 
+        # Until the office is set up, the checklist of what is left (home_setup); then the month's steps.
+        self.setup: SetupProgress | None = None
+        self.setup_card = SetupChecklist(ctx, self.refresh)
+        self.setup_card.setVisible(False)
+        grid.addWidget(self.setup_card)
+        self.month_strip = MonthStrip(ctx)
+        self.month_strip.setVisible(False)
+        grid.addWidget(self.month_strip)
+
         row = QHBoxLayout()
         row.setSpacing(12)
         today_card, self.today_box = _card("오늘")
@@ -292,18 +284,30 @@ class HomePage(Page):
     def refresh(self) -> None:
         """Read the summary again and rebuild the cards."""
         if self.ctx.contract_id is None:
-            self.summary = None
+            self.summary = self.setup = None
+            self.setup_card.setVisible(False)
+            self.month_strip.setVisible(False)
             self.contract_label.setText("계약정보가 없습니다. 환경설정 › 계약정보에서 먼저 등록하세요.")
             return
         try:
             self.summary = home.summary(self.ctx.db, self.ctx.actor, self.ctx.contract_id, now=self.ctx.clock())
+            self.setup = first_setup.progress(self.ctx.db, self.ctx.actor, self.ctx.contract_id)
+            flow = month_flow.flow(self.ctx.db, self.ctx.actor, self.ctx.contract_id, self.summary,
+                                   has_payers=self.setup.step(first_setup.STEP_PAYERS).done)
         except ServiceError as error:
-            self.summary = None
+            self.summary = self.setup = None
+            self.setup_card.setVisible(False)
+            self.month_strip.setVisible(False)
             self.contract_label.setText(error.message)
             return
         s = self.summary
         self.contract_label.setText(f"{s.contract_name} · {s.now:%Y-%m-%d %H:%M} 기준")
         self._show_missed(s)
+        if not self.setup.ready:
+            self.setup_card.show_progress(self.setup)
+        self.setup_card.setVisible(not self.setup.ready)
+        self.month_strip.show_flow(flow)
+        self.month_strip.setVisible(True)
         self._show_day(s)
         self._show_cutoff(s)
         self._show_results(s)
@@ -482,7 +486,11 @@ class HomePage(Page):
         _clear(self.work_box, keep=1)
         self.work_buttons = {}
         if not s.work:
-            self.work_box.addWidget(_label("지금 처리할 일이 없습니다.", "muted"))
+            if self.setup is not None and not self.setup.ready:  # a new office has work: the checklist above
+                self.work_box.addWidget(_label("처음 설정을 마치면 그날 처리할 일이 여기에 나옵니다. "
+                                               "위의 '처음 설정' 목록부터 하세요.", "muted", wrap=True))
+            else:
+                self.work_box.addWidget(_label("지금 처리할 일이 없습니다.", "muted"))
             return
         for item in s.work:
             self.work_box.addWidget(self._work_row(item))

@@ -31,6 +31,7 @@ from app.services.errors import ServiceError
 from app.services.validation import ValidationError
 from app.views.base import Page, button_row, hint_label, run_guarded
 from app.views.context import AppContext
+from app.views.empty_state import EmptyState
 from app.views.user_dialog import note, read_only
 from app.views.users_view import ALIGN_CENTER, ALIGN_LEFT, MUTED, Column, RowsModel, fit_columns, make_table
 
@@ -250,6 +251,7 @@ class ItemsPage(Page):
         buttons.addStretch(1)
         self.body.addLayout(buttons)
         self.body.addWidget(self.table, 1)
+        self.empty = EmptyState(self.table, ctx)
         if not ctx.actor.is_admin:
             self.body.addWidget(hint_label("집금항목은 관리자만 등록·수정할 수 있습니다."))
         self.status = hint_label("")
@@ -271,10 +273,22 @@ class ItemsPage(Page):
                 f"{days_text(self.contract.debit_days)}일. 집금일은 이 가운데서 고릅니다.")
         fit_columns(self.table)
         rows = self.model.rows()
+        self._show_empty(bool(rows))
         target = next((i for i, r in enumerate(rows) if keep and r.id == keep.id), 0)
         if rows:
             self.table.selectRow(target)
         self._update_buttons()
+
+    def _show_empty(self, has_rows: bool) -> None:
+        """No item yet: what an item is and the button that registers one (administrators)."""
+        if has_rows or self.contract is None:
+            self.empty.clear()
+        elif self.ctx.actor.is_admin:
+            self.empty.show_empty("아직 집금항목이 없습니다 — [등록]으로 첫 항목을 만드세요",
+                                  "수강료·교재비처럼 매월 받을 항목과 출금할 날(집금일)을 정합니다. 집금항목이 있어야 "
+                                  "고객의 이체정보를 넣을 수 있습니다.", [("집금항목 등록", self.add_item)])
+        else:
+            self.empty.show_empty("아직 집금항목이 없습니다", "관리자가 집금항목을 등록하면 고객의 이체정보를 넣을 수 있습니다.")
 
     def selected_item(self) -> ItemRow | None:
         rows = self.table.selectionModel().selectedRows()

@@ -24,6 +24,7 @@ from app.db import Database
 from app.models.base import utcnow
 from app.services import auth
 from app.services.errors import AuthError
+from app.views.base import grow_to_fit
 from app.views.prefs import view_settings
 
 
@@ -123,3 +124,4 @@ class LoginDialog(QDialog):
     def _fail(self, message: str) -> None:
         self.error.setText(message)
         self.error.setVisible(True)
+        grow_to_fit(self)  # the inputs keep their height; the dialog grows for the error line

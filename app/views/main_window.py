@@ -28,7 +28,7 @@ from app.services.calendar import BusinessCalendar
 from app.services.errors import ServiceError
 from app.views.base import Page
 from app.views.context import AppContext
-from app.views.menu import ADMIN_EXTRA, MANUAL_MENU, MenuEntry
+from app.views.menu import BEYOND_MANUAL, MANUAL_MENU, MenuEntry
 from app.views.pages import ADMIN_ONLY, PageFactory, page_factories
 from app.views.prefs import view_settings
 from app.views.tray import NotificationTray
@@ -72,17 +72,16 @@ class MainWindow(QMainWindow):
         self.tree = QTreeWidget()
         self.tree.setObjectName("menuTree")
         self.tree.setHeaderHidden(True)
-        self.tree.setMinimumWidth(190)
+        self.tree.setIndentation(14)
         self.stack = QStackedWidget()
         self.empty = QLabel("왼쪽 메뉴에서 화면을 선택하세요.")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack.addWidget(self.empty)
 
-        splitter = QSplitter()
+        splitter = self.splitter = QSplitter()
         splitter.addWidget(self.tree)
         splitter.addWidget(self.stack)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([210, 1000])
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -94,6 +93,7 @@ class MainWindow(QMainWindow):
 
         self._build_menu_bar()
         self._build_tree()
+        self._fit_menu()
         self._load_contracts()
         self._show_identity()
         self.contract_combo.currentIndexChanged.connect(self._contract_chosen)
@@ -139,8 +139,7 @@ class MainWindow(QMainWindow):
         groups: list[tuple[str, list[MenuEntry]]] = []
         for group in MANUAL_MENU:
             entries = [e for e in group.entries if self._allowed(e.key)]
-            if group.key == "settings":
-                entries += [e for e in ADMIN_EXTRA if self._allowed(e.key)]
+            entries += [e for e in BEYOND_MANUAL.get(group.key, ()) if self._allowed(e.key)]
             if entries or (not group.entries and self._allowed(group.key)):
                 groups.append((group.label, entries))
         return groups
@@ -166,6 +165,16 @@ class MainWindow(QMainWindow):
                 child.setData(0, KEY_ROLE, entry.key)
                 top.addChild(child)
         self.tree.expandAll()
+
+    def _fit_menu(self) -> None:
+        """The menu only as wide as its longest entry, indented: on a 1024-wide screen the lists need
+        every pixel beside it."""
+        self.tree.ensurePolished()
+        width = self.tree.sizeHintForColumn(0) + 2 * self.tree.frameWidth() + 6
+        # room for the scroll bar a short screen gives the tree, or it cuts the longest entries
+        width += self.tree.verticalScrollBar().sizeHint().width()
+        self.tree.setMinimumWidth(width)
+        self.splitter.setSizes([width, max(width, self.width() - width)])
 
     def _load_contracts(self) -> None:
         self.contract_combo.blockSignals(True)

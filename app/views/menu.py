@@ -64,5 +64,9 @@ MANUAL_MENU: tuple[MenuGroup, ...] = (
     MenuGroup("공지사항", "notices", ()),
 )
 
-# Screens beyond the manual, shown under 환경설정 for administrators only.
-ADMIN_EXTRA: tuple[MenuEntry, ...] = (MenuEntry("감사기록", "settings.audit"),)
+# Screens beyond the manual, listed after the manual's entries of their group (pages.ADMIN_ONLY says
+# which only administrators see): 감사기록 and the 동의자료 screens of issue 16.
+BEYOND_MANUAL: dict[str, tuple[MenuEntry, ...]] = {
+    "settings": (MenuEntry("감사기록", "settings.audit"), MenuEntry("동의자료 보관·파기", "settings.evidence_retention")),
+    "customers": (MenuEntry("동의자료 일괄첨부", "customers.evidence_bulk"),),
+}

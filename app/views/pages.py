@@ -20,6 +20,8 @@ def page_factories() -> dict[str, PageFactory]:
     from app.views.contract_view import ContractPage
     from app.views.customers_view import CustomersPage
     from app.views.discounts_view import DiscountsPage
+    from app.views.evidence_bulk_view import EvidenceBulkPage
+    from app.views.evidence_retention_view import EvidenceRetentionPage
     from app.views.home_view import HomePage
     from app.views.import_view import ImportPage
     from app.views.items_view import ItemsPage
@@ -37,8 +39,10 @@ def page_factories() -> dict[str, PageFactory]:
         "settings.items": ItemsPage,
         "settings.contract": ContractPage,
         "settings.audit": AuditPage,
+        "settings.evidence_retention": EvidenceRetentionPage,
         "customers.list": CustomersPage,
         "customers.import": ImportPage,
+        "customers.evidence_bulk": EvidenceBulkPage,
         "collection.registrations": RegistrationsPage,
         "collection.requests": RequestsPage,
         "collection.retries": RetriesPage,
@@ -57,4 +61,4 @@ def page_factories() -> dict[str, PageFactory]:
     }
 
 
-ADMIN_ONLY = frozenset({"settings.audit"})
+ADMIN_ONLY = frozenset({"settings.audit", "settings.evidence_retention"})

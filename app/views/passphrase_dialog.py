@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBo
 from app.db import Database
 from app.services import keys
 from app.services.crypto import DataKey, WrongPassphraseError
+from app.views.base import grow_to_fit
 
 
 class PassphraseDialog(QDialog):
@@ -47,5 +48,6 @@ class PassphraseDialog(QDialog):
             self.passphrase.clear()
             self.error.setText("데이터 암호 문구가 올바르지 않습니다.")
             self.error.setVisible(True)
+            grow_to_fit(self)
             return
         self.accept()

@@ -46,8 +46,10 @@ from app.services.debits import DebitDateOption, DueList
 from app.services.errors import ServiceError
 from app.services.missed import MissedDebit, Remedy, RemedyOutcome
 from app.views.base import Page, confirm, hint_label, run_guarded, show_error
+from app.views.column_fit import set_elastic
 from app.views.context import AppContext
-from app.views.home_view import move_tooltip, remedy_question
+from app.views.empty_state import EmptyState, has_customers
+from app.views.missed_remedies import move_tooltip, remedy_question
 from app.views.preflight_dialog import PreflightDialog
 from app.views.table_models import (
     ALIGN_CENTER,
@@ -121,10 +123,12 @@ COLUMNS = (
     money_column("미수납액", lambda r: r.earlier_outstanding, blank_zero=True),
     money_column("이체의뢰금액", _asked),
     Column("최종수납현황", lambda r: r.status_text, ALIGN_CENTER, _status_colour),
-    Column("의뢰 불가 사유 / 안내", _guidance, foreground=lambda r: None if r.reason else ALERT),
+    Column("사유 · 안내", _guidance, foreground=lambda r: None if r.reason else ALERT),
 )
 """청구월 and the masked account are in the line under the list for the selected row: the reason of an
-excluded row is what the clerk must see without scrolling."""
+excluded row is what the clerk must see without scrolling. Its column (의뢰 불가 사유 or 안내, titled
+short so that eleven columns fit a 1024-wide screen) is the one that narrows, ending in "…" with the
+whole text as its tooltip and in the line under the list."""
 
 
 def option_text(option: DebitDateOption) -> str:
@@ -199,6 +203,8 @@ class RequestsPage(Page):
         ticks = tick_list(self.body, self.model, select_all="의뢰 가능 전체 선택", editing=editing,
                           on_checked=self._update_totals, on_selection=self._selection_moved)
         self.table, self.detail, self.all_box, self.totals = ticks.table, ticks.detail, ticks.all_box, ticks.totals
+        set_elastic(self.table, self.model.column_of(COLUMNS[-1].header))
+        self.empty = EmptyState(self.table, ctx)
         self.preflight_button = QPushButton("사전 점검")
         self.preflight_button.setToolTip("지난달과 비교해 신규·변경·제외 고객, 금액 변경, 끝난 할인, 의뢰할 수 없는 고객을 봅니다.")
         self.preflight_button.clicked.connect(lambda: self.open_preflight(for_request=False))
@@ -288,10 +294,26 @@ class RequestsPage(Page):
         self._listed = listed
         self.model.set_rows(self.due.rows)
         fit(self.table)
+        self._show_empty(debit_date, listed[1])
         self._show_cutoff()
         self._show_missed()
         self._update_totals()
         self._selection_moved()
+
+    def _show_empty(self, debit_date: date, item_id: int | None) -> None:
+        """No payer on the date: with no item chosen, why (no customers yet, or none debited that day)."""
+        if self.model.rowCount():
+            self.empty.clear()
+        elif item_id is not None:
+            self.empty.show_filtered(f"{self.item_filter.currentText()} 항목에는 {debit_date:%m-%d} 출금일에 이체의뢰할 "
+                                     "고객이 없습니다.")
+        elif not has_customers(self.ctx):
+            self.empty.show_no_customers("고객과 이체정보를 넣고 계좌신청이 끝나면, 이체예정일마다 여기서 이체의뢰합니다.")
+        else:
+            self.empty.show_empty(f"{debit_date:%m-%d} 출금일에 이체의뢰할 고객이 없습니다",
+                                  "이체정보의 이체예정일이 이 날짜인 고객만 나옵니다. 위에서 다른 이체예정일을 고르거나, "
+                                  "고객 상세정보에서 이체정보를 확인하세요.",
+                                  [("고객관리 ›", "customers.list")] if self.ctx.actor.can_edit else [])
 
     def _show_cutoff(self) -> None:
         """The button is there only while requests are taken; otherwise the sentence says why."""

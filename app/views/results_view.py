@@ -26,6 +26,7 @@ from app.services.results import ResultQuery, ResultRow, ResultsExport, ResultsV
 from app.views.base import Page, hint_label, show_error
 from app.views.context import AppContext
 from app.views.date_pickers import mark_closed_days
+from app.views.empty_state import EmptyState, has_customers
 from app.views.save_target import checked_save_path
 from app.views.customer_detail import CustomerDetailDialog
 from app.views.table_models import (
@@ -167,9 +168,11 @@ class ResultsPage(Page):
 
         self.model = TickModel(COLUMNS, key=lambda r: r.request_id, ticks=False, parent=self,
                                links={"고객명": lambda _r: True, "진행상태": lambda r: r.state_text == FAILED_TEXT})
-        self.table = make_tick_table(self.model)
+        # On a 1024-wide screen the time a result came (결과수신) narrows first, whole in its tooltip.
+        self.table = make_tick_table(self.model, stretch=self.model.column_of("결과수신"))
         self.table.clicked.connect(self.cell_clicked)
         self.body.addWidget(self.table, 1)
+        self.empty = EmptyState(self.table, ctx)
 
         self.reason_label = hint_label("")
         self.body.addWidget(self.reason_label)
@@ -198,11 +201,28 @@ class ResultsPage(Page):
                                          today=office_today(self.ctx))
         self.model.set_rows(self.view.rows)
         fit(self.table)
+        self._show_empty()
         self.reason_label.setText("")
         parts = [f"{t.state_text} {t.count}건 {t.amount:,}원" + (f" (출금 {t.debited:,}원)" if t.debited else "")
                  for t in self.view.totals]
         parts.append(f"합계 {self.view.count}건 {self.view.amount:,}원 (출금 {self.view.debited:,}원)")
         self.totals_label.setText("  |  ".join(parts))
+
+    def _show_empty(self) -> None:
+        """No result in the period: with no filter, how results come; with one, the filter's words."""
+        query = self.query()
+        period = f"{query.date_from:%m-%d}~{query.date_to:%m-%d}" if query.date_from and query.date_to else "이 기간"
+        if self.model.rowCount():
+            self.empty.clear()
+        elif query.item_id is not None or query.states or query.bank_code or query.customer:
+            self.empty.show_filtered(f"{period} 출금분 가운데 조건에 맞는 이체의뢰가 없습니다.")
+        elif not has_customers(self.ctx):
+            self.empty.show_no_customers()
+        else:
+            self.empty.show_empty(f"{period} 출금분 이체의뢰가 없습니다 — 이체의뢰 화면에서 의뢰하세요",
+                                  "의뢰한 건은 출금일 다음 영업일 11:00부터 결과(이체처리완료·미완료)가 여기에 나옵니다. "
+                                  "지난 달은 위에서 이체예정일 기간을 바꾸세요.",
+                                  [("이체의뢰 ›", "collection.requests")] if self.ctx.actor.can_edit else [])
 
     # --- clicks --------------------------------------------------------------------------------------
 

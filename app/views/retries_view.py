@@ -20,6 +20,7 @@ from app.models import RequestKind
 from app.services import debits
 from app.services.debits import RetryRow
 from app.views.base import Page, hint_label, run_guarded
+from app.views.column_fit import set_elastic
 from app.views.context import AppContext
 from app.views.table_models import (
     ALIGN_CENTER,
@@ -131,6 +132,7 @@ class RetriesPage(Page):
         ticks = tick_list(self.body, self.model, select_all="재처리 가능 전체 선택", editing=editing,
                           on_checked=self._update_totals, on_selection=self._selection_moved)
         self.table, self.detail, self.all_box, self.totals = ticks.table, ticks.detail, ticks.all_box, ticks.totals
+        set_elastic(self.table, self.model.column_of("미처리 사유"), self.model.column_of("안내"))  # long texts narrow first
         self.retry_button = QPushButton("재처리의뢰")
         self.retry_button.setProperty("primary", True)
         self.retry_button.clicked.connect(self.retry_ticked)

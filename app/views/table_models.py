@@ -73,7 +73,8 @@ class TickModel(RowsModel):
     """A `RowsModel` with a tick column (선택) in front.
 
     `key` identifies a row across reloads; `why_not` gives the Korean reason a row cannot be
-    ticked (None when it can). Such rows are greyed, and every cell's tooltip is the reason.
+    ticked (None when it can). Such rows are greyed, and every cell's tooltip gives the reason
+    (after the cell's whole text, which a narrow column may end in "…").
     With `ticks=False` (a 조회 user, who acts on nothing) the tick column is left out, while the
     greying and the reasons stay: they tell the reader as much as they tell the clerk. With
     `grey=False` a row without a box keeps its colours (a 계좌신청완료 row is not "excluded", there
@@ -204,8 +205,9 @@ class TickModel(RowsModel):
         column = self._columns[index.column() - self._offset]
         if role == Qt.ItemDataRole.DisplayRole:
             return column.text(row)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return reason or column.text(row)
+        if role == Qt.ItemDataRole.ToolTipRole:  # the whole text (a narrow column ends it in "…"), then why not
+            text = column.text(row)
+            return f"{text}\n{reason}" if reason and text and text not in reason else reason or text
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(column.align.value)
         is_link = column.header in self._links and self._links[column.header](row)
@@ -314,7 +316,9 @@ def tick_list(layout: QBoxLayout, model: TickModel, *, select_all: str, editing:
     all_box = QCheckBox(select_all)
     all_box.toggled.connect(lambda on: model.set_all_checked(on))
     all_box.setVisible(editing)
-    return TickList(model, table, detail, all_box, QLabel())
+    totals = QLabel()
+    totals.setWordWrap(True)  # two lines of totals beside the buttons, wrapping on a 1024-wide screen
+    return TickList(model, table, detail, all_box, totals)
 
 
 # --- dialogs ---------------------------------------------------------------------------------------

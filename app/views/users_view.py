@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QAbstractItemView, QDialog, QHeaderView, QPushButt
 from app.services import auth
 from app.services.auth import UserRow
 from app.services.calendar import SEOUL
+from app.views import column_fit
 from app.views.base import Page, button_row, confirm, hint_label, run_guarded
 from app.views.context import AppContext
 from app.views.user_dialog import UserDialog
@@ -104,8 +105,9 @@ def make_table(
 ) -> QTableView:
     """A list the way every settings screen shows one: whole rows, one at a time, Enter opens it.
 
-    The last column takes the spare width unless `stretch` names the column whose text is long
-    (the audit's 내용), so that a short last column is not spread across the screen.
+    No column takes the spare width (a short last column spread across a wide screen carries its
+    values away from their rows); `stretch` names the column whose text is long (the audit's 내용),
+    which `fit_columns` narrows, ending its text in "…", when the table is too narrow for it.
     """
     view = QTableView()
     view.setModel(model)
@@ -118,10 +120,11 @@ def make_table(
     view.verticalHeader().setVisible(False)
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(stretch is None)
+    header.setStretchLastSection(False)
     if stretch is not None:
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     view.setMinimumHeight(160)
+    column_fit.fit_columns(view)  # titles whole from the start; the screen refits when its rows arrive
     if on_activate is not None:
         view.doubleClicked.connect(lambda _index: on_activate())
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -133,16 +136,8 @@ def make_table(
 
 def fit_columns(view: QTableView, *, padding: int = 20, maximum: int = 360) -> None:
     """Columns as wide as their contents plus some air (capped, so one long text cannot push the
-    rest away); the stretching column keeps whatever width is left."""
-    view.resizeColumnsToContents()
-    header = view.horizontalHeader()
-    last = header.count() - 1
-    for section in range(header.count()):
-        if header.sectionResizeMode(section) == QHeaderView.ResizeMode.Stretch:
-            continue
-        if section == last and header.stretchLastSection():
-            continue
-        header.resizeSection(section, min(header.sectionSize(section) + padding, maximum))
+    rest away), fitted to the table's width again whenever it is resized (`column_fit`)."""
+    column_fit.fit_columns(view, padding=padding, maximum=maximum)
 
 
 def seoul_text(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -41,6 +41,7 @@ from app.services.calendar import ManualClock
 from app.services.customer_rules import AgreementForm
 from app.services.ledger import Balance
 from app.services.session import Actor
+from tests.evidence_support import give_evidence
 from tests.factories import Office
 from tests.home.helpers import KEY, Payer, Relay, add_payer, at
 
@@ -124,8 +125,11 @@ class Academy:
                 holder_id=a.holder_id,
             )
             version = a.version_id
-        return agreements.update_agreement(self.db, self.clerk, self.agreement(key), form, version_id=version,
-                                           data_key=KEY, today=self.today())
+        saved = agreements.update_agreement(self.db, self.clerk, self.agreement(key), form, version_id=version,
+                                            data_key=KEY, today=self.today())
+        # The consent form names the account: the clerk attaches the new one (it goes as the next EI13).
+        give_evidence(self.db, KEY, [self.agreement(key)], at=self.now())
+        return saved
 
     # --- what the screens show ----------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from app.models import (
     Customer,
     DebitAgreement,
     DebitRequest,
+    EvidenceState,
     RegistrationKind,
     RegistrationState,
     RequestState,
@@ -29,6 +30,7 @@ from app.services import debits, ledger
 from app.services.calendar import seoul_datetime
 from app.services.crypto import DataKey
 from app.services.session import Actor
+from tests.evidence_support import give_evidence
 
 KEY = DataKey.generate()
 FIFTH = date(2026, 11, 5)
@@ -57,7 +59,10 @@ def add_payer(
     rate: int = 0, discount: int = 0, limit: int | None = None, first_month: str = "2026-01",
     requested_on: date = date(2025, 12, 1),
 ) -> Payer:
-    """A customer (or another item of an existing one) with an agreement and, unless None, its NEW registration."""
+    """A customer (or another item of an existing one) with an agreement and, unless None, its NEW registration.
+
+    A registration still waiting gets its consent evidence, waiting to go as the cut-off's EI13 (a 신규
+    without it would be held, issue 16); the others get none (the evidence screens attach their own)."""
     with db.session() as s:
         item_id = s.scalar(select(CollectionItem.id).where(CollectionItem.contract_id == contract_id,
                                                            CollectionItem.code == item))
@@ -82,7 +87,10 @@ def add_payer(
                 bank_code=bank, account_no_enc=agreement.account_no_enc, account_last4=account[-4:],
                 holder_id="800101", requested_on=requested_on, reason_code=reason_code, created_by="admin",
             ))
-        return Payer(customer.id, agreement.id, customer_no, name)
+        payer = Payer(customer.id, agreement.id, customer_no, name)
+    if registration is RegistrationState.WAITING:
+        give_evidence(db, KEY, [payer.agreement_id], state=EvidenceState.WAITING)
+    return payer
 
 
 def request(db: Database, actor: Actor, contract_id: int, debit_date: date, payers: Iterable[Payer],

@@ -44,18 +44,18 @@ def test_the_preview_shows_truncated_amounts_and_applying_records_history(qtbot,
     _tick(page, "2024002")
     page.rate.setValue(15)
     # 333,333 × 15% = 49,999.95 and 255,555 × 15% = 38,333.25: truncated to the won, never rounded up.
-    assert _cell(page, "2024001", "적용 할인금액") == "49,999원"
-    assert _cell(page, "2024001", "적용 후 이체금액") == "283,334원"
-    assert _cell(page, "2024002", "적용 할인금액") == "38,333원"
-    assert _cell(page, "2024002", "적용 할인율") == "15%"
-    assert _cell(page, "2024003", "적용 할인금액") == ""  # not ticked: nothing would change
+    assert _cell(page, "2024001", "새 할인금액") == "49,999원"
+    assert _cell(page, "2024001", "새 이체금액") == "283,334원"
+    assert _cell(page, "2024002", "새 할인금액") == "38,333원"
+    assert _cell(page, "2024002", "새 할인율") == "15%"
+    assert _cell(page, "2024003", "새 할인금액") == ""  # not ticked: nothing would change
     assert page.summary.text() == "선택 2건 · 월이체금액 588,888원 · 할인금액 88,332원 · 적용 후 이체금액 500,556원"
 
     qtbot.mouseClick(page.apply_button, LEFT)
     assert boxes.asked and "면제할인비율 15%를 일괄적용할까요" in boxes.asked[0]
     assert "2건에 할인/면제비율 15%를 적용했습니다" in page.status.text()
     assert _cell(page, "2024001", "할인율") == "15%" and _cell(page, "2024001", "할인금액") == "49,999원"
-    assert page.model.checked_rows() == [] and _cell(page, "2024001", "적용 할인금액") == ""
+    assert page.model.checked_rows() == [] and _cell(page, "2024001", "새 할인금액") == ""
     history = page.history_model.rows()
     assert {(h.customer_no, h.login_id, h.old_rate, h.new_rate, h.new_amount) for h in history} == {
         ("2024001", "clerk1", 0, 15, 49_999), ("2024002", "clerk1", 0, 15, 38_333)}

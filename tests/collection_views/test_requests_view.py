@@ -65,9 +65,9 @@ def test_the_clerk_ticks_checks_and_requests_and_the_rows_become_waiting(qtbot, 
     assert page.request_button.isVisibleTo(page)
     # Amounts and the reasons of the rows that cannot be requested, greyed and without a box.
     assert _cell(page, "2024002", "할인") == "25,000원" and _cell(page, "2024002", "이체의뢰금액") == "225,000원"
-    assert "예금주 불일치" in _cell(page, "2024003", "의뢰 불가 사유 / 안내")
-    assert "계좌신청대기" in _cell(page, "2024004", "의뢰 불가 사유 / 안내")
-    assert "계좌신청 내역이 없습니다" in _cell(page, "2024005", "의뢰 불가 사유 / 안내")
+    assert "예금주 불일치" in _cell(page, "2024003", "사유 · 안내")
+    assert "계좌신청대기" in _cell(page, "2024004", "사유 · 안내")
+    assert "계좌신청 내역이 없습니다" in _cell(page, "2024005", "사유 · 안내")
     excluded = page.model.index(_row_of(page, "2024003"), 0)
     assert excluded.data(Qt.ItemDataRole.CheckStateRole) is None
     assert not page.model.setData(excluded, CHECKED, Qt.ItemDataRole.CheckStateRole)
@@ -93,7 +93,7 @@ def test_the_clerk_ticks_checks_and_requests_and_the_rows_become_waiting(qtbot, 
     assert "이체의뢰 2건(525,000원)을 이체의뢰대기로 넣었습니다" in page.status.text()
     assert _cell(page, "2024001", "최종수납현황") == "이체의뢰대기"
     assert _cell(page, "2024002", "최종수납현황") == "이체의뢰대기"
-    assert "이미 이체의뢰되었습니다" in _cell(page, "2024001", "의뢰 불가 사유 / 안내")
+    assert "이미 이체의뢰되었습니다" in _cell(page, "2024001", "사유 · 안내")
     # The queued rows show what was asked; the footer moves them to 이미 의뢰, the whole unchanged.
     assert _cell(page, "2024001", "이체의뢰금액") == "300,000원" and _cell(page, "2024002", "이체의뢰금액") == "225,000원"
     assert page.totals.text().endswith("전체 5건 1,425,000원 = 이미 의뢰 2건 525,000원 + 의뢰 가능 0건 0원 "
@@ -263,7 +263,7 @@ def test_a_closed_date_says_who_was_not_sent_and_each_remedy_does_what_it_says( 
         queued = s.execute(select(DebitRequest.agreement_id, DebitRequest.amount).where(
             DebitRequest.debit_date == DECEMBER_15, DebitRequest.state == RequestState.WAITING)).all()
     assert sorted(queued) == sorted([(payers["M1"].agreement_id, 300_000), (payers["M2"].agreement_id, 250_000)])
-    assert len(_texts(page)) == 2 and "12-15 출금으로 의뢰됨" in _cell(page, "2025002", "의뢰 불가 사유 / 안내")
+    assert len(_texts(page)) == 2 and "12-15 출금으로 의뢰됨" in _cell(page, "2025002", "사유 · 안내")
     assert page.totals.text() == ("전체 5건 300,000원 = 이미 의뢰 1건 200,000원 + 마감 후 미의뢰 2건 100,000원 "
                                   "+ 의뢰 불가 2건 0원")
 
@@ -278,7 +278,7 @@ def test_a_closed_date_says_who_was_not_sent_and_each_remedy_does_what_it_says( 
     assert "현금수납 대상으로 넣었습니다" in page.status.text() and changed == ["collection"] * 2
     assert [(c.customer_no, c.outstanding) for c in cash.list_cash_candidates(office.db, clerk, office.contract_id)
             ] == [("2025004", 40_000)]
-    assert _cell(page, "2025004", "의뢰 불가 사유 / 안내") == "마감을 놓쳐 현금수납으로 받기로 했습니다"
+    assert _cell(page, "2025004", "사유 · 안내") == "마감을 놓쳐 현금수납으로 받기로 했습니다"
 
     # 미납으로 두기: U1 stays unrequested as 미납; the panel is gone and the footer still adds up.
     qtbot.mouseClick(page.missed_buttons[(by_item["차량비"].item_id, Remedy.UNPAID)], LEFT)
@@ -295,7 +295,7 @@ def test_a_closed_date_says_who_was_not_sent_and_each_remedy_does_what_it_says( 
     page.select_date(DECEMBER_15)
     assert [r.customer_no for r in page.model.rows()] == ["2025006", "2025002", "2025003"]
     assert _cell(page, "2025002", "이체의뢰금액") == "300,000원" and _cell(page, "2025002", "최종수납현황") == "이체의뢰대기"
-    assert _cell(page, "2025002", "의뢰 불가 사유 / 안내").startswith("12-07 출금분을 옮겨 의뢰")
+    assert _cell(page, "2025002", "사유 · 안내").startswith("12-07 출금분을 옮겨 의뢰")
     assert not page.missed_panel.isVisibleTo(page)
     assert page.totals.text().endswith("전체 3건 730,000원 = 이미 의뢰 2건 550,000원 + 의뢰 가능 1건 180,000원 "
                                        "+ 의뢰 불가 0건 0원")

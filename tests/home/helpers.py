@@ -25,6 +25,7 @@ from app.models import (
     CollectionItem,
     Customer,
     DebitAgreement,
+    EvidenceState,
     RegistrationKind,
     RegistrationState,
 )
@@ -33,6 +34,7 @@ from app.services.calendar import ManualClock, seoul_datetime
 from app.services.crypto import DataKey
 from app.services.relay.config import RelayConfig
 from app.services.scheduler import CollectionScheduler
+from tests.evidence_support import give_evidence
 
 KEY = DataKey.generate()
 
@@ -53,12 +55,13 @@ def add_payer(
     db: Database, contract_id: int, customer_no: str, account: str, *, name: str, day: int = 25,
     monthly: int = 100_000, discount: int = 0, first: str = "2026-03", last: str | None = None,
     item: str = "A01", queued_at: datetime | None = None, registration: RegistrationState | None = None,
-    limit: int | None = None,
+    limit: int | None = None, evidence: EvidenceState | None = EvidenceState.WAITING,
 ) -> Payer:
     """A customer with one agreement; its NEW registration queued at `queued_at` (None: not queued).
 
     `registration` forces a state (for a payer registered long ago: DONE) instead of queuing.
     `limit` is the 건당출금한도 (default: the monthly amount, at least 200,000원).
+    `evidence`: the consent evidence given with the registration (see `queue_registration`).
     """
     with db.session() as s:
         item_id = s.scalar(select(CollectionItem.id).where(CollectionItem.contract_id == contract_id,
@@ -79,13 +82,22 @@ def add_payer(
         payer = Payer(customer.id, agreement.id, customer_no, account)
     if registration is not None or queued_at is not None:
         queue_registration(db, contract_id, payer, account, at_=queued_at or at(date(2026, 1, 5), 10),
-                           state=registration or RegistrationState.WAITING)
+                           state=registration or RegistrationState.WAITING, evidence=evidence)
     return payer
 
 
 def queue_registration(db: Database, contract_id: int, payer: Payer, account: str, *, at_: datetime,
-                       state: RegistrationState = RegistrationState.WAITING) -> int:
-    """A NEW registration for the payer's agreement, as a new agreement or 재신청 (requeue) queues one."""
+                       state: RegistrationState = RegistrationState.WAITING,
+                       evidence: EvidenceState | None = EvidenceState.WAITING) -> int:
+    """A NEW registration for the payer's agreement, as a new agreement or 재신청 (requeue) queues one.
+
+    With its consent evidence (a 신규 goes to the bank only once that is accepted): `evidence`
+    WAITING goes as the next cut-off's EI13 before the EB13; a registration forced to another state
+    (registered long ago) has accepted evidence on record; None attaches none (the 신규 is held).
+    """
+    if evidence is not None:
+        give_evidence(db, KEY, [payer.agreement_id],
+                      state=evidence if state is RegistrationState.WAITING else EvidenceState.ACCEPTED, at=at_)
     with db.session() as s:
         agreement = s.get(DebitAgreement, payer.agreement_id)
         assert agreement is not None

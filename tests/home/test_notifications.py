@@ -117,7 +117,8 @@ def test_a_failed_sending_is_notified(office: Office, clerk: Actor, clock: Manua
     [note] = notifications.decide(office.db, clerk, clock.now())
     assert note.key.startswith("send-error:") and note.title == "파일 송신 실패"
     assert note.page_key == "collection.transmissions" and note.warning
-    assert "EB130309_2026 파일을 보내지 못했습니다" in note.message and "연결 시간 초과" in note.message
+    # The consent evidence goes first (issue 16); with the relay down the EB13 waits for it.
+    assert "EI130309_2026 파일을 보내지 못했습니다" in note.message and "연결 시간 초과" in note.message
 
 
 def test_a_user_who_turned_notifications_off_gets_none(office: Office, clerk: Actor, clock: ManualClock) -> None:

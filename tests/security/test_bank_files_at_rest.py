@@ -31,6 +31,7 @@ from app.services.relay.config import SIMULATOR_FOLDER, RelayConfig
 from app.services.scheduler import CollectionScheduler
 from tests.factories import Office
 from tests.security.cli import login_env, run_cli
+from tests.evidence_support import TINY_JPEG
 from tests.transmissions.helpers import Payer, add_payers, queue_registrations, queue_requests
 from tests.transmissions.test_scheduler import run_until
 
@@ -73,15 +74,16 @@ def simulate_a_month(office: Office, key: DataKey, data_dir: Path) -> list[Payer
         files = s.execute(select(Transmission.remote_name, Transmission.state, Transmission.content_sealed)
                           .order_by(Transmission.id)).all()
     assert sorted(name for name, _state, _sealed in files) == [  # 2 March is 삼일절's substitute holiday
-        "EB130303_2026", "EB140303_2026", "EB210312_2026", "EB210325_2026", "EB220312_2026", "EB220325_2026"]
+        "EB130303_2026", "EB140303_2026", "EB210312_2026", "EB210325_2026", "EB220312_2026", "EB220325_2026",
+        "EI130303_2026"]  # the consent evidence, before the EB13 (issue 16)
     assert {state for _n, state, _s in files} == {TS.APPLIED} and all(sealed for *_rest, sealed in files)
     return payers
 
 
 def secrets_of(payers: Iterable[Payer]) -> list[bytes]:
-    """What must not be readable: each account, birth date + account, and an EB21 record's passbook text;
-    each also as hex (pg_dump writes bytea as hex)."""
-    plain = [PASSBOOK]
+    """What must not be readable: each account, birth date + account, an EB21 record's passbook text and
+    the consent evidence the EI13 carried; each also as hex (pg_dump writes bytea as hex)."""
+    plain = [PASSBOOK, TINY_JPEG]
     for p in payers:
         plain += [p.account.encode(), (p.holder_id + p.account).encode()]
     return plain + [s.hex().encode() for s in plain]
@@ -149,7 +151,7 @@ def test_a_month_leaves_no_account_number_in_the_database_its_wal_backups_or_a_d
         assert scan_files([dump], secrets) == {}
         with db.engine.connect() as conn:  # a plain SELECT, as any database user could run it
             blobs = [bytes(b) for b in conn.execute(text("SELECT content FROM transmission")).scalars()]
-    assert len(blobs) == 6 and all(b.startswith(b"KSB\x01") for b in blobs)
+    assert len(blobs) == 7 and all(b.startswith(b"KSB\x01") for b in blobs)
     assert all(not hits(b, secrets) for b in blobs)
 
 
@@ -168,7 +170,7 @@ def test_the_simulator_keeps_nothing_it_no_longer_needs_and_only_for_its_owner(o
     assert left == notices, left  # every request answered and every result applied: no bank file left
     with sqlite3.connect(root / ".simulator-state.sqlite3") as conn:
         kept = conn.execute("SELECT COUNT(*), SUM(length(content)) FROM intake").fetchone()
-    assert kept == (3, 0)  # EB13 and two EB21: the names stay taken, the copies are gone
+    assert kept == (4, 0)  # EI13, EB13 and two EB21: the names stay taken, the copies are gone
 
 
 def test_transmissions_save_on_the_command_line_writes_0600_and_refuses_to_overwrite(office: Office,

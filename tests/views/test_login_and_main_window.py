@@ -9,7 +9,7 @@ from app.models import Role
 from app.views.context import AppContext
 from app.views.login_dialog import LoginDialog
 from app.views.main_window import MainWindow
-from app.views.menu import MANUAL_MENU
+from app.views.menu import BEYOND_MANUAL, MANUAL_MENU
 from tests.factories import ADMIN_BIRTH, ADMIN_PASSWORD, Office, add_user
 
 MANUAL_LIST = {
@@ -96,9 +96,11 @@ def test_tree_shows_the_manuals_entries_in_order_for_each_built_screen(qtbot, of
     shown = _tree_labels(window)
     assert list(shown) == [g for g in MANUAL_LIST if g in shown]
     for group, entries in shown.items():
-        manual = MANUAL_LIST[group] + (["감사기록"] if group == "환경설정" else [])
+        beyond = {g.label: [e.label for e in BEYOND_MANUAL.get(g.key, ())] for g in MANUAL_MENU}
+        manual = MANUAL_LIST[group] + beyond[group]
         assert entries == [e for e in manual if e in entries], f"{group} out of the manual's order"
-    assert shown["환경설정"] == ["사용자관리", "집금항목관리", "계약정보", "감사기록"]
+    assert shown["환경설정"] == ["사용자관리", "집금항목관리", "계약정보", "감사기록", "동의자료 보관·파기"]
+    assert shown["고객관리"] == ["고객관리", "일괄등록", "동의자료 일괄첨부"]
     # Every visible leaf opens a real screen, never a placeholder.
     for key in window.factories:
         if window.open_page(key):
@@ -113,6 +115,9 @@ def test_roles_hide_what_they_must(qtbot, office: Office) -> None:  # type: igno
         qtbot.addWidget(window)
         assert "감사기록" not in _tree_labels(window)["환경설정"]
         assert window.open_page("settings.audit") is False
+        assert "동의자료 보관·파기" not in _tree_labels(window)["환경설정"]
+        assert window.open_page("settings.evidence_retention") is False
+        assert "동의자료 일괄첨부" in _tree_labels(window)["고객관리"]
 
 
 def test_header_shows_contract_user_role_and_business_date(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
