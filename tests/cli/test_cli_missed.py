@@ -14,13 +14,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from app import cli, cli_missed
 from app.models import (
     AuditLog,
     Charge,
-    CollectionItem,
     Customer,
     DebitAgreement,
     DebitRequest,
@@ -32,8 +31,8 @@ from app.models import (
 from app.services import cash, debits
 from app.services.calendar import ManualClock
 from tests.factories import Office, add_user
-from tests.home.helpers import add_payer
 from tests.security.cli import login_env, run_cli, use_login
+from tests.home.missed_december import december
 
 DONE = RegistrationState.DONE
 SATURDAY = ManualClock.at(2026, 12, 5, 10, 0)
@@ -52,29 +51,7 @@ SATURDAY_LIST = (
 MOVED_NOTE = "12-05은 휴일이라 출금일은 12-07(월)입니다. (debit date moved)\n"
 
 
-def _days(office: Office, code: str, days: str) -> None:
-    with office.db.session() as s:
-        s.execute(update(CollectionItem).where(CollectionItem.contract_id == office.contract_id,
-                                               CollectionItem.code == code).values(collection_days=days))
-
-
-def _december(office: Office) -> dict[str, int]:
-    """The fixture of tests/home/test_missed_cutoff.py, copied: the 5th's two payers, one unregistered, the 15th's."""
-    db, cid = office.db, office.contract_id
-    _days(office, "A01", "5,15,25")
-    _days(office, "A02", "15")
-    made = {
-        "yoon": add_payer(db, cid, "C005", "110000000005", name="윤산", day=5, monthly=80_000, first="2026-12",
-                          registration=DONE),
-        "han": add_payer(db, cid, "C006", "110000000006", name="한솔", day=5, monthly=60_000, discount=10_000,
-                         first="2026-12", registration=DONE),
-        "noreg": add_payer(db, cid, "C007", "110000000007", name="노신청", day=5, monthly=70_000, first="2026-12"),
-        "kim": add_payer(db, cid, "C001", "110000000001", name="김하늘", day=15, monthly=100_000, first="2026-12",
-                         registration=DONE),
-        "park": add_payer(db, cid, "C003", "110000000003", name="박구름", day=15, monthly=30_000, first="2026-12",
-                          item="A02", registration=DONE),
-    }
-    return {k: p.agreement_id for k, p in made.items()}
+_december = december
 
 
 def _agreement(office: Office, customer_no: str) -> int:

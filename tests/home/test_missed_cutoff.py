@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from app.models import Charge, CollectionItem, DebitRequest, MissedRemedy, RegistrationState, RequestState
+from app.models import Charge, DebitRequest, MissedRemedy, RegistrationState, RequestState
 from app.services import cash, debits, home, ledger, missed, notifications
 from app.services.aggregates import GroupBy, Period
 from app.services.aggregates_outstanding import summarise
@@ -23,7 +23,8 @@ from app.services.errors import ConflictError, PermissionDeniedError, ServiceErr
 from app.services.session import Actor
 from app.services.transmissions import load_contract
 from tests.factories import Office
-from tests.home.helpers import add_payer, at
+from tests.home.helpers import at
+from tests.home.missed_december import december
 
 DONE = RegistrationState.DONE
 SATURDAY = ManualClock.at(2026, 12, 5, 10, 0)
@@ -31,28 +32,7 @@ FIFTH = date(2026, 12, 7)  # the 5th's debit date (Saturday → Monday)
 FIFTEENTH = date(2026, 12, 15)
 
 
-def _days(office: Office, code: str, days: str) -> None:
-    with office.db.session() as s:
-        s.execute(update(CollectionItem).where(CollectionItem.contract_id == office.contract_id,
-                                               CollectionItem.code == code).values(collection_days=days))
-
-
-def _december(office: Office) -> dict[str, int]:
-    db, cid = office.db, office.contract_id
-    _days(office, "A01", "5,15,25")
-    _days(office, "A02", "15")
-    made = {
-        "yoon": add_payer(db, cid, "C005", "110000000005", name="윤산", day=5, monthly=80_000, first="2026-12",
-                          registration=DONE),
-        "han": add_payer(db, cid, "C006", "110000000006", name="한솔", day=5, monthly=60_000, discount=10_000,
-                         first="2026-12", registration=DONE),
-        "noreg": add_payer(db, cid, "C007", "110000000007", name="노신청", day=5, monthly=70_000, first="2026-12"),
-        "kim": add_payer(db, cid, "C001", "110000000001", name="김하늘", day=15, monthly=100_000, first="2026-12",
-                         registration=DONE),
-        "park": add_payer(db, cid, "C003", "110000000003", name="박구름", day=15, monthly=30_000, first="2026-12",
-                          item="A02", registration=DONE),
-    }
-    return {k: p.agreement_id for k, p in made.items()}
+_december = december
 
 
 def _missed(office: Office, now: ManualClock = SATURDAY) -> list[missed.MissedDebit]:

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from app.models import Charge, CollectionItem, DebitRequest, RegistrationState
+from app.models import Charge, DebitRequest, RegistrationState
 from app.services import cash, missed
 from app.services.calendar import ManualClock
 from app.services.missed import Remedy
@@ -29,7 +29,7 @@ from app.views.home_view import HomePage
 from app.views.theme import apply_theme
 from app.views.tray import NotificationTray
 from tests.factories import Office
-from tests.home.helpers import add_payer
+from tests.home.missed_december import december
 
 SHOTS = Path("/tmp/work/shots")
 LEFT = Qt.MouseButton.LeftButton
@@ -71,29 +71,7 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
     return fake
 
 
-def _days(office: Office, code: str, days: str) -> None:
-    with office.db.session() as s:
-        s.execute(update(CollectionItem).where(CollectionItem.contract_id == office.contract_id,
-                                               CollectionItem.code == code).values(collection_days=days))
-
-
-def _december(office: Office) -> dict[str, int]:
-    """The fixture of test_missed_cutoff.py: two payers of the 5th, one unregistered, two of the 15th."""
-    db, cid = office.db, office.contract_id
-    _days(office, "A01", "5,15,25")
-    _days(office, "A02", "15")
-    made = {
-        "yoon": add_payer(db, cid, "C005", "110000000005", name="윤산", day=5, monthly=80_000, first="2026-12",
-                          registration=DONE),
-        "han": add_payer(db, cid, "C006", "110000000006", name="한솔", day=5, monthly=60_000, discount=10_000,
-                         first="2026-12", registration=DONE),
-        "noreg": add_payer(db, cid, "C007", "110000000007", name="노신청", day=5, monthly=70_000, first="2026-12"),
-        "kim": add_payer(db, cid, "C001", "110000000001", name="김하늘", day=15, monthly=100_000, first="2026-12",
-                         registration=DONE),
-        "park": add_payer(db, cid, "C003", "110000000003", name="박구름", day=15, monthly=30_000, first="2026-12",
-                          item="A02", registration=DONE),
-    }
-    return {k: p.agreement_id for k, p in made.items()}
+_december = december
 
 
 def _counts(office: Office) -> tuple[int, int]:
