@@ -23,6 +23,7 @@ import logging
 import shutil
 import subprocess
 import tempfile
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -104,18 +105,20 @@ def _in_memory(data: bytes, parent: QWidget) -> QBuffer:
 # --- page sources: what the page pane draws -----------------------------------------------------------
 
 
-class PageSource:
+class PageSource(ABC):
     """Pages of something to look at, each rendered at the pixel size asked for."""
 
+    @abstractmethod
     def count(self) -> int:
-        raise NotImplementedError
+        """How many pages there are."""
 
+    @abstractmethod
     def natural_size(self, page: int) -> QSize:
         """The page's size at 100 %."""
-        raise NotImplementedError
 
+    @abstractmethod
     def render(self, page: int, size: QSize) -> QImage:
-        raise NotImplementedError
+        """The page drawn at `size`."""
 
     def close(self) -> None:
         """Let go of the content."""
