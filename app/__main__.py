@@ -1,7 +1,7 @@
 """`python -m app <command>`: the program without a screen.
 
 stdout and stderr replace what the console cannot show (a Korean line on a console set to another
-code page) instead of failing on it, so the one-line error of app.cli.main always reaches the
+code page) instead of failing on it, so the one-line error of app.cli.main.main always reaches the
 person at the terminal.
 """
 
@@ -14,6 +14,6 @@ for _stream in (sys.stdout, sys.stderr):
     if reconfigure is not None:
         reconfigure(errors="backslashreplace")
 
-from app.cli import main  # noqa: E402 - after the streams are made safe
+from app.cli.main import main  # noqa: E402 - after the streams are made safe
 
 raise SystemExit(main())

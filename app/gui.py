@@ -24,8 +24,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from app.views.startup import Startup, StartupCancelled
-    from app.views.theme import apply_theme
+    from app.views.common.theme import apply_theme
+    from app.views.shell.startup import Startup, StartupCancelled
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("KSCMS desk")

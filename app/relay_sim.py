@@ -70,15 +70,15 @@ def main(argv: list[str] | None = None) -> int:
 async def _serve(args: argparse.Namespace) -> int:
     import asyncssh
 
-    from app.services.calendar import SystemClock
-    from app.services.relay.server import (
+    from app.services.common.calendar import SystemClock
+    from app.services.exchange.relay.server import (
         RELAY_FOLDER,
         STATE_FILE,
         Login,
         RelaySimServer,
         load_or_create_host_key,
     )
-    from app.services.relay.simulator import BankSimulator
+    from app.services.exchange.relay.simulator import BankSimulator
 
     data_dir: Path = args.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)

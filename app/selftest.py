@@ -121,8 +121,8 @@ def _check_drivers() -> str:
     import keyring
     import psycopg
 
-    from app.db import make_engine
-    from app.services.calendar import BusinessCalendar
+    from app.database.engine import make_engine
+    from app.services.common.calendar import BusinessCalendar
 
     engine = make_engine("postgresql://selftest@127.0.0.1:1/selftest")  # builds the dialect; no connection
     dbapi = engine.dialect.loaded_dbapi.__name__
@@ -137,8 +137,8 @@ def _check_drivers() -> str:
 
 
 def _migrate(state: dict[str, Any]) -> str:
-    from app import migrations
-    from app.db import Database
+    from app.database import migrate as migrations
+    from app.database.engine import Database
     from app.resources import migrations_dir
 
     db = Database.from_url(config.database_url())
@@ -154,7 +154,8 @@ def _initialize(state: dict[str, Any]) -> str:
     from sqlalchemy import select
 
     from app.models import Institution
-    from app.services import passwords, setup
+    from app.services.common import passwords
+    from app.services.settings import setup
 
     passwords.use_fast_hashing_for_tests()  # a throwaway administrator: no need for a costly hash
     form = setup.SetupForm(
@@ -173,10 +174,10 @@ def _render(state: dict[str, Any], shot: str | None) -> str:
     from PySide6.QtCore import QThreadPool
     from PySide6.QtWidgets import QApplication
 
-    from app.services.session import system_actor
-    from app.views.context import AppContext
-    from app.views.main_window import MainWindow
-    from app.views.theme import apply_theme, korean_family
+    from app.services.common.session import system_actor
+    from app.views.common.context import AppContext
+    from app.views.common.theme import apply_theme, korean_family
+    from app.views.shell.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "kscms", "-platform", "offscreen"])
     apply_theme(app)  # type: ignore[arg-type]
@@ -197,7 +198,7 @@ def _render(state: dict[str, Any], shot: str | None) -> str:
     if len(colours) < 3:
         raise RuntimeError("the main window rendered blank")
     if shot:
-        from app.services import output_files
+        from app.services.common import output_files
 
         def save(temp: Path) -> None:
             if not image.save(str(temp), "PNG"):
@@ -224,7 +225,7 @@ def _emit(report: _Report, report_file: str | None) -> None:
         for failure in report.failures:
             print(f"selftest FAILED: {failure}", file=sys.stderr)
     if report_file:
-        from app.services import output_files
+        from app.services.common import output_files
 
         try:  # rewritten on every run of the installer's smoke test, hence force; never the database or a backup
             output_files.write_output(report_file, ("\n".join(lines) + "\n").encode("utf-8"), force=True)

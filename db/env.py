@@ -1,6 +1,6 @@
 """Alembic environment: migrations run on the connection the app hands over.
 
-The app (app/migrations.py) passes its own connection in `config.attributes["connection"]`, so
+The app (app/database/migrate.py) passes its own connection in `config.attributes["connection"]`, so
 the same code path upgrades SQLite and PostgreSQL. `render_as_batch` lets SQLite alter tables.
 """
 

@@ -26,8 +26,8 @@ def pg_base_url() -> str:
 def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     import keyring
 
-    from app.services.crypto import MemoryKeyring
-    from app.services.passwords import use_fast_hashing_for_tests
+    from app.services.common.crypto import MemoryKeyring
+    from app.services.common.passwords import use_fast_hashing_for_tests
 
     monkeypatch.setenv("KSCMS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("KSCMS_DATABASE_URL", raising=False)
@@ -39,8 +39,8 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
 
 
 def _sqlite_db(tmp_path: Path):  # type: ignore[no-untyped-def]
-    from app import migrations
-    from app.db import Database
+    from app.database import migrate as migrations
+    from app.database.engine import Database
 
     db = Database.from_url(f"sqlite:///{(tmp_path / 'test.db').as_posix()}")
     migrations.upgrade(db.engine)
@@ -105,8 +105,8 @@ def sqlite_db(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def pg_db(pg_url: str):  # type: ignore[no-untyped-def]
-    from app import migrations
-    from app.db import Database
+    from app.database import migrate as migrations
+    from app.database.engine import Database
 
     db = Database.from_url(pg_url)
     migrations.upgrade(db.engine)

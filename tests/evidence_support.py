@@ -26,11 +26,17 @@ from datetime import datetime
 from PIL import Image
 from sqlalchemy import select
 
-from app.db import Database
-from app.models import ConsentEvidence, Customer, DebitAgreement, EvidenceKind, EvidenceState
+from app.database.engine import Database
+from app.models import (
+    ConsentEvidence,
+    Customer,
+    DebitAgreement,
+    EvidenceKind,
+    EvidenceState,
+)
 from app.models.base import utcnow
-from app.services.crypto import DataKey
-from app.services.evidence import EVIDENCE_PURPOSE
+from app.services.common.crypto import DataKey
+from app.services.customers.evidence.store import EVIDENCE_PURPOSE
 
 
 def tiny_jpeg(shade: int = 200) -> bytes:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.db import Database
+from app.database.engine import Database
 from app.models import CollectionItem, Contract, Institution, Role
-from app.services import auth
-from app.services.session import Actor
+from app.services.common.session import Actor
+from app.services.settings import users as auth
 
 ADMIN_PASSWORD = "admin1234"
 ADMIN_BIRTH = "800101"

@@ -12,20 +12,26 @@ from app.models.enums import (
     EvidenceState,
     FileKind,
     LedgerKind,
+    MissedRemedy,
     NoticeSource,
     PaymentMethod,
     RegistrationKind,
     RegistrationState,
     RequestKind,
-    MissedRemedy,
     RequestState,
     Role,
     TransmissionState,
 )
-from app.models.indexes_aggregates import AGGREGATE_INDEXES  # noqa: F401 - 집계 indexes (0004)
 from app.models.evidence import ConsentEvidence
+from app.models.indexes_aggregates import AGGREGATE_INDEXES  # noqa: F401 - 집계 indexes (0004)
 from app.models.institution import Contract, Institution, InstitutionHoliday
-from app.models.ledger import Charge, DebitRequest, DebitRequestLine, LedgerEntry, Payment
+from app.models.ledger import (
+    Charge,
+    DebitRequest,
+    DebitRequestLine,
+    LedgerEntry,
+    Payment,
+)
 from app.models.notice import Notice, NoticeRead
 from app.models.registration import AccountRegistration
 from app.models.system import AppSetting, DataKeyRecord, SchedulerLease

@@ -27,7 +27,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Key, TimestampMixin, UtcDateTime, str_enum, utcnow
-from app.models.enums import LedgerKind, MissedRemedy, PaymentMethod, RequestKind, RequestState
+from app.models.enums import (
+    LedgerKind,
+    MissedRemedy,
+    PaymentMethod,
+    RequestKind,
+    RequestState,
+)
 
 
 class Charge(TimestampMixin, Base):
@@ -47,7 +53,7 @@ class Charge(TimestampMixin, Base):
     period: Mapped[str] = mapped_column(String(7))
     amount: Mapped[int] = mapped_column(BigInteger)
     discount: Mapped[int] = mapped_column(BigInteger, default=0)
-    # A missed cut-off (app/services/missed.py): the debit date that passed unrequested, and what the
+    # A missed cut-off (app/services/collection/missed.py): the debit date that passed unrequested, and what the
     # clerk chose. Set only by that choice; a charge with a remedy no longer stands in the red list.
     missed_debit_date: Mapped[date | None] = mapped_column(Date)
     missed_remedy: Mapped[MissedRemedy | None] = mapped_column(str_enum(MissedRemedy, 10))

@@ -27,14 +27,18 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.db import Database
+from app.database.engine import Database
 from app.models import Notice, NoticeRead, NoticeSource
-from app.services import audit
-from app.services.calendar import SEOUL
-from app.services.errors import NotFoundError, PermissionDeniedError, ServiceError
-from app.services.relay.base import RelayError, RelayNotice, Transport
-from app.services.session import Actor
-from app.services.validation import ValidationError
+from app.services.common import audit
+from app.services.common.calendar import SEOUL
+from app.services.common.errors import (
+    NotFoundError,
+    PermissionDeniedError,
+    ServiceError,
+)
+from app.services.common.session import Actor
+from app.services.common.validation import ValidationError
+from app.services.exchange.relay.base import RelayError, RelayNotice, Transport
 
 TITLE_MAX = 200
 """The title column's length; an agency title beyond it is cut, ours are refused."""

@@ -32,12 +32,12 @@ from PySide6.QtWidgets import (
 
 from app.models import NoticeSource
 from app.services import notices
-from app.services.errors import ServiceError
+from app.services.common.errors import ServiceError
+from app.services.common.validation import ValidationError
 from app.services.notices import NoticeRow
-from app.services.validation import ValidationError
-from app.views.base import Page, button_row, confirm, hint_label, run_guarded
-from app.views.context import AppContext
-from app.views.users_view import seoul_text
+from app.views.common.base import Page, button_row, confirm, hint_label, run_guarded
+from app.views.common.context import AppContext
+from app.views.settings.users_view import seoul_text
 
 UNREAD_DOT = "●"
 DOT_COLOUR = QColor("#2f6ea5")

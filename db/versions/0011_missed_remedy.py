@@ -6,7 +6,7 @@ Create Date: 2026-12-04
 
 A debit date whose request cut-off passed with charges not requested stands in red on the home
 screen until the clerk chooses what becomes of them: moved to the item's next debit date, received
-in cash, or left 미납 (app/services/missed.py). The choice is kept on the charge, with the debit
+in cash, or left 미납 (app/services/collection/missed.py). The choice is kept on the charge, with the debit
 date it missed, so the red list forgets what was decided and the cash screen can list it.
 """
 

@@ -37,11 +37,11 @@ class BulkOffice:
 
 def open_database(kind: str, requests: int) -> BulkOffice:
     """The cached benchmark database (migrated to head), with its office; `generated` says if rows are in."""
-    from app import migrations
-    from app.db import Database
+    from app.database import migrate as migrations
+    from app.database.engine import Database
     from app.models import Contract, DebitRequest, Role, User
-    from app.services.passwords import use_fast_hashing_for_tests
-    from app.services.session import Actor
+    from app.services.common.passwords import use_fast_hashing_for_tests
+    from app.services.common.session import Actor
     from tests.factories import make_office
 
     use_fast_hashing_for_tests()

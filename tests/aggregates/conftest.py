@@ -9,10 +9,18 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.db import Database
-from app.models import Charge, CollectionItem, Customer, DebitAgreement, DebitRequest, LedgerEntry, LedgerKind
-from app.models import RequestState
-from app.services.calendar import SEOUL, BusinessCalendar
+from app.database.engine import Database
+from app.models import (
+    Charge,
+    CollectionItem,
+    Customer,
+    DebitAgreement,
+    DebitRequest,
+    LedgerEntry,
+    LedgerKind,
+    RequestState,
+)
+from app.services.common.calendar import SEOUL, BusinessCalendar
 from tests.aggregates.seed import Seeded, seed
 from tests.factories import Office
 

@@ -4,7 +4,7 @@ Three billing months (2026-09 … 2026-11) of an academy with 24 customers and 3
 succeed, fail (잔액부족, 계좌해지, 예금주 불일치) or succeed in part, retries within the month, cash
 payments and one reversed cash payment, an earlier month's outstanding carried into the next request,
 requests still waiting or sent past their result time, a withdrawn request, and account
-registrations in every state. Every won is one ledger row exactly as `app.services.ledger` writes it,
+registrations in every state. Every won is one ledger row exactly as `app.services.collection.ledger` writes it,
 so the aggregates can be checked against the ledger summed independently in Python.
 """
 

@@ -1,6 +1,6 @@
 """`python -m app report KIND` prints every 집계 with the screen's figures (issue 14, command line part).
 
-Run in-process through `app.cli.main` with the environment a script sets, on SQLite and PostgreSQL,
+Run in-process through `app.cli.main.main` with the environment a script sets, on SQLite and PostgreSQL,
 over the seeded 집계 dataset. Each file is read back (pypdf, openpyxl) and its 합계 compared with the
 service behind the screen for the same period; the stdout 합계 line must carry the same figure.
 """
@@ -18,18 +18,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app import cli, cli_reports
+from app.cli import main as cli
+from app.cli import reports as cli_reports
 from app.models import AuditLog, Role
-from app.services import (
-    aggregates_discounts,
-    aggregates_outstanding,
-    aggregates_registrations,
-    aggregates_requests,
-    settlement,
-)
-from app.services.aggregates import GroupBy
-from app.services.calendar import SEOUL
-from app.services.reports import letters
+from app.services.aggregates import discounts as aggregates_discounts
+from app.services.aggregates import outstanding as aggregates_outstanding
+from app.services.aggregates import registrations as aggregates_registrations
+from app.services.aggregates import requests as aggregates_requests
+from app.services.aggregates import settlement
+from app.services.aggregates.common import GroupBy
+from app.services.aggregates.reports import letters
+from app.services.common.calendar import SEOUL
 from tests.aggregates.seed import NOW, TODAY, Seeded
 from tests.aggregates.test_reports import QUARTER, pdf_pages, total_row, xlsx_rows
 from tests.factories import INSTITUTION_CODE, Office, add_user
@@ -203,7 +202,7 @@ def test_a_viewer_may_print_and_the_save_is_audited_as_on_screen(
             .order_by(AuditLog.id))]
     assert logs == [("viewer", "report_exported", "이체의뢰내역집계"),
                     ("viewer", "personal_data_exported", "미납내역집계 상세내역")]
-    from app.services import audit
+    from app.services.common import audit
 
     shown = audit.search(office_cli.db, office_cli.admin, action="report_exported")
     assert [r.action_label for r in shown] == ["집계 출력·저장"]

@@ -17,28 +17,24 @@ from PySide6.QtCore import QDate, QThreadPool
 from PySide6.QtWidgets import QComboBox, QDateEdit, QFileDialog, QMessageBox
 from sqlalchemy import BigInteger, Integer, cast, func, select
 
-from app.db import Database
+from app.database.engine import Database
 from app.models import Customer
 from app.models.base import Base
-from app.services import (
-    aggregates_discounts,
-    aggregates_outstanding,
-    aggregates_overview,
-    aggregates_registrations,
-    aggregates_requests,
-    cash,
-    customers,
-    debits,
-    home,
-    registrations,
-    results,
-    settlement,
-)
-from app.services.aggregates import GroupBy, Period
-from app.services.calendar import SEOUL, seoul_datetime
-from app.services.reports import build, letters
-from app.views.context import AppContext
-from app.views.main_window import MainWindow
+from app.services.aggregates import discounts as aggregates_discounts
+from app.services.aggregates import outstanding as aggregates_outstanding
+from app.services.aggregates import overview as aggregates_overview
+from app.services.aggregates import registrations as aggregates_registrations
+from app.services.aggregates import requests as aggregates_requests
+from app.services.aggregates import settlement
+from app.services.aggregates.common import GroupBy, Period
+from app.services.aggregates.reports import build, letters
+from app.services.collection import cash, registrations, results
+from app.services.collection import requests as debits
+from app.services.common.calendar import SEOUL, seoul_datetime
+from app.services.customers import records as customers
+from app.services.home import today as home
+from app.views.common.context import AppContext
+from app.views.shell.main_window import MainWindow
 from tests.aggregates.seed import NOW, TODAY, Seeded
 from tests.factories import Office
 
@@ -159,7 +155,7 @@ def _turn_controls(qtbot: Any, page: Any, dates: list[date]) -> int:
 
 
 def _page_keys() -> list[str]:
-    from app.views.pages import page_factories
+    from app.views.shell.pages import page_factories
 
     return list(page_factories())
 

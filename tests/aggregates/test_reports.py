@@ -15,10 +15,12 @@ from pypdf import PdfReader
 from sqlalchemy import select, update
 
 from app.models import AuditLog, Contract, RequestState
-from app.services import aggregates_outstanding, aggregates_requests, settlement
-from app.services.aggregates import GroupBy, Period
-from app.services.reports import build, fonts, letters
-from app.services.reports.model import NO_DATA, Report
+from app.services.aggregates import outstanding as aggregates_outstanding
+from app.services.aggregates import requests as aggregates_requests
+from app.services.aggregates import settlement
+from app.services.aggregates.common import GroupBy, Period
+from app.services.aggregates.reports import build, fonts, letters
+from app.services.aggregates.reports.model import NO_DATA, Report
 from tests.aggregates.seed import NOW, Seeded
 from tests.factories import Office
 
@@ -206,7 +208,7 @@ def test_saving_is_audited_without_the_rows(seeded: tuple[Office, Seeded], tmp_p
 
 def test_a_saved_summary_reads_as_such_in_the_audit_log(seeded: tuple[Office, Seeded], tmp_path: Path) -> None:
     """감사기록 names the action in Korean, for a summary (no personal data) as for the rest."""
-    from app.services import audit
+    from app.services.common import audit
 
     office, _ = seeded
     build.save(office.db, office.admin, build.outstanding_summary(office.db, office.admin, office.contract_id, QUARTER,
@@ -241,7 +243,7 @@ def test_the_korean_font_is_embedded_or_the_fallback_is_logged(monkeypatch: pyte
     fonts.korean_fonts.cache_clear()
     monkeypatch.setattr(fonts, "candidates", lambda: (("/nonexistent/malgun.ttf", "/nonexistent/malgunbd.ttf", 0),))
     try:
-        with caplog.at_level(logging.WARNING, logger="app.services.reports.fonts"):
+        with caplog.at_level(logging.WARNING, logger="app.services.aggregates.reports.fonts"):
             fallback = fonts.korean_fonts()
         assert (fallback.regular, fallback.embedded) == ("HYGothic-Medium", False)
         assert "HYGothic-Medium" in caplog.text and "not embedded" in caplog.text

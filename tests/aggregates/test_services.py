@@ -8,18 +8,16 @@ from datetime import date
 import pytest
 
 from app.models import LedgerKind, RegistrationState, RequestState
-from app.services import (
-    aggregates_discounts,
-    aggregates_outstanding,
-    aggregates_overview,
-    aggregates_registrations,
-    aggregates_requests,
-)
-from app.services.aggregates import GroupBy, Period, default_period, rate_text
-from app.services.calendar import BusinessCalendar
-from app.services.cms.banks import bank_name
-from app.services.errors import NotFoundError, ServiceError
-from app.services.session import Actor
+from app.services.aggregates import discounts as aggregates_discounts
+from app.services.aggregates import outstanding as aggregates_outstanding
+from app.services.aggregates import overview as aggregates_overview
+from app.services.aggregates import registrations as aggregates_registrations
+from app.services.aggregates import requests as aggregates_requests
+from app.services.aggregates.common import GroupBy, Period, default_period, rate_text
+from app.services.common.calendar import BusinessCalendar
+from app.services.common.errors import NotFoundError, ServiceError
+from app.services.common.session import Actor
+from app.services.exchange.cms.banks import bank_name
 from tests.aggregates.conftest import Ledger
 from tests.aggregates.seed import TODAY, Seeded
 from tests.factories import Office

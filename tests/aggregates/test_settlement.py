@@ -8,11 +8,17 @@ from datetime import date
 
 from sqlalchemy import select, update
 
-from app.models import DebitRequest, LedgerEntry, LedgerKind, RegistrationState, RequestState
-from app.services import settlement
-from app.services.aggregates import Period
-from app.services.calendar import BusinessCalendar
-from app.services.cms.banks import bank_name
+from app.models import (
+    DebitRequest,
+    LedgerEntry,
+    LedgerKind,
+    RegistrationState,
+    RequestState,
+)
+from app.services.aggregates import settlement
+from app.services.aggregates.common import Period
+from app.services.common.calendar import BusinessCalendar
+from app.services.exchange.cms.banks import bank_name
 from tests.aggregates.conftest import Ledger
 from tests.aggregates.seed import NOW, Seeded
 from tests.factories import Office

@@ -13,14 +13,22 @@ from PySide6.QtGui import QFont
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QMessageBox, QTableView
 
-from app.services.aggregates import GroupBy
-from app.services.calendar import SEOUL
-from app.views.aggregate_base import AggregatePage
-from app.views.aggregate_status import RegistrationStatusPage, RequestStatusPage, SettlementPage
-from app.views.aggregates_view import DiscountAggregatePage, OutstandingAggregatePage, RequestAggregatePage
-from app.views.charts_view import OverviewPage
-from app.views.context import AppContext
-from app.views.report_preview import ReportPreviewDialog
+from app.services.aggregates.common import GroupBy
+from app.services.common.calendar import SEOUL
+from app.views.aggregates.aggregate_base import AggregatePage
+from app.views.aggregates.aggregate_status import (
+    RegistrationStatusPage,
+    RequestStatusPage,
+    SettlementPage,
+)
+from app.views.aggregates.aggregates_view import (
+    DiscountAggregatePage,
+    OutstandingAggregatePage,
+    RequestAggregatePage,
+)
+from app.views.aggregates.charts_view import OverviewPage
+from app.views.common.context import AppContext
+from app.views.common.report_preview import ReportPreviewDialog
 from tests.aggregates.seed import Seeded
 from tests.factories import Office
 

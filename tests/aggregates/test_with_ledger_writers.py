@@ -1,4 +1,4 @@
-"""The aggregates read what `app.services.ledger` writes: money moved through its own writers
+"""The aggregates read what `app.services.collection.ledger` writes: money moved through its own writers
 (charge, request with a carried month, partial debit, failure, cash, reversal) adds up the same in
 미납내역집계, 이체의뢰내역집계 and 정산내역현황 as in the ledger's own `balances` and `request_money`."""
 
@@ -8,10 +8,20 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from app.models import Charge, CollectionItem, Customer, DebitAgreement, DebitRequest, RequestState
-from app.services import aggregates_outstanding, aggregates_requests, ledger, settlement
-from app.services.aggregates import GroupBy, Period
-from app.services.ledger import LineSpec
+from app.models import (
+    Charge,
+    CollectionItem,
+    Customer,
+    DebitAgreement,
+    DebitRequest,
+    RequestState,
+)
+from app.services.aggregates import outstanding as aggregates_outstanding
+from app.services.aggregates import requests as aggregates_requests
+from app.services.aggregates import settlement
+from app.services.aggregates.common import GroupBy, Period
+from app.services.collection import ledger
+from app.services.collection.ledger import LineSpec
 from tests.factories import Office
 
 BY = "tester"

@@ -124,14 +124,12 @@ BARE: dict[str, list[str]] = {
 
 
 def services(office: Any, period: Any) -> dict[str, Callable[[], Any]]:
-    from app.services import (
-        aggregates_discounts,
-        aggregates_outstanding,
-        aggregates_registrations,
-        aggregates_requests,
-        settlement,
-    )
-    from app.services.aggregates import GroupBy
+    from app.services.aggregates import discounts as aggregates_discounts
+    from app.services.aggregates import outstanding as aggregates_outstanding
+    from app.services.aggregates import registrations as aggregates_registrations
+    from app.services.aggregates import requests as aggregates_requests
+    from app.services.aggregates import settlement
+    from app.services.aggregates.common import GroupBy
 
     db, actor, cid = office.db, office.admin, office.contract_id
     return {
@@ -171,9 +169,9 @@ def _expand_lists(sqls: list[str], params: dict[str, Any]) -> tuple[list[str], d
 def _as_of_params(office: Any, period: Any) -> dict[str, Any]:
     """The as-of values the 미납 state is bound with, as the service takes them: the period's last day or
     today (Seoul) when earlier, on the contract's calendar (bank holidays, its closed days, year-end)."""
-    from app.services.aggregates import calendar_for
-    from app.services.calendar import SEOUL
-    from app.services.ledger import as_of_params
+    from app.services.aggregates.common import calendar_for
+    from app.services.collection.ledger import as_of_params
+    from app.services.common.calendar import SEOUL
 
     with office.db.engine.connect() as conn:
         closing = bool(conn.exec_driver_sql(f"SELECT year_end_closing FROM contract WHERE id = {int(office.contract_id)}")
@@ -302,7 +300,7 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="generate the data again")
     parser.add_argument("--only", choices=("sqlite", "pg"))
     args = parser.parse_args()
-    from app.services.aggregates import Period
+    from app.services.aggregates.common import Period
 
     worst = 0.0
     for kind in ("sqlite", "pg"):

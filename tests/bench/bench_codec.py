@@ -16,12 +16,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from app.services.cms import (  # noqa: E402
+from app.services.exchange.cms import (  # noqa: E402
     DebitHeader,
     DebitRecord,
+    debit_outcomes,
     decode_eb21,
     decode_eb22,
-    debit_outcomes,
     encode_eb21,
     encode_eb22,
 )

@@ -101,11 +101,11 @@ def run(db, label: str, count: int, export: bool) -> None:  # type: ignore[no-un
     from PySide6.QtWidgets import QApplication
 
     from app.models import RegistrationState
-    from app.services import exports
-    from app.services.crypto import DataKey
-    from app.services.customers import CustomerQuery
-    from app.views.context import AppContext
-    from app.views.customers_view import CustomersPage
+    from app.services.common.crypto import DataKey
+    from app.services.customers import exports
+    from app.services.customers.records import CustomerQuery
+    from app.views.common.context import AppContext
+    from app.views.customers.customers_view import CustomersPage
     from tests.factories import make_office
 
     print(f"[{label}]")
@@ -174,10 +174,10 @@ def main() -> None:
 
     import keyring
 
-    from app import migrations
-    from app.db import Database
-    from app.services.crypto import MemoryKeyring
-    from app.services.passwords import use_fast_hashing_for_tests
+    from app.database import migrate as migrations
+    from app.database.engine import Database
+    from app.services.common.crypto import MemoryKeyring
+    from app.services.common.passwords import use_fast_hashing_for_tests
 
     keyring.set_keyring(MemoryKeyring())
     use_fast_hashing_for_tests()

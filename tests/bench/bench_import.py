@@ -61,9 +61,9 @@ def case_calamine(path: Path) -> dict[str, float]:
 
 
 def _office_db(url: str):  # type: ignore[no-untyped-def]
-    from app import migrations
-    from app.db import Database
-    from app.services.passwords import use_fast_hashing_for_tests
+    from app.database import migrate as migrations
+    from app.database.engine import Database
+    from app.services.common.passwords import use_fast_hashing_for_tests
     from tests.factories import make_office
 
     use_fast_hashing_for_tests()
@@ -73,8 +73,8 @@ def _office_db(url: str):  # type: ignore[no-untyped-def]
 
 
 def case_import(path: Path, url: str) -> dict[str, float]:
-    from app.services import imports
-    from app.services.crypto import DataKey
+    from app.services.common.crypto import DataKey
+    from app.services.customers.imports import flow as imports
 
     office = _office_db(url)
     key = DataKey.generate()

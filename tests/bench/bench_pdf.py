@@ -27,9 +27,9 @@ TARGET_SECONDS = 5.0
 
 
 def make_report(rows: int):  # type: ignore[no-untyped-def]
-    from app.services.aggregates import GroupBy, Period, ReportContext
-    from app.services.aggregates_requests import RequestDetailRow
-    from app.services.reports import layouts
+    from app.services.aggregates.common import GroupBy, Period, ReportContext
+    from app.services.aggregates.reports import layouts
+    from app.services.aggregates.requests import RequestDetailRow
 
     items = ("수강료", "교재비", "차량비", "특강비")
     states = ("이체처리완료", "이체처리완료", "이체처리완료", "이체처리미완료", "부분출금")
@@ -59,9 +59,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("/tmp/bench_report.pdf"))
     args = parser.parse_args()
-    from app.services.reports.fonts import korean_fonts
-    from app.services.reports.pdf import render_pdf
-    from app.services.reports.xlsx import write_xlsx
+    from app.services.aggregates.reports.fonts import korean_fonts
+    from app.services.aggregates.reports.pdf import render_pdf
+    from app.services.aggregates.reports.xlsx import write_xlsx
 
     fonts = korean_fonts()
     print(f"font: {fonts.source} ({'embedded subset' if fonts.embedded else 'built-in CID, not embedded'})")

@@ -33,15 +33,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from sqlalchemy import delete, text, update  # noqa: E402
 
-from app import migrations  # noqa: E402
-from app.db import Database  # noqa: E402
-from app.models import DebitRequest, DebitRequestLine, LedgerEntry, Payment, Transmission  # noqa: E402
-from app.services import receiving, sending  # noqa: E402
-from app.services.calendar import SEOUL  # noqa: E402
-from app.services.cms import DebitHeader, branch_code, decode_eb21, encode_eb21, encode_eb22  # noqa: E402
-from app.services.crypto import DataKey  # noqa: E402
-from app.services.passwords import use_fast_hashing_for_tests  # noqa: E402
-from app.services.transmissions import load_contract, open_content  # noqa: E402
+from app.database import migrate as migrations  # noqa: E402
+from app.database.engine import Database  # noqa: E402
+from app.models import (  # noqa: E402
+    DebitRequest,
+    DebitRequestLine,
+    LedgerEntry,
+    Payment,
+    Transmission,
+)
+from app.services.common.calendar import SEOUL  # noqa: E402
+from app.services.common.crypto import DataKey  # noqa: E402
+from app.services.common.passwords import use_fast_hashing_for_tests  # noqa: E402
+from app.services.exchange import (
+    receiving,  # noqa: E402
+    sending,  # noqa: E402
+)
+from app.services.exchange.cms import (  # noqa: E402
+    DebitHeader,
+    branch_code,
+    decode_eb21,
+    encode_eb21,
+    encode_eb22,
+)
+from app.services.exchange.transmissions import load_contract, open_content  # noqa: E402
 from tests.factories import make_office  # noqa: E402
 from tests.transmissions.fakes import FakeRelay  # noqa: E402
 from tests.transmissions.helpers import add_payers, queue_requests  # noqa: E402

@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 APP_CODE = """
 import time; t0 = time.perf_counter()
 from PySide6.QtWidgets import QApplication
-from app.views.theme import apply_theme
-from app.views.startup import Startup
-from app.views.login_dialog import LoginDialog
+from app.views.common.theme import apply_theme
+from app.views.shell.startup import Startup
+from app.views.shell.login_dialog import LoginDialog
 app = QApplication([])
 apply_theme(app)
 db = Startup().open_database()

@@ -1,5 +1,5 @@
 """`python -m app` as an administrator or a script runs it: honest exit codes, one-line reasons, and a
-login before anything but the empty-database commands (app/cli_login.py)."""
+login before anything but the empty-database commands (app/cli/login.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from app.db import Database
-from app.services import auth
+from app.database.engine import Database
+from app.services.settings import users as auth
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,8 +4,8 @@ The fixture of tests/home/test_missed_cutoff.py: December 2026, 수강료 debite
 25th, 교재비 on the 15th. The 5th is a Saturday: debit Monday 12-07, cut-off Friday 12-04 14:00.
 Nobody requested it, so on Saturday morning 윤산 (80,000원) and 한솔 (60,000원 less 10,000원 할인)
 are left out; 노신청 (registration never completed) is not listed; the 15th's payers are not due.
-The command runs in the test's process (`app.cli.main`) with the login of tests/security/cli.py
-and the command's clock replaced by the test's (`app.cli_missed._now`).
+The command runs in the test's process (`app.cli.main.main`) with the login of tests/security/cli.py
+and the command's clock replaced by the test's (`app.cli.missed._now`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app import cli, cli_missed
+from app.cli import main as cli
+from app.cli import missed as cli_missed
 from app.models import (
     AuditLog,
     Charge,
@@ -28,11 +29,12 @@ from app.models import (
     RequestState,
     Role,
 )
-from app.services import cash, debits
-from app.services.calendar import ManualClock
+from app.services.collection import cash
+from app.services.collection import requests as debits
+from app.services.common.calendar import ManualClock
 from tests.factories import Office, add_user
-from tests.security.cli import login_env, run_cli, use_login
 from tests.home.missed_december import december
+from tests.security.cli import login_env, run_cli, use_login
 
 DONE = RegistrationState.DONE
 SATURDAY = ManualClock.at(2026, 12, 5, 10, 0)

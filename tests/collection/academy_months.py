@@ -1,7 +1,7 @@
 """해오름수학학원 through May and June 2026: eight payers, the real scheduler, the built-in bank simulator.
 
 The cast (item A01 수강료, bank 088; the simulator decides each outcome by the account's last four
-digits, see app/services/relay/rules.py):
+digits, see app/services/exchange/relay/rules.py):
 
 ======  ======  ============  ========  =========  ====  =================================================
 key     no      account       monthly   limit      day   what happens
@@ -36,11 +36,13 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from app.models import Charge, Customer, DebitAgreement, RegistrationState
-from app.services import agreements, cash, debits, ledger, registrations
-from app.services.calendar import ManualClock
-from app.services.customer_rules import AgreementForm
-from app.services.ledger import Balance
-from app.services.session import Actor
+from app.services.collection import cash, ledger, registrations
+from app.services.collection import requests as debits
+from app.services.collection.ledger import Balance
+from app.services.common.calendar import ManualClock
+from app.services.common.session import Actor
+from app.services.customers import agreements
+from app.services.customers.rules import AgreementForm
 from tests.evidence_support import give_evidence
 from tests.factories import Office
 from tests.home.helpers import KEY, Payer, Relay, add_payer, at

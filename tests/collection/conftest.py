@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.models import Role
-from app.services.session import Actor
+from app.services.common.session import Actor
 from tests.factories import Office, add_user
 
 

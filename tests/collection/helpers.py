@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy import func, select
 
-from app.db import Database
+from app.database.engine import Database
 from app.models import (
     AccountRegistration,
     Charge,
@@ -29,8 +29,8 @@ from app.models import (
     RegistrationState,
     RequestState,
 )
-from app.services.calendar import seoul_datetime
-from app.services.crypto import DataKey
+from app.services.common.calendar import seoul_datetime
+from app.services.common.crypto import DataKey
 
 KEY = DataKey.generate()
 

@@ -14,10 +14,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from app import cli
+from app.cli import main as cli
 from app.models import Charge
-from app.services import debits, ledger
-from app.services.calendar import SEOUL
+from app.services.collection import ledger
+from app.services.collection import requests as debits
+from app.services.common.calendar import SEOUL
 from tests.collection.helpers import add_payer, mark_sent
 from tests.security.cli import use_login
 

@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Charge, DebitRequest, DebitRequestLine, Payment, PaymentMethod
-from app.services import cash, debits, ledger
-from app.services.errors import ConflictError, ServiceError
+from app.services.collection import cash, ledger
+from app.services.collection import requests as debits
+from app.services.common.errors import ConflictError, ServiceError
 from tests.collection.helpers import add_payer, at, check_invariants, mark_sent
 
 D = date(2026, 4, 15)

@@ -23,10 +23,15 @@ from app.models import (
     TransmissionState,
 )
 from app.models.user import AuditLog
-from app.services import cash, debits, ledger
-from app.services.calendar import SEOUL, seoul_datetime
-from app.services.errors import ConflictError, PermissionDeniedError, ServiceError
-from app.services.transmissions import load_contract
+from app.services.collection import cash, ledger
+from app.services.collection import requests as debits
+from app.services.common.calendar import SEOUL, seoul_datetime
+from app.services.common.errors import (
+    ConflictError,
+    PermissionDeniedError,
+    ServiceError,
+)
+from app.services.exchange.transmissions import load_contract
 from tests.collection.helpers import add_payer, at, check_invariants, mark_sent
 
 D = date(2026, 4, 15)  # a Wednesday; cut-off Tuesday 14:00
@@ -299,8 +304,8 @@ def test_auto_request_runs_once_per_debit_date_at_its_lead_time(office) -> None:
 
 
 def test_other_institutions_contract_is_not_found(office) -> None:  # type: ignore[no-untyped-def]
-    from app.services.errors import NotFoundError
-    from app.services.session import Actor
+    from app.services.common.errors import NotFoundError
+    from app.services.common.session import Actor
 
     stranger = Actor(None, office.institution_id + 99, "x", "x", office.admin.role)
     with pytest.raises(NotFoundError):

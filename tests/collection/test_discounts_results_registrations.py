@@ -9,11 +9,17 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from app.models import AccountRegistration, DebitAgreement, RegistrationState, RequestState
+from app.models import (
+    AccountRegistration,
+    DebitAgreement,
+    RegistrationState,
+    RequestState,
+)
 from app.models.collection_extra import DiscountChange
 from app.models.user import AuditLog
-from app.services import debits, discounts, ledger, registrations, results
-from app.services.errors import ConflictError, ServiceError
+from app.services.collection import discounts, ledger, registrations, results
+from app.services.collection import requests as debits
+from app.services.common.errors import ConflictError, ServiceError
 from tests.collection.helpers import add_payer, at, check_invariants, mark_sent
 
 D = date(2026, 4, 15)

@@ -26,8 +26,9 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from app import cli, cli_collection
-from app.db import Database
+from app.cli import collection as cli_collection
+from app.cli import main as cli
+from app.database.engine import Database
 from app.models import (
     AccountRegistration,
     CollectionItem,
@@ -36,10 +37,11 @@ from app.models import (
     RegistrationState,
     RequestState,
 )
-from app.services import cash, debits, ledger, missed
-from app.services.debits import DueList
-from app.services.missed import Remedy
-from app.services.session import Actor
+from app.services.collection import cash, ledger, missed
+from app.services.collection import requests as debits
+from app.services.collection.missed import Remedy
+from app.services.collection.requests import DueList
+from app.services.common.session import Actor
 from tests.collection.helpers import Payer, add_payer, at, mark_sent
 from tests.factories import Office
 from tests.security.cli import use_login

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from app.models import Charge, DebitRequest, Payment, RequestKind, RequestState
 from app.models.user import AuditLog
-from app.services import cash, debits, ledger
-from app.services.errors import PermissionDeniedError, ServiceError
+from app.services.collection import cash, ledger
+from app.services.collection import requests as debits
+from app.services.common.errors import PermissionDeniedError, ServiceError
 from tests.collection.helpers import add_payer, at, check_invariants, mark_sent
 
 D = date(2026, 4, 15)

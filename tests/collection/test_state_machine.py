@@ -17,7 +17,13 @@ from datetime import date, timedelta
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import delete, func, select, update
 
 from app.models import (
@@ -34,9 +40,10 @@ from app.models import (
     RequestState,
 )
 from app.models.collection_extra import AutoRequestRun, DiscountChange
-from app.services import cash, debits, discounts, ledger, results
-from app.services.errors import ServiceError
-from app.services.transmissions import load_contract
+from app.services.collection import cash, discounts, ledger, results
+from app.services.collection import requests as debits
+from app.services.common.errors import ServiceError
+from app.services.exchange.transmissions import load_contract
 from tests.collection.helpers import add_payer, check_invariants
 
 START = date(2026, 4, 1)

@@ -36,28 +36,22 @@ from app.models import (
     RequestState,
     Transmission,
 )
-from app.services import (
-    aggregates_discounts,
-    aggregates_outstanding,
-    aggregates_overview,
-    aggregates_registrations,
-    aggregates_requests,
-    cash,
-    debits,
-    discounts,
-    home,
-    ledger,
-    receiving,
-    registrations,
-    results,
-    settlement,
-)
-from app.services.aggregates import GroupBy, Period
-from app.services.calendar import ManualClock
-from app.services.errors import PermissionDeniedError, ServiceError
-from app.services.results import ResultQuery
-from app.services.session import Actor
-from app.services.transmissions import load_contract, open_content
+from app.services.aggregates import discounts as aggregates_discounts
+from app.services.aggregates import outstanding as aggregates_outstanding
+from app.services.aggregates import overview as aggregates_overview
+from app.services.aggregates import registrations as aggregates_registrations
+from app.services.aggregates import requests as aggregates_requests
+from app.services.aggregates import settlement
+from app.services.aggregates.common import GroupBy, Period
+from app.services.collection import cash, discounts, ledger, registrations, results
+from app.services.collection import requests as debits
+from app.services.collection.results import ResultQuery
+from app.services.common.calendar import ManualClock
+from app.services.common.errors import PermissionDeniedError, ServiceError
+from app.services.common.session import Actor
+from app.services.exchange import receiving
+from app.services.exchange.transmissions import load_contract, open_content
+from app.services.home import today as home
 from tests.collection.academy_months import Academy
 from tests.collection.helpers import check_invariants
 from tests.factories import Office

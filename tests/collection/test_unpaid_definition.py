@@ -14,12 +14,15 @@ from pathlib import Path
 import pytest
 
 from app.models import Contract
-from app.services import aggregates_outstanding, cash, debits, home, ledger
-from app.services.aggregates import GroupBy, Period
-from app.services.calendar import ManualClock
-from app.services.reports import letters
-from app.services.session import Actor
-from app.services.transmissions import load_contract
+from app.services.aggregates import outstanding as aggregates_outstanding
+from app.services.aggregates.common import GroupBy, Period
+from app.services.aggregates.reports import letters
+from app.services.collection import cash, ledger
+from app.services.collection import requests as debits
+from app.services.common.calendar import ManualClock
+from app.services.common.session import Actor
+from app.services.exchange.transmissions import load_contract
+from app.services.home import today as home
 from tests.collection.academy_months import Academy
 from tests.collection.helpers import add_payer, at
 from tests.factories import Office

@@ -13,9 +13,15 @@ from datetime import date
 from sqlalchemy import select
 
 from app.models import Charge, DebitRequest, RequestState, Transmission
-from app.services import cash, debits, ledger, receiving, results, sending
-from app.services.cms import decode_eb21, encode_eb21, encode_eb22
-from app.services.transmissions import load_contract, open_content, seal_content
+from app.services.collection import cash, ledger, results
+from app.services.collection import requests as debits
+from app.services.exchange import receiving, sending
+from app.services.exchange.cms import decode_eb21, encode_eb21, encode_eb22
+from app.services.exchange.transmissions import (
+    load_contract,
+    open_content,
+    seal_content,
+)
 from tests.collection.helpers import KEY, add_payer, at, check_invariants, mark_sent
 from tests.transmissions.fakes import FakeRelay
 

@@ -11,9 +11,9 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from app.models import Role
-from app.services.session import Actor
-from app.views.base import Page
-from app.views.context import AppContext
+from app.services.common.session import Actor
+from app.views.common.base import Page
+from app.views.common.context import AppContext
 from tests.collection_views.helpers import KEY, NOW
 from tests.factories import Office, add_user
 

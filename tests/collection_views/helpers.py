@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy import select, update
 
-from app.db import Database
+from app.database.engine import Database
 from app.models import (
     AccountRegistration,
     CollectionItem,
@@ -26,10 +26,11 @@ from app.models import (
     RegistrationState,
     RequestState,
 )
-from app.services import debits, ledger
-from app.services.calendar import seoul_datetime
-from app.services.crypto import DataKey
-from app.services.session import Actor
+from app.services.collection import ledger
+from app.services.collection import requests as debits
+from app.services.common.calendar import seoul_datetime
+from app.services.common.crypto import DataKey
+from app.services.common.session import Actor
 from tests.evidence_support import give_evidence
 
 KEY = DataKey.generate()

@@ -21,8 +21,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 def _academy(db, office, clerk):  # type: ignore[no-untyped-def]
     from app.models import RegistrationState
-    from app.services import cash, discounts
-    from tests.collection_views.helpers import NOW, TWENTY_FIFTH, add_payer, at, failed_fifth, request
+    from app.services.collection import cash, discounts
+    from tests.collection_views.helpers import (
+        NOW,
+        TWENTY_FIFTH,
+        add_payer,
+        at,
+        failed_fifth,
+        request,
+    )
 
     cid = office.contract_id
     fifth = [
@@ -72,18 +79,18 @@ def main(out_dir: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
     from app.models import Role
-    from app.services.crypto import MemoryKeyring
-    from app.services.passwords import use_fast_hashing_for_tests
+    from app.services.common.crypto import MemoryKeyring
+    from app.services.common.passwords import use_fast_hashing_for_tests
 
     with tempfile.TemporaryDirectory() as folder:
         os.environ["KSCMS_DATA_DIR"] = str(Path(folder) / "data")
         keyring.set_keyring(MemoryKeyring())
         use_fast_hashing_for_tests()
-        from app import migrations
-        from app.db import Database
-        from app.views.context import AppContext
-        from app.views.main_window import MainWindow
-        from app.views.theme import apply_theme
+        from app.database import migrate as migrations
+        from app.database.engine import Database
+        from app.views.common.context import AppContext
+        from app.views.common.theme import apply_theme
+        from app.views.shell.main_window import MainWindow
         from tests.collection_views.helpers import KEY, NOW, TWENTY_FIFTH, at
         from tests.factories import add_user, make_office
 

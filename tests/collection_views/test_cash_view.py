@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from app.views.cash_view import CASH_NOTE, CashPage
+from app.views.collection.cash_view import CASH_NOTE, CashPage
 from tests.collection_views.conftest import Boxes
 from tests.collection_views.helpers import add_payer, failed_fifth
 from tests.factories import Office

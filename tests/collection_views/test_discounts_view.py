@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from app.models import DebitAgreement
-from app.views.discounts_view import DiscountsPage
+from app.views.collection.discounts_view import DiscountsPage
 from tests.collection_views.conftest import Boxes
 from tests.collection_views.helpers import add_payer
 from tests.factories import Office

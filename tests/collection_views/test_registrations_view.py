@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from app.models import RegistrationState
-from app.views.customer_detail import CustomerDetailDialog
-from app.views.registrations_view import RegistrationsPage
+from app.views.collection.registrations_view import RegistrationsPage
+from app.views.customers.customer_detail import CustomerDetailDialog
 from tests.collection_views.conftest import Boxes
 from tests.collection_views.helpers import add_payer, at
 from tests.factories import Office

@@ -9,12 +9,19 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from sqlalchemy import select
 
-from app.models import Charge, DebitAgreement, DebitRequest, MissedRemedy, RegistrationState, RequestState
-from app.services import cash
-from app.services.missed import Remedy
-from app.services.session import Actor
-from app.views.preflight_dialog import PreflightDialog
-from app.views.requests_view import RequestsPage
+from app.models import (
+    Charge,
+    DebitAgreement,
+    DebitRequest,
+    MissedRemedy,
+    RegistrationState,
+    RequestState,
+)
+from app.services.collection import cash
+from app.services.collection.missed import Remedy
+from app.services.common.session import Actor
+from app.views.collection.preflight_dialog import PreflightDialog
+from app.views.collection.requests_view import RequestsPage
 from tests.collection_views.conftest import Boxes, Clock
 from tests.collection_views.helpers import (
     NOW,

@@ -9,9 +9,15 @@ from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from app.views.customer_detail import CustomerDetailDialog
-from app.views.results_view import REASON_NOTE, ResultsPage
-from tests.collection_views.helpers import NOW, TWENTY_FIFTH, add_payer, failed_fifth, request
+from app.views.collection.results_view import REASON_NOTE, ResultsPage
+from app.views.customers.customer_detail import CustomerDetailDialog
+from tests.collection_views.helpers import (
+    NOW,
+    TWENTY_FIFTH,
+    add_payer,
+    failed_fifth,
+    request,
+)
 from tests.factories import Office
 
 LEFT = Qt.MouseButton.LeftButton

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from app.models import DebitRequest, RequestKind, RequestState
-from app.views.retries_view import CARRIED, NO_DATES, RetriesPage
+from app.views.collection.retries_view import CARRIED, NO_DATES, RetriesPage
 from tests.collection_views.conftest import Clock
 from tests.collection_views.helpers import add_payer, at, failed_fifth
 from tests.factories import Office

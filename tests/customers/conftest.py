@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-from app.db import Database
+from app.database.engine import Database
 from app.models import CollectionItem, Customer, CustomerType, DebitAgreement
-from app.services.crypto import DataKey
-from app.services.customer_rules import AgreementForm, CustomerForm
+from app.services.common.crypto import DataKey
+from app.services.customers.rules import AgreementForm, CustomerForm
 from tests.factories import Office
 
 TODAY = date(2026, 11, 27)

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from app.db import Database
+from app.database.engine import Database
 from app.models import (
     AccountRegistration,
     AgreementStatus,
@@ -17,11 +17,12 @@ from app.models import (
     RegistrationState,
     RequestState,
 )
-from app.services import agreements, customers
-from app.services.calendar import SEOUL, BusinessCalendar
-from app.services.crypto import DataKey
-from app.services.errors import ConflictError
-from app.services.validation import ValidationError
+from app.services.common.calendar import SEOUL, BusinessCalendar
+from app.services.common.crypto import DataKey
+from app.services.common.errors import ConflictError
+from app.services.common.validation import ValidationError
+from app.services.customers import agreements
+from app.services.customers import records as customers
 from tests.customers.conftest import TODAY, agreement, item_ids, person
 from tests.factories import Office
 
@@ -231,7 +232,7 @@ def test_registration_outlook_against_the_d_minus_2_deadline() -> None:
 
 def test_a_clerk_may_add_agreements_a_viewer_may_not(office: Office, key: DataKey, customer_id: int) -> None:
     from app.models import Role
-    from app.services.errors import PermissionDeniedError
+    from app.services.common.errors import PermissionDeniedError
     from tests.factories import add_user
 
     clerk = add_user(office, "clerk1", Role.CLERK)

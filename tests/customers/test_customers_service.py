@@ -5,12 +5,27 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
-from app.models import AccountRegistration, AuditLog, Customer, CustomerType, RegistrationState, Role
-from app.services import agreements, customers
-from app.services.crypto import DataKey
-from app.services.customers import CustomerQuery
-from app.services.errors import ConflictError, PermissionDeniedError
-from tests.customers.conftest import RESIDENT, TODAY, agreement, bulk_customers, item_ids, person
+from app.models import (
+    AccountRegistration,
+    AuditLog,
+    Customer,
+    CustomerType,
+    RegistrationState,
+    Role,
+)
+from app.services.common.crypto import DataKey
+from app.services.common.errors import ConflictError, PermissionDeniedError
+from app.services.customers import agreements
+from app.services.customers import records as customers
+from app.services.customers.records import CustomerQuery
+from tests.customers.conftest import (
+    RESIDENT,
+    TODAY,
+    agreement,
+    bulk_customers,
+    item_ids,
+    person,
+)
 from tests.factories import Office, add_user
 
 
@@ -200,8 +215,8 @@ def test_registration_state_filter_shows_the_most_urgent_state(office: Office, k
 
 
 def test_another_institutions_clerk_cannot_see_the_customers(office: Office, key: DataKey) -> None:
-    from app.services.errors import NotFoundError
-    from app.services.session import Actor
+    from app.services.common.errors import NotFoundError
+    from app.services.common.session import Actor
 
     customer_id = create(office, key)
     stranger = Actor(None, office.institution_id + 100, "x", "x", Role.ADMIN)

@@ -10,11 +10,19 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.models import AuditLog, Role
-from app.services import agreements, customers, exports
-from app.services.crypto import DataKey
-from app.services.customers import CustomerQuery
-from app.services.errors import PermissionDeniedError
-from tests.customers.conftest import RESIDENT, TODAY, agreement, bulk_customers, item_ids, person
+from app.services.common.crypto import DataKey
+from app.services.common.errors import PermissionDeniedError
+from app.services.customers import agreements, exports
+from app.services.customers import records as customers
+from app.services.customers.records import CustomerQuery
+from tests.customers.conftest import (
+    RESIDENT,
+    TODAY,
+    agreement,
+    bulk_customers,
+    item_ids,
+    person,
+)
 from tests.factories import Office, add_user
 
 

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from app.db import Database
-from app.services import agreements, customers, exports
-from app.services.crypto import DataKey
+from app.database.engine import Database
+from app.services.common.crypto import DataKey
+from app.services.customers import agreements, exports
+from app.services.customers import records as customers
 from tests.customers.conftest import RESIDENT, TODAY, agreement, item_ids, person
 from tests.factories import Office
 

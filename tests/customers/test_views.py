@@ -13,15 +13,15 @@ from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
 from app.models import AccountRegistration, AuditLog, RegistrationState, Role
-from app.services import customers
-from app.services.calendar import SEOUL
-from app.services.crypto import DataKey
-from app.services.session import Actor
-from app.views.agreement_dialog import AgreementDialog, EndAgreementDialog
-from app.views.context import AppContext
-from app.views.customer_detail import CustomerDetailDialog
-from app.views.customer_dialog import CustomerDialog, IndustryDialog
-from app.views.customers_view import CustomersPage
+from app.services.common.calendar import SEOUL
+from app.services.common.crypto import DataKey
+from app.services.common.session import Actor
+from app.services.customers import records as customers
+from app.views.common.context import AppContext
+from app.views.customers.agreement_dialog import AgreementDialog, EndAgreementDialog
+from app.views.customers.customer_detail import CustomerDetailDialog
+from app.views.customers.customer_dialog import CustomerDialog, IndustryDialog
+from app.views.customers.customers_view import CustomersPage
 from tests.customers.conftest import RESIDENT, bulk_customers, person
 from tests.factories import Office, add_user
 
@@ -196,7 +196,7 @@ def test_first_debit_too_close_is_warned(qtbot, office: Office, key: DataKey) ->
 
 
 def test_masks_on_screen_and_only_the_admin_reveals_audited(qtbot, office: Office, key: DataKey) -> None:  # type: ignore[no-untyped-def]
-    from app.services import agreements
+    from app.services.customers import agreements
     from tests.customers.conftest import TODAY, agreement, item_ids
 
     customer_id = customers.create_customer(office.db, office.admin, office.contract_id, person(resident_no=RESIDENT), key).id
@@ -222,7 +222,7 @@ def test_masks_on_screen_and_only_the_admin_reveals_audited(qtbot, office: Offic
 
 
 def test_ending_an_agreement_from_the_detail(qtbot, office: Office, key: DataKey) -> None:  # type: ignore[no-untyped-def]
-    from app.services import agreements
+    from app.services.customers import agreements
     from tests.customers.conftest import TODAY, agreement, item_ids
 
     customer_id = customers.create_customer(office.db, office.admin, office.contract_id, person(), key).id

@@ -9,8 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from app import migrations
-from app.db import Database
+from app.database import migrate as migrations
+from app.database.engine import Database
 from app.models import Base
 
 

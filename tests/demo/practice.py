@@ -14,20 +14,31 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.db import Database
+from app.database.engine import Database
 from app.models import Contract, EvidenceKind, Role, User
-from app.services import (aggregates_discounts, aggregates_outstanding, aggregates_overview,
-                          aggregates_registrations, aggregates_requests, agreements, charges, contracts, customers,
-                          debits, evidence, keys, relay_config, results, settlement)
-from app.services.aggregates import GroupBy, Period
-from app.services.calendar import SEOUL, ManualClock, seoul_datetime
-from app.services.crypto import DataKey
-from app.services.customer_rules import AgreementForm, CustomerForm
-from app.services.demo_data import DEMO_PASSPHRASE
-from app.services.demo_history import Driver, consent_form
-from app.services.scheduler import CollectionScheduler
-from app.services.session import Actor
-from app.services.transmissions import load_contract
+from app.services.aggregates import discounts as aggregates_discounts
+from app.services.aggregates import outstanding as aggregates_outstanding
+from app.services.aggregates import overview as aggregates_overview
+from app.services.aggregates import registrations as aggregates_registrations
+from app.services.aggregates import requests as aggregates_requests
+from app.services.aggregates import settlement
+from app.services.aggregates.common import GroupBy, Period
+from app.services.collection import charges, results
+from app.services.collection import requests as debits
+from app.services.common import keys
+from app.services.common.calendar import SEOUL, ManualClock, seoul_datetime
+from app.services.common.crypto import DataKey
+from app.services.common.session import Actor
+from app.services.customers import agreements
+from app.services.customers import records as customers
+from app.services.customers.evidence import store as evidence
+from app.services.customers.rules import AgreementForm, CustomerForm
+from app.services.exchange import relay_config
+from app.services.exchange.scheduler import CollectionScheduler
+from app.services.exchange.transmissions import load_contract
+from app.services.settings import contracts
+from app.services.settings.demo.data import DEMO_PASSPHRASE
+from app.services.settings.demo.history import Driver, consent_form
 
 
 @dataclass(frozen=True)

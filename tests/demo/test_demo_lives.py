@@ -14,20 +14,36 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.db import Database
+from app.database.engine import Database
+from app.models import (
+    AccountRegistration,
+    AppSetting,
+    AuditLog,
+    Customer,
+    DebitAgreement,
+    DebitRequest,
+    Institution,
+    Payment,
+    RegistrationKind,
+    RegistrationState,
+    RequestKind,
+    RequestState,
+)
 from app.models.base import Base, UtcDateTime
-from app.models import (AccountRegistration, AppSetting, AuditLog, Customer, DebitAgreement, DebitRequest, Institution,
-                        Payment, RegistrationKind, RegistrationState, RequestKind, RequestState)
-from app.services import demo_copy, demo_data, home, missed, setup
-from app.services.aggregates import Period, default_period
-from app.services.calendar import SEOUL, seoul_datetime
-from app.services.demo_history import History
-from app.services.errors import ServiceError
-from app.services.relay.config import SIMULATOR_FOLDER
-from app.services.relay.rules import REASON_INSUFFICIENT
-from app.services.relay.state import SimulatorState
-from app.services.scheduler import missed_cutoffs
-from app.services.transmissions import load_contract
+from app.services.aggregates.common import Period, default_period
+from app.services.collection import missed
+from app.services.common.calendar import SEOUL, seoul_datetime
+from app.services.common.errors import ServiceError
+from app.services.exchange.relay.config import SIMULATOR_FOLDER
+from app.services.exchange.relay.rules import REASON_INSUFFICIENT
+from app.services.exchange.relay.state import SimulatorState
+from app.services.exchange.scheduler import missed_cutoffs
+from app.services.exchange.transmissions import load_contract
+from app.services.home import today as home
+from app.services.settings import setup
+from app.services.settings.demo import copy as demo_copy
+from app.services.settings.demo import data as demo_data
+from app.services.settings.demo.history import History
 from tests.demo.practice import demo_office, empty_aggregates, practice_month
 
 NOW = seoul_datetime(date(2026, 12, 4), time(10, 30))
@@ -203,7 +219,7 @@ def test_the_demo_refuses_a_database_that_is_not_empty(db: Database, tmp_path: P
 
 def test_a_new_demo_forgets_what_the_simulator_kept_of_an_old_one(tmp_path: Path) -> None:
     """A data folder reused with a fresh database (the old file deleted): the demo starts the simulator afresh."""
-    from app import migrations
+    from app.database import migrate as migrations
 
     data_dir = tmp_path / "data"
     for name in ("first", "second"):
@@ -220,7 +236,7 @@ def test_a_new_demo_forgets_what_the_simulator_kept_of_an_old_one(tmp_path: Path
 
 def test_forgetting_an_institution_leaves_the_others_in_the_simulator(tmp_path: Path) -> None:
     """The demo's reset touches only the demo institution's folder and rows."""
-    from app.services.relay.simulator import BankSimulator
+    from app.services.exchange.relay.simulator import BankSimulator
 
     simulator = BankSimulator(tmp_path / "relay", lambda: NOW)
     at = NOW - timedelta(days=1)

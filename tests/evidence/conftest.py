@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.models import Role
-from app.services.crypto import DataKey
-from app.services.session import Actor
+from app.services.common.crypto import DataKey
+from app.services.common.session import Actor
 from tests.factories import Office, add_user
 from tests.transmissions.helpers import Payer, add_payers
 

@@ -20,10 +20,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from app.db import Database
+from app.database import backup
+from app.database.engine import Database
 from app.models import ConsentEvidence
-from app.services import backup, evidence
-from app.services.crypto import DataKey
+from app.services.common.crypto import DataKey
+from app.services.customers.evidence import store as evidence
 from tests.evidence.helpers import der_bytes, form_page, jpeg_with_comment, pdf_document
 from tests.evidence.test_service import end_agreement
 from tests.factories import Office

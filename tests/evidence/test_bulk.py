@@ -1,4 +1,4 @@
-"""일괄 첨부 (app/services/evidence_bulk.py): a folder or a zip named by 고객번호, on both databases.
+"""일괄 첨부 (app/services/customers/evidence/bulk.py): a folder or a zip named by 고객번호, on both databases.
 
 The report must say for every file what it became or why not, and list the agreements still without
 evidence; a zip from anywhere must not be able to exhaust memory or reach outside itself.
@@ -15,10 +15,11 @@ import pytest
 from sqlalchemy import select
 
 from app.models import CollectionItem, Contract, Customer, DebitAgreement, EvidenceKind
-from app.services import evidence, evidence_bulk
-from app.services.crypto import DataKey
-from app.services.errors import PermissionDeniedError, ServiceError
-from app.services.session import Actor
+from app.services.common.crypto import DataKey
+from app.services.common.errors import PermissionDeniedError, ServiceError
+from app.services.common.session import Actor
+from app.services.customers.evidence import bulk as evidence_bulk
+from app.services.customers.evidence import store as evidence
 from tests.evidence.helpers import encoded, form_page, tiff_pages
 from tests.factories import Office
 from tests.transmissions.helpers import Payer

@@ -1,4 +1,4 @@
-"""민원 자료 (app/services/evidence_dispute.py): one payer's whole story as one PDF, on both databases.
+"""민원 자료 (app/services/customers/evidence/dispute.py): one payer's whole story as one PDF, on both databases.
 
 The PDF is rendered to PNG under /tmp/work/shots/ (dispute_<db>_<page>.png) so a person can look at it;
 the test reads its text back to check that every section, every SHA-256 and every money row is there
@@ -28,14 +28,20 @@ from app.models import (
     RegistrationState,
     RequestState,
 )
-from app.services import evidence
-from app.services.cms.reasons import reason_text
-from app.services.crypto import DataKey
-from app.services.errors import NotFoundError, PermissionDeniedError
-from app.services.output_files import OutputRefusedError
-from app.services.session import Actor
+from app.services.common.crypto import DataKey
+from app.services.common.errors import NotFoundError, PermissionDeniedError
+from app.services.common.output_files import OutputRefusedError
+from app.services.common.session import Actor
+from app.services.customers.evidence import store as evidence
+from app.services.exchange.cms.reasons import reason_text
 from tests.evidence.conftest import ACCOUNTS
-from tests.evidence.helpers import der_bytes, form_page, pdf_document, tiff_pages, wav_bytes
+from tests.evidence.helpers import (
+    der_bytes,
+    form_page,
+    pdf_document,
+    tiff_pages,
+    wav_bytes,
+)
 from tests.evidence.test_bulk import second_agreement
 from tests.factories import Office
 from tests.transmissions.helpers import Payer, queue_registrations, queue_requests

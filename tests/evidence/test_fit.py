@@ -1,4 +1,4 @@
-"""Fitting evidence to the agency's limit (app/services/evidence_fit.py): pure, no database.
+"""Fitting evidence to the agency's limit (app/services/customers/evidence/fit.py): pure, no database.
 
 Each test hands `fit` what a clerk's scanner, phone or recorder makes and checks what would go into
 the EI13: one JPEG / PDF / MP3 / DER under the limit, legible, upright, or a refusal that says why
@@ -16,8 +16,8 @@ import pytest
 from PIL import Image
 
 from app.models import EvidenceKind
-from app.services import evidence_fit
-from app.services.evidence_fit import (
+from app.services.customers.evidence import fit as evidence_fit
+from app.services.customers.evidence.fit import (
     MAX_INPUT_BYTES,
     MIN_PAGE_WIDTH,
     SENT_EXTENSIONS,

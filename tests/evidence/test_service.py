@@ -1,4 +1,4 @@
-"""app/services/evidence.py on SQLite and PostgreSQL: attach, look, open, replace, keep and destroy,
+"""app/services/customers/evidence/store.py on SQLite and PostgreSQL: attach, look, open, replace, keep and destroy,
 archive — with edit rights, tenancy and the audit log checked, and the bytes never stored in clear."""
 
 from __future__ import annotations
@@ -23,13 +23,23 @@ from app.models import (
     EvidenceKind,
     EvidenceState,
 )
-from app.services import evidence
-from app.services.crypto import DataKey, is_sealed
-from app.services.errors import NotFoundError, PermissionDeniedError, ServiceError
-from app.services.output_files import OutputRefusedError
-from app.services.session import Actor
+from app.services.common.crypto import DataKey, is_sealed
+from app.services.common.errors import (
+    NotFoundError,
+    PermissionDeniedError,
+    ServiceError,
+)
+from app.services.common.output_files import OutputRefusedError
+from app.services.common.session import Actor
+from app.services.customers.evidence import store as evidence
 from tests.evidence.conftest import ACCOUNTS
-from tests.evidence.helpers import der_bytes, encoded, form_page, jpeg_with_comment, pdf_document
+from tests.evidence.helpers import (
+    der_bytes,
+    encoded,
+    form_page,
+    jpeg_with_comment,
+    pdf_document,
+)
 from tests.factories import Office
 from tests.transmissions.helpers import Payer
 

@@ -38,14 +38,18 @@ from app.models import (
     Transmission,
 )
 from app.models import TransmissionState as TS
-from app.services import evidence, home, keys, registrations, relay_config, sending
-from app.services.calendar import SEOUL, ManualClock
-from app.services.cms import decode_eb13, reason
-from app.services.cms.ei13 import decode_ei13
-from app.services.crypto import DataKey, KdfParams, wrap_data_key
-from app.services.relay.config import SIMULATOR_FOLDER, RelayConfig
-from app.services.session import Actor
-from app.services.transmissions import file_bytes, load_contract, sha256_hex
+from app.services.collection import registrations
+from app.services.common import keys
+from app.services.common.calendar import SEOUL, ManualClock
+from app.services.common.crypto import DataKey, KdfParams, wrap_data_key
+from app.services.common.session import Actor
+from app.services.customers.evidence import store as evidence
+from app.services.exchange import relay_config, sending
+from app.services.exchange.cms import decode_eb13, reason
+from app.services.exchange.cms.ei13 import decode_ei13
+from app.services.exchange.relay.config import SIMULATOR_FOLDER, RelayConfig
+from app.services.exchange.transmissions import file_bytes, load_contract, sha256_hex
+from app.services.home import today as home
 from tests.evidence_support import give_evidence
 from tests.factories import Office
 from tests.home.helpers import KEY, Relay, add_payer, at

@@ -10,14 +10,16 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import update
 
 from app.models import ConsentEvidence, EvidenceState, RegistrationState
-from app.services import aggregates_registrations, home, month_flow
-from app.services.aggregates import Period
-from app.services.cms import reason
-from app.services.session import Actor
-from app.views.context import AppContext
-from app.views.home_view import HomePage
-from app.views.registrations_view import RegistrationsPage
-from app.views.theme import apply_theme
+from app.services.aggregates import registrations as aggregates_registrations
+from app.services.aggregates.common import Period
+from app.services.common.session import Actor
+from app.services.exchange.cms import reason
+from app.services.home import month_flow
+from app.services.home import today as home
+from app.views.collection.registrations_view import RegistrationsPage
+from app.views.common.context import AppContext
+from app.views.common.theme import apply_theme
+from app.views.shell.home_view import HomePage
 from tests.evidence_support import give_evidence
 from tests.factories import Office
 from tests.home.helpers import KEY, add_payer, at

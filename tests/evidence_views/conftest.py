@@ -14,12 +14,18 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from sqlalchemy import update
 
 from app.models import AgreementStatus, DebitAgreement, Role
-from app.services import evidence
-from app.services.evidence import EvidenceInfo
-from app.services.session import Actor
-from app.views.context import AppContext
+from app.services.common.session import Actor
+from app.services.customers.evidence import store as evidence
+from app.services.customers.evidence.store import EvidenceInfo
+from app.views.common.context import AppContext
 from tests.collection_views.helpers import KEY, NOW, Payer, add_payer
-from tests.evidence.helpers import der_bytes, encoded, form_page, pdf_document, wav_bytes
+from tests.evidence.helpers import (
+    der_bytes,
+    encoded,
+    form_page,
+    pdf_document,
+    wav_bytes,
+)
 from tests.factories import Office, add_user
 
 

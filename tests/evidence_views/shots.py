@@ -21,14 +21,14 @@ SIZE = (1366, 768)
 
 
 def main(out_dir: Path) -> None:  # noqa: PLR0915 - one scene after another
-    import keyring
     import gc
 
+    import keyring
     from PySide6.QtCore import QThreadPool
     from PySide6.QtWidgets import QApplication
 
-    from app.services.crypto import MemoryKeyring
-    from app.services.passwords import use_fast_hashing_for_tests
+    from app.services.common.crypto import MemoryKeyring
+    from app.services.common.passwords import use_fast_hashing_for_tests
 
     with tempfile.TemporaryDirectory() as folder:
         os.environ["KSCMS_DATA_DIR"] = str(Path(folder) / "data")
@@ -36,19 +36,25 @@ def main(out_dir: Path) -> None:  # noqa: PLR0915 - one scene after another
         use_fast_hashing_for_tests()
         from sqlalchemy import update
 
-        from app import migrations
-        from app.db import Database
+        from app.database import migrate as migrations
+        from app.database.engine import Database
         from app.models import ConsentEvidence, EvidenceState
-        from app.services import customers, evidence
-        from app.views.agreement_dialog import AgreementDialog
-        from app.views.context import AppContext
-        from app.views.evidence_viewer import EvidenceViewer, evidence_facts
-        from app.views.main_window import MainWindow
-        from app.services.evidence_fit import size_text
-        from app.views.theme import apply_theme
+        from app.services.customers import records as customers
+        from app.services.customers.evidence import store as evidence
+        from app.services.customers.evidence.fit import size_text
+        from app.views.common.context import AppContext
+        from app.views.common.theme import apply_theme
+        from app.views.customers.agreement_dialog import AgreementDialog
+        from app.views.customers.evidence_viewer import EvidenceViewer, evidence_facts
+        from app.views.shell.main_window import MainWindow
         from tests.collection_views.helpers import KEY, NOW, add_payer
         from tests.evidence.helpers import encoded, form_page, pdf_document, tiff_pages
-        from tests.evidence_views.conftest import end_long_ago, recording, scan_jpeg, write
+        from tests.evidence_views.conftest import (
+            end_long_ago,
+            recording,
+            scan_jpeg,
+            write,
+        )
         from tests.factories import make_office
 
         app = QApplication.instance() or QApplication(sys.argv)

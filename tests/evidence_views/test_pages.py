@@ -10,12 +10,12 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from app.models import AuditLog, ConsentEvidence, EvidenceState
-from app.services import evidence
-from app.views.customer_detail import CustomerDetailDialog
-from app.views.evidence_bulk_view import EvidenceBulkPage
-from app.views.evidence_retention_view import EvidenceRetentionPage
-from app.views.evidence_viewer import EvidenceViewer
-from app.views.main_window import MainWindow
+from app.services.customers.evidence import store as evidence
+from app.views.customers.customer_detail import CustomerDetailDialog
+from app.views.customers.evidence_bulk_view import EvidenceBulkPage
+from app.views.customers.evidence_viewer import EvidenceViewer
+from app.views.settings.evidence_retention_view import EvidenceRetentionPage
+from app.views.shell.main_window import MainWindow
 from tests.collection_views.helpers import Payer
 from tests.evidence_views.conftest import (
     Boxes,

@@ -9,14 +9,23 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from app.models import AuditLog, EvidenceKind, EvidenceState
-from app.services import customers, evidence, evidence_fit
-from app.views.agreement_dialog import AgreementDialog
-from app.views.customer_detail import CustomerDetailDialog
-from app.views.evidence_panel import EvidenceDialog, EvidencePanel, guess_kind
-from app.views.evidence_viewer import EvidenceViewer
+from app.services.customers import records as customers
+from app.services.customers.evidence import fit as evidence_fit
+from app.services.customers.evidence import store as evidence
+from app.views.customers.agreement_dialog import AgreementDialog
+from app.views.customers.customer_detail import CustomerDetailDialog
+from app.views.customers.evidence_panel import EvidenceDialog, EvidencePanel, guess_kind
+from app.views.customers.evidence_viewer import EvidenceViewer
 from tests.collection_views.helpers import Payer
 from tests.evidence.helpers import form_page, noise_image, tiff_pages
-from tests.evidence_views.conftest import Chooser, attach, context, recording, scan_jpeg, write
+from tests.evidence_views.conftest import (
+    Chooser,
+    attach,
+    context,
+    recording,
+    scan_jpeg,
+    write,
+)
 from tests.factories import Office
 
 LEFT = Qt.MouseButton.LeftButton

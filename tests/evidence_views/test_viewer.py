@@ -11,8 +11,13 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QBuffer, Qt
 
-from app.views import evidence_viewer
-from app.views.evidence_viewer import EvidenceViewer, PdftoppmSource, content_type, open_label
+from app.views.customers import evidence_viewer
+from app.views.customers.evidence_viewer import (
+    EvidenceViewer,
+    PdftoppmSource,
+    content_type,
+    open_label,
+)
 from tests.evidence_views.conftest import recording, scan_jpeg, scan_pdf, signature
 
 LEFT = Qt.MouseButton.LeftButton

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from app.models import Role
-from app.services.calendar import ManualClock
-from app.services.session import Actor
+from app.services.common.calendar import ManualClock
+from app.services.common.session import Actor
 from tests.factories import Office, add_user
 from tests.home.helpers import Relay
 

@@ -6,7 +6,7 @@ results, money — goes through the real scheduler, the built-in bank simulator 
 services on a ManualClock, so the home screen is checked against what the program really does.
 
 The simulator's outcomes are chosen by the account number's last four digits
-(app/services/relay/rules.py): 0012 → registration rejected (계좌번호 오류), 0021 → registered,
+(app/services/exchange/relay/rules.py): 0012 → registration rejected (계좌번호 오류), 0021 → registered,
 every debit fails 0021 (잔액부족); anything else goes through.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.db import Database
+from app.database.engine import Database
 from app.models import (
     AccountRegistration,
     Charge,
@@ -29,11 +29,12 @@ from app.models import (
     RegistrationKind,
     RegistrationState,
 )
-from app.services import ledger, relay_config
-from app.services.calendar import ManualClock, seoul_datetime
-from app.services.crypto import DataKey
-from app.services.relay.config import RelayConfig
-from app.services.scheduler import CollectionScheduler
+from app.services.collection import ledger
+from app.services.common.calendar import ManualClock, seoul_datetime
+from app.services.common.crypto import DataKey
+from app.services.exchange import relay_config
+from app.services.exchange.relay.config import RelayConfig
+from app.services.exchange.scheduler import CollectionScheduler
 from tests.evidence_support import give_evidence
 
 KEY = DataKey.generate()

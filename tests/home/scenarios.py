@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.services import debits, notices
-from app.services.calendar import ManualClock
-from app.services.session import Actor
-from app.services.transmissions import load_contract
+from app.services import notices
+from app.services.collection import requests as debits
+from app.services.common.calendar import ManualClock
+from app.services.common.session import Actor
+from app.services.exchange.transmissions import load_contract
 from tests.factories import Office
 from tests.home.helpers import Relay, add_payer, at
 

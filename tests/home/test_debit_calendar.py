@@ -15,16 +15,23 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select, update
 
-from app import cli
-from app.models import CollectionItem, DebitRequest, InstitutionHoliday, RegistrationState
-from app.services import debit_days, debits, home
-from app.services.aggregates_requests import RequestFigures
-from app.services.calendar import BusinessCalendar, ManualClock
-from app.services.home import CutoffLine
-from app.services.reports.layouts import collected_rate
-from app.views.context import AppContext
-from app.views.home_view import HomePage
-from app.views.theme import apply_theme
+from app.cli import main as cli
+from app.models import (
+    CollectionItem,
+    DebitRequest,
+    InstitutionHoliday,
+    RegistrationState,
+)
+from app.services.aggregates.reports.layouts import collected_rate
+from app.services.aggregates.requests import RequestFigures
+from app.services.collection import requests as debits
+from app.services.common import debit_days
+from app.services.common.calendar import BusinessCalendar, ManualClock
+from app.services.home import today as home
+from app.services.home.today import CutoffLine
+from app.views.common.context import AppContext
+from app.views.common.theme import apply_theme
+from app.views.shell.home_view import HomePage
 from tests.factories import Office
 from tests.home.helpers import KEY, add_payer, at
 from tests.security.cli import use_login
@@ -125,7 +132,7 @@ def test_an_institution_closed_day_moves_the_debit_date(office: Office) -> None:
     assert s.cutoff.debit_date == date(2026, 12, 16) and s.cutoff.at == at(date(2026, 12, 14), 14)
     assert [(x.item_name, x.debit_date, x.days, x.unrequested_count) for x in s.cutoff.lines] == [
         ("수강료", date(2026, 12, 16), (15,), 2), ("교재비", date(2026, 12, 16), (15,), 2)]
-    from app.views.home_view import cutoff_lines
+    from app.views.shell.home_view import cutoff_lines
 
     assert cutoff_lines(s.cutoff)[0].startswith("수강료 · 12-16(수) 15일분 — ")
 
@@ -159,7 +166,7 @@ def test_the_moving_rule_says_what_it_did() -> None:
 
 def test_request_on_a_closed_contracted_day_moves_and_says_so(office: Office, monkeypatch: pytest.MonkeyPatch,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    from app import cli_collection
+    from app.cli import collection as cli_collection
 
     ids = _december(office)
     use_login(monkeypatch, office.db)
@@ -180,7 +187,7 @@ def test_request_on_a_closed_contracted_day_moves_and_says_so(office: Office, mo
 
 
 def test_the_requests_screen_takes_the_contracted_day(qtbot, qapp, office: Office) -> None:  # type: ignore[no-untyped-def]
-    from app.views.requests_view import RequestsPage
+    from app.views.collection.requests_view import RequestsPage
 
     apply_theme(qapp)
     _december(office)
@@ -203,7 +210,7 @@ def test_the_requests_screen_takes_the_contracted_day(qtbot, qapp, office: Offic
 
 
 def test_the_status_bar_shows_the_institutions_closed_day(qtbot, qapp, office: Office, request) -> None:  # type: ignore[no-untyped-def]
-    from app.views.main_window import MainWindow
+    from app.views.shell.main_window import MainWindow
 
     apply_theme(qapp)
     _closed(office, date(2026, 12, 4), "개원기념일")  # a Friday the banks work
@@ -229,9 +236,9 @@ def test_a_rate_with_nothing_to_rate_is_a_dash() -> None:
 def test_the_amount_axis_has_whole_number_ticks(qtbot, qapp) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtCharts import QValueAxis
 
-    from app.services.aggregates import Period
-    from app.services.aggregates_overview import ItemAmount, Overview
-    from app.views.charts_view import OverviewWidget, whole_ticks
+    from app.services.aggregates.common import Period
+    from app.services.aggregates.overview import ItemAmount, Overview
+    from app.views.aggregates.charts_view import OverviewWidget, whole_ticks
 
     assert whole_ticks(2) == (2, 1) and whole_ticks(7) == (8, 2) and whole_ticks(1291) == (1500, 500)
     widget = OverviewWidget()

@@ -15,25 +15,25 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import select
 
 from app.models import CollectionItem, CustomerType, DebitAgreement
-from app.services import customers
-from app.services.calendar import ManualClock
-from app.services.crypto import DataKey
-from app.services.customer_rules import CustomerForm
-from app.services.session import Actor
-from app.views.agreement_dialog import AgreementDialog
-from app.views.base import Page
-from app.views.cash_view import CashPage
-from app.views.context import AppContext
-from app.views.customer_detail import CustomerDetailDialog
-from app.views.customer_dialog import CustomerDialog
-from app.views.customers_view import CustomersPage
-from app.views.discounts_view import DiscountsPage
-from app.views.empty_state import NO_CUSTOMERS
-from app.views.items_view import ItemDialog, ItemsPage
-from app.views.registrations_view import RegistrationsPage
-from app.views.requests_view import RequestsPage
-from app.views.results_view import ResultsPage
-from app.views.theme import apply_theme
+from app.services.common.calendar import ManualClock
+from app.services.common.crypto import DataKey
+from app.services.common.session import Actor
+from app.services.customers import records as customers
+from app.services.customers.rules import CustomerForm
+from app.views.collection.cash_view import CashPage
+from app.views.collection.discounts_view import DiscountsPage
+from app.views.collection.registrations_view import RegistrationsPage
+from app.views.collection.requests_view import RequestsPage
+from app.views.collection.results_view import ResultsPage
+from app.views.common.base import Page
+from app.views.common.context import AppContext
+from app.views.common.empty_state import NO_CUSTOMERS
+from app.views.common.theme import apply_theme
+from app.views.customers.agreement_dialog import AgreementDialog
+from app.views.customers.customer_detail import CustomerDetailDialog
+from app.views.customers.customer_dialog import CustomerDialog
+from app.views.customers.customers_view import CustomersPage
+from app.views.settings.items_view import ItemDialog, ItemsPage
 from tests.factories import Office
 from tests.home.helpers import add_payer
 from tests.home.test_first_setup import strip_to_fresh

@@ -20,17 +20,19 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from sqlalchemy import delete, select
 
 from app.models import AppSetting, AuditLog, CollectionItem, Contract, RegistrationState
-from app.services import contracts, first_setup, month_flow, relay_config
-from app.services.calendar import ManualClock
-from app.services.errors import PermissionDeniedError, ServiceError
-from app.services.relay.base import RelayUnavailableError
-from app.services.relay.config import RelayConfig, SimulatorSettings
-from app.services.session import Actor
-from app.services.transmissions import ContractInfo
-from app.views.context import AppContext
-from app.views.home_view import HomePage
-from app.views.main_window import MainWindow
-from app.views.theme import apply_theme
+from app.services.common.calendar import ManualClock
+from app.services.common.errors import PermissionDeniedError, ServiceError
+from app.services.common.session import Actor
+from app.services.exchange import relay_config
+from app.services.exchange.relay.base import RelayUnavailableError
+from app.services.exchange.relay.config import RelayConfig, SimulatorSettings
+from app.services.exchange.transmissions import ContractInfo
+from app.services.home import month_flow
+from app.services.settings import contracts, first_setup
+from app.views.common.context import AppContext
+from app.views.common.theme import apply_theme
+from app.views.shell.home_view import HomePage
+from app.views.shell.main_window import MainWindow
 from tests.factories import Office
 from tests.home.helpers import Relay, add_payer, at
 from tests.home.scenarios import BUSY_MOMENT, busy_day
@@ -192,7 +194,7 @@ def test_a_failed_relay_test_records_nothing(office: Office, clock: ManualClock,
 
 
 def test_an_sftp_relay_without_a_pinned_key_is_not_configured(office: Office) -> None:
-    from app.services.relay.config import MODE_SFTP, SftpSettings
+    from app.services.exchange.relay.config import MODE_SFTP, SftpSettings
 
     relay_config.save(office.db, office.admin, RelayConfig(mode=MODE_SFTP, sftp=SftpSettings(host="relay.example",
                                                                                              username="u")))
@@ -337,7 +339,7 @@ def test_the_month_strip_marks_today_and_the_next_step(qtbot, office: Office, cl
 
 
 def test_after_the_months_last_debit_the_month_closes(office: Office) -> None:
-    from app.services import home
+    from app.services.home import today as home
 
     add_payer(office.db, office.contract_id, "C001", "110000000001", name="김하늘", first="2026-04",
               registration=RegistrationState.DONE)

@@ -11,14 +11,23 @@ from datetime import date
 from sqlalchemy import select
 
 from app.models import DebitRequest, RequestState
-from app.services import debits, home, notices
-from app.services.calendar import ManualClock
-from app.services.home import HomeSummary
-from app.services.session import Actor
-from app.services.transmissions import load_contract
-from app.views.home_view import countdown_text
+from app.services import notices
+from app.services.collection import requests as debits
+from app.services.common.calendar import ManualClock
+from app.services.common.session import Actor
+from app.services.exchange.transmissions import load_contract
+from app.services.home import today as home
+from app.services.home.today import HomeSummary
+from app.views.shell.home_view import countdown_text
 from tests.factories import Office
-from tests.home.helpers import Payer, Relay, add_payer, at, queue_registration, receive_cash
+from tests.home.helpers import (
+    Payer,
+    Relay,
+    add_payer,
+    at,
+    queue_registration,
+    receive_cash,
+)
 
 
 def _summary(office: Office, actor: Actor, clock: ManualClock) -> HomeSummary:
@@ -183,7 +192,7 @@ def test_countdown_text() -> None:
 def test_a_contract_of_another_institution_is_not_shown(office: Office, clock: ManualClock) -> None:
     import pytest
 
-    from app.services.errors import NotFoundError
+    from app.services.common.errors import NotFoundError
     from tests.factories import make_office
 
     other = make_office(office.db, institution_code="9900000001")

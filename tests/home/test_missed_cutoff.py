@@ -14,14 +14,27 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from app.models import Charge, DebitRequest, MissedRemedy, RegistrationState, RequestState
-from app.services import cash, debits, home, ledger, missed, notifications
-from app.services.aggregates import GroupBy, Period
-from app.services.aggregates_outstanding import summarise
-from app.services.calendar import ManualClock
-from app.services.errors import ConflictError, PermissionDeniedError, ServiceError
-from app.services.session import Actor
-from app.services.transmissions import load_contract
+from app.models import (
+    Charge,
+    DebitRequest,
+    MissedRemedy,
+    RegistrationState,
+    RequestState,
+)
+from app.services.aggregates.common import GroupBy, Period
+from app.services.aggregates.outstanding import summarise
+from app.services.collection import cash, ledger, missed
+from app.services.collection import requests as debits
+from app.services.common.calendar import ManualClock
+from app.services.common.errors import (
+    ConflictError,
+    PermissionDeniedError,
+    ServiceError,
+)
+from app.services.common.session import Actor
+from app.services.exchange.transmissions import load_contract
+from app.services.home import notifications
+from app.services.home import today as home
 from tests.factories import Office
 from tests.home.helpers import at
 from tests.home.missed_december import december

@@ -19,15 +19,15 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 from sqlalchemy import func, select
 
 from app.models import Charge, DebitRequest, RegistrationState
-from app.services import cash, missed
-from app.services.calendar import ManualClock
-from app.services.missed import Remedy
-from app.services.session import Actor
-from app.views import home_view
-from app.views.context import AppContext
-from app.views.home_view import HomePage
-from app.views.theme import apply_theme
-from app.views.tray import NotificationTray
+from app.services.collection import cash, missed
+from app.services.collection.missed import Remedy
+from app.services.common.calendar import ManualClock
+from app.services.common.session import Actor
+from app.views.common.context import AppContext
+from app.views.common.theme import apply_theme
+from app.views.shell import home_view
+from app.views.shell.home_view import HomePage
+from app.views.shell.tray import NotificationTray
 from tests.factories import Office
 from tests.home.missed_december import december
 
@@ -336,7 +336,7 @@ def test_the_tray_says_it_once_and_a_click_opens_home(qtbot, office: Office, sys
 
 
 def test_in_the_main_window_the_red_list_and_the_status_bar_link(qtbot, office: Office, request, answers) -> None:  # type: ignore[no-untyped-def]
-    from app.views.main_window import MainWindow
+    from app.views.shell.main_window import MainWindow
 
     _december(office)
     ctx = AppContext(office.db, office.admin, office.contract_id, clock=SATURDAY)

@@ -9,12 +9,16 @@ from sqlalchemy import func, select
 
 from app.models import Notice, NoticeRead, NoticeSource, Role
 from app.services import notices
-from app.services.calendar import ManualClock
-from app.services.errors import NotFoundError, PermissionDeniedError, ServiceError
-from app.services.relay.base import RelayNotice, RelayUnavailableError
-from app.services.session import Actor
-from app.services.transmissions import load_contract
-from app.services.validation import ValidationError
+from app.services.common.calendar import ManualClock
+from app.services.common.errors import (
+    NotFoundError,
+    PermissionDeniedError,
+    ServiceError,
+)
+from app.services.common.session import Actor
+from app.services.common.validation import ValidationError
+from app.services.exchange.relay.base import RelayNotice, RelayUnavailableError
+from app.services.exchange.transmissions import load_contract
 from tests.factories import Office, add_user, make_office
 from tests.home.helpers import Relay
 

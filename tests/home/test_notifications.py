@@ -6,14 +6,21 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from app.models import DebitAgreement, RegistrationState, Transmission, TransmissionState
-from app.services import debits, home, notifications
-from app.services.calendar import ManualClock
-from app.services.notifications import Notification, ShownEvents
-from app.services.relay.base import RelayNotice, RelayUnavailableError
-from app.services.scheduler import CollectionScheduler
-from app.services.session import Actor
-from app.services.transmissions import load_contract
+from app.models import (
+    DebitAgreement,
+    RegistrationState,
+    Transmission,
+    TransmissionState,
+)
+from app.services.collection import requests as debits
+from app.services.common.calendar import ManualClock
+from app.services.common.session import Actor
+from app.services.exchange.relay.base import RelayNotice, RelayUnavailableError
+from app.services.exchange.scheduler import CollectionScheduler
+from app.services.exchange.transmissions import load_contract
+from app.services.home import notifications
+from app.services.home import today as home
+from app.services.home.notifications import Notification, ShownEvents
 from tests.factories import Office
 from tests.home.helpers import KEY, Relay, add_payer, at
 

@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from app.models import Notice, NoticeSource
 from app.services import notices
-from app.services.calendar import ManualClock
-from app.services.relay.base import RelayUnavailableError
-from app.services.session import Actor
-from app.services.transmissions import load_contract
+from app.services.common.calendar import ManualClock
+from app.services.common.session import Actor
+from app.services.exchange.relay.base import RelayUnavailableError
+from app.services.exchange.transmissions import load_contract
 from tests.factories import Office
 from tests.home.helpers import Relay, at
 

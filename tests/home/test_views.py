@@ -11,16 +11,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from app.models import NoticeSource, Role
-from app.services import notices, notifications
-from app.services.calendar import ManualClock
-from app.services.relay.base import RelayNotice
-from app.services.session import Actor
-from app.views.context import AppContext
-from app.views.home_view import HomePage
-from app.views.main_window import MainWindow
+from app.services import notices
+from app.services.common.calendar import ManualClock
+from app.services.common.session import Actor
+from app.services.exchange.relay.base import RelayNotice
+from app.services.home import notifications
+from app.views.common.context import AppContext
+from app.views.common.theme import apply_theme
 from app.views.notices_view import NoticeDialog, NoticesPage
-from app.views.theme import apply_theme
-from app.views.tray import NotificationTray
+from app.views.shell.home_view import HomePage
+from app.views.shell.main_window import MainWindow
+from app.views.shell.tray import NotificationTray
 from tests.factories import Office, add_user
 from tests.home.helpers import Relay, add_payer, at
 from tests.home.scenarios import busy_day

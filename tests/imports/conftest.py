@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.db import Database
+from app.database.engine import Database
 from app.models import AccountRegistration, Customer, DebitAgreement
-from app.services.crypto import DataKey
+from app.services.common.crypto import DataKey
 
 
 @pytest.fixture

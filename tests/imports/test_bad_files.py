@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from app.services import imports
-from app.services.import_reader import MAX_ROWS, ImportFileError
-from app.services.import_rows import Status
+from app.services.customers.imports import flow as imports
+from app.services.customers.imports.reader import MAX_ROWS, ImportFileError
+from app.services.customers.imports.rows import Status
 from tests.factories import Office
 from tests.imports.conftest import patch_cell, table_counts
 from tests.imports.workbooks import (
@@ -61,7 +61,7 @@ def test_a_damaged_old_xls_says_it_cannot_be_read(office: Office, tmp_path: Path
 
 def test_an_xls_spread_far_is_refused_before_calamine_builds_its_rectangle(office: Office, tmp_path: Path) -> None:
     """A1 and IV65536 in a 6 KB .xls would cost calamine a gigabyte (measured); the BIFF scan refuses it."""
-    from app.services import import_reader
+    from app.services.customers.imports import reader as import_reader
 
     path = compound_file(tmp_path / "far.xls", ["Workbook"], [biff_sheet([(0, 0), (1, 0), (65535, 255)])])
     message = refused(office, path)

@@ -7,14 +7,32 @@ from datetime import datetime
 
 import pytest
 
-from app.services import customers
-from app.services.calendar import SEOUL
-from app.services.cms.account_numbers import ACCOUNT_LENGTHS, length_warning, numbering_warning
-from app.services.cms.banks import BANK_ALIASES, BANK_NAMES, BankMatch, _name_key, find_bank
-from app.services.crypto import DataKey
-from app.services.import_rows import BY_KEY, COLUMNS, SHARED_WORDS, SYNONYMS, field_for, header_key, plan_columns
-from app.views.agreement_dialog import AgreementDialog
-from app.views.context import AppContext
+from app.services.common.calendar import SEOUL
+from app.services.common.crypto import DataKey
+from app.services.customers import records as customers
+from app.services.customers.imports.rows import (
+    BY_KEY,
+    COLUMNS,
+    SHARED_WORDS,
+    SYNONYMS,
+    field_for,
+    header_key,
+    plan_columns,
+)
+from app.services.exchange.cms.account_numbers import (
+    ACCOUNT_LENGTHS,
+    length_warning,
+    numbering_warning,
+)
+from app.services.exchange.cms.banks import (
+    BANK_ALIASES,
+    BANK_NAMES,
+    BankMatch,
+    _name_key,
+    find_bank,
+)
+from app.views.common.context import AppContext
+from app.views.customers.agreement_dialog import AgreementDialog
 from tests.customers.conftest import person
 from tests.factories import Office
 

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from app.models import AppSetting, AuditLog, Customer, DebitAgreement
-from app.services import imports
-from app.services.crypto import DataKey
-from app.services.import_reader import ImportCancelled
-from app.services.import_rows import Source, Status
+from app.services.common.crypto import DataKey
+from app.services.customers.imports import flow as imports
+from app.services.customers.imports.reader import ImportCancelled
+from app.services.customers.imports.rows import Source, Status
 from tests.factories import Office
 from tests.imports.clerk_sheet import DATA_ROWS, HEADER_ROW, ROWS, write_clerk_xlsx
 from tests.imports.conftest import table_counts

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from app.cli import main
-from app.db import Database
-from app.services import keys
-from app.services.crypto import KeyringCache
+from app.cli.main import main
+from app.database.engine import Database
+from app.services.common import keys
+from app.services.common.crypto import KeyringCache
 from tests.factories import Office
 from tests.imports.conftest import table_counts
 from tests.imports.workbooks import as_list, row_values, write_rows

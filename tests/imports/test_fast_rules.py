@@ -6,9 +6,15 @@ from datetime import date
 
 import pytest
 
-from app.services import customer_rules as rules
-from app.services.import_rows import HeaderMap, ItemChoice, RowChecker, Status, map_headers
-from app.services.imports import FastRules
+from app.services.customers import rules
+from app.services.customers.imports.flow import FastRules
+from app.services.customers.imports.rows import (
+    HeaderMap,
+    ItemChoice,
+    RowChecker,
+    Status,
+    map_headers,
+)
 from tests.imports.workbooks import HEADER, as_list, row_values
 
 TODAY = date(2026, 3, 10)

@@ -19,12 +19,12 @@ from app.models import (
     RegistrationKind,
     RegistrationState,
 )
-from app.services import imports
-from app.services.crypto import DataKey
-from app.services.errors import ServiceError
-from app.services.import_reader import ImportCancelled
-from app.services.import_rows import Status
-from app.services.import_writer import Writer
+from app.services.common.crypto import DataKey
+from app.services.common.errors import ServiceError
+from app.services.customers.imports import flow as imports
+from app.services.customers.imports.reader import ImportCancelled
+from app.services.customers.imports.rows import Status
+from app.services.customers.imports.writer import Writer
 from tests.factories import Office
 from tests.imports.conftest import table_counts
 from tests.imports.workbooks import HEADER, as_list, row_values, write_rows

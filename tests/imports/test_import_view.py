@@ -10,11 +10,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from app.services import imports
-from app.services.crypto import DataKey
-from app.views import import_view
-from app.views.context import AppContext
-from app.views.import_view import ImportPage
+from app.services.common.crypto import DataKey
+from app.services.customers.imports import flow as imports
+from app.views.common.context import AppContext
+from app.views.customers import import_view
+from app.views.customers.import_view import ImportPage
 from tests.factories import Office
 from tests.imports.conftest import table_counts
 from tests.imports.workbooks import as_list, row_values, write_rows

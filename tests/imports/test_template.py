@@ -7,9 +7,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from app.services import imports
-from app.services.import_rows import COLUMNS
-from app.services.import_template import template_for_contract
+from app.services.customers.imports import flow as imports
+from app.services.customers.imports.rows import COLUMNS
+from app.services.customers.imports.template import template_for_contract
 from tests.factories import Office
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from app.services.import_rows import COLUMNS
+from app.services.customers.imports.rows import COLUMNS
 
 HEADER = [c.header for c in COLUMNS]
 BANKS = ("004", "088", "020", "081", "011", "003", "090")

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app.services.cms import (
+from app.services.exchange.cms import (
     DebitHeader,
     DebitRecord,
     Ei13Header,
     Ei13Record,
     RegistrationHeader,
-    RegistrationRecord,
     RegistrationKind,
+    RegistrationRecord,
     encode_eb13,
     encode_eb21,
     encode_ei13,
     remote_name,
 )
-from app.services.relay.base import Transport
+from app.services.exchange.relay.base import Transport
 from tests.evidence_support import TINY_JPEG
 
 INSTITUTION = "9912345678"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from app.services.calendar import ManualClock
-from app.services.relay.local import SimulatorTransport
-from app.services.relay.simulator import BankSimulator
+from app.services.common.calendar import ManualClock
+from app.services.exchange.relay.local import SimulatorTransport
+from app.services.exchange.relay.simulator import BankSimulator
 
 from .builders import INSTITUTION
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import keyring
 import pytest
 
-from app.services.calendar import SEOUL, ManualClock
-from app.services.relay.base import Transport
-from app.services.relay.config import (
+from app.services.common.calendar import SEOUL, ManualClock
+from app.services.exchange.relay.base import Transport
+from app.services.exchange.relay.config import (
     SETTINGS_KEY,
     HostKeyInfo,
     PinnedHostKeys,
@@ -19,9 +19,14 @@ from app.services.relay.config import (
     SimulatorSettings,
     make_transport,
 )
-from app.services.relay.credentials import KEYRING_SERVICE, KeyringSecrets, RelayCredential, keyring_account
-from app.services.relay.local import SimulatorTransport
-from app.services.relay.sftp import SftpTransport
+from app.services.exchange.relay.credentials import (
+    KEYRING_SERVICE,
+    KeyringSecrets,
+    RelayCredential,
+    keyring_account,
+)
+from app.services.exchange.relay.local import SimulatorTransport
+from app.services.exchange.relay.sftp import SftpTransport
 
 from .builders import INSTITUTION
 

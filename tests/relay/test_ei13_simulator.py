@@ -14,20 +14,30 @@ from pathlib import Path
 
 import pytest
 
-from app.services.calendar import SEOUL, ManualClock
-from app.services.cms import Ei13Header, Ei13Record, encode_ei13, reason, remote_name
-from app.services.relay import layout
-from app.services.relay.base import RelayRejectedError
-from app.services.relay.config import RelayConfig, SimulatorSettings, make_transport
-from app.services.relay.local import SimulatorTransport
-from app.services.relay.rules import (
+from app.services.common.calendar import SEOUL, ManualClock
+from app.services.exchange.cms import (
+    Ei13Header,
+    Ei13Record,
+    encode_ei13,
+    reason,
+    remote_name,
+)
+from app.services.exchange.relay import layout
+from app.services.exchange.relay.base import RelayRejectedError
+from app.services.exchange.relay.config import (
+    RelayConfig,
+    SimulatorSettings,
+    make_transport,
+)
+from app.services.exchange.relay.local import SimulatorTransport
+from app.services.exchange.relay.rules import (
     EVIDENCE_EXTENSIONS,
     EVIDENCE_MAX_BYTES,
     EVIDENCE_RULES,
     EXTENSIONS_BY_KIND,
     evidence_problem,
 )
-from app.services.relay.simulator import BankSimulator, evidence_verdict
+from app.services.exchange.relay.simulator import BankSimulator, evidence_verdict
 
 from .builders import BANK, INSTITUTION, OTHER_INSTITUTION
 
@@ -339,7 +349,7 @@ def test_the_rules_are_listed_for_the_clerk_and_every_kind_fits_some_extension()
 
 def test_the_desk_sends_nothing_the_simulator_refuses() -> None:
     """Every (extension, 동의자료구분) the desk's fitting may produce is one the simulator takes."""
-    from app.services.evidence_fit import KINDS_FOR_EXTENSION, SENT_EXTENSIONS
+    from app.services.customers.evidence.fit import KINDS_FOR_EXTENSION, SENT_EXTENSIONS
 
     for extension in SENT_EXTENSIONS:
         for kind in KINDS_FOR_EXTENSION[extension]:

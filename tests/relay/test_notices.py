@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app.services.calendar import SEOUL, BusinessCalendar, ManualClock
-from app.services.relay.local import SimulatorTransport
-from app.services.relay.notices import TAX_INVOICE_STEPS, holiday_run, maintenance_day, notices_due
+from app.services.common.calendar import SEOUL, BusinessCalendar, ManualClock
+from app.services.exchange.relay.local import SimulatorTransport
+from app.services.exchange.relay.notices import (
+    TAX_INVOICE_STEPS,
+    holiday_run,
+    maintenance_day,
+    notices_due,
+)
 
 
 def test_notices_are_listed_newest_first(transport: SimulatorTransport, clock: ManualClock) -> None:

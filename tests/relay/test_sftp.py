@@ -15,10 +15,22 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from app.services.calendar import SEOUL, BusinessCalendar
-from app.services.cms import check_result, debit_outcomes, decode_eb13, decode_eb14, decode_eb21, decode_eb22
-from app.services.relay.base import HostKeyError, RelayDuplicateError, RelayRejectedError, RelayUnavailableError
-from app.services.relay.config import (
+from app.services.common.calendar import SEOUL, BusinessCalendar
+from app.services.exchange.cms import (
+    check_result,
+    debit_outcomes,
+    decode_eb13,
+    decode_eb14,
+    decode_eb21,
+    decode_eb22,
+)
+from app.services.exchange.relay.base import (
+    HostKeyError,
+    RelayDuplicateError,
+    RelayRejectedError,
+    RelayUnavailableError,
+)
+from app.services.exchange.relay.config import (
     HostKeyInfo,
     PinnedHostKey,
     PinnedHostKeys,
@@ -26,9 +38,13 @@ from app.services.relay.config import (
     SftpSettings,
     make_transport,
 )
-from app.services.relay.credentials import KeyringSecrets
-from app.services.relay.launcher import RelaySimProcess, start_relay_sim
-from app.services.relay.sftp import SftpAuthError, SftpTransport, fetch_host_key
+from app.services.exchange.relay.credentials import KeyringSecrets
+from app.services.exchange.relay.launcher import RelaySimProcess, start_relay_sim
+from app.services.exchange.relay.sftp import (
+    SftpAuthError,
+    SftpTransport,
+    fetch_host_key,
+)
 
 from .builders import debit, eb13, eb21, registration, send_eb13, tamper_trailer_count
 

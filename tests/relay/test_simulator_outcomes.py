@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from app.services.calendar import ManualClock
-from app.services.cms import (
-    DebitRecord,
+from app.services.common.calendar import ManualClock
+from app.services.exchange.cms import (
     DebitOutcome,
+    DebitRecord,
     RegistrationOutcome,
     check_result,
     debit_outcomes,
@@ -21,9 +21,14 @@ from app.services.cms import (
     decode_eb22,
     registration_outcomes,
 )
-from app.services.relay.local import SimulatorTransport
-from app.services.relay.rules import GENERAL_RULES, OUTCOME_RULES, partial_debit, rule_for_account
-from app.services.relay.simulator import BankSimulator
+from app.services.exchange.relay.local import SimulatorTransport
+from app.services.exchange.relay.rules import (
+    GENERAL_RULES,
+    OUTCOME_RULES,
+    partial_debit,
+    rule_for_account,
+)
+from app.services.exchange.relay.simulator import BankSimulator
 
 from .builders import INSTITUTION, debit, eb13, eb21, registration, send_eb13
 
@@ -217,7 +222,7 @@ def test_the_rules_constant_documents_every_rule() -> None:
     assert partial_debit(50_000, "0") == 25_000
     assert partial_debit(15_500, "6") == 5_000
     assert partial_debit(15_500, "1") == 0
-    from app.services.relay import simulator
+    from app.services.exchange.relay import simulator
 
     doc = simulator.__doc__ or ""
     assert "0021" in doc and "9021" in doc and "0017" in doc and "OUTCOME_RULES" in doc

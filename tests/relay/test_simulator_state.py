@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from app.services.relay import state
-from app.services.relay.state import SimulatorState
+from app.services.exchange.relay import state
+from app.services.exchange.relay.state import SimulatorState
 
 
 class _Racing:

@@ -6,9 +6,9 @@ import datetime as dt
 from datetime import timedelta
 from pathlib import Path
 
-from app.services.calendar import SEOUL, ManualClock
-from app.services.relay.local import SimulatorTransport
-from app.services.relay.simulator import BankSimulator
+from app.services.common.calendar import SEOUL, ManualClock
+from app.services.exchange.relay.local import SimulatorTransport
+from app.services.exchange.relay.simulator import BankSimulator
 
 from .builders import INSTITUTION, debit, eb13, eb21, registration, send_eb13
 
@@ -108,6 +108,6 @@ def test_results_are_published_in_due_order_whenever_process_runs(
     report = transport.simulator.process()
     assert report.produced == [f"{INSTITUTION}/EB140309_2026", f"{INSTITUTION}/EB220312_2026"]
     assert transport.list_results() == ["EB140309_2026", "EB220312_2026"]
-    from app.services.cms import decode_eb22
+    from app.services.exchange.cms import decode_eb22
 
     assert decode_eb22(transport.download("EB220312_2026") or b"", "x").records == ()

@@ -8,14 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from app.services.calendar import ManualClock
-from app.services.cms import Ei13Header, Ei13Record, encode_ei13
-from app.services.relay import layout
-from app.services.relay.base import RelayDuplicateError, RelayRejectedError
-from app.services.relay.local import SimulatorTransport
-from app.services.relay.simulator import BankSimulator
+from app.services.common.calendar import ManualClock
+from app.services.exchange.cms import Ei13Header, Ei13Record, encode_ei13
+from app.services.exchange.relay import layout
+from app.services.exchange.relay.base import RelayDuplicateError, RelayRejectedError
+from app.services.exchange.relay.local import SimulatorTransport
+from app.services.exchange.relay.simulator import BankSimulator
 
-from .builders import INSTITUTION, OTHER_INSTITUTION, debit, eb13, eb21, registration, tamper_trailer_count
+from .builders import (
+    INSTITUTION,
+    OTHER_INSTITUTION,
+    debit,
+    eb13,
+    eb21,
+    registration,
+    tamper_trailer_count,
+)
 
 MONDAY = dt.date(2026, 3, 9)
 THURSDAY = dt.date(2026, 3, 12)

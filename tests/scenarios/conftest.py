@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.models import Role
-from app.services.session import Actor
+from app.services.common.session import Actor
 from tests.factories import Office, add_user
 from tests.scenarios.december import December, december_academy
 

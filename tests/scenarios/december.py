@@ -1,7 +1,7 @@
 """해오름수학학원 in December 2026: eight payers, three debit days, the built-in bank simulator.
 
 The cast (bank 088; the simulator decides each outcome by the account's last four digits, see
-app/services/relay/rules.py: 0021 fails 잔액부족, anything else is debited in full):
+app/services/exchange/relay/rules.py: 0021 fails 잔액부족, anything else is debited in full):
 
 ======  ====  ======  ============  ========  ==========  ===  ==================================================
 key     no    name    account       item      monthly     day  what happens
@@ -38,25 +38,20 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from app.models import CollectionItem, Customer
-from app.services import (
-    aggregates_discounts,
-    aggregates_outstanding,
-    aggregates_overview,
-    aggregates_registrations,
-    aggregates_requests,
-    cash,
-    customers,
-    debits,
-    home,
-    missed,
-    registrations,
-    results,
-    settlement,
-)
-from app.services.aggregates import GroupBy, Period
-from app.services.calendar import ManualClock
-from app.services.reports import build, letters
-from app.services.session import Actor
+from app.services.aggregates import discounts as aggregates_discounts
+from app.services.aggregates import outstanding as aggregates_outstanding
+from app.services.aggregates import overview as aggregates_overview
+from app.services.aggregates import registrations as aggregates_registrations
+from app.services.aggregates import requests as aggregates_requests
+from app.services.aggregates import settlement
+from app.services.aggregates.common import GroupBy, Period
+from app.services.aggregates.reports import build, letters
+from app.services.collection import cash, missed, registrations, results
+from app.services.collection import requests as debits
+from app.services.common.calendar import ManualClock
+from app.services.common.session import Actor
+from app.services.customers import records as customers
+from app.services.home import today as home
 from tests.collection.academy_months import Academy
 from tests.factories import Office
 from tests.home.helpers import Relay, add_payer, at

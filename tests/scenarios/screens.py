@@ -17,11 +17,16 @@ from pypdf import PdfReader
 from PySide6.QtCore import QAbstractItemModel
 from PySide6.QtWidgets import QApplication
 
-from app import cli, cli_reports
-from app.views.context import AppContext
-from app.views.home_view import METRICS, HomePage
-from app.views.main_window import MainWindow
-from tests.aggregates.test_looking_never_writes import _page_keys, _settle, _turn_controls
+from app.cli import main as cli
+from app.cli import reports as cli_reports
+from app.views.common.context import AppContext
+from app.views.shell.home_view import METRICS, HomePage
+from app.views.shell.main_window import MainWindow
+from tests.aggregates.test_looking_never_writes import (
+    _page_keys,
+    _settle,
+    _turn_controls,
+)
 from tests.factories import INSTITUTION_CODE
 from tests.scenarios.december import December
 from tests.security.cli import use_login

@@ -38,27 +38,33 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Charge
-from app.services import (
-    aggregates_outstanding,
-    aggregates_requests,
-    cash,
-    debits,
-    home,
-    ledger,
-    missed,
-    notifications,
+from app.services.aggregates import outstanding as aggregates_outstanding
+from app.services.aggregates import requests as aggregates_requests
+from app.services.aggregates.common import GroupBy
+from app.services.aggregates.reports import build
+from app.services.collection import cash, ledger, missed
+from app.services.collection import requests as debits
+from app.services.collection.missed import Remedy
+from app.services.exchange.transmissions import load_contract
+from app.services.home import notifications
+from app.services.home import today as home
+from app.views.aggregates.aggregates_view import (
+    OutstandingAggregatePage,
+    RequestAggregatePage,
 )
-from app.services.aggregates import GroupBy
-from app.services.missed import Remedy
-from app.services.reports import build
-from app.services.transmissions import load_contract
-from app.views.aggregates_view import OutstandingAggregatePage, RequestAggregatePage
-from app.views.context import AppContext
-from app.views.home_view import HomePage
+from app.views.common.context import AppContext
+from app.views.shell.home_view import HomePage
 from tests.aggregates.test_looking_never_writes import fingerprint
 from tests.aggregates.test_reports import xlsx_rows
 from tests.home.helpers import at
-from tests.scenarios.december import CAST, FIFTEENTH, FIFTH, TWENTY_FIFTH, December, look_everywhere
+from tests.scenarios.december import (
+    CAST,
+    FIFTEENTH,
+    FIFTH,
+    TWENTY_FIFTH,
+    December,
+    look_everywhere,
+)
 from tests.scenarios.screens import (
     browse_every_page,
     home_metrics,

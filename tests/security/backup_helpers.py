@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from app.db import Database
-from app.services import keys
-from app.services.backup import PgSnapshot
-from app.services.crypto import DataKey, KeyringCache
+from app.database.backup import PgSnapshot
+from app.database.engine import Database
+from app.services.common import keys
+from app.services.common.crypto import DataKey, KeyringCache
 
 PASSPHRASE = "test-passphrase"  # the one tests/security/cli.login_env gives the command line
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.db import Database
+from app.database.engine import Database
 from tests.factories import ADMIN_BIRTH, ADMIN_PASSWORD, INSTITUTION_CODE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +45,7 @@ def run_cli(*args: str, env: dict[str, str], timeout: float = 180) -> subprocess
 
 def use_login(monkeypatch, db: Database, *, user: str = "admin", password: str = ADMIN_PASSWORD,  # type: ignore[no-untyped-def]
               birth: str = ADMIN_BIRTH, contract: str = INSTITUTION_CODE) -> None:
-    """For `app.cli.main([...])` in the test's own process: the same login as `login_env`, on `db`."""
+    """For `app.cli.main.main([...])` in the test's own process: the same login as `login_env`, on `db`."""
     monkeypatch.setenv("KSCMS_DATABASE_URL", db_url(db))
     for name, value in (("KSCMS_CONTRACT", contract), ("KSCMS_USER", user), ("KSCMS_PASSWORD", password),
                         ("KSCMS_BIRTH", birth)):

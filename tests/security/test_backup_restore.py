@@ -22,14 +22,15 @@ import pytest
 from sqlalchemy import select, text
 
 from app import config
-from app.db import Database
+from app.database import backup
+from app.database import connection as db_setup
+from app.database.backup import BackupError
+from app.database.backup_manifest import manifest_path
+from app.database.engine import Database
 from app.models import AuditLog, Contract, Role
-from app.services import backup, db_setup
-from app.services.backup import BackupError
-from app.services.backup_manifest import manifest_path
-from app.services.crypto import DataKey, MemoryKeyring
-from app.services.output_files import OutputRefusedError
-from app.services.session import Actor
+from app.services.common.crypto import DataKey, MemoryKeyring
+from app.services.common.output_files import OutputRefusedError
+from app.services.common.session import Actor
 from tests.factories import Office, add_user, make_office
 from tests.security.backup_helpers import give_data_key
 from tests.security.cli import login_env, run_cli
@@ -166,7 +167,7 @@ def test_a_manifest_signed_under_another_key_or_stripped_of_its_signature_is_ref
     path.write_text(json.dumps(data), encoding="utf-8")
     assert_refused_and_untouched(office, made, "서명이 없습니다")
 
-    from app.services.backup_manifest import Manifest
+    from app.database.backup_manifest import Manifest
 
     forged = Manifest(**{**data, "authenticated": True, "key_id": key.key_id})
     attacker = DataKey.generate()
@@ -346,7 +347,7 @@ def test_the_restore_dialog_offers_the_unverified_choice_to_an_administrator_onl
         qtbot, live_office: tuple[Office, DataKey], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QMessageBox
 
-    from app.views.backup_dialogs import RestoreDialog
+    from app.views.shell.backup_dialogs import RestoreDialog
 
     office, key = live_office
     clerk = add_user(office, "clerk1", Role.CLERK)

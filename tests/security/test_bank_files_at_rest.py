@@ -20,19 +20,25 @@ from pathlib import Path
 
 from sqlalchemy import select, text
 
-from app.db import Database
+from app.database import backup
+from app.database.engine import Database
 from app.models import DataKeyRecord, Transmission
 from app.models import TransmissionState as TS
-from app.services import backup, relay_config
-from app.services import transmissions as tx
-from app.services.calendar import SEOUL, ManualClock
-from app.services.crypto import DataKey, KdfParams, wrap_data_key
-from app.services.relay.config import SIMULATOR_FOLDER, RelayConfig
-from app.services.scheduler import CollectionScheduler
+from app.services.common.calendar import SEOUL, ManualClock
+from app.services.common.crypto import DataKey, KdfParams, wrap_data_key
+from app.services.exchange import relay_config
+from app.services.exchange import transmissions as tx
+from app.services.exchange.relay.config import SIMULATOR_FOLDER, RelayConfig
+from app.services.exchange.scheduler import CollectionScheduler
+from tests.evidence_support import TINY_JPEG
 from tests.factories import Office
 from tests.security.cli import login_env, run_cli
-from tests.evidence_support import TINY_JPEG
-from tests.transmissions.helpers import Payer, add_payers, queue_registrations, queue_requests
+from tests.transmissions.helpers import (
+    Payer,
+    add_payers,
+    queue_registrations,
+    queue_requests,
+)
 from tests.transmissions.test_scheduler import run_until
 
 PASSPHRASE = "test-passphrase"  # what tests.security.cli.login_env gives a command as KSCMS_PASSPHRASE

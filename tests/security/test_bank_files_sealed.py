@@ -17,17 +17,29 @@ import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import OperationalError
 
-from app.db import Database
+from app.database.engine import Database
 from app.models import Direction, FileKind, Transmission
 from app.models import TransmissionState as TS
-from app.services import keys, receiving, sending
-from app.services import transmissions as tx
-from app.services.calendar import SEOUL, ManualClock
-from app.services.cms import DebitHeader, DebitRecord, decode_eb21, encode_eb21, encode_eb22
-from app.services.crypto import DataKey, DecryptionError, WrongKeyError, is_sealed
-from app.services.errors import ServiceError
-from app.services.relay.local import SimulatorTransport
-from app.services.relay.simulator import BankSimulator
+from app.services.common import keys
+from app.services.common.calendar import SEOUL, ManualClock
+from app.services.common.crypto import (
+    DataKey,
+    DecryptionError,
+    WrongKeyError,
+    is_sealed,
+)
+from app.services.common.errors import ServiceError
+from app.services.exchange import receiving, sending
+from app.services.exchange import transmissions as tx
+from app.services.exchange.cms import (
+    DebitHeader,
+    DebitRecord,
+    decode_eb21,
+    encode_eb21,
+    encode_eb22,
+)
+from app.services.exchange.relay.local import SimulatorTransport
+from app.services.exchange.relay.simulator import BankSimulator
 from tests.factories import Office
 from tests.security.cli import ROOT, login_env, run_cli
 from tests.security.test_bank_files_at_rest import PASSPHRASE, install_key
@@ -228,7 +240,7 @@ def test_a_failure_while_sealing_leaves_every_old_file_as_it_was(office: Office,
 def test_the_downgrade_is_refused_while_files_are_sealed(office: Office) -> None:
     import alembic.command
 
-    from app import migrations
+    from app.database import migrate as migrations
 
     key = install_key(office.db)
     _built(office, key)
@@ -247,10 +259,10 @@ _CHILD = textwrap.dedent("""
     import os, signal, sys
     from datetime import datetime
     from pathlib import Path
-    from app.services.calendar import ManualClock
-    from app.services.relay import layout
-    from app.services.relay.local import SimulatorTransport
-    from app.services.relay.simulator import BankSimulator
+    from app.services.common.calendar import ManualClock
+    from app.services.exchange.relay import layout
+    from app.services.exchange.relay.local import SimulatorTransport
+    from app.services.exchange.relay.simulator import BankSimulator
 
     root, moment, source = sys.argv[1:4]
     real = layout.rename_no_replace

@@ -22,11 +22,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from app import cli, cli_relay
-from app.db import Database
+from app.cli import main as cli
+from app.cli import relay as cli_relay
+from app.database.engine import Database
 from app.models import DataKeyRecord
-from app.services.calendar import SEOUL, ManualClock
-from app.services.crypto import DataKey, KdfParams, wrap_data_key
+from app.services.common.calendar import SEOUL, ManualClock
+from app.services.common.crypto import DataKey, KdfParams, wrap_data_key
 from tests.factories import Office, make_office
 from tests.security.cli import ROOT, login_env, run_cli
 from tests.transmissions.helpers import add_payers, queue_registrations
@@ -229,7 +230,11 @@ def test_an_unusable_database_url_is_one_line_without_the_password(url: str, tmp
 
 def _big_bank_file(path: Path) -> Path:
     """An EB13 of 3,000 registrations: its decoded listing (~300 KB) outgrows any pipe buffer."""
-    from app.services.cms import RegistrationHeader, RegistrationRecord, encode_eb13
+    from app.services.exchange.cms import (
+        RegistrationHeader,
+        RegistrationRecord,
+        encode_eb13,
+    )
 
     records = [RegistrationRecord(i, date(2026, 3, 14), "1", f"C{i:04d}", "0040000", "12345678901234", "900101")
                for i in range(1, 3001)]
@@ -241,7 +246,7 @@ def _big_bank_file(path: Path) -> Path:
 def test_decode_into_head_stops_quietly(tmp_path: Path) -> None:
     """`decode FILE | head -1`: head leaves after one line; the program stops without a word on
     stderr and exits 141 (128 + SIGPIPE, what a shell reports for `yes | head`), documented in
-    app/cli_errors.py, so `set -o pipefail` scripts still notice."""
+    app/cli/errors.py, so `set -o pipefail` scripts still notice."""
     bank_file = _big_bank_file(tmp_path / "EB130315")
     script = (f'"{sys.executable}" -m app decode "{bank_file}" | head -1; '
               'echo "exit=${PIPESTATUS[0]}" >&2')
@@ -304,14 +309,14 @@ def test_a_damaged_name_never_reaches_the_screen_or_the_log(
 
     err = capsys.readouterr().err
     assert "깨진 글자" in assert_one_line(err)["korean"] and "김" not in err and "대한" not in err
-    from app.cli_errors import log_file
+    from app.cli.errors import log_file
 
     logged = log_file().read_text(encoding="utf-8") if log_file() else ""
     assert "대한" not in logged
 
 
 def test_a_database_error_carries_no_row_values(office: Office) -> None:
-    """The engine hides bound parameters (app/db.py): a refused INSERT's message, which the log and
+    """The engine hides bound parameters (app/database/engine.py): a refused INSERT's message, which the log and
     the one-line error are built from, names the statement but not the name that was being saved."""
     from sqlalchemy import insert
     from sqlalchemy.exc import IntegrityError
@@ -327,6 +332,6 @@ def test_a_database_error_carries_no_row_values(office: Office) -> None:
             s.execute(insert(Customer), [{**row, "name": "두번째이름"}])
 
     assert "두번째이름" not in str(refused.value) and "parameters hidden" in str(refused.value)
-    from app.cli_errors import failure_line
+    from app.cli.errors import failure_line
 
     assert "두번째이름" not in failure_line(refused.value)

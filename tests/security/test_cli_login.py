@@ -1,7 +1,7 @@
 """The command line is no door around the login (issue 13, part 2).
 
 Each test attacks `python -m app` as a script, a 조회 user or a stolen PC would, on SQLite and on
-PostgreSQL. Most commands run in-process through `app.cli.main` with the environment a script sets
+PostgreSQL. Most commands run in-process through `app.cli.main.main` with the environment a script sets
 (`use_login`); a few run as real processes without a terminal (`run_cli`), where that is the point.
 """
 
@@ -21,13 +21,24 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from app import cli, cli_relay
-from app.db import Database
-from app.models import AccountRegistration, AuditLog, Base, DataKeyRecord, RegistrationState, Role, SchedulerCredential
-from app.models import User
-from app.services import auth, passwords, scheduler_credentials
-from app.services.calendar import SEOUL, ManualClock
-from app.services.crypto import DataKey, KdfParams, wrap_data_key
+from app.cli import main as cli
+from app.cli import relay as cli_relay
+from app.database.engine import Database
+from app.models import (
+    AccountRegistration,
+    AuditLog,
+    Base,
+    DataKeyRecord,
+    RegistrationState,
+    Role,
+    SchedulerCredential,
+    User,
+)
+from app.services.common import passwords
+from app.services.common.calendar import SEOUL, ManualClock
+from app.services.common.crypto import DataKey, KdfParams, wrap_data_key
+from app.services.exchange import scheduler_credentials
+from app.services.settings import users as auth
 from tests.factories import ADMIN_PASSWORD, INSTITUTION_CODE, add_user
 from tests.security.cli import login_env, run_cli, use_login
 from tests.transmissions.helpers import add_payers, queue_registrations
@@ -383,7 +394,7 @@ def _leaves(parser, prefix: str = ""):  # type: ignore[no-untyped-def]
 
 def test_only_the_declared_commands_run_without_a_login() -> None:
     """A command added later without saying otherwise requires a login (cli.run_command's default)."""
-    from app.cli_login import OPEN, USER
+    from app.cli.login import OPEN, USER
 
     leaves = dict(_leaves(cli.build_parser()))
     open_ones = {name for name, p in leaves.items() if p._defaults.get("access", USER) == OPEN}

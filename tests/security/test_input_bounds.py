@@ -20,8 +20,9 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from app.services import import_reader, imports
-from app.services.import_reader import ImportFileError, column_letters
+from app.services.customers.imports import flow as imports
+from app.services.customers.imports import reader as import_reader
+from app.services.customers.imports.reader import ImportFileError, column_letters
 from tests.factories import Office
 from tests.imports.conftest import table_counts
 from tests.imports.workbooks import as_list, row_values, write_customers, write_rows

@@ -20,13 +20,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.db import Database
+from app.database.engine import Database
 from app.models import Customer, Institution
-from app.services import cash, debits, demo_data, discounts, ledger, registrations, results, setup
-from app.services.demo_history import History
-from app.services.calendar import SEOUL
-from app.services.errors import ServiceError
-from app.services.leases import SenderLease, busy_message
+from app.services.collection import cash, discounts, ledger, registrations, results
+from app.services.collection import requests as debits
+from app.services.common.calendar import SEOUL
+from app.services.common.errors import ServiceError
+from app.services.exchange.leases import SenderLease, busy_message
+from app.services.settings import setup
+from app.services.settings.demo import data as demo_data
+from app.services.settings.demo.history import History
 from tests.collection.helpers import add_payer, mark_sent
 from tests.factories import Office
 from tests.security.cli import ROOT, db_url, login_env, run_cli
@@ -69,7 +72,7 @@ def test_a_demo_size_out_of_range_is_refused_before_anything_is_written(db: Data
 
 _KILLABLE = """
 import sys
-from app.db import Database
+from app.database.engine import Database
 from app.services import demo_copy, demo_data
 
 db = Database.from_url(sys.argv[1])
@@ -184,9 +187,9 @@ def test_the_scheduler_says_this_pc_when_another_process_here_holds_the_lock(db:
     """A live process on this host (our parent: alive, and not us) holds the lease."""
     import socket
 
-    from app.services import relay_config
-    from app.services.calendar import SystemClock
-    from app.services.scheduler import CollectionScheduler
+    from app.services.common.calendar import SystemClock
+    from app.services.exchange import relay_config
+    from app.services.exchange.scheduler import CollectionScheduler
     from tests.factories import make_office
 
     make_office(db)

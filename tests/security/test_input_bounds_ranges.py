@@ -20,13 +20,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.db import Database
+from app.database.engine import Database
 from app.models import Charge, DataKeyRecord, Payment
-from app.services import cash, debits, ledger, relay_config
-from app.services.calendar import SEOUL, SystemClock
-from app.services.crypto import DataKey, KdfParams, wrap_data_key
-from app.services.errors import ServiceError
-from app.services.scheduler import CollectionScheduler
+from app.services.collection import cash, ledger
+from app.services.collection import requests as debits
+from app.services.common.calendar import SEOUL, SystemClock
+from app.services.common.crypto import DataKey, KdfParams, wrap_data_key
+from app.services.common.errors import ServiceError
+from app.services.exchange import relay_config
+from app.services.exchange.scheduler import CollectionScheduler
 from tests.collection.helpers import add_payer, mark_sent
 from tests.factories import Office, make_office
 from tests.security.cli import ROOT, login_env, run_cli

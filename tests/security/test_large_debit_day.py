@@ -21,14 +21,21 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.db import Database
-from app.models import AccountRegistration, DebitRequest, LedgerKind, RegistrationState, RequestState
-from app.services import debits, ledger, results
-from app.services.calendar import ManualClock
-from app.services.cms import decode_eb21, decode_eb22
-from app.services.errors import ServiceError
-from app.services.relay.base import Transport
-from app.services.transmissions import ContractInfo
+from app.database.engine import Database
+from app.models import (
+    AccountRegistration,
+    DebitRequest,
+    LedgerKind,
+    RegistrationState,
+    RequestState,
+)
+from app.services.collection import ledger, results
+from app.services.collection import requests as debits
+from app.services.common.calendar import ManualClock
+from app.services.common.errors import ServiceError
+from app.services.exchange.cms import decode_eb21, decode_eb22
+from app.services.exchange.relay.base import Transport
+from app.services.exchange.transmissions import ContractInfo
 from tests.factories import Office
 from tests.home.helpers import KEY, Relay, at
 from tests.transmissions.helpers import add_payers, queue_registrations
@@ -36,7 +43,7 @@ from tests.transmissions.helpers import add_payers, queue_registrations
 PAYERS = 20_000
 MONTHLY = 150_000
 DAY_TOTAL = PAYERS * MONTHLY  # 3,000,000,000원
-FAILING = 100  # accounts ending 0021: the simulator answers 잔액부족 (app/services/relay/rules.py)
+FAILING = 100  # accounts ending 0021: the simulator answers 잔액부족 (app/services/exchange/relay/rules.py)
 DEBIT_DATE = date(2026, 8, 5)  # Wednesday; requests close Tuesday 4 August at 14:00
 QUEUED = at(date(2026, 7, 27), 9)  # Monday: registrations go out at that day's 14:00 cut-off
 REQUESTED = at(date(2026, 7, 29), 10)  # registrations accepted on the 28th, two business days ahead
@@ -151,7 +158,13 @@ def _queued(db: Database) -> tuple[int, int]:
 
 def test_the_capacity_is_the_eb21_trailers_and_the_codec_agrees() -> None:
     """8 digits of count (99999999 is the trailer's sequence) and 13 of amount; one won more does not encode."""
-    from app.services.cms import CmsValueError, DebitHeader, DebitRecord, WithdrawalMode, encode_eb21
+    from app.services.exchange.cms import (
+        CmsValueError,
+        DebitHeader,
+        DebitRecord,
+        WithdrawalMode,
+        encode_eb21,
+    )
 
     assert debits.EB21_CAPACITY == debits.FileCapacity(records=99_999_998, amount=9_999_999_999_999)
     header = DebitHeader("9912345678", SMALL_DATE, "0880000", "110123456789")
@@ -228,8 +241,8 @@ def test_the_automatic_request_skips_a_day_the_file_cannot_carry_and_says_why(
 def test_an_agreement_of_billions_imports_on_both_databases(office: Office, tmp_path: Path) -> None:
     """일괄등록 writes with binary COPY on PostgreSQL, which must send 64-bit values to the BIGINT columns."""
     from app.models import DebitAgreement
-    from app.services import imports
-    from app.services.crypto import DataKey
+    from app.services.common.crypto import DataKey
+    from app.services.customers.imports import flow as imports
     from tests.imports.workbooks import as_list, row_values, write_rows
 
     rows = [as_list(row_values(1, debit_limit=5_000_000_000, monthly_amount=3_000_000_000, discount_rate=0))]

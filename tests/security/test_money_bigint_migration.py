@@ -16,8 +16,8 @@ from alembic import command
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from app import migrations
-from app.db import Database
+from app.database import migrate as migrations
+from app.database.engine import Database
 
 BEFORE = "0007_transmission_lz4"
 BIG = 3_000_000_000  # 20,000 payers × 150,000원: over 2^31 − 1

@@ -23,14 +23,17 @@ from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import func, select
 
 from app import config
-from app.db import Database
+from app.database.engine import Database
 from app.models import AuditLog, Customer
-from app.services import exports, imports, output_files, results
-from app.services.aggregates import GroupBy, Period
-from app.services.calendar import SEOUL
-from app.services.import_template import template_for_contract
-from app.services.output_files import OutputRefusedError
-from app.services.reports import build, letters
+from app.services.aggregates.common import GroupBy, Period
+from app.services.aggregates.reports import build, letters
+from app.services.collection import results
+from app.services.common import output_files
+from app.services.common.calendar import SEOUL
+from app.services.common.output_files import OutputRefusedError
+from app.services.customers import exports
+from app.services.customers.imports import flow as imports
+from app.services.customers.imports.template import template_for_contract
 from tests.factories import Office, make_office
 from tests.imports.workbooks import as_list, row_values, write_rows
 from tests.security.cli import login_env, run_cli
@@ -240,8 +243,8 @@ def test_cli_import_errors_and_backup_out_refuse_existing_files(cli_office: tupl
 
 def test_the_customer_screen_refuses_the_live_database_with_a_korean_box(qtbot, sqlite_db: Database,  # type: ignore[no-untyped-def]
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.views.context import AppContext
-    from app.views.customers_view import CustomersPage
+    from app.views.common.context import AppContext
+    from app.views.customers.customers_view import CustomersPage
 
     office = make_office(sqlite_db)
     shown: list[str] = []

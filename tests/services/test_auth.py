@@ -8,9 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from app.models import AuditLog, Role
-from app.services import auth
-from app.services.errors import AuthError, ConflictError, PermissionDeniedError, ServiceError
-from app.services.validation import ValidationError
+from app.services.common.errors import (
+    AuthError,
+    ConflictError,
+    PermissionDeniedError,
+    ServiceError,
+)
+from app.services.common.validation import ValidationError
+from app.services.settings import users as auth
 from tests.factories import ADMIN_BIRTH, ADMIN_PASSWORD, Office, add_user
 
 

@@ -14,11 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from app import cli, config
-from app.db import Database
+from app import config
+from app.cli import main as cli
+from app.database import backup
+from app.database import connection as db_setup
+from app.database.backup import BackupError
+from app.database.engine import Database
 from app.models import Contract, Role
-from app.services import backup, db_setup
-from app.services.backup import BackupError
 from tests.factories import add_user, make_office
 from tests.security.backup_helpers import fake_pg_snapshot, give_data_key
 from tests.security.cli import use_login
@@ -167,8 +169,8 @@ def test_a_copy_is_a_standalone_file(file_db: Database, tmp_path: Path) -> None:
 
 
 def test_startup_takes_the_daily_backup_once(qtbot) -> None:  # type: ignore[no-untyped-def]
-    from app.services import demo_data
-    from app.views.startup import Startup
+    from app.services.settings.demo import data as demo_data
+    from app.views.shell.startup import Startup
 
     db = db_setup.prepare(config.default_sqlite_url())
     demo_data.create(db, passphrase="demo-passphrase", customers=2)

@@ -10,12 +10,13 @@ from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select, update
 
 from app import config
-from app.db import Database
+from app.database import backup
+from app.database import connection as db_setup
+from app.database.engine import Database
 from app.models import Contract, Role
-from app.services import backup, db_setup
-from app.views.backup_dialogs import RestoreDialog, restore_question
-from app.views.context import AppContext
-from app.views.main_window import MainWindow
+from app.views.common.context import AppContext
+from app.views.shell.backup_dialogs import RestoreDialog, restore_question
+from app.views.shell.main_window import MainWindow
 from tests.factories import add_user, make_office
 from tests.security.backup_helpers import give_data_key
 

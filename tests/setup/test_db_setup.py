@@ -14,9 +14,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError as SAOperationalError
 
 from app import config
-from app.services import db_setup
-from app.services.db_setup import ConnectionProblem, DatabaseState, ProblemKind, ServerSettings
-from app.services.demo_data import create as create_demo
+from app.database import connection as db_setup
+from app.database.connection import (
+    ConnectionProblem,
+    DatabaseState,
+    ProblemKind,
+    ServerSettings,
+)
+from app.services.settings.demo.data import create as create_demo
 
 # --- naming what went wrong -------------------------------------------------------------------
 

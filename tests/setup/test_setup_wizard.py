@@ -15,10 +15,14 @@ import pytest
 from PySide6.QtWidgets import QDialog, QWizard
 
 from app import config
-from app.db import Database
-from app.services import auth, db_setup, keys, relay_config, setup
-from app.services.relay.config import MODE_SFTP, MODE_SIMULATOR
-from app.views.setup_wizard import (
+from app.database import connection as db_setup
+from app.database.engine import Database
+from app.services.common import keys
+from app.services.exchange import relay_config
+from app.services.exchange.relay.config import MODE_SFTP, MODE_SIMULATOR
+from app.services.settings import setup
+from app.services.settings import users as auth
+from app.views.setup.setup_wizard import (
     PAGE_ADMIN,
     PAGE_DATABASE,
     PAGE_INSTITUTION,
@@ -29,7 +33,14 @@ from app.views.setup_wizard import (
     SetupWizard,
 )
 from tests.conftest import require_pg
-from tests.setup.wizard_helpers import ADMIN, INSTITUTION, PASSPHRASE, fill_admin, fill_institution, fill_passphrase
+from tests.setup.wizard_helpers import (
+    ADMIN,
+    INSTITUTION,
+    PASSPHRASE,
+    fill_admin,
+    fill_institution,
+    fill_passphrase,
+)
 
 WAIT = 30_000
 
@@ -146,7 +157,7 @@ def test_each_page_refuses_bad_input_keeps_it_and_writes_nothing(qtbot, page: in
 
 
 def test_second_pc_joins_a_file_database_with_the_passphrase(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from app.services import demo_data
+    from app.services.settings.demo import data as demo_data
 
     url = db_setup.sqlite_url(tmp_path / "shared" / "kscms.db")
     first = db_setup.prepare(url)
@@ -239,7 +250,7 @@ def test_new_installation_on_the_office_server(qtbot, pg_database: db_setup.Serv
 
 @pytest.mark.pg
 def test_second_pc_joins_the_office_server(qtbot, pg_database: db_setup.ServerSettings) -> None:  # type: ignore[no-untyped-def]
-    from app.services import demo_data
+    from app.services.settings.demo import data as demo_data
 
     first = db_setup.prepare(pg_database.url())
     demo_data.create(first, passphrase="office-passphrase", customers=2)
@@ -309,8 +320,8 @@ def test_missing_server_fields_are_named_before_connecting(qtbot) -> None:  # ty
 
 
 def test_sftp_relay_needs_a_confirmed_host_key(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from app.services.relay.credentials import KeyringSecrets
-    from app.services.relay.launcher import start_relay_sim
+    from app.services.exchange.relay.credentials import KeyringSecrets
+    from app.services.exchange.relay.launcher import start_relay_sim
 
     with start_relay_sim(tmp_path / "sim", password="relay-pw-1", institutions=[INSTITUTION["institution_code"]]) as sim:
         wizard = start(qtbot)
@@ -352,7 +363,7 @@ def test_sftp_relay_needs_a_confirmed_host_key(qtbot, tmp_path: Path) -> None:  
 
 
 def test_changing_the_relay_address_forgets_the_fetched_key(qtbot) -> None:  # type: ignore[no-untyped-def]
-    from app.services.relay.config import HostKeyInfo
+    from app.services.exchange.relay.config import HostKeyInfo
 
     wizard = start(qtbot)
     relay = wizard.relay_page
@@ -382,7 +393,7 @@ class FakeWizard:
 
 @pytest.fixture
 def fake_wizard(monkeypatch: pytest.MonkeyPatch) -> type[FakeWizard]:
-    import app.views.setup_wizard as module
+    import app.views.setup.setup_wizard as module
 
     FakeWizard.opened = []
     monkeypatch.setattr(module, "SetupWizard", FakeWizard)
@@ -390,7 +401,7 @@ def fake_wizard(monkeypatch: pytest.MonkeyPatch) -> type[FakeWizard]:
 
 
 def test_first_start_opens_the_wizard_and_cancelling_ends_quietly(qtbot, fake_wizard: type[FakeWizard]) -> None:  # type: ignore[no-untyped-def]
-    from app.views.startup import Startup, StartupCancelled
+    from app.views.shell.startup import Startup, StartupCancelled
 
     with pytest.raises(StartupCancelled):
         Startup().open_database()
@@ -399,7 +410,7 @@ def test_first_start_opens_the_wizard_and_cancelling_ends_quietly(qtbot, fake_wi
 
 
 def test_an_unreachable_database_on_first_start_opens_the_wizard_with_the_reason(qtbot, fake_wizard: type[FakeWizard]) -> None:  # type: ignore[no-untyped-def]
-    from app.views.startup import Startup, StartupCancelled
+    from app.views.shell.startup import Startup, StartupCancelled
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -415,7 +426,7 @@ def test_an_unreachable_database_on_first_start_opens_the_wizard_with_the_reason
 
 
 def test_an_empty_configured_database_opens_the_wizard(qtbot, fake_wizard: type[FakeWizard], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from app.views.startup import Startup, StartupCancelled
+    from app.views.shell.startup import Startup, StartupCancelled
 
     url = db_setup.sqlite_url(tmp_path / "empty.db")
     db_setup.prepare(url).dispose()
@@ -429,8 +440,8 @@ def test_an_empty_configured_database_opens_the_wizard(qtbot, fake_wizard: type[
 
 
 def test_passphrase_dialog_unlocks_and_remembers_on_this_pc(qtbot, sqlite_db: Database) -> None:  # type: ignore[no-untyped-def]
-    from app.services import demo_data
-    from app.views.passphrase_dialog import PassphraseDialog
+    from app.services.settings.demo import data as demo_data
+    from app.views.shell.passphrase_dialog import PassphraseDialog
 
     demo_data.create(sqlite_db, passphrase="right-passphrase", customers=2)
     assert keys.cached(sqlite_db) is None

@@ -22,9 +22,9 @@ def main(out: Path) -> list[Path]:
     import keyring
     from PySide6.QtWidgets import QApplication
 
-    from app.services.crypto import MemoryKeyring
-    from app.services.passwords import use_fast_hashing_for_tests
-    from app.views.theme import apply_theme
+    from app.services.common.crypto import MemoryKeyring
+    from app.services.common.passwords import use_fast_hashing_for_tests
+    from app.views.common.theme import apply_theme
 
     out.mkdir(parents=True, exist_ok=True)
     keyring.set_keyring(MemoryKeyring())
@@ -57,8 +57,8 @@ def _wait(app, wizard) -> None:  # type: ignore[no-untyped-def]
 
 
 def _new_installation(app, out: Path, tmp: Path) -> list[Path]:  # type: ignore[no-untyped-def]
-    from app.services.relay.config import HostKeyInfo
-    from app.views.setup_wizard import SetupWizard
+    from app.services.exchange.relay.config import HostKeyInfo
+    from app.views.setup.setup_wizard import SetupWizard
     from tests.setup.wizard_helpers import fill_admin, fill_institution, fill_passphrase
 
     shots = []
@@ -108,8 +108,9 @@ def _new_installation(app, out: Path, tmp: Path) -> list[Path]:  # type: ignore[
 
 
 def _join(app, out: Path, tmp: Path) -> list[Path]:  # type: ignore[no-untyped-def]
-    from app.services import db_setup, demo_data
-    from app.views.setup_wizard import SetupWizard
+    from app.database import connection as db_setup
+    from app.services.settings.demo import data as demo_data
+    from app.views.setup.setup_wizard import SetupWizard
 
     url = db_setup.sqlite_url(tmp / "shared.db")
     db = db_setup.prepare(url)
@@ -133,10 +134,17 @@ def _join_sftp(app, out: Path, tmp: Path) -> list[Path]:  # type: ignore[no-unty
     """A second PC joining a database whose relay is the agency's SFTP server: only the password is asked."""
     from datetime import datetime, timezone
 
-    from app.services import db_setup, relay_config, setup
-    from app.services.relay.config import MODE_SFTP, HostKeyInfo, RelayConfig, SftpSettings
-    from app.services.session import system_actor
-    from app.views.setup_wizard import SetupWizard
+    from app.database import connection as db_setup
+    from app.services.common.session import system_actor
+    from app.services.exchange import relay_config
+    from app.services.exchange.relay.config import (
+        MODE_SFTP,
+        HostKeyInfo,
+        RelayConfig,
+        SftpSettings,
+    )
+    from app.services.settings import setup
+    from app.views.setup.setup_wizard import SetupWizard
 
     url = db_setup.sqlite_url(tmp / "sftp.db")
     db = db_setup.prepare(url)
@@ -164,8 +172,10 @@ def _join_sftp(app, out: Path, tmp: Path) -> list[Path]:  # type: ignore[no-unty
 
 def _backups(app, out: Path, tmp: Path) -> list[Path]:  # type: ignore[no-untyped-def]
     from app import config
-    from app.services import backup, db_setup, demo_data
-    from app.views.backup_dialogs import RestoreDialog, restore_question
+    from app.database import backup
+    from app.database import connection as db_setup
+    from app.services.settings.demo import data as demo_data
+    from app.views.shell.backup_dialogs import RestoreDialog, restore_question
 
     url = db_setup.sqlite_url(tmp / "office.db")
     db = db_setup.prepare(url)

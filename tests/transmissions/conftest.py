@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.crypto import DataKey
-from app.services.transmissions import ContractInfo, load_contract
+from app.services.common.crypto import DataKey
+from app.services.exchange.transmissions import ContractInfo, load_contract
 from tests.transmissions.fakes import FakeRelay
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.services.relay.base import (
+from app.services.exchange.relay.base import (
     RelayDuplicateError,
     RelayNotice,
     RelayRejectedError,

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import insert, select
 
-from app.db import Database
+from app.database.engine import Database
 from app.models import (
     AccountRegistration,
     Charge,
@@ -29,7 +29,7 @@ from app.models import (
     RequestState,
     Transmission,
 )
-from app.services.crypto import DataKey
+from app.services.common.crypto import DataKey
 from tests.evidence_support import give_evidence
 
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
@@ -190,7 +190,7 @@ def ledger_sum(db: Database, kind: LedgerKind) -> int:
 
 def plain(t: Transmission, key: DataKey) -> bytes:
     """A stored file's bytes as the bank sees them: the row holds them sealed (issue 13)."""
-    from app.services.transmissions import open_content
+    from app.services.exchange.transmissions import open_content
 
     return open_content(t.content, t.content_sealed, key)
 

@@ -15,13 +15,14 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from app.db import Database
-from app.services import keys, relay_config
-from app.services.calendar import ManualClock
-from app.services.contracts import contract_id_for_code
-from app.services.relay import layout
-from app.services.leases import SenderLease
-from app.services.scheduler import CollectionScheduler
+from app.database.engine import Database
+from app.services.common import keys
+from app.services.common.calendar import ManualClock
+from app.services.exchange import relay_config
+from app.services.exchange.leases import SenderLease
+from app.services.exchange.relay import layout
+from app.services.exchange.scheduler import CollectionScheduler
+from app.services.settings.contracts import contract_id_for_code
 
 
 class HalfUpload:

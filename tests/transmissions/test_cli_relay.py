@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app import cli, cli_relay
-from app.models import AuditLog, DataKeyRecord, RegistrationState
-from app.models import AccountRegistration
-from app.services.calendar import SEOUL, ManualClock
-from app.services.crypto import DataKey, KdfParams, wrap_data_key
-from tests.security.cli import use_login
-from app.services.transmissions import sha256_hex
+from app.cli import main as cli
+from app.cli import relay as cli_relay
+from app.models import AccountRegistration, AuditLog, DataKeyRecord, RegistrationState
+from app.services.common.calendar import SEOUL, ManualClock
+from app.services.common.crypto import DataKey, KdfParams, wrap_data_key
+from app.services.exchange.transmissions import sha256_hex
 from tests.evidence_support import TINY_JPEG
+from tests.security.cli import use_login
 from tests.transmissions.helpers import add_payers, queue_registrations
 
 ROOT = Path(__file__).resolve().parents[2]

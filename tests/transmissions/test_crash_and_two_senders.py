@@ -18,12 +18,13 @@ from sqlalchemy import select
 
 from app.models import DataKeyRecord, DebitRequest, RequestState, Transmission
 from app.models import TransmissionState as TS
-from app.services import keys, relay_config
-from app.services.calendar import SEOUL
-from app.services.cms import decode_eb21
-from app.services.crypto import DataKey, KdfParams, wrap_data_key
-from app.services.relay.config import SIMULATOR_FOLDER, RelayConfig
-from app.services.transmissions import sha256_hex
+from app.services.common import keys
+from app.services.common.calendar import SEOUL
+from app.services.common.crypto import DataKey, KdfParams, wrap_data_key
+from app.services.exchange import relay_config
+from app.services.exchange.cms import decode_eb21
+from app.services.exchange.relay.config import SIMULATOR_FOLDER, RelayConfig
+from app.services.exchange.transmissions import sha256_hex
 from tests.transmissions.helpers import add_payers, plain, queue_requests
 
 ROOT = Path(__file__).resolve().parents[2]

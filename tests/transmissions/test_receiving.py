@@ -12,6 +12,7 @@ from app.models import (
     AccountRegistration,
     DebitRequest,
     DebitRequestLine,
+    EvidenceState,
     LedgerEntry,
     LedgerKind,
     Payment,
@@ -21,13 +22,25 @@ from app.models import (
     Transmission,
 )
 from app.models import TransmissionState as TS
-from app.services import receiving, sending
-from app.services.calendar import SEOUL
-from app.services.transmissions import seal_content
-from app.services.cms import decode_eb13, decode_eb21, encode_eb14, encode_eb21, encode_eb22
-from app.services.cms.records import DebitHeader
-from app.models import EvidenceState
-from tests.transmissions.helpers import add_payers, ledger_sum, plain, queue_registrations, queue_requests, snapshot
+from app.services.common.calendar import SEOUL
+from app.services.exchange import receiving, sending
+from app.services.exchange.cms import (
+    decode_eb13,
+    decode_eb21,
+    encode_eb14,
+    encode_eb21,
+    encode_eb22,
+)
+from app.services.exchange.cms.records import DebitHeader
+from app.services.exchange.transmissions import seal_content
+from tests.transmissions.helpers import (
+    add_payers,
+    ledger_sum,
+    plain,
+    queue_registrations,
+    queue_requests,
+    snapshot,
+)
 
 DAY = date(2026, 3, 10)
 DEBIT = date(2026, 3, 11)

@@ -10,13 +10,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.models import AccountRegistration, DebitRequest, RegistrationState, RequestState, Transmission
+from app.models import (
+    AccountRegistration,
+    DebitRequest,
+    RegistrationState,
+    RequestState,
+    Transmission,
+)
 from app.models import TransmissionState as TS
-from app.services import relay_config
-from app.services.calendar import SEOUL, ManualClock
-from app.services.errors import ServiceError
-from app.services.relay.config import RelayConfig
-from app.services.scheduler import CollectionScheduler
+from app.services.common.calendar import SEOUL, ManualClock
+from app.services.common.errors import ServiceError
+from app.services.exchange import relay_config
+from app.services.exchange.relay.config import RelayConfig
+from app.services.exchange.scheduler import CollectionScheduler
 from tests.transmissions.helpers import add_payers, queue_registrations, queue_requests
 
 
@@ -151,8 +157,8 @@ def test_send_now_and_fetch_now_for_administrators(office, key, sched, clock) ->
     payers = add_payers(db, office.contract_id, key, ["660000000001"])
     queue_registrations(db, office.contract_id, key, payers, requested_on=date(2026, 3, 9), created_at=at(9, 8))
     clock.set(at(9, 9, 30))
-    from tests.factories import add_user
     from app.models import Role
+    from tests.factories import add_user
 
     clerk = add_user(office, "clerk1", Role.CLERK)
     with pytest.raises(ServiceError):
@@ -171,7 +177,7 @@ def test_send_now_and_fetch_now_for_administrators(office, key, sched, clock) ->
 
 
 def test_another_process_holding_the_lease_is_reported(office, key, sched, clock) -> None:  # type: ignore[no-untyped-def]
-    from app.services.leases import SenderLease
+    from app.services.exchange.leases import SenderLease
 
     other = SenderLease(office.db, owner="clerk@OTHER-PC#4242", ttl=timedelta(minutes=5))
     assert other.acquire()

@@ -7,14 +7,26 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from app.models import AccountRegistration, DebitRequest, RegistrationState, RequestState, Transmission
+from app.models import (
+    AccountRegistration,
+    DebitRequest,
+    EvidenceState,
+    RegistrationState,
+    RequestState,
+    Transmission,
+)
 from app.models import TransmissionState as TS
-from app.services import sending
-from app.services.calendar import SEOUL
-from app.services.cms import decode_eb13, decode_eb21
-from app.services.transmissions import load_contract, sha256_hex
-from app.models import EvidenceState
-from tests.transmissions.helpers import add_payers, plain, queue_registrations, queue_requests, stored_bytes
+from app.services.common.calendar import SEOUL
+from app.services.exchange import sending
+from app.services.exchange.cms import decode_eb13, decode_eb21
+from app.services.exchange.transmissions import load_contract, sha256_hex
+from tests.transmissions.helpers import (
+    add_payers,
+    plain,
+    queue_registrations,
+    queue_requests,
+    stored_bytes,
+)
 
 DAY = date(2026, 3, 10)
 DEBIT = date(2026, 3, 11)

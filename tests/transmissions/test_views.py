@@ -13,19 +13,23 @@ from sqlalchemy import select
 
 from app.models import AuditLog, Role, Transmission
 from app.models import TransmissionState as TS
-from app.services import receiving, relay_config
-from app.services.calendar import ManualClock
-from app.services.relay.config import RelayConfig
-from app.services.scheduler import CollectionScheduler
-from app.services.transmissions import load_contract
-from app.views import transmissions_view
-from app.views.context import AppContext
-from app.views.theme import apply_theme
-from app.views.transmissions_view import TransmissionsPage
-from tests.factories import add_user
-from app.services.transmissions import sha256_hex
+from app.services.common.calendar import ManualClock
+from app.services.exchange import receiving, relay_config
+from app.services.exchange.relay.config import RelayConfig
+from app.services.exchange.scheduler import CollectionScheduler
+from app.services.exchange.transmissions import load_contract, sha256_hex
+from app.views.collection import transmissions_view
+from app.views.collection.transmissions_view import TransmissionsPage
+from app.views.common.context import AppContext
+from app.views.common.theme import apply_theme
 from tests.evidence_support import TINY_JPEG
-from tests.transmissions.helpers import add_payers, plain, queue_registrations, queue_requests
+from tests.factories import add_user
+from tests.transmissions.helpers import (
+    add_payers,
+    plain,
+    queue_registrations,
+    queue_requests,
+)
 from tests.transmissions.test_scheduler import at, run_until
 
 ROOT = Path(__file__).resolve().parents[2]

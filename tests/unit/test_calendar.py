@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.services import calendar as calendar_module
-from app.services.calendar import (
+from app.services.common import calendar as calendar_module
+from app.services.common.calendar import (
     DEFAULT_CUTOFF,
     SEOUL,
     BusinessCalendar,

@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from app.services.cms import (
+from app.services.exchange.cms import (
     DebitHeader,
     DebitOutcome,
     DebitRecord,

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from app.services.cms import (
+from app.services.exchange.cms import (
     CmsFormatError,
     DebitHeader,
     DebitRecord,
@@ -34,7 +34,7 @@ from app.services.cms import (
     encode_eb21,
     encode_eb22,
 )
-from app.services.cms.tables import LAYOUTS
+from app.services.exchange.cms.tables import LAYOUTS
 
 PRINTABLE = "".join(chr(c) for c in range(0x20, 0x7F))
 DIGITS = "0123456789"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from app.services.cms import (
+from app.services.exchange.cms import (
     CmsFormatError,
     CmsMismatchError,
     CmsValueError,

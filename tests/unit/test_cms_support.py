@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.services.cms import (
+from app.services.exchange.cms import (
     BANK_NAMES,
     REASONS,
     REGISTRATION_REQUIRED_BANKS,
@@ -33,10 +33,10 @@ from app.services.cms import (
     remote_name,
     requires_registration,
 )
-from app.services.cms.banks import bank_of
-from app.services.cms.masking import mask_account, mask_holder_id, mask_phone
-from app.services.cms.reasons import is_retryable, reason_text
-from app.services.cms.text import TextProblem, decode_text, encode_text
+from app.services.exchange.cms.banks import bank_of
+from app.services.exchange.cms.masking import mask_account, mask_holder_id, mask_phone
+from app.services.exchange.cms.reasons import is_retryable, reason_text
+from app.services.exchange.cms.text import TextProblem, decode_text, encode_text
 
 SPEC = Path("/work/shared/cms-file-format.md")
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from app.services.cms import tables
-from app.services.cms.fields import FieldSpec, Kind, Value
-from app.services.cms.layout import Layout, LayoutError
-from app.services.cms.records import DebitTrailer
-from app.services.cms.tables import LAYOUTS
+from app.services.exchange.cms import tables
+from app.services.exchange.cms.fields import FieldSpec, Kind, Value
+from app.services.exchange.cms.layout import Layout, LayoutError
+from app.services.exchange.cms.records import DebitTrailer
+from app.services.exchange.cms.tables import LAYOUTS
 
 ALL_LAYOUTS = [
     layout for kind in LAYOUTS.values() for layout in (kind.header, kind.data, kind.trailer)

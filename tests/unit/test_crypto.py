@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from keyring.backends import fail, null
 
-from app.services.crypto import (
+from app.services.common.crypto import (
     DEFAULT_KDF_PARAMS,
     VALUE_FORMAT_V1,
     DataKey,
@@ -37,7 +37,7 @@ from app.services.crypto import (
     unwrap_data_key,
     wrap_data_key,
 )
-from app.services.errors import ServiceError
+from app.services.common.errors import ServiceError
 
 FAST = KdfParams(time_cost=1, memory_cost=8, parallelism=1)
 ACCOUNT = "110123456789"

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.models.enums import EvidenceKind
-from app.services.cms import (
+from app.services.exchange.cms import (
     CmsFormatError,
     CmsValueError,
     Ei13File,
@@ -32,7 +32,7 @@ from app.services.cms import (
     encode_ei13,
     renumber_ei13,
 )
-from app.services.cms.ei13 import BLOCK, DATA_COLUMNS, blocks_for, is_ei13
+from app.services.exchange.cms.ei13 import BLOCK, DATA_COLUMNS, blocks_for, is_ei13
 
 ROOT = Path(__file__).resolve().parents[2]
 SP = b" "

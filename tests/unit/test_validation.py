@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.kr import brn
 
-from app.services import validation as v
-from app.services.errors import ServiceError
-from app.services.validation import ValidationError
+from app.services.common import validation as v
+from app.services.common.errors import ServiceError
+from app.services.common.validation import ValidationError
 
 TODAY = date(2026, 3, 15)
 BANKS = {"004": "KB국민은행", "011": "NH농협은행", "020": "우리은행", "088": "신한은행"}

@@ -13,7 +13,7 @@ natural size, at most the screen). Each rule names a thing a clerk would see:
   read-only field whose text is cut.
 * **header** — a column header narrower than its own title.
 * **cell** — a table cell or a menu entry narrower than its text, except in a column that
-  app/views/column_fit.py lets narrow (a long 사유 or 내용, then a name) showing the whole text as
+  app/views/common/column_fit.py lets narrow (a long 사유 or 내용, then a name) showing the whole text as
   its tooltip: such a cell may end in "…".
 * **scroll** — a list or page that needs a horizontal scroll bar to show its columns.
 * **stretched** — a short column (content narrower than 240 px) spread more than 160 px wider than
@@ -61,8 +61,8 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 if TYPE_CHECKING:
-    from app.db import Database
-    from app.services.crypto import DataKey
+    from app.database.engine import Database
+    from app.services.common.crypto import DataKey
     from tests.factories import Office
 
 SIZES: dict[str, QSize] = {
@@ -389,7 +389,7 @@ def _cells(view: QAbstractItemView, screen: str) -> list[Problem]:
                                         f"the list is {view.viewport().width()} px"))
         return problems
     header = view.horizontalHeader()
-    elastic = set(view.property("elasticColumns") or ())  # app/views/column_fit.py's long-text columns
+    elastic = set(view.property("elasticColumns") or ())  # app/views/common/column_fit.py's long-text columns
     first = max(view.rowAt(0), 0)
     shown = [r for r in range(first, min(model.rowCount(), first + CELL_ROWS)) if not view.isRowHidden(r)]
     for logical in range(header.count()):
@@ -466,11 +466,22 @@ def populate(db: "Database", tmp: Path) -> Populated:
     screens' helpers (tests/collection_views/helpers.py), the way those screens' own tests do.
     """
     from app.models import Customer, RegistrationState, Role, Transmission
-    from app.services import cash, discounts, keys, notices, relay_config
-    from app.services.calendar import ManualClock
-    from app.services.relay.config import RelayConfig
-    from app.services.scheduler import CollectionScheduler
-    from tests.collection_views.helpers import KEY, NOW, TWENTY_FIFTH, add_payer, at, failed_fifth, request
+    from app.services import notices
+    from app.services.collection import cash, discounts
+    from app.services.common import keys
+    from app.services.common.calendar import ManualClock
+    from app.services.exchange import relay_config
+    from app.services.exchange.relay.config import RelayConfig
+    from app.services.exchange.scheduler import CollectionScheduler
+    from tests.collection_views.helpers import (
+        KEY,
+        NOW,
+        TWENTY_FIFTH,
+        add_payer,
+        at,
+        failed_fifth,
+        request,
+    )
     from tests.factories import add_user, make_office
 
     office = make_office(db)

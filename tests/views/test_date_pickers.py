@@ -17,20 +17,29 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QDate, QPoint, Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QApplication, QCalendarWidget, QDateEdit, QMessageBox, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QCalendarWidget,
+    QDateEdit,
+    QMessageBox,
+    QTableView,
+    QWidget,
+)
 
 from app.models import Contract, InstitutionHoliday
-from app.services import agreements, customers, debit_days
-from app.services.calendar import SEOUL, BusinessCalendar
-from app.services.crypto import DataKey
-from app.services.errors import NotFoundError
-from app.views.agreement_dialog import AgreementDialog, EndAgreementDialog
-from app.views.aggregates_view import OutstandingAggregatePage
-from app.views.context import AppContext
-from app.views.customer_dialog import CustomerDialog
-from app.views.date_pickers import CLOSED_DAY_COLOUR, ClosedDayMarks
-from app.views.pages import page_factories
-from app.views.theme import apply_theme
+from app.services.common import debit_days
+from app.services.common.calendar import SEOUL, BusinessCalendar
+from app.services.common.crypto import DataKey
+from app.services.common.errors import NotFoundError
+from app.services.customers import agreements
+from app.services.customers import records as customers
+from app.views.aggregates.aggregates_view import OutstandingAggregatePage
+from app.views.common.context import AppContext
+from app.views.common.date_pickers import CLOSED_DAY_COLOUR, ClosedDayMarks
+from app.views.common.theme import apply_theme
+from app.views.customers.agreement_dialog import AgreementDialog, EndAgreementDialog
+from app.views.customers.customer_dialog import CustomerDialog
+from app.views.shell.pages import page_factories
 from tests.customers.conftest import agreement, item_ids, person
 from tests.factories import BUSINESS_NO, Office
 

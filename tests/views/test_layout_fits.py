@@ -38,12 +38,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services import auth, contracts, customers, debits
-from app.services.aggregates import GroupBy, Period
-from app.views.base import grow_to_fit
-from app.views.column_fit import fit_columns
-from app.views.context import AppContext
-from app.views.theme import apply_theme
+from app.services.aggregates.common import GroupBy, Period
+from app.services.collection import requests as debits
+from app.services.customers import records as customers
+from app.services.settings import contracts
+from app.services.settings import users as auth
+from app.views.common.base import grow_to_fit
+from app.views.common.column_fit import fit_columns
+from app.views.common.context import AppContext
+from app.views.common.theme import apply_theme
 from tests.views.layout import SIZES, Problem, check, grab, populate
 
 States = Iterator[tuple[str, QWidget]]
@@ -120,8 +123,8 @@ def render(name: str, states: Callable[[], States], shots: Path) -> list[Problem
 
 def test_every_page_of_the_main_window_fits_at_every_size(qtbot, themed, sqlite_db, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                           shots: Path) -> None:
-    from app.views.main_window import MainWindow
-    from app.views.pages import page_factories
+    from app.views.shell.main_window import MainWindow
+    from app.views.shell.pages import page_factories
 
     populated = populate(sqlite_db, tmp_path)
     office = populated.office
@@ -155,9 +158,9 @@ def test_every_page_of_the_main_window_fits_at_every_size(qtbot, themed, sqlite_
 
 
 def _customer_dialogs(ctx: AppContext, customer_id: int) -> dict[str, Callable[[], States]]:
-    from app.views.agreement_dialog import AgreementDialog, EndAgreementDialog
-    from app.views.customer_detail import CustomerDetailDialog
-    from app.views.customer_dialog import CustomerDialog, IndustryDialog
+    from app.views.customers.agreement_dialog import AgreementDialog, EndAgreementDialog
+    from app.views.customers.customer_detail import CustomerDetailDialog
+    from app.views.customers.customer_dialog import CustomerDialog, IndustryDialog
 
     def detail() -> Any:
         return customers.get_customer_detail(ctx.db, ctx.actor, customer_id)
@@ -206,10 +209,10 @@ def _customer_dialogs(ctx: AppContext, customer_id: int) -> dict[str, Callable[[
 
 
 def _settings_dialogs(ctx: AppContext) -> dict[str, Callable[[], States]]:
-    from app.views.items_view import ItemDialog
     from app.views.notices_view import NoticeDialog
-    from app.views.password_dialog import PasswordDialog
-    from app.views.user_dialog import UserDialog
+    from app.views.settings.items_view import ItemDialog
+    from app.views.settings.user_dialog import UserDialog
+    from app.views.shell.password_dialog import PasswordDialog
 
     assert ctx.contract_id is not None
     contract = contracts.get_contract(ctx.db, ctx.actor, ctx.contract_id)
@@ -247,11 +250,11 @@ def _settings_dialogs(ctx: AppContext) -> dict[str, Callable[[], States]]:
 
 
 def _collection_dialogs(ctx: AppContext, transmission_id: int | None) -> dict[str, Callable[[], States]]:
-    from app.services.reports import build
-    from app.views.backup_dialogs import RestoreDialog
-    from app.views.file_view_dialog import FileViewDialog
-    from app.views.preflight_dialog import PreflightDialog
-    from app.views.report_preview import ReportPreviewDialog, prepare
+    from app.services.aggregates.reports import build
+    from app.views.collection.file_view_dialog import FileViewDialog
+    from app.views.collection.preflight_dialog import PreflightDialog
+    from app.views.common.report_preview import ReportPreviewDialog, prepare
+    from app.views.shell.backup_dialogs import RestoreDialog
 
     assert ctx.contract_id is not None
     cid = ctx.contract_id
@@ -277,8 +280,8 @@ def _collection_dialogs(ctx: AppContext, transmission_id: int | None) -> dict[st
 
 
 def _start_dialogs(ctx: AppContext) -> dict[str, Callable[[], States]]:
-    from app.views.login_dialog import LoginDialog
-    from app.views.passphrase_dialog import PassphraseDialog
+    from app.views.shell.login_dialog import LoginDialog
+    from app.views.shell.passphrase_dialog import PassphraseDialog
 
     def login() -> States:
         dialog = LoginDialog(ctx.db, now=ctx.clock)
@@ -332,9 +335,13 @@ def _new_office_wizard(folder: Path) -> Callable[[], States]:
     runs = iter(range(1000))
 
     def states() -> States:
-        from app.services.relay.config import HostKeyInfo
-        from app.views.setup_wizard import SetupWizard
-        from tests.setup.wizard_helpers import fill_admin, fill_institution, fill_passphrase
+        from app.services.exchange.relay.config import HostKeyInfo
+        from app.views.setup.setup_wizard import SetupWizard
+        from tests.setup.wizard_helpers import (
+            fill_admin,
+            fill_institution,
+            fill_passphrase,
+        )
         from tests.setup.wizard_shots import SAMPLE_KEY
 
         wizard = SetupWizard()
@@ -380,7 +387,8 @@ def _new_office_wizard(folder: Path) -> Callable[[], States]:
 
 
 def _joining_wizard(folder: Path) -> Callable[[], States]:
-    from app.services import db_setup, setup
+    from app.database import connection as db_setup
+    from app.services.settings import setup
 
     url = db_setup.sqlite_url(folder / "shared.db")
     db = db_setup.prepare(url)
@@ -392,7 +400,7 @@ def _joining_wizard(folder: Path) -> Callable[[], States]:
     db.dispose()
 
     def states() -> States:
-        from app.views.setup_wizard import SetupWizard
+        from app.views.setup.setup_wizard import SetupWizard
 
         wizard = SetupWizard(url=url)
         wizard.next()
@@ -480,7 +488,7 @@ def test_the_rules_find_a_form_squeezed_by_its_error_line(qtbot, themed) -> None
 
 
 def test_the_rules_find_a_cut_title_and_a_stretched_short_column(qtbot, themed) -> None:  # type: ignore[no-untyped-def]
-    from app.views.users_view import ALIGN_CENTER, Column, RowsModel
+    from app.views.settings.users_view import ALIGN_CENTER, Column, RowsModel
 
     model = RowsModel([Column("고객번호", lambda r: r[0]), Column("계좌신청 상태", lambda r: r[1], ALIGN_CENTER)])
     model.set_rows([("2024001", "계좌신청완료"), ("2024002", "계좌신청미완료")])
@@ -501,8 +509,8 @@ def test_the_rules_find_a_cut_title_and_a_stretched_short_column(qtbot, themed) 
 
 def test_the_rules_find_a_list_that_needs_a_sideways_scroll(qtbot, themed) -> None:  # type: ignore[no-untyped-def]
     """이체의뢰 at 1024 before issue 15: 의뢰 불가 사유 off the right edge."""
-    from app.views.column_fit import set_elastic
-    from app.views.users_view import Column, RowsModel
+    from app.views.common.column_fit import set_elastic
+    from app.views.settings.users_view import Column, RowsModel
 
     reason = "계좌신청이 완료되지 않았습니다 (계좌신청대기). 이체 2영업일 전까지 완료되어야 합니다."
     columns = [Column(f"금액{n}", lambda _r: "1,250,000원") for n in range(6)] + [Column("사유 · 안내", lambda _r: reason)]
@@ -526,8 +534,8 @@ def test_the_rules_find_a_list_that_needs_a_sideways_scroll(qtbot, themed) -> No
 
 
 def test_the_customer_dialog_lists_every_problem_of_the_form_at_once(qtbot, themed, office: Any) -> None:  # type: ignore[no-untyped-def]
-    from app.services.crypto import DataKey
-    from app.views.customer_dialog import CustomerDialog
+    from app.services.common.crypto import DataKey
+    from app.views.customers.customer_dialog import CustomerDialog
 
     ctx = AppContext(office.db, office.admin, office.contract_id, DataKey.generate())
     dialog = CustomerDialog(ctx)
@@ -545,8 +553,8 @@ def test_the_customer_dialog_lists_every_problem_of_the_form_at_once(qtbot, them
 
 
 def test_the_agreement_dialog_lists_every_problem_of_the_form_at_once(qtbot, themed, office: Any) -> None:  # type: ignore[no-untyped-def]
-    from app.services.crypto import DataKey
-    from app.views.agreement_dialog import AgreementDialog
+    from app.services.common.crypto import DataKey
+    from app.views.customers.agreement_dialog import AgreementDialog
     from tests.customers.conftest import person
 
     key = DataKey.generate()
@@ -568,7 +576,11 @@ def test_the_agreement_dialog_lists_every_problem_of_the_form_at_once(qtbot, the
 
 def test_a_form_rule_still_raises_its_first_problem_for_an_import_row() -> None:
     """The import reads one refusal per row (field and message): the first, as before; the others ride along."""
-    from app.services.customer_rules import CustomerForm, ValidationError, validate_customer
+    from app.services.customers.rules import (
+        CustomerForm,
+        ValidationError,
+        validate_customer,
+    )
 
     with pytest.raises(ValidationError) as raised:
         validate_customer(CustomerForm(customer_no="", name="", email="x", postal_code="1"))

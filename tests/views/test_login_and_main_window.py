@@ -6,10 +6,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTreeWidgetItem
 
 from app.models import Role
-from app.views.context import AppContext
-from app.views.login_dialog import LoginDialog
-from app.views.main_window import MainWindow
-from app.views.menu import BEYOND_MANUAL, MANUAL_MENU
+from app.views.common.context import AppContext
+from app.views.shell.login_dialog import LoginDialog
+from app.views.shell.main_window import MainWindow
+from app.views.shell.menu import BEYOND_MANUAL, MANUAL_MENU
 from tests.factories import ADMIN_BIRTH, ADMIN_PASSWORD, Office, add_user
 
 MANUAL_LIST = {
@@ -123,7 +123,7 @@ def test_roles_hide_what_they_must(qtbot, office: Office) -> None:  # type: igno
 def test_header_shows_contract_user_role_and_business_date(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
     from datetime import datetime
 
-    from app.services.calendar import SEOUL
+    from app.services.common.calendar import SEOUL
 
     ctx = AppContext(office.db, office.admin, clock=lambda: datetime(2026, 2, 17, 10, 0, tzinfo=SEOUL))
     window = MainWindow(ctx)
@@ -163,9 +163,9 @@ def test_a_scheduler_pass_reaches_the_status_bar_and_asks_the_tray(qtbot, office
     and makes the tray check at once whether to tell the clerk (results in, a sending failed)."""
     from datetime import datetime
 
-    from app.services.scheduler import PassReport
-    from app.views import transmissions_view
-    from app.views.startup import Startup
+    from app.services.exchange.scheduler import PassReport
+    from app.views.collection import transmissions_view
+    from app.views.shell.startup import Startup
 
     class FakeScheduler:
         def __init__(self) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from app.services import auth
-from app.services.errors import AuthError
-from app.views.password_dialog import PasswordDialog
+from app.services.common.errors import AuthError
+from app.services.settings import users as auth
+from app.views.shell.password_dialog import PasswordDialog
 from tests.factories import ADMIN_BIRTH, ADMIN_PASSWORD, Office
 
 LEFT = Qt.MouseButton.LeftButton

@@ -8,10 +8,10 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.models import Role
-from app.services import auth
-from app.services.errors import AuthError, PermissionDeniedError
-from app.views.audit_view import AuditPage, detail_text
-from app.views.context import AppContext
+from app.services.common.errors import AuthError, PermissionDeniedError
+from app.services.settings import users as auth
+from app.views.common.context import AppContext
+from app.views.settings.audit_view import AuditPage, detail_text
 from tests.factories import ADMIN_BIRTH, ADMIN_PASSWORD, Office, add_user
 
 LEFT = Qt.MouseButton.LeftButton

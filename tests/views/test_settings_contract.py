@@ -9,10 +9,14 @@ from PySide6.QtCore import Qt, QTime
 from PySide6.QtWidgets import QMessageBox
 
 from app.models import Role
-from app.services import contracts
-from app.services.session import Actor
-from app.views.context import AppContext
-from app.views.contract_view import ContractPage, business_no_text, passbook_bytes
+from app.services.common.session import Actor
+from app.services.settings import contracts
+from app.views.common.context import AppContext
+from app.views.settings.contract_view import (
+    ContractPage,
+    business_no_text,
+    passbook_bytes,
+)
 from tests.factories import Office, add_user
 
 LEFT = Qt.MouseButton.LeftButton

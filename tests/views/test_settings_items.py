@@ -9,10 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from app.models import Role
-from app.services import contracts
-from app.services.session import Actor
-from app.views.context import AppContext
-from app.views.items_view import ItemDialog, ItemsPage
+from app.services.common.session import Actor
+from app.services.settings import contracts
+from app.views.common.context import AppContext
+from app.views.settings.items_view import ItemDialog, ItemsPage
 from tests.factories import Office, add_user
 
 LEFT = Qt.MouseButton.LeftButton

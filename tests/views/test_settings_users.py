@@ -9,11 +9,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from app.models import Role
-from app.services import auth
-from app.services.session import Actor
-from app.views.context import AppContext
-from app.views.user_dialog import UserDialog
-from app.views.users_view import UsersPage, user_status
+from app.services.common.session import Actor
+from app.services.settings import users as auth
+from app.views.common.context import AppContext
+from app.views.settings.user_dialog import UserDialog
+from app.views.settings.users_view import UsersPage, user_status
 from tests.factories import Office, add_user
 
 LEFT = Qt.MouseButton.LeftButton

@@ -1,0 +1,1 @@
+"""`python -m app <command>`: the program without a screen, one module per group of commands."""

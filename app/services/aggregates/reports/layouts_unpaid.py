@@ -1,0 +1,138 @@
+"""Service results → `Report`s: 미납내역집계 and 할인내역집계, with their drill-downs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from app.services.aggregates.common import GroupBy, Period, ReportContext
+from app.services.aggregates.discounts import (
+    DiscountDetailRow,
+    DiscountFigures,
+    DiscountSummary,
+)
+from app.services.aggregates.outstanding import (
+    OutstandingDetailRow,
+    OutstandingFigures,
+    OutstandingSummary,
+)
+from app.services.aggregates.reports.model import (
+    Cell,
+    Column,
+    Kind,
+    Report,
+    ReportTable,
+    Section,
+)
+
+AS_OF_NOTE = ("조회기간에 든 달의 청구분을 조회 종료일(오늘보다 늦으면 오늘) 현재 원장으로 계산합니다. "
+              "미납은 출금일이 지났는데 출금되지 않은 청구(출금불능·부분출금, 의뢰하지 않은 채 출금일이 지난 청구)이며, "
+              "출금일 전이거나 이체의뢰대기·이체의뢰중인 청구는 미납이 아닙니다. "
+              "미납액 = 청구액 - 할인 - 출금 - 현금수납 + 수납취소.")
+
+
+def _unpaid_cells(label: str, f: OutstandingFigures) -> list[Cell]:
+    return [label, f.charge_count, f.owed_amount, f.received_amount, f.unpaid_count, f.unpaid_amount]
+
+
+def outstanding_summary(ctx: ReportContext, summary: OutstandingSummary) -> Report:
+    columns = [Column(summary.group_by.label, 30), Column("청구건수", 12, Kind.COUNT),
+               Column("청구금액(할인 후)", 24, Kind.WON), Column("수납금액", 22, Kind.WON),
+               Column("미납건수", 12, Kind.COUNT), Column("미납금액", 22, Kind.WON)]
+    table = ReportTable(columns, [Section([_unpaid_cells(r.label, r) for r in summary.rows])],
+                        total=_unpaid_cells("합계", summary.total), footnote=AS_OF_NOTE)
+    return Report(
+        title="미납내역집계", context=ctx, period_text=summary.period.text, tables=[table],
+        filters=[f"{summary.group_by.label}별 집계", f"청구월: {summary.period.months_text}",
+                 f"{summary.period.end:%Y-%m-%d} 현재"],
+        file_stem=f"미납내역집계_{summary.group_by.label}별",
+    )
+
+
+UNPAID_DETAIL_COLUMNS = [
+    Column("고객번호", 14), Column("고객명", 15), Column("등급", 11), Column("집금항목", 15),
+    Column("청구월", 11, Kind.CENTER), Column("은행", 18), Column("계좌번호", 14, Kind.CENTER),
+    Column("청구금액", 18, Kind.WON), Column("수납금액", 18, Kind.WON), Column("미납금액", 18, Kind.WON),
+]
+
+
+def _unpaid_row(r: OutstandingDetailRow) -> list[Cell]:
+    return [r.customer_no, r.customer_name, r.grade, r.item, r.period, r.bank, r.account, r.owed_amount,
+            r.received_amount, r.unpaid_amount]
+
+
+def _unpaid_sum(label: str, rows: Sequence[OutstandingDetailRow]) -> list[Cell]:
+    return [label, f"{len(rows):,}건"] + [""] * 5 + [sum(r.owed_amount for r in rows),
+                                                     sum(r.received_amount for r in rows),
+                                                     sum(r.unpaid_amount for r in rows)]
+
+
+def outstanding_detail(ctx: ReportContext, period: Period, group_by: GroupBy,
+                       groups: Sequence[tuple[str, Sequence[OutstandingDetailRow]]]) -> Report:
+    sections = [Section([_unpaid_row(r) for r in rows], title=f"{group_by.label}: {label}",
+                        subtotal=_unpaid_sum("소계", rows)) for label, rows in groups]
+    every = [r for _label, rows in groups for r in rows]
+    table = ReportTable(UNPAID_DETAIL_COLUMNS, sections, total=_unpaid_sum("합계", every), footnote=AS_OF_NOTE)
+    which = groups[0][0] if len(groups) == 1 else "전체"
+    return Report(
+        title="미납내역집계 상세내역", context=ctx, period_text=period.text, tables=[table],
+        filters=[f"{group_by.label}: {which}", f"청구월: {period.months_text}", f"{period.end:%Y-%m-%d} 현재"],
+        landscape=True, personal=True, file_stem=f"미납내역집계_상세_{which}",
+    )
+
+
+# --- 할인내역집계 ----------------------------------------------------------------------------------
+
+
+def _discount_cells(label: str, item: str, f: DiscountFigures) -> list[Cell]:
+    return [label, item, f.discounted_count, f.charged_amount, f.discount_amount, f.net_amount]
+
+
+DISCOUNT_COLUMNS = [Column("청구월", 14, Kind.CENTER), Column("집금항목", 20), Column("할인건수", 12, Kind.COUNT),
+                    Column("청구금액(할인 전)", 24, Kind.WON), Column("할인금액", 22, Kind.WON),
+                    Column("할인후금액", 24, Kind.WON)]
+
+
+def discounts_summary(ctx: ReportContext, summary: DiscountSummary) -> Report:
+    if summary.by_item:
+        subtotals = summary.month_subtotals()
+        sections = [
+            Section([_discount_cells(r.period, r.item, r) for r in summary.rows if r.period == month],
+                    title=f"{month}월분", subtotal=_discount_cells("소계", "", subtotals[month]))
+            for month in subtotals
+        ]
+    else:
+        sections = [Section([_discount_cells(r.period, "전체", r) for r in summary.rows])]
+    table = ReportTable(DISCOUNT_COLUMNS, sections, total=_discount_cells("합계", "", summary.total))
+    return Report(
+        title="할인내역집계", context=ctx, period_text=summary.period.text, tables=[table],
+        filters=[f"청구월: {summary.period.months_text}", "월·집금항목별" if summary.by_item else "월별"],
+        file_stem="할인내역집계",
+    )
+
+
+DISCOUNT_DETAIL_COLUMNS = [
+    Column("청구월", 12, Kind.CENTER), Column("고객번호", 14), Column("고객명", 15), Column("등급", 11),
+    Column("집금항목", 15), Column("은행", 18), Column("계좌번호", 14, Kind.CENTER), Column("할인율", 10, Kind.CENTER),
+    Column("청구금액", 18, Kind.WON), Column("할인금액", 17, Kind.WON), Column("할인후금액", 18, Kind.WON),
+]
+
+
+def _discount_sum(label: str, rows: Sequence[DiscountDetailRow]) -> list[Cell]:
+    return [label, f"{len(rows):,}건"] + [""] * 6 + [sum(r.charged_amount for r in rows),
+                                                     sum(r.discount_amount for r in rows),
+                                                     sum(r.net_amount for r in rows)]
+
+
+def discounts_detail(ctx: ReportContext, period: Period, groups: Sequence[tuple[str, Sequence[DiscountDetailRow]]],
+                     ) -> Report:
+    sections = [
+        Section([[r.period, r.customer_no, r.customer_name, r.grade, r.item, r.bank, r.account, r.rate_text,
+                  r.charged_amount, r.discount_amount, r.net_amount] for r in rows], title=title,
+                subtotal=_discount_sum("소계", rows))
+        for title, rows in groups
+    ]
+    every = [r for _title, rows in groups for r in rows]
+    table = ReportTable(DISCOUNT_DETAIL_COLUMNS, sections, total=_discount_sum("합계", every))
+    which = groups[0][0] if len(groups) == 1 else "전체"
+    return Report(title="할인내역집계 상세내역", context=ctx, period_text=period.text, tables=[table],
+                  filters=[which], landscape=True, personal=True, file_stem=f"할인내역집계_상세_{which}")

@@ -1,0 +1,623 @@
+"""고객관리 > 일괄등록: customers and their agreements from the clerk's Excel list.
+
+Two steps, because nothing may be written before the clerk has seen what will happen:
+
+1. `preview_import` reads and checks every row and says, row by row, what would be imported and
+   what is wrong (Excel row number, column header, Korean reason). It writes nothing.
+2. `run_import` writes the previewed rows in one transaction: all of them (`all-or-nothing`, refused
+   while any row has an error) or the valid ones (`valid-only`). Customer numbers already in the
+   contract are skipped or updated, as the clerk chose. A cancel or any failure writes nothing.
+
+Both take a progress callback and a cancel test, so a screen can run them in a worker thread.
+The error list can be saved beside the original data (`save_error_report`) for the clerk to fix
+and import again. Nothing here logs a resident or account number.
+
+A clerk's own list is read too, not only the template: its columns are matched by the template's
+words and their synonyms (`import_rows.plan_columns`); a column nobody knows, or a second column for
+a field already taken, is the clerk's to decide (the screen's 열 연결 step, the CLI's ``--map``)
+before anything can be imported. The decisions are remembered per contract in the shared settings
+(AppSetting ``import.mapping.<contract_id>``, JSON header → field key, "" for 사용 안 함), written
+in the import's own transaction and applied, and shown, the next time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.database.engine import Database
+from app.models import AppSetting, Customer
+from app.models.base import utcnow
+from app.models.enums import CustomerType
+from app.services.common import audit, output_files
+from app.services.common.calendar import SEOUL
+from app.services.common.crypto import DataKey
+from app.services.common.errors import ConflictError, ServiceError
+from app.services.common.session import Actor
+from app.services.common.validation import ValidationError
+from app.services.customers import rules
+from app.services.customers.imports.reader import (
+    MAX_ROWS,
+    ImportCancelled,
+    ImportFileError,
+    Progress,
+    open_sheet,
+)
+from app.services.customers.imports.rows import (
+    BY_KEY,
+    COLUMNS,
+    EXAMPLE_PREFIX,
+    IGNORE,
+    ColumnPlan,
+    ItemChoice,
+    RowChecker,
+    RowError,
+    RowResult,
+    Source,
+    Status,
+    field_for,
+    looks_like_header,
+    normalise_header,
+    plan_columns,
+)
+from app.services.customers.imports.template import write_error_workbook
+from app.services.customers.imports.writer import WriteCounts, WriteJob, Writer
+from app.services.exchange.cms.banks import BANK_NAMES, requires_registration
+from app.services.settings import contracts
+
+__all__ = [
+    "ALL_OR_NOTHING",
+    "MAX_ROWS",
+    "SKIP",
+    "TEMPLATE_SHEET",
+    "UPDATE",
+    "VALID_ONLY",
+    "ColumnsMissing",
+    "ImportCancelled",
+    "ImportFileError",
+    "ImportOptions",
+    "ImportPreview",
+    "ImportResult",
+    "change_options",
+    "column_lines",
+    "looks_like_header",
+    "mapping_key",
+    "preview_import",
+    "remembered_mapping",
+    "report_lines",
+    "run_import",
+    "save_error_report",
+]
+
+log = logging.getLogger(__name__)
+
+ALL_OR_NOTHING = "all-or-nothing"
+VALID_ONLY = "valid-only"
+SKIP = "skip"
+UPDATE = "update"
+TEMPLATE_SHEET = "고객목록"
+MODES = (ALL_OR_NOTHING, VALID_ONLY)
+ON_EXISTING = (SKIP, UPDATE)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    mode: str = ALL_OR_NOTHING
+    on_existing: str = SKIP
+    store_full_resident: bool = False  # default: a full resident number is kept as the birth date only
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        if self.on_existing not in ON_EXISTING:
+            raise ValueError(f"on_existing must be one of {ON_EXISTING}")
+
+
+@dataclass
+class ImportPreview:
+    """Every data row with its status, and what the file looked like; nothing has been written."""
+
+    contract_id: int
+    file_name: str
+    sheet_name: str
+    header: list[str]
+    rows: list[RowResult]
+    options: ImportOptions
+    file_keys: frozenset[str]
+    notices: list[str] = field(default_factory=list)
+    plan: ColumnPlan | None = None
+    number_accounts: int = 0  # rows whose account number was a number cell, read as its digits
+
+    @property
+    def account_warnings(self) -> int:
+        """Valid rows whose account number has a length its bank does not use (warned, not refused)."""
+        return sum(1 for r in self.rows if r.account_warning and r.status is not Status.ERROR)
+
+    def count(self, status: Status) -> int:
+        return sum(1 for r in self.rows if r.status is status)
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def error_count(self) -> int:
+        return self.count(Status.ERROR)
+
+    @property
+    def valid_count(self) -> int:
+        return self.total - self.error_count
+
+    @property
+    def errors(self) -> list[RowError]:
+        return [e for r in self.rows for e in r.errors]
+
+    def blocked_reason(self) -> str | None:
+        """Why `run_import` would write nothing, or None when it would write something."""
+        if self.plan is not None and self.plan.undecided:
+            names = ", ".join(c.header for c in self.plan.undecided)
+            return (f"어떤 항목인지 정하지 않은 열이 있습니다: {names}. '열 연결'에서 읽을 항목이나 '사용 안 함'을 "
+                    "고른 뒤 다시 검사하세요 (명령줄: --map \"열이름=항목\").")
+        if self.options.mode == ALL_OR_NOTHING and self.error_count:
+            return (f"'모두 정상일 때만 등록'을 골랐는데 오류가 있는 행이 {self.error_count:,}개 있어 등록할 수 없습니다. "
+                    "오류를 고친 뒤 파일을 다시 선택하거나 '정상인 행만 등록'을 고르세요.")
+        if not any(r.status in (Status.NEW, Status.UPDATE) for r in self.rows):
+            return "등록할 행이 없습니다. 모든 행이 오류이거나 이미 등록된 고객번호입니다."
+        return None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    counts: WriteCounts
+    skipped: int
+    errors: int
+
+    @property
+    def imported(self) -> int:
+        return self.counts.customers_added + self.counts.customers_updated
+
+    def summary(self) -> str:
+        c = self.counts
+        return (f"고객 {c.customers_added:,}명 등록, {c.customers_updated:,}명 수정, 건너뜀 {self.skipped:,}행, "
+                f"오류 {self.errors:,}행. 계좌신청 {c.registrations_queued:,}건이 계좌신청대기로 접수되었습니다.")
+
+
+class FastRules:
+    """customer_rules' whole-form checks for valid rows, with each field's result remembered by value.
+
+    Why: a list of 100,000 payers repeats the same item, month, day, bank, grade and address in
+    row after row, and customer_rules spends most of its time on those (an exception per
+    '개인', a regex per month). The fields are still checked by customer_rules' own functions and
+    assembled as `validate_customer`/`validate_agreement` assemble them; the first VERIFY rows are
+    also run through those two and compared, and any difference switches this off for the file.
+    A row refused here is checked again by customer_rules itself (messages are always its own).
+    Resident numbers are never remembered.
+    """
+
+    VERIFY = 200
+    LIMIT = 50_000
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self.caches: dict[str, dict[object, object]] = {}
+        self.checked = 0
+        self.enabled = True
+
+    def _memo(self, name: str, check: Callable[[object], object], value: object) -> object:
+        cache = self.caches.setdefault(name, {})
+        try:
+            return cache[value]
+        except KeyError:
+            result = check(value)
+            if len(cache) < self.LIMIT:
+                cache[value] = result
+            return result
+        except TypeError:  # an unhashable value: just check it
+            return check(value)
+
+    def __call__(self, customer: dict, agreement: dict, item: ItemChoice | None  # type: ignore[type-arg]
+                 ) -> tuple[rules.CustomerValues, rules.AgreementValues]:
+        days = item.days if item else None
+        if not self.enabled:
+            return (rules.validate_customer(customer, today=self.today),
+                    rules.validate_agreement(agreement, allowed_days=days, today=self.today))
+        result = self._customer(customer), self._agreement(agreement, days)
+        if self.checked < self.VERIFY:
+            self.checked += 1
+            exact = (rules.validate_customer(customer, today=self.today),
+                     rules.validate_agreement(agreement, allowed_days=days, today=self.today))
+            if exact != result:
+                log.warning("import fast path differs from customer_rules; checking every row the slow way")
+                self.enabled = False
+                return exact
+        return result
+
+    def _text(self, name: str, label: str, size: int, value: object) -> object:
+        return self._memo(name, lambda v: rules.text(v, label, size), value)
+
+    def _customer(self, f: dict) -> rules.CustomerValues:  # type: ignore[type-arg]
+        m = self._memo
+        number = rules.customer_no(f["customer_no"])
+        name = rules.customer_name(f["name"])
+        kind = m("type", rules.customer_type, f["customer_type"])
+        resident = business = None
+        if kind is CustomerType.PERSON and str(f["resident_no"]).strip():
+            resident = rules.resident_no(f["resident_no"], today=self.today)
+        if kind is CustomerType.BUSINESS and str(f["business_no"]).strip():
+            business = m("business", rules.business_no, f["business_no"])
+        return rules.CustomerValues(
+            customer_no=number, name=name, customer_type=kind,  # type: ignore[arg-type]
+            grade=self._text("grade", "고객등급", 30, f["grade"]), resident=resident, business_no=business,  # type: ignore[arg-type]
+            representative=self._text("representative", "대표자명", 50, f["representative"]),  # type: ignore[arg-type]
+            phone=m("phone", lambda v: rules.phone(v, "전화번호"), f["phone"]),  # type: ignore[arg-type]
+            mobile=rules.phone(f["mobile"], "휴대번호"), email=rules.email(f["email"]),
+            industry=self._text("industry", "업종", 50, f["industry"]),  # type: ignore[arg-type]
+            joined_on=m("joined", lambda v: rules.joined_on(v, today=self.today), f["joined_on"]),  # type: ignore[arg-type]
+            region=self._text("region", "지역구분", 30, f["region"]),  # type: ignore[arg-type]
+            postal_code=m("postal", rules.postal_code, f["postal_code"]),  # type: ignore[arg-type]
+            address=self._text("address", "주소", 200, f["address"]),  # type: ignore[arg-type]
+            address_detail=rules.text(f["address_detail"], "상세주소", 200),
+            memo=self._text("memo", "메모", 2000, f["memo"]),  # type: ignore[arg-type]
+            warnings=resident.warnings if resident else (),
+        )
+
+    def _agreement(self, f: dict, days: tuple[int, ...] | None) -> rules.AgreementValues:  # type: ignore[type-arg]
+        m = self._memo
+        item = f["item_id"]
+        if item is None:
+            raise ValidationError("집금항목명", "집금항목을 선택하세요.")
+        limit = m("limit", lambda v: rules.amount(v, "건당출금한도", minimum=1), f["debit_limit"])
+        monthly = m("monthly", lambda v: rules.amount(v, "월이체금액", minimum=1), f["monthly_amount"])
+        if monthly > limit:  # type: ignore[operator]
+            raise ValidationError("월이체금액", f"건당출금한도({limit:,}원)보다 같거나 작아야 합니다.")
+        rate, discount_won = m("discount", lambda v: rules.discount(v[0], "", v[1]),  # type: ignore[misc]
+                               (f["discount_rate"], monthly))
+        first = m("first", lambda v: rules.month(v, "최초이체년월"), f["first_month"])
+        raw_last = f["last_month"]
+        last = m("last", lambda v: rules.month(v, "최종이체년월"), raw_last) if (
+            (raw_last is not None and str(raw_last).strip()) or isinstance(raw_last, date)) else None
+        if last is not None and last < first:  # type: ignore[operator]
+            raise ValidationError("최종이체년월", f"최초이체년월({first})보다 앞설 수 없습니다.")
+        day = m("day", lambda v: rules.debit_day(v[0], v[1]), (f["debit_day"], days))
+        bank = m("bank", rules.bank_code, f["bank_code"])
+        warnings = []
+        if requires_registration(bank):  # type: ignore[arg-type]
+            warnings.append(f"{BANK_NAMES[bank]} 계좌는 반드시 계좌신청이 완료되어야 출금할 수 있습니다.")  # type: ignore[index]
+        net = monthly - discount_won  # type: ignore[operator]
+        if 0 < net < rules.MIN_DEBIT_AMOUNT:
+            warnings.append(f"할인 후 금액 {net:,}원은 은행이 출금하지 않습니다 ({rules.MIN_DEBIT_AMOUNT}원 미만).")
+        return rules.AgreementValues(
+            item_id=int(item), debit_limit=limit, monthly_amount=monthly, discount_rate=rate,  # type: ignore[arg-type]
+            discount_amount=discount_won, first_month=first, last_month=last, debit_day=day,  # type: ignore[arg-type]
+            bank_code=bank, account_no=rules.account_no(f["account_no"]),  # type: ignore[arg-type]
+            holder_name=m("holder_name", rules.holder_name, f["holder_name"]),  # type: ignore[arg-type]
+            holder_id=m("holder_id", lambda v: rules.holder_id(v, today=self.today), f["holder_id"]),  # type: ignore[arg-type]
+            manager_name=self._text("manager", "관리자명", 50, f["manager_name"]),  # type: ignore[arg-type]
+            registrant=None, warnings=tuple(warnings),
+        )
+
+
+def _never() -> bool:
+    return False
+
+
+def seoul_today() -> date:
+    return datetime.now(SEOUL).date()
+
+
+def preview_import(
+    db: Database,
+    actor: Actor,
+    contract_id: int,
+    path: str | Path,
+    options: ImportOptions = ImportOptions(),
+    *,
+    today: date | None = None,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] = _never,
+    mapping: Mapping[str, str] | None = None,
+) -> ImportPreview:
+    """Read and check the whole file against the contract; raises ImportFileError for an unusable file.
+
+    `mapping` is the clerk's choice for this file (sheet header → field key, IGNORE for 사용 안 함);
+    the contract's remembered choices apply to the other columns. Looking writes nothing: the
+    choices are remembered only by `run_import`.
+    """
+    actor.require_edit()
+    contracts.get_contract(db, actor, contract_id)
+    items = [ItemChoice(i.id, i.code, i.name, tuple(i.collection_days))
+             for i in contracts.list_items(db, actor, contract_id, active_only=True)]
+    if not items:
+        raise ServiceError("이 계약에 사용 중인 집금항목이 없습니다. 환경설정 > 집금항목관리에서 먼저 등록하세요.")
+    file = Path(path)
+    remembered = remembered_mapping(db, contract_id)
+    chosen = {normalise_header(k): _field(k, v) for k, v in (mapping or {}).items()}
+    known = [k for k, v in {**remembered, **chosen}.items() if v != IGNORE]
+    sheet = open_sheet(file, preferred_sheet=TEMPLATE_SHEET, header_test=lambda cells: looks_like_header(cells, known))
+    defaults = {"debit_limit"} | ({"item"} if len(items) == 1 else set())
+    plan = plan_columns(sheet.header, chosen=chosen, remembered=remembered, defaults=defaults)
+    if plan.missing:
+        raise ColumnsMissing(plan, sheet.header_row, sheet.header)
+    header_map = plan.header_map()
+    with db.session() as s:
+        existing = set(s.scalars(select(Customer.customer_no).where(Customer.contract_id == contract_id)))
+    day = today or seoul_today()
+    checker = RowChecker(header_map, items, day, FastRules(day))
+    bad_cells = sheet.scan.bad_cells
+    first_column = sheet.first_column
+    number_at = header_map.positions["customer_no"]
+    rows: list[RowResult] = []
+    total = sheet.data_rows
+    for count, (row_no, cells) in enumerate(sheet.rows, start=1):
+        if count % 2000 == 0:
+            if cancelled():
+                raise ImportCancelled()
+            if progress:
+                progress("검사하는 중", count, total)
+        if number_at < len(cells) and str(cells[number_at]).startswith(EXAMPLE_PREFIX):
+            continue
+        if bad_cells:
+            def bad(position: int, _row: int = row_no) -> str | None:
+                return bad_cells.get((_row, position + first_column))
+        else:
+            def bad(position: int) -> str | None:
+                return None
+        rows.append(checker.check(row_no, cells, bad))
+    if not rows:
+        raise ImportFileError(
+            f"'{sheet.sheet_name}' 시트에 고객 자료가 없습니다. 첫 행(열 이름) 아래에 고객을 한 행에 한 명씩 입력하세요."
+        )
+    _mark_duplicates(rows, header_map.headers["customer_no"])
+    _mark_existing(rows, existing, options.on_existing)
+    if progress:
+        progress("검사하는 중", total, total)
+    log.info("import preview: contract %s, %s rows, %s with errors", contract_id, len(rows),
+             sum(1 for r in rows if r.status is Status.ERROR))
+    preview = ImportPreview(contract_id, file.name, sheet.sheet_name, sheet.header, rows, options,
+                            frozenset(header_map.positions), [], plan, checker.number_accounts)
+    preview.notices = _notices(preview, sheet.header_row, items)
+    return preview
+
+
+def _field(column: str, wanted: str) -> str:
+    """The field key of a clerk's choice ('memo', '메모', '비고', '사용 안 함' → IGNORE)."""
+    found = field_for(wanted)
+    if found is None:
+        names = ", ".join(c.header for c in COLUMNS)
+        raise ServiceError(f"'{column}' 열을 연결할 항목 '{wanted}'을(를) 알 수 없습니다. 양식의 열 이름({names}) "
+                           "가운데 하나나 '사용 안 함'을 쓰세요.")
+    return found
+
+
+class ColumnsMissing(ImportFileError):
+    """Required fields no column gives: the file cannot be checked until the clerk connects columns.
+
+    Carries the column plan so a screen can offer the 열 연결 step at once."""
+
+    def __init__(self, plan: ColumnPlan, header_row: int, header: list[str]) -> None:
+        names = ", ".join(BY_KEY[k].header for k in plan.missing)
+        found = ", ".join(h for h in header if h) or "없음"
+        super().__init__(
+            f"필수 열이 없습니다: {names}. {header_row}행의 열 이름을 양식과 같게 고치거나, '열 연결'"
+            f"(명령줄: --map \"열이름=항목\")에서 이 파일의 어느 열이 그 항목인지 정하세요. (이 파일의 열: {found})"
+        )
+        self.plan = plan
+        self.header_row = header_row
+
+
+def _notices(preview: ImportPreview, header_row: int, items: list[ItemChoice]) -> list[str]:
+    """What the clerk should know about how the file was read, beside the rows' own errors."""
+    plan = preview.plan
+    notes: list[str] = []
+    if header_row > 1:
+        notes.append(f"열 이름은 {header_row}행에서 찾았습니다 (그 위의 제목·빈 행은 읽지 않음).")
+    if plan is not None:
+        if "item" in plan.defaulted:
+            notes.append(f"집금항목 열이 없어 모든 행을 이 계약의 집금항목 '{items[0].name}'(으)로 등록합니다.")
+        if "debit_limit" in plan.defaulted:
+            notes.append("건당출금한도 열이 없어 각 행의 월이체금액을 건당출금한도로 등록합니다.")
+        remembered = [c for c in plan.columns if c.source is Source.REMEMBERED]
+        if remembered:
+            notes.append("지난번에 정한 열 연결을 적용했습니다: " + ", ".join(
+                f"{c.header} → {BY_KEY[c.key].header if c.key else '사용 안 함'}" for c in remembered) + ".")
+        skipped = [c.header for c in plan.columns if c.key is None and c.decided]
+        if skipped:
+            notes.append(f"읽지 않는 열: {', '.join(skipped)}.")
+    if preview.number_accounts:
+        notes.append(f"계좌번호 {preview.number_accounts:,}행이 엑셀에 숫자로 저장되어 있어 숫자 그대로 읽었습니다. "
+                     "앞자리가 0인 계좌번호는 0이 빠졌을 수 있으니 통장과 확인하세요.")
+    if preview.account_warnings:
+        notes.append(f"계좌번호가 그 은행의 계좌번호 체계(자릿수, 농협 구분)와 맞지 않는 행이 {preview.account_warnings:,}개 있습니다 "
+                     "('참고'에 표시). 등록은 되지만 이대로 계좌신청을 보내면 은행이 거절할 수 있으니 확인하세요.")
+    return notes
+
+
+def mapping_key(contract_id: int) -> str:
+    """The AppSetting key of a contract's remembered column mapping."""
+    return f"import.mapping.{contract_id}"
+
+
+def remembered_mapping(db: Database, contract_id: int) -> dict[str, str]:
+    """The column choices remembered for this contract (header → field key, IGNORE for 사용 안 함).
+
+    A damaged value is ignored (logged): the clerk is asked again, nothing is guessed."""
+    with db.session() as s:
+        row = s.get(AppSetting, mapping_key(contract_id))
+        text = row.value if row is not None else None
+    if not text:
+        return {}
+    try:
+        stored = json.loads(text)
+    except ValueError:
+        log.warning("import mapping of contract %s is not JSON; ignored", contract_id)
+        return {}
+    if not isinstance(stored, dict):
+        return {}
+    return {normalise_header(k): v for k, v in stored.items()
+            if isinstance(k, str) and isinstance(v, str) and (v in BY_KEY or v == IGNORE)}
+
+
+def _remember(session: Session, actor: Actor, preview: ImportPreview) -> int:
+    """Store the clerk's column choices of this import for the contract (in the import's transaction)."""
+    chosen = {k: v for k, v in (preview.plan.mapping() if preview.plan else {}).items()}
+    if not chosen:
+        return 0
+    key = mapping_key(preview.contract_id)
+    row = session.get(AppSetting, key)
+    merged: dict[str, str] = {}
+    if row is not None:
+        try:
+            old = json.loads(row.value)
+            merged.update({k: v for k, v in old.items() if isinstance(k, str) and isinstance(v, str)}
+                          if isinstance(old, dict) else {})
+        except ValueError:
+            pass
+    merged.update(chosen)
+    text = json.dumps(merged, ensure_ascii=False, sort_keys=True)
+    if row is None:
+        session.add(AppSetting(key=key, value=text, updated_by=actor.login_id))
+    elif row.value != text:
+        row.value, row.updated_by = text, actor.login_id
+    return sum(1 for c in preview.plan.columns if c.source is Source.CHOSEN) if preview.plan else 0
+
+
+def _mark_duplicates(rows: list[RowResult], header: str) -> None:
+    """Every row of a number that appears twice in the file is an error: which one is right is the clerk's call."""
+    seen: dict[str, list[RowResult]] = {}
+    for row in rows:
+        if row.customer_no:
+            seen.setdefault(row.customer_no, []).append(row)
+    for number, group in seen.items():
+        if len(group) < 2:
+            continue
+        for row in group:
+            others = ", ".join(str(o.row) for o in group if o is not row)
+            _fail(row, RowError(row.row, header, f"고객번호 {number}이(가) 파일의 다른 행({others}행)에도 있습니다. "
+                                                 "한 고객은 한 행에만 입력하세요."))
+
+
+_SKIP_NOTE = "이미 등록된 고객번호라 건너뜁니다."
+_UPDATE_NOTE = "이미 등록된 고객번호라 고객정보와 이 집금항목의 이체정보를 수정합니다."
+
+
+def _existing_as(row: RowResult, on_existing: str) -> None:
+    notes = tuple(n for n in row.notes if n not in (_SKIP_NOTE, _UPDATE_NOTE))
+    if on_existing == SKIP:
+        row.status, row.notes = Status.SKIP, (_SKIP_NOTE, *notes)
+    else:
+        row.status, row.notes = Status.UPDATE, (_UPDATE_NOTE, *notes)
+
+
+def _mark_existing(rows: list[RowResult], existing: set[str], on_existing: str) -> None:
+    for row in rows:
+        if row.status is Status.NEW and row.customer_no in existing:
+            _existing_as(row, on_existing)
+
+
+def change_options(preview: ImportPreview, options: ImportOptions) -> ImportPreview:
+    """The same checked rows under other choices (mode, existing numbers): no need to read the file again."""
+    if options.on_existing != preview.options.on_existing:
+        for row in preview.rows:
+            if row.status in (Status.SKIP, Status.UPDATE):
+                _existing_as(row, options.on_existing)
+    return replace(preview, options=options)
+
+
+def _fail(row: RowResult, error: RowError) -> None:
+    row.errors.append(error)
+    if row.status is not Status.ERROR:
+        row.status = Status.ERROR
+        row.customer = row.agreement = None
+        row.notes = ()
+
+
+def run_import(
+    db: Database,
+    actor: Actor,
+    preview: ImportPreview,
+    key: DataKey,
+    *,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] = _never,
+    now: datetime | None = None,
+) -> ImportResult:
+    """Write the previewed rows in one transaction; ServiceError (nothing written) when refused."""
+    actor.require_edit()
+    reason = preview.blocked_reason()
+    if reason:
+        raise ServiceError(f"{reason} 아무것도 등록하지 않았습니다.")
+    moment = now or utcnow()
+    new_rows = [r for r in preview.rows if r.status is Status.NEW]
+    update_rows = [r for r in preview.rows if r.status is Status.UPDATE]
+    job = WriteJob(preview.contract_id, actor.login_id, key, preview.options.store_full_resident,
+                   preview.file_keys, moment.astimezone(SEOUL).date(), moment)
+    contract = contracts.get_contract(db, actor, preview.contract_id)
+    try:
+        with db.session() as s:
+            # Written first on purpose: on SQLite this takes the write lock before ids are chosen.
+            audit.record(s, "customers_imported", actor=actor, target=contract.institution_code, detail={
+                "file": preview.file_name, "new": len(new_rows), "update": len(update_rows),
+                "skipped": preview.count(Status.SKIP), "errors": preview.error_count, "mode": preview.options.mode,
+                "account_length_warnings": preview.account_warnings,
+            })
+            s.flush()
+            counts = Writer(s, job, progress, cancelled).run(new_rows, update_rows)
+            _remember(s, actor, preview)
+    except IntegrityError:
+        raise ConflictError(
+            "다른 사용자가 같은 고객번호를 먼저 등록했습니다. 파일을 다시 선택해 미리보기부터 다시 하세요. "
+            "아무것도 저장하지 않았습니다."
+        ) from None
+    log.info("import done: contract %s, %s added, %s updated", preview.contract_id, counts.customers_added,
+             counts.customers_updated)
+    return ImportResult(counts, preview.count(Status.SKIP), preview.error_count)
+
+
+def column_lines(plan: ColumnPlan) -> list[str]:
+    """How each column of a clerk's own sheet is read, one line each (the CLI prints these)."""
+    return [f"  {c.header} → {BY_KEY[c.key].header if c.key else '사용 안 함'} ({c.source.value})"
+            if c.decided else f"  {c.header} → ? ({c.source.value})" for c in plan.columns]
+
+
+def report_lines(preview: ImportPreview, *, limit: int | None = None) -> list[str]:
+    """The validation report as text lines (the CLI prints these; the screen shows the same rows)."""
+    lines = [
+        f"파일 {preview.file_name} / 시트 {preview.sheet_name}: 전체 {preview.total:,}행, 정상 {preview.valid_count:,}행 "
+        f"(신규 {preview.count(Status.NEW):,}, 수정 {preview.count(Status.UPDATE):,}, "
+        f"건너뜀 {preview.count(Status.SKIP):,}), 오류 {preview.error_count:,}행",
+        *preview.notices,
+    ]
+    errors = preview.errors
+    for error in errors[:limit] if limit else errors:
+        lines.append(str(error))
+    if limit and len(errors) > limit:
+        lines.append(f"… 오류 {len(errors) - limit:,}건 더 있습니다. 오류 목록을 엑셀로 저장해 확인하세요.")
+    warned = [r for r in preview.rows if r.account_warning and r.status is not Status.ERROR]
+    for row in warned[:limit] if limit else warned:
+        lines.append(f"{row.row}행 참고: {row.account_warning}")
+    return lines
+
+
+def save_error_report(db: Database, actor: Actor, preview: ImportPreview, path: str | Path, *,
+                      force: bool = False) -> int:
+    """The rows with errors, as the file had them, with an 오류 내용 column beside; returns the row count.
+
+    Same columns in the same order, so the clerk can fix this file and import it again (the extra
+    columns are ignored then). The file holds account numbers, so saving it is audited, once it is
+    in place; an existing file is replaced only with `force` (the database and backups never).
+    """
+    failed = [r for r in preview.rows if r.status is Status.ERROR]
+    write_error_workbook(Path(path), preview.header, failed, force=force, protected=output_files.protected_for(db))
+    with db.session() as s:
+        audit.record(s, "personal_data_exported", actor=actor, target="일괄등록 오류 목록",
+                     detail={"rows": len(failed), "file": Path(path).name})
+    return len(failed)
+

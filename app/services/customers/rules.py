@@ -1,0 +1,551 @@
+"""Field rules of a customer (고객) and of a debit agreement (이체정보), shared by screen and Excel import.
+
+Pure on purpose: text (or the values a spreadsheet cell holds) in, normalised values out, a
+`ValidationError(field, message)` raised for the first refused field, carrying every refused field
+of the form in its `problems` (so a dialog lists them all at once). No database, no key, no Qt,
+so the 신규등록 dialog and the 일괄등록 import (a colleague's `imports.py`) refuse exactly the same
+inputs with exactly the same Korean words, and both can be tested in microseconds.
+
+What needs the database (a customer number already taken, an item of another contract, one
+agreement per customer and item) is checked by `customers.py` / `agreements.py`, which call these
+functions first.
+
+Choices worth knowing, each from the bank file spec (cms-file-format.md) or the law:
+
+* 고객번호 travels in every bank file as 납부자번호, AN 20: 1–20 ASCII letters, digits, hyphen.
+* A full 주민등록번호 is accepted only where the clerk typed one; six digits are taken as a birth
+  date and nothing more is stored ("store birth date only" is the default). The check digit is
+  only a warning: numbers issued since October 2020 no longer carry a valid one.
+* 예금주명 does not travel in EB13/EB21, but it is checked by the bank against the account and
+  printed on consent forms, so it must be plain KS X 1001 (EUC-KR) text; at most 50 bytes (the
+  column; 25 Hangul syllables).
+* 생년월일/사업자번호 of the holder is what the bank files carry: YYMMDD or 10 digits. A full
+  resident number typed there is refused (KFTC rejects it, 0091, and it need not be collected).
+* The generic checks (dates, numbers, phones, EUC-KR) are `app.services.common.validation`'s, so a
+  phone number is written the same way on every screen.
+* Money is integer won; a discount rate of 0–100 % gives the amount truncated to the won.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from typing import Any
+
+from app.models.enums import CustomerType
+from app.services.common import validation
+from app.services.common.validation import ValidationError
+from app.services.exchange.cms.banks import BANK_NAMES, requires_registration
+
+__all__ = [
+    "AgreementForm",
+    "AgreementValues",
+    "CustomerForm",
+    "CustomerValues",
+    "MAX_AMOUNT",
+    "MIN_DEBIT_AMOUNT",
+    "ResidentNumber",
+    "ValidationError",
+    "account_no",
+    "amount",
+    "bank_code",
+    "birth_date",
+    "business_no",
+    "customer_name",
+    "customer_no",
+    "customer_type",
+    "debit_day",
+    "discount",
+    "discount_amount_for",
+    "email",
+    "holder_id",
+    "holder_name",
+    "joined_on",
+    "month",
+    "phone",
+    "postal_code",
+    "resident_no",
+    "text",
+    "validate_agreement",
+    "validate_customer",
+]
+
+MAX_AMOUNT = 9_999_999_999
+"""Largest amount a screen takes (the EB21 amount field is N 13; ten billion won is already absurd)."""
+
+MIN_DEBIT_AMOUNT = 140
+"""Banks refuse a debit below 140 won (불능코드 0075); a smaller net amount is worth a warning."""
+
+CUSTOMER_NO_MAX = 20
+CUSTOMER_NAME_MAX = 50
+HOLDER_NAME_MAX_BYTES = 50
+HOLDER_ID_FIELD = "생년월일/사업자번호"
+
+_CUSTOMER_NO = re.compile(r"[A-Za-z0-9-]{1,20}")
+_SEPARATORS = re.compile(r"[\s\-.]")
+# '국민은행' and 'KB국민은행' both name 004: clerks and spreadsheets drop the brand prefix.
+_BANK_BY_NAME = {alias: code for code, name in BANK_NAMES.items()
+                 for alias in (name, name.removeprefix("KB"), name.removeprefix("NH").removeprefix("IBK"))}
+_TYPE_WORDS = {
+    "개인": CustomerType.PERSON, "person": CustomerType.PERSON, "p": CustomerType.PERSON, "1": CustomerType.PERSON,
+    "사업자": CustomerType.BUSINESS, "business": CustomerType.BUSINESS, "b": CustomerType.BUSINESS,
+    "2": CustomerType.BUSINESS, "법인": CustomerType.BUSINESS,
+}
+
+
+# --- small helpers ------------------------------------------------------------------------------
+
+
+def _str(value: Any) -> str:
+    """A spreadsheet cell or a line edit, as trimmed text (a float 1234.0 from Excel becomes '1234')."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _valid_date(year: int, month_: int, day: int) -> date | None:
+    try:
+        return date(year, month_, day)
+    except ValueError:
+        return None
+
+
+def text(value: Any, field_name: str, max_chars: int, *, required: bool = False) -> str | None:
+    """Free text: trimmed, no control characters, at most `max_chars`; empty → None (or refused)."""
+    result = _str(value)
+    if not result:
+        if required:
+            raise ValidationError(field_name, "필수 항목입니다. 입력하세요.")
+        return None
+    if any(not ch.isprintable() for ch in result if ch not in "\r\n\t"):
+        raise ValidationError(field_name, "쓸 수 없는 제어 문자가 들어 있습니다.")
+    if len(result) > max_chars:
+        raise ValidationError(field_name, f"{max_chars}자 이내로 입력하세요 (지금 {len(result)}자).")
+    return result
+
+
+# --- customer fields ----------------------------------------------------------------------------
+
+
+def customer_no(value: Any) -> str:
+    """고객번호 = 납부자번호 (AN 20 in every bank file): 1–20 ASCII letters, digits or hyphens."""
+    result = _str(value)
+    if not result:
+        raise ValidationError("고객번호", "고객번호를 입력하세요.")
+    if len(result) > CUSTOMER_NO_MAX:
+        raise ValidationError("고객번호", f"{CUSTOMER_NO_MAX}자 이내로 입력하세요 (은행 파일의 납부자번호가 20자리입니다).")
+    if not _CUSTOMER_NO.fullmatch(result):
+        raise ValidationError("고객번호", "영문·숫자·하이픈(-)만 쓸 수 있습니다 (은행 파일의 납부자번호로 그대로 보냅니다).")
+    return result
+
+
+def customer_name(value: Any) -> str:
+    name = text(value, "고객명", CUSTOMER_NAME_MAX, required=True)
+    assert name is not None
+    return name
+
+
+def customer_type(value: Any) -> CustomerType:
+    """'개인'/'사업자', the enum, or its code; the Excel sheet may use any of them."""
+    if isinstance(value, CustomerType):
+        return value
+    word = _str(value)
+    if not word:
+        return CustomerType.PERSON
+    try:
+        return CustomerType(word.upper())
+    except ValueError:
+        pass
+    found = _TYPE_WORDS.get(word.casefold())
+    if found is None:
+        raise ValidationError("고객구분", "'개인' 또는 '사업자'로 입력하세요.")
+    return found
+
+
+@dataclass(frozen=True)
+class ResidentNumber:
+    """A resident number or birth date as entered: only `full` is secret (encrypt it, never log it)."""
+
+    birth_date: str  # YYMMDD, always
+    full: str | None = field(default=None, repr=False)  # 13 digits when a whole number was entered
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def masked(self) -> str:
+        """What screens and the `resident_no_masked` column show: '900101-1******' or '900101'."""
+        return f"{self.full[:6]}-{self.full[6]}******" if self.full else self.birth_date
+
+
+def birth_date(value: Any, field_name: str = "생년월일", *, today: date | None = None) -> str:
+    """YYMMDD of a real date that is not in the future (eight digits are shortened)."""
+    return validation.birth_date_yymmdd(_str(value), field_name, today=today)
+
+
+def resident_no(value: Any, field_name: str = "주민등록번호", *, today: date | None = None) -> ResidentNumber:
+    """A full resident number (13 digits) or only a birth date (6 or 8 digits).
+
+    Refused: a wrong length, an impossible birth date, a birth in the future, a 7th digit that
+    gives no century. A wrong check digit is a warning only (random serials since 2020-10).
+    """
+    digits = _SEPARATORS.sub("", _str(value))
+    if len(digits) in (6, 8) and digits.isascii() and digits.isdigit():
+        return ResidentNumber(birth_date(digits, field_name, today=today), None)
+    if not digits:
+        raise ValidationError(field_name, "입력하세요.")
+    if not (digits.isascii() and digits.isdigit()) or len(digits) != 13:
+        raise ValidationError(field_name, "주민등록번호 13자리(예: 900101-1234567) 또는 생년월일 6자리로 입력하세요.")
+    checked = validation.resident_no(digits, field_name, today=today)
+    warnings = (f"{checked.warning}",) if checked.warning else ()
+    return ResidentNumber(checked.birth_yymmdd, checked.normalised, warnings)
+
+
+def business_no(value: Any, field_name: str = "사업자번호") -> str:
+    """사업자등록번호: 10 digits whose last is the check digit (국세청 rule)."""
+    return validation.business_no(_str(value), field_name)
+
+
+def phone(value: Any, field_name: str = "전화번호") -> str | None:
+    """A Korean phone number with hyphens in their usual places (010-1234-5678, 02-123-4567)."""
+    return validation.phone(_str(value), field_name, required=False) or None
+
+
+def email(value: Any) -> str | None:
+    return validation.email(_str(value), "이메일", required=False) or None
+
+
+def postal_code(value: Any) -> str | None:
+    """우편번호: 5 digits (국가기초구역번호); the old 6-digit form is kept as 123-456."""
+    if not _str(value):
+        return None
+    digits = _SEPARATORS.sub("", _str(value))
+    if not (digits.isascii() and digits.isdigit()):
+        raise ValidationError("우편번호", "숫자로 입력하세요 (예: 06236).")
+    if len(digits) == 5:
+        return digits
+    if len(digits) == 6:
+        return f"{digits[:3]}-{digits[3:]}"
+    raise ValidationError("우편번호", "우편번호 5자리로 입력하세요 (예: 06236).")
+
+
+def joined_on(value: Any, field_name: str = "최초가입일", *, today: date | None = None) -> date | None:
+    """A date from a date edit, an Excel cell (date/datetime) or text: 2024-03-02, 2024.3.2, 20240302."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        result: date | None = value.date()
+    elif isinstance(value, date):
+        result = value
+    else:
+        raw = _str(value)
+        parts = [p for p in re.split(r"[-./\s]", raw) if p]
+        if len(parts) == 1 and len(parts[0]) == 8 and parts[0].isdigit():
+            parts = [parts[0][:4], parts[0][4:6], parts[0][6:]]
+        if len(parts) != 3 or not all(p.isascii() and p.isdigit() for p in parts) or len(parts[0]) != 4:
+            raise ValidationError(field_name, "날짜 형식이 아닙니다 (예: 2024-03-02).")
+        result = _valid_date(int(parts[0]), int(parts[1]), int(parts[2]))
+        if result is None:
+            raise ValidationError(field_name, f"{raw}은(는) 없는 날짜입니다.")
+    assert result is not None
+    if result.year < 1900 or result > date((today or date.today()).year + 1, 12, 31):
+        raise ValidationError(field_name, "날짜를 확인하세요 (1900년 이후, 내년 이전).")
+    return result
+
+
+# --- agreement fields ---------------------------------------------------------------------------
+
+
+def amount(value: Any, field_name: str, *, minimum: int = 0, maximum: int = MAX_AMOUNT) -> int:
+    """Whole won from '300,000', '300000원' or an Excel number; a fraction of a won is refused."""
+    if isinstance(value, str):
+        value = value.replace(" ", "")
+    return validation.amount_won(value if value is not None else "", field_name, minimum=minimum, maximum=maximum)
+
+
+def discount_amount_for(monthly_amount: int, rate: int) -> int:
+    """할인/면제금액 from a rate: truncated to the won, so the payer is never charged a fraction more."""
+    return monthly_amount * rate // 100
+
+
+def discount(rate: Any, amount_: Any, monthly_amount: int) -> tuple[int, int]:
+    """(rate, amount). A rate above 0 decides the amount (the manual: 비율을 설정하면 자동으로 금액이
+    입력됩니다); with no rate or rate 0 a typed amount stands on its own, at most the monthly amount."""
+    rate_text = _str(rate).removesuffix("%").strip()
+    percent, won = validation.discount(
+        monthly_amount, None if rate_text in ("", "0") else rate_text, _str(amount_) or None
+    )
+    return percent or 0, won
+
+
+def month(value: Any, field_name: str) -> str:
+    """YYYY-MM from '2026-03', '202603', '2026.3', '2026/03' or an Excel date."""
+    if isinstance(value, (date, datetime)):
+        return f"{value.year:04d}-{value.month:02d}"
+    return validation.month_yyyymm(_str(value), field_name)
+
+
+def debit_day(value: Any, allowed: Sequence[int] | None = None) -> int:
+    """이체예정일: a day of the month, one of the item's (contract's) days when those are given."""
+    return validation.debit_day(_str(value), allowed or range(1, 32), "이체예정일")
+
+
+def bank_code(value: Any) -> str:
+    """'004', '4' (Excel dropped the zeros), '004 KB국민은행' (the combo's text) or a bank's name."""
+    raw = _str(value)
+    head = raw.split(" ", 1)[0]
+    if raw and not head.isdigit():
+        head = _BANK_BY_NAME.get(raw.replace(" ", ""), raw)
+    return validation.bank_code(head, BANK_NAMES, "이체은행", pad=True)
+
+
+def account_no(value: Any) -> str:
+    """계좌번호: 6–16 digits once hyphens and spaces are removed (the files carry digits, AN 16)."""
+    return validation.account_no(value if isinstance(value, float) else _str(value), "계좌번호")
+
+
+def holder_name(value: Any) -> str:
+    """예금주명: plain KS X 1001 text the bank can compare with its own records."""
+    return validation.euc_kr_text(_str(value), "예금주명", HOLDER_NAME_MAX_BYTES)
+
+
+def holder_id(value: Any, *, today: date | None = None) -> str:
+    """예금주 생년월일(YYMMDD) or 사업자번호(10), exactly as EB13/EB21 carry it; a full resident
+    number is refused (the bank rejects it, 0091, and it need not be collected)."""
+    return validation.holder_id(_str(value), HOLDER_ID_FIELD, today=today)
+
+
+# --- whole forms --------------------------------------------------------------------------------
+
+
+@dataclass
+class CustomerForm:
+    """The 고객추가 window's fields ①–⑨ and memo, as typed (or as read from one Excel row)."""
+
+    customer_no: str = ""
+    name: str = ""
+    customer_type: Any = CustomerType.PERSON
+    grade: str = ""
+    resident_no: str = ""  # 개인: 13 digits or a 6-digit birth date
+    business_no: str = ""  # 사업자
+    representative: str = ""
+    phone: str = ""
+    mobile: str = ""
+    email: str = ""
+    industry: str = ""
+    joined_on: Any = None  # date, datetime or text
+    region: str = ""
+    postal_code: str = ""
+    address: str = ""
+    address_detail: str = ""
+    memo: str = ""
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> CustomerForm:
+        """From a dict keyed by the field names above (unknown keys are ignored)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: ("" if v is None and k != "joined_on" else v) for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class CustomerValues:
+    """Normalised customer values. `resident` holds the plain number: encrypt it, never log it."""
+
+    customer_no: str
+    name: str
+    customer_type: CustomerType
+    grade: str | None
+    resident: ResidentNumber | None
+    business_no: str | None
+    representative: str | None
+    phone: str | None
+    mobile: str | None
+    email: str | None
+    industry: str | None
+    joined_on: date | None
+    region: str | None
+    postal_code: str | None
+    address: str | None
+    address_detail: str | None
+    memo: str | None
+    warnings: tuple[str, ...] = ()
+
+
+def validate_customer(form: CustomerForm | Mapping[str, Any], *, today: date | None = None) -> CustomerValues:
+    """Every field of a customer, in the order of the window; the first refusal is raised, carrying
+    every other refusal of the form in ``problems`` (the dialog lists them all at once).
+
+    A 개인 gives a resident number or a birth date (optional); a 사업자 gives a business number
+    (optional too: the manual lists it, the bank files need only the holder's id on the agreement).
+    """
+    f = form if isinstance(form, CustomerForm) else CustomerForm.from_mapping(form)
+    c = validation.FieldChecks()
+    number = c.run(customer_no, f.customer_no)
+    name = c.run(customer_name, f.name)
+    kind = c.run(customer_type, f.customer_type)
+    resident: ResidentNumber | None = None
+    business: str | None = None
+    if kind is CustomerType.PERSON and _str(f.resident_no):
+        resident = c.run(resident_no, f.resident_no, today=today)
+    if kind is CustomerType.BUSINESS and _str(f.business_no):
+        business = c.run(business_no, f.business_no)
+    grade = c.run(text, f.grade, "고객등급", 30)
+    representative = c.run(text, f.representative, "대표자명", 50)
+    phone_no = c.run(phone, f.phone, "전화번호")
+    mobile = c.run(phone, f.mobile, "휴대번호")
+    email_address = c.run(email, f.email)
+    industry = c.run(text, f.industry, "업종", 50)
+    joined = c.run(joined_on, f.joined_on, today=today)
+    region = c.run(text, f.region, "지역구분", 30)
+    postal = c.run(postal_code, f.postal_code)
+    address = c.run(text, f.address, "주소", 200)
+    address_detail = c.run(text, f.address_detail, "상세주소", 200)
+    memo = c.run(text, f.memo, "메모", 2000)
+    c.raise_first()
+    assert number is not None and name is not None and kind is not None
+    return CustomerValues(
+        customer_no=number,
+        name=name,
+        customer_type=kind,
+        grade=grade,
+        resident=resident,
+        business_no=business,
+        representative=representative,
+        phone=phone_no,
+        mobile=mobile,
+        email=email_address,
+        industry=industry,
+        joined_on=joined,
+        region=region,
+        postal_code=postal,
+        address=address,
+        address_detail=address_detail,
+        memo=memo,
+        warnings=resident.warnings if resident else (),
+    )
+
+
+@dataclass
+class AgreementForm:
+    """The 이체정보 window's fields ①–⑨, as typed (or as read from one Excel row)."""
+
+    item_id: int | None = None
+    debit_limit: Any = ""
+    monthly_amount: Any = ""
+    discount_rate: Any = ""
+    discount_amount: Any = ""
+    first_month: Any = ""
+    last_month: Any = ""
+    debit_day: Any = ""
+    bank_code: Any = ""
+    account_no: Any = ""
+    holder_name: str = ""
+    holder_id: Any = ""
+    manager_name: str = ""
+    registrant: str = ""
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> AgreementForm:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class AgreementValues:
+    """Normalised agreement values. `account_no` is plain digits: encrypt it, never log it."""
+
+    item_id: int
+    debit_limit: int
+    monthly_amount: int
+    discount_rate: int
+    discount_amount: int
+    first_month: str
+    last_month: str | None
+    debit_day: int
+    bank_code: str
+    account_no: str
+    holder_name: str
+    holder_id: str
+    manager_name: str | None
+    registrant: str | None
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def net_amount(self) -> int:
+        """What one debit asks for before any outstanding amount: monthly less discount."""
+        return self.monthly_amount - self.discount_amount
+
+    @property
+    def account_last4(self) -> str:
+        return self.account_no[-4:]
+
+
+def validate_agreement(
+    form: AgreementForm | Mapping[str, Any],
+    *,
+    allowed_days: Sequence[int] | None = None,
+    today: date | None = None,
+) -> AgreementValues:
+    """Every field of an agreement; `allowed_days` are the item's (contract's) debit days. The first
+    refusal is raised, carrying every other refusal of the form in ``problems``.
+
+    Warnings (not refusals): a bank that always needs 계좌신청, a net amount below what banks debit.
+    """
+    f = form if isinstance(form, AgreementForm) else AgreementForm.from_mapping(form)
+    c = validation.FieldChecks()
+    item = c.run(_item_id, f.item_id)
+    limit = c.run(amount, f.debit_limit, "건당출금한도", minimum=1)
+    monthly = c.run(amount, f.monthly_amount, "월이체금액", minimum=1)
+    if limit is not None and monthly is not None and monthly > limit:
+        c.errors.append(ValidationError("월이체금액", f"건당출금한도({limit:,}원)보다 같거나 작아야 합니다."))
+    checked = c.run(discount, f.discount_rate, f.discount_amount, monthly) if monthly is not None else None
+    rate, discount_won = checked or (0, 0)
+    first = c.run(month, f.first_month, "최초이체년월")
+    last = c.run(month, f.last_month, "최종이체년월") if _str(f.last_month) or isinstance(f.last_month, date) else None
+    if last is not None and first is not None and last < first:
+        c.errors.append(ValidationError("최종이체년월", f"최초이체년월({first})보다 앞설 수 없습니다."))
+    day = c.run(debit_day, f.debit_day, allowed_days)
+    bank = c.run(bank_code, f.bank_code)
+    account = c.run(account_no, f.account_no)
+    holder = c.run(holder_name, f.holder_name)
+    holder_identity = c.run(holder_id, f.holder_id, today=today)
+    manager = c.run(text, f.manager_name, "관리자명", 50)
+    registrant = c.run(text, f.registrant, "등록자", 50)
+    c.raise_first()
+    assert item is not None and limit is not None and monthly is not None and first is not None and day is not None
+    assert bank is not None and account is not None and holder is not None and holder_identity is not None
+    warnings: list[str] = []
+    if requires_registration(bank):
+        warnings.append(f"{BANK_NAMES[bank]} 계좌는 반드시 계좌신청이 완료되어야 출금할 수 있습니다.")
+    net = monthly - discount_won
+    if 0 < net < MIN_DEBIT_AMOUNT:
+        warnings.append(f"할인 후 금액 {net:,}원은 은행이 출금하지 않습니다 ({MIN_DEBIT_AMOUNT}원 미만).")
+    return AgreementValues(
+        item_id=item,
+        debit_limit=limit,
+        monthly_amount=monthly,
+        discount_rate=rate,
+        discount_amount=discount_won,
+        first_month=first,
+        last_month=last,
+        debit_day=day,
+        bank_code=bank,
+        account_no=account,
+        holder_name=holder,
+        holder_id=holder_identity,
+        manager_name=manager,
+        registrant=registrant,
+        warnings=tuple(warnings),
+    )
+
+
+def _item_id(value: Any) -> int:
+    """① 집금항목: the chosen item's id."""
+    if value is None or _str(value) == "":
+        raise ValidationError("집금항목명", "집금항목을 선택하세요.")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError("집금항목명", "집금항목을 선택하세요.") from None

@@ -1,0 +1,354 @@
+"""계약정보 and 집금항목관리: the contract as the bank files carry it, and what it collects when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.database.engine import Database
+from app.models import CollectionItem, Contract, Institution
+from app.services.common import audit, validation
+from app.services.common.errors import ConflictError, NotFoundError
+from app.services.common.session import Actor
+from app.services.exchange.cms import banks
+from app.services.settings import catalogue
+
+STALE_MESSAGE = "다른 사용자가 먼저 이 정보를 수정했습니다. 화면을 새로 고친 뒤 다시 수정하세요."
+
+
+@dataclass
+class ContractForm:
+    """What the 계약정보 screen edits; text as typed, validated by `validate_contract`."""
+
+    institution_code: str
+    name: str
+    business_no: str
+    representative: str
+    settlement_bank_code: str
+    settlement_account_no: str
+    passbook_text: str
+    fee_per_debit: str = "0"
+    fee_per_registration: str = "0"
+    debit_days: str = "5,15,25"
+    registration_cutoff: str = "14:00"
+    request_cutoff: str = "14:00"
+    result_time: str = "11:00"
+    auto_request: bool = False
+    auto_request_lead_minutes: str = "120"
+    approval_box_enabled: bool = False
+    approval_box_labels: str = "담당,과장,원장"
+    year_end_closing: bool = True
+    partial_debit: bool = False
+    version_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ContractRow:
+    id: int
+    institution_code: str
+    name: str
+    business_no: str
+    representative: str
+    settlement_bank_code: str
+    settlement_bank_name: str
+    settlement_account_no: str
+    passbook_text: str
+    fee_per_debit: int
+    fee_per_registration: int
+    debit_days: list[int]
+    registration_cutoff: time
+    request_cutoff: time
+    result_time: time
+    auto_request: bool
+    auto_request_lead_minutes: int
+    approval_box_enabled: bool
+    approval_box_labels: list[str]
+    year_end_closing: bool
+    partial_debit: bool
+    active: bool
+    version_id: int
+
+
+def parse_days(value: str, field_name: str) -> list[int]:
+    """'5, 15,25' → [5, 15, 25]; each a day of the month 1–31, no repeats."""
+    parts = [p.strip() for p in value.replace("/", ",").replace(" ", ",").split(",") if p.strip()]
+    if not parts:
+        raise validation.ValidationError(field_name, "하루 이상 입력하세요 (예: 5, 15, 25).")
+    days: list[int] = []
+    for part in parts:
+        if not part.isdigit() or not 1 <= int(part) <= 31:
+            raise validation.ValidationError(field_name, f"'{part}'은(는) 1~31 사이의 날짜가 아닙니다.")
+        if int(part) in days:
+            raise validation.ValidationError(field_name, f"{int(part)}일이 두 번 들어 있습니다.")
+        days.append(int(part))
+    return sorted(days)
+
+
+def parse_time(value: str, field_name: str) -> time:
+    text = value.strip()
+    try:
+        hours, minutes = text.split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise validation.ValidationError(field_name, f"'{text}'은(는) 시각(HH:MM, 예: 14:00)이 아닙니다.") from None
+
+
+def validate_contract(form: ContractForm) -> dict[str, object]:
+    """Every field checked, each refusal naming its field in Korean; returns the column values."""
+    labels = [p.strip() for p in form.approval_box_labels.split(",") if p.strip()]
+    if form.approval_box_enabled and not 1 <= len(labels) <= 5:
+        raise validation.ValidationError("결재란", "결재란 칸 이름을 1~5개 쉼표로 구분해 입력하세요 (예: 담당,과장,원장).")
+    for label in labels:
+        validation.euc_kr_text(label, "결재란", 12)
+    lead = validation.amount_won(form.auto_request_lead_minutes, "자동의뢰 시각(마감 전 분)", maximum=24 * 60)
+    return {
+        "institution_code": validation.institution_code(form.institution_code),
+        "name": validation.euc_kr_text(form.name, "계약명(이용기관명)", 100),
+        "business_no": validation.business_no(form.business_no, "사업자등록번호"),
+        "representative": validation.euc_kr_text(form.representative, "대표자명", 50),
+        "settlement_bank_code": validation.bank_code(form.settlement_bank_code, banks.BANK_NAMES, "정산은행"),
+        "settlement_account_no": validation.account_no(form.settlement_account_no, "정산계좌번호"),
+        "passbook_text": validation.passbook_text(form.passbook_text),
+        "fee_per_debit": validation.amount_won(form.fee_per_debit, "건당수수료(이체)", maximum=100_000),
+        "fee_per_registration": validation.amount_won(form.fee_per_registration, "건당수수료(계좌신청)", maximum=100_000),
+        "debit_days": ",".join(str(d) for d in parse_days(form.debit_days, "이체가능일")),
+        "registration_cutoff": parse_time(form.registration_cutoff, "계좌신청 마감시각"),
+        "request_cutoff": parse_time(form.request_cutoff, "이체의뢰 마감시각"),
+        "result_time": parse_time(form.result_time, "결과 수신시각"),
+        "auto_request": form.auto_request,
+        "auto_request_lead_minutes": lead,
+        "approval_box_enabled": form.approval_box_enabled,
+        "approval_box_labels": ",".join(labels) or "담당,과장,원장",
+        "year_end_closing": form.year_end_closing,
+        "partial_debit": form.partial_debit,
+    }
+
+
+def _row(c: Contract) -> ContractRow:
+    return ContractRow(
+        id=c.id,
+        institution_code=c.institution_code,
+        name=c.name,
+        business_no=c.business_no,
+        representative=c.representative,
+        settlement_bank_code=c.settlement_bank_code,
+        settlement_bank_name=banks.BANK_NAMES.get(c.settlement_bank_code, c.settlement_bank_code),
+        settlement_account_no=c.settlement_account_no,
+        passbook_text=c.passbook_text,
+        fee_per_debit=c.fee_per_debit,
+        fee_per_registration=c.fee_per_registration,
+        debit_days=c.debit_day_list,
+        registration_cutoff=c.registration_cutoff,
+        request_cutoff=c.request_cutoff,
+        result_time=c.result_time,
+        auto_request=c.auto_request,
+        auto_request_lead_minutes=c.auto_request_lead_minutes,
+        approval_box_enabled=c.approval_box_enabled,
+        approval_box_labels=[p for p in c.approval_box_labels.split(",") if p],
+        year_end_closing=c.year_end_closing,
+        partial_debit=c.partial_debit,
+        active=c.active,
+        version_id=c.version_id,
+    )
+
+
+def list_contracts(db: Database, actor: Actor) -> list[ContractRow]:
+    with db.session() as s:
+        stmt = select(Contract).where(Contract.institution_id == actor.institution_id).order_by(Contract.id)
+        return [_row(c) for c in s.scalars(stmt)]
+
+
+def get_contract(db: Database, actor: Actor, contract_id: int) -> ContractRow:
+    with db.session() as s:
+        return _row(_get(s, actor, contract_id))
+
+
+def _get(s: Session, actor: Actor, contract_id: int) -> Contract:
+    contract = s.get(Contract, contract_id)
+    if contract is None or contract.institution_id != actor.institution_id:
+        raise NotFoundError("계약정보를 찾을 수 없습니다.")
+    return contract
+
+
+def _code_taken(s: Session, code: str, except_id: int | None) -> bool:
+    stmt = select(func.count()).select_from(Contract).where(Contract.institution_code == code)
+    if except_id is not None:
+        stmt = stmt.where(Contract.id != except_id)
+    return bool(s.scalar(stmt))
+
+
+def create_contract(db: Database, actor: Actor, form: ContractForm) -> int:
+    actor.require_admin()
+    values = validate_contract(form)
+    with db.session() as s:
+        if _code_taken(s, str(values["institution_code"]), None):
+            raise ConflictError(f"이용기관코드 {values['institution_code']}는 이미 등록되어 있습니다.")
+        contract = Contract(institution_id=actor.institution_id, **values)
+        s.add(contract)
+        s.flush()
+        audit.record(s, "contract_created", actor=actor, target=contract.institution_code)
+        return contract.id
+
+
+def update_contract(db: Database, actor: Actor, contract_id: int, form: ContractForm) -> None:
+    actor.require_admin()
+    values = validate_contract(form)
+    try:
+        with db.session() as s:
+            contract = _get(s, actor, contract_id)
+            if form.version_id is not None and contract.version_id != form.version_id:
+                raise ConflictError(STALE_MESSAGE)
+            if _code_taken(s, str(values["institution_code"]), contract_id):
+                raise ConflictError(f"이용기관코드 {values['institution_code']}는 이미 등록되어 있습니다.")
+            changed = {k: "changed" for k, v in values.items() if getattr(contract, k) != v}
+            for key, value in values.items():
+                setattr(contract, key, value)
+            if changed:
+                audit.record(s, "contract_updated", actor=actor, target=contract.institution_code, detail=changed)
+    except StaleDataError:
+        raise ConflictError(STALE_MESSAGE) from None
+
+
+# --- 집금항목관리 -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    id: int
+    code: str
+    name: str
+    collection_days: list[int]
+    from_catalogue: bool
+    active: bool
+    version_id: int
+
+
+@dataclass
+class ItemForm:
+    name: str
+    collection_days: str
+    active: bool = True
+    catalogue_code: str | None = None  # None: the institution's own item
+    version_id: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _item_row(i: CollectionItem) -> ItemRow:
+    return ItemRow(i.id, i.code, i.name, i.day_list, i.from_catalogue, i.active, i.version_id)
+
+
+def list_items(db: Database, actor: Actor, contract_id: int, *, active_only: bool = False) -> list[ItemRow]:
+    with db.session() as s:
+        _get(s, actor, contract_id)
+        stmt = select(CollectionItem).where(CollectionItem.contract_id == contract_id)
+        if active_only:
+            stmt = stmt.where(CollectionItem.active.is_(True))
+        return [_item_row(i) for i in s.scalars(stmt.order_by(CollectionItem.code))]
+
+
+def _validate_item(s: Session, contract: Contract, form: ItemForm) -> tuple[str, str]:
+    name = validation.euc_kr_text(form.name, "집금항목명", 40)
+    days = parse_days(form.collection_days, "집금일")
+    allowed = contract.debit_day_list
+    outside = [d for d in days if d not in allowed]
+    if outside:
+        listed = ", ".join(str(d) for d in allowed)
+        raise validation.ValidationError(
+            "집금일", f"{', '.join(str(d) for d in outside)}일은 계약의 이체가능일({listed}일)에 없습니다."
+        )
+    return name, ",".join(str(d) for d in days)
+
+
+def _next_custom_code(s: Session, contract_id: int) -> str:
+    codes = s.scalars(
+        select(CollectionItem.code).where(
+            CollectionItem.contract_id == contract_id, CollectionItem.code.like(f"{catalogue.CUSTOM_PREFIX}%")
+        )
+    ).all()
+    numbers = [int(c[1:]) for c in codes if c[1:].isdigit()]
+    return f"{catalogue.CUSTOM_PREFIX}{(max(numbers) + 1) if numbers else 1:02d}"
+
+
+def create_item(db: Database, actor: Actor, contract_id: int, form: ItemForm) -> int:
+    actor.require_admin()
+    with db.session() as s:
+        contract = _get(s, actor, contract_id)
+        name, days = _validate_item(s, contract, form)
+        if form.catalogue_code:
+            entry = catalogue.by_code(form.catalogue_code)
+            if entry is None:
+                raise validation.ValidationError("집금항목", "목록에 없는 항목입니다.")
+            code = entry.code
+        else:
+            code = _next_custom_code(s, contract_id)
+        taken = s.scalar(
+            select(func.count()).select_from(CollectionItem).where(
+                CollectionItem.contract_id == contract_id, CollectionItem.code == code
+            )
+        )
+        if taken:
+            raise ConflictError(f"'{name}' 항목은 이미 등록되어 있습니다. 목록에서 수정하세요.")
+        item = CollectionItem(
+            contract_id=contract_id, code=code, name=name, collection_days=days,
+            from_catalogue=bool(form.catalogue_code), active=form.active,
+        )
+        s.add(item)
+        try:
+            s.flush()
+        except IntegrityError:
+            raise ConflictError(f"'{name}' 항목은 이미 등록되어 있습니다.") from None
+        audit.record(s, "item_created", actor=actor, target=f"{contract.institution_code}/{code}",
+                     detail={"name": name, "days": days})
+        return item.id
+
+
+def update_item(db: Database, actor: Actor, item_id: int, form: ItemForm) -> None:
+    actor.require_admin()
+    try:
+        with db.session() as s:
+            item = s.get(CollectionItem, item_id)
+            if item is None:
+                raise NotFoundError("집금항목을 찾을 수 없습니다.")
+            contract = _get(s, actor, item.contract_id)
+            if form.version_id is not None and item.version_id != form.version_id:
+                raise ConflictError(STALE_MESSAGE)
+            if parse_days(form.collection_days, "집금일") == item.day_list:
+                # Switching an item on or off must not fail because the contract's days changed since.
+                name, days = validation.euc_kr_text(form.name, "집금항목명", 40), item.collection_days
+            else:
+                name, days = _validate_item(s, contract, form)
+            detail = {"name": name, "days": days, "active": form.active}
+            item.name = name if not item.from_catalogue else item.name
+            item.collection_days = days
+            item.active = form.active
+            audit.record(s, "item_updated", actor=actor, target=f"{contract.institution_code}/{item.code}", detail=detail)
+    except StaleDataError:
+        raise ConflictError(STALE_MESSAGE) from None
+
+
+def institution_id_for_code(db: Database, institution_code: str) -> int:
+    """The institution behind a contract code, for commands that name a contract (--contract CODE)."""
+    with db.session() as s:
+        found = s.scalar(select(Contract.institution_id).where(Contract.institution_code == institution_code.strip()))
+    if found is None:
+        raise NotFoundError(f"이용기관코드 {institution_code}인 계약이 없습니다.")
+    return found
+
+
+def contract_id_for_code(db: Database, institution_code: str) -> int:
+    with db.session() as s:
+        found = s.scalar(select(Contract.id).where(Contract.institution_code == institution_code.strip()))
+    if found is None:
+        raise NotFoundError(f"이용기관코드 {institution_code}인 계약이 없습니다.")
+    return found
+
+
+def institution_name(db: Database, actor: Actor) -> str:
+    with db.session() as s:
+        inst = s.get(Institution, actor.institution_id)
+        return inst.name if inst else ""

@@ -1,0 +1,1 @@
+"""집계 screens: the aggregates by item, grade and bank, the charts and the settlement."""

@@ -1,0 +1,1 @@
+"""처음 설정 마법사: the first-start wizard."""
