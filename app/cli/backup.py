@@ -21,6 +21,8 @@ import os
 import sys
 from pathlib import Path
 
+from app.cli.common import ask_passphrase
+from app.cli.errors import CliError
 from app.cli.login import ADMIN
 from app.config import ENV_PASSPHRASE, backup_dir, database_url
 from app.database.engine import Database
@@ -31,7 +33,6 @@ UNVERIFIED_PHRASE = "검증 없이 복원"
 
 def _key(db: Database, *, ask: bool) -> DataKey | None:
     """The data key: this PC's keyring, else KSCMS_PASSPHRASE, else (when `ask`) a prompt or an error."""
-    from app.cli.main import ask_passphrase
     from app.services.common import keys
 
     try:
@@ -46,12 +47,11 @@ def _key(db: Database, *, ask: bool) -> DataKey | None:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from app.cli.main import CliError
     from app.database import backup
-    from app.database import connection as db_setup
+    from app.database.server_settings import sqlite_file
 
     url = database_url()
-    source = db_setup.sqlite_file(url)
+    source = sqlite_file(url)
     key = _key(args.caller.db, ask=False)
     if source is None:
         out = Path(args.out) if args.out else backup.default_dump_path(backup_dir())
@@ -72,11 +72,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     """Replace the SQLite database with a verified backup; the current data is kept as a before-restore copy."""
-    from app.cli.main import CliError
     from app.database import backup
-    from app.database import connection as db_setup
+    from app.database.server_settings import sqlite_file
 
-    target = db_setup.sqlite_file(database_url())
+    target = sqlite_file(database_url())
     if target is None:
         raise CliError("공유 데이터베이스(PostgreSQL)는 서버에서 pg_restore로 복원합니다 (docs/shared-database.md)",
                        "restore is for a SQLite database only")
@@ -113,8 +112,6 @@ def _confirm_unverified(args: argparse.Namespace, check: object) -> bool:
     if args.yes:
         return True
     if not sys.stdin.isatty():
-        from app.cli.main import CliError
-
         raise CliError("확인 없이 복원하지 않습니다. --yes를 붙이세요", "refusing to restore without --yes")
     return input(f"계속하려면 '{UNVERIFIED_PHRASE}'를 그대로 입력하세요: ").strip() == UNVERIFIED_PHRASE
 
@@ -134,7 +131,7 @@ def cmd_verify_backup(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     """Add backup, restore and verify-backup to `python -m app` (called from app.cli.main.extra_commands)."""
     make = sub.add_parser("backup", help="데이터베이스 백업: SQLite는 backups 폴더에, PostgreSQL은 pg_dump; 확인 정보 파일을 "
                                          "옆에 씀 (backup)")

@@ -19,6 +19,8 @@ from __future__ import annotations
 import argparse
 from datetime import date, datetime
 
+from app.cli.errors import CliError
+
 NOTHING_DONE = 1
 
 
@@ -40,7 +42,6 @@ def _contract(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def _item_id(db, contract_id: int, code: str | None) -> int | None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from app.cli.main import CliError
     from app.models import CollectionItem
 
     if not code:
@@ -111,7 +112,6 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_cash(args: argparse.Namespace) -> int:
-    from app.cli.main import CliError
     from app.services.collection import cash
 
     db, actor, contract_id = _contract(args)
@@ -131,7 +131,7 @@ def cmd_cash(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     """Add `request`, `results` and `cash` to `python -m app` (called from app.cli.main.extra_commands)."""
     req = sub.add_parser("request", help="출금일의 청구를 이체의뢰 (이체의뢰대기로 넣음) (debit request)")
     req.add_argument("--contract", required=True, help="이용기관코드")

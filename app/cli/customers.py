@@ -15,6 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from app.cli.common import ask_passphrase
+from app.cli.errors import CliError
 from app.services.common.crypto import DataKey
 
 IMPORT_REFUSED = 1
@@ -23,7 +25,6 @@ IMPORT_REFUSED = 1
 
 def _data_key(db) -> DataKey:  # type: ignore[no-untyped-def]
     """The key this PC's keyring holds, else the passphrase (KSCMS_PASSPHRASE or a prompt)."""
-    from app.cli.main import ask_passphrase
     from app.services.common import keys
 
     return keys.cached(db) or keys.unlock(db, ask_passphrase("데이터 암호 문구: "))
@@ -39,7 +40,6 @@ def _contract(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def parse_mapping(pairs: list[str]) -> dict[str, str]:
     """--map "원비=월이체금액" --map "순번=사용안함" → {header: field key} (IGNORE for 사용 안 함)."""
-    from app.cli.main import CliError
     from app.services.customers.imports.rows import COLUMNS, field_for
 
     mapping: dict[str, str] = {}
@@ -55,7 +55,6 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_import_customers(args: argparse.Namespace) -> int:
-    from app.cli.main import CliError
     from app.services.customers.imports import flow as imports
 
     file = Path(args.file)
@@ -102,7 +101,7 @@ def cmd_export_customers(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     """Add the two commands to `python -m app` (called from app.cli.main.extra_commands)."""
     from app.services.customers.imports import flow as imports
 

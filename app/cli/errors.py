@@ -36,6 +36,15 @@ log = logging.getLogger("kscms.cli")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
+class CliError(Exception):
+    """A failure to report as one line: Korean first, English after."""
+
+    def __init__(self, korean: str, english: str) -> None:
+        super().__init__(f"{korean} ({english})")
+        self.korean = korean
+        self.english = english
+
+
 def one_line(text: str) -> str:
     """`text` with every run of whitespace (newlines included) made one space."""
     return " ".join(str(text).split())
@@ -180,7 +189,7 @@ def _database_parts(error: BaseException) -> tuple[str, str]:
             korean = "데이터베이스 작업이 실패했습니다"
         return korean, f"sqlite: {detail}"
     if isinstance(error, sa.OperationalError | sa.InterfaceError) or isinstance(original, ConnectionError):
-        from app.database.connection import ProblemKind, describe_connection_error
+        from app.database.problems import ProblemKind, describe_connection_error
 
         problem = describe_connection_error(error)
         korean = "데이터베이스에 연결하지 못했습니다. " + (
@@ -257,8 +266,6 @@ def failure_parts(error: BaseException) -> tuple[str, str]:
 
     if isinstance(error, ValidationError):
         return f"{error.field}: {error.message}", f"invalid input: {error.field}"
-    from app.cli.main import CliError
-
     if isinstance(error, CliError):
         return error.korean, error.english
     if isinstance(error, ServiceError):  # some carry their own English (`english`), the rest are named

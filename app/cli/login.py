@@ -28,6 +28,8 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from app.cli.common import open_database
+from app.cli.errors import CliError
 from app.database.engine import Database
 from app.models import User
 from app.models.base import utcnow
@@ -122,8 +124,6 @@ class Caller:
 
 
 def _error(korean: str, english: str) -> Exception:
-    from app.cli.main import CliError
-
     return CliError(korean, english)
 
 
@@ -218,8 +218,6 @@ def login(args: argparse.Namespace, access: Access, command: str, *, db: Databas
     The answers are gathered before the database is opened, so a script without them is refused
     in one line without touching anything.
     """
-    from app.cli.main import open_database
-
     token = os.environ.get(ENV_TOKEN, "").strip()
     if token and not access.token:
         raise _error(f"{ENV_TOKEN}(스케줄러 자격)로는 이 명령을 실행할 수 없습니다. 사용자로 로그인하세요",

@@ -17,56 +17,13 @@ from collections.abc import Callable, Sequence
 
 from app import __version__
 from app.cli.args import demo_customers
-from app.cli.errors import OneLineArgumentParser
+from app.cli.common import ask_passphrase, open_database
+from app.cli.errors import CliError, OneLineArgumentParser
 from app.cli.login import ADMIN, OPEN, USER, Access, Caller
-from app.config import ENV_PASSPHRASE, backup_dir, database_url
-from app.database.engine import Database
+from app.config import ENV_PASSPHRASE
 from app.logging_setup import setup_logging
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-class CliError(Exception):
-    """A failure to report as one line: Korean first, English after."""
-
-    def __init__(self, korean: str, english: str) -> None:
-        super().__init__(f"{korean} ({english})")
-        self.korean = korean
-        self.english = english
-
-
-def open_database(*, migrate: bool = True) -> Database:
-    """Open the configured database and bring its schema up to date (backing up a SQLite file first)."""
-    from app.database import migrate as migrations
-    from app.database.connection import make_database
-
-    db = make_database(database_url())  # a PostgreSQL password comes from this PC's keyring
-    if migrate:
-        try:
-            migrations.upgrade(db.engine, backup_to=backup_dir())
-        except migrations.SchemaTooNewError as error:
-            raise CliError(str(error), "database schema is newer than this program") from None
-        except Exception as error:  # noqa: BLE001 - report any connection failure in one line
-            from app.cli.errors import failure_parts
-
-            # the driver's own text is left out: it can run to several lines, quote a row or name the server's user
-            korean, english = failure_parts(error)
-            prefix = "" if english.startswith("database unavailable") else "database unavailable: "
-            raise CliError(korean, f"{prefix}{english}") from None
-    return db
-
-
-def ask_passphrase(prompt: str, *, confirm: bool = False) -> str:
-    """The data-encryption passphrase: KSCMS_PASSPHRASE, else a prompt on a terminal, else an error."""
-    value = os.environ.get(ENV_PASSPHRASE)
-    if value:
-        return value
-    if not sys.stdin.isatty():
-        raise CliError("데이터 암호 문구가 필요합니다. KSCMS_PASSPHRASE를 설정하세요", "passphrase required (set KSCMS_PASSPHRASE)")
-    first = getpass.getpass(prompt)
-    if confirm and getpass.getpass("한 번 더 입력: ") != first:
-        raise CliError("암호 문구가 서로 다릅니다", "passphrases differ")
-    return first
 
 
 # --- commands ----------------------------------------------------------------------------
@@ -289,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
+def extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Commands added by later areas register themselves here."""
     from app.cli.backup import register as register_backup
     from app.cli.collection import register as register_collection

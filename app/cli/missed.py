@@ -24,6 +24,8 @@ import dataclasses
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from app.cli.errors import CliError
+
 if TYPE_CHECKING:  # the services are imported when the command runs, so that --help stays light
     from app.services.collection.missed import MissedDebit, MissedRemedy
 
@@ -65,8 +67,6 @@ def _narrow(found: list[MissedDebit], customers: list[str] | None) -> list[Misse
     A customer number that stands in none of the blocks is refused in one line, naming it, so a
     mistyped number never turns into "the others were handled".
     """
-    from app.cli.main import CliError
-
     if not customers:
         return found
     wanted = [c.strip() for c in customers if c.strip()]
@@ -107,7 +107,6 @@ def _apply(args: argparse.Namespace, contract_id: int, chosen: list[MissedDebit]
     before writing — nowhere to move an item to — is checked for every block first. A block whose
     rows were all chosen is passed without a customer list (`listed`: the blocks before --customer).
     """
-    from app.cli.main import CliError
     from app.services.collection import missed
     from app.services.collection.missed import Remedy
     from app.services.common.errors import ServiceError
@@ -137,7 +136,6 @@ def _apply(args: argparse.Namespace, contract_id: int, chosen: list[MissedDebit]
 
 def cmd_missed(args: argparse.Namespace) -> int:
     from app.cli.collection import _contract, _item_id
-    from app.cli.main import CliError
     from app.services.collection import missed
     from app.services.common import debit_days
 
@@ -177,7 +175,7 @@ def cmd_missed(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     """Add `missed` to `python -m app` (called from app.cli.main.extra_commands)."""
     from app.cli.login import USER
 

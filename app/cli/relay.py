@@ -27,8 +27,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.cli.args import interval_seconds, row_id
+from app.cli.common import ask_passphrase
+from app.cli.errors import CliError
 from app.cli.login import OPEN, RELAY, SCHEDULER, Caller
-from app.cli.main import CliError, ask_passphrase
 from app.database.engine import Database
 from app.models import Contract, Transmission
 from app.services.common import keys
@@ -40,7 +41,7 @@ from app.services.exchange.cms import CmsError, decode_any, describe
 from app.services.exchange.scheduler import CollectionScheduler, PassReport
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     """Add the relay commands to `python -m app` (called from app.cli.main.extra_commands)."""
     send = sub.add_parser("send", help="송신할 파일을 만들어 중계서버로 보냅니다 (send request files)")
     send.add_argument("--contract", required=True, help="이용기관코드")

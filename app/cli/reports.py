@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from app.cli.errors import CliError
+
 if TYPE_CHECKING:  # the services are imported when a command runs, so that --help stays light
     from app.database.engine import Database
     from app.services.aggregates.common import GroupBy, Period
@@ -70,7 +72,6 @@ def _now() -> datetime:
 
 def _group_by(kind: str, by: str | None) -> GroupBy | None:
     """--by for KIND, refused in one line where the screen has no such grouping."""
-    from app.cli.main import CliError
     from app.services.aggregates.common import GroupBy
 
     allowed = KINDS[kind].groupings
@@ -156,7 +157,6 @@ def _write_report(args: argparse.Namespace, r: ReportQuery) -> None:
 
 def _write_letters(args: argparse.Namespace, r: ReportQuery) -> None:
     """미납 안내문 for every unpaid customer of the period, as the 미납내역집계 screen's button writes them."""
-    from app.cli.main import CliError
     from app.services.aggregates.common import GroupBy
     from app.services.aggregates.reports import build, letters
 
@@ -173,8 +173,7 @@ def _write_letters(args: argparse.Namespace, r: ReportQuery) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from app.cli.main import CliError
-    from app.services.aggregates.common import Period, default_period
+    from app.services.common.periods import Period, default_period
     from app.services.settings import contracts
 
     caller = args.caller
@@ -194,7 +193,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     """Add `report` to `python -m app` (called from app.cli.main.extra_commands)."""
     from app.cli.args import cli_date
 

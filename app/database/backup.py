@@ -40,214 +40,77 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from app.database import backup_manifest as manifests
+from app.database import backup_shape as shape
+from app.database.copies import (
+    BEFORE_RESTORE,
+    BEFORE_UPGRADE,
+    DAILY,
+    KEEP_DAILY,
+    MANUAL,
+    BackupError,
+    BackupFile,
+    backup_sqlite,
+    backup_target,
+    copy_sqlite,
+    daily_backup,
+    describe,
+    list_backups,
+    rotate_daily,
+    sqlite_path,
+)
 from app.database.engine import Database
+from app.database.schema import known_revisions
 from app.services.common import output_files
 from app.services.common.crypto import DataKey
-from app.services.common.errors import ServiceError
 from app.services.common.session import Actor
 
 log = logging.getLogger(__name__)
 
-KEEP_DAILY = 14
-DAILY = "daily"
-MANUAL = "manual"
-BEFORE_RESTORE = "before-restore"
-BEFORE_UPGRADE = "before-upgrade"
+# The copies in the backups folder are app/database/copies.py's; their names stay callable as backup.*.
+__all__ = [
+    "BEFORE_RESTORE",
+    "BEFORE_UPGRADE",
+    "DAILY",
+    "KEEP_DAILY",
+    "MANUAL",
+    "PG_DOCS",
+    "SQLITE_HEADER",
+    "BackupCheck",
+    "BackupError",
+    "BackupFile",
+    "DumpCheck",
+    "PgSnapshot",
+    "backup_postgres",
+    "backup_sqlite",
+    "check_backup",
+    "copy_sqlite",
+    "daily_backup",
+    "default_dump_path",
+    "describe",
+    "find_pg_dump",
+    "list_backups",
+    "pg_snapshot",
+    "restore_database",
+    "restore_sqlite",
+    "rotate_daily",
+    "sqlite_path",
+    "verify_any",
+    "verify_backup",
+    "verify_dump",
+]
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 PG_DOCS = "docs/shared-database.md의 '서버에서 백업하기'"
-
-_NAME = re.compile(r"^kscms-(?P<stamp>\d{8}-\d{6})-(?P<reason>[A-Za-z0-9_.-]+?)(?:-(?P<n>\d+))?\.(?P<ext>db|dump)$")
-_KIND_LABELS = {DAILY: "매일 자동", MANUAL: "수동", BEFORE_RESTORE: "복원 전", BEFORE_UPGRADE: "업데이트 전"}
-
-
-class BackupError(ServiceError):
-    """A backup or restore that was refused or failed; the message says why in Korean, `english` for the CLI."""
-
-    def __init__(self, message: str, english: str = "backup or restore refused") -> None:
-        super().__init__(message)
-        self.english = english
 
 
 def _refused(error: manifests.ManifestError) -> BackupError:
     return BackupError(error.message, error.english)
-
-
-# --- SQLite copies ---------------------------------------------------------------------------
-
-
-def sqlite_path(engine: Engine) -> Path:
-    database = engine.url.database
-    if not database or database == ":memory:":
-        raise ValueError("not a SQLite file database")
-    return Path(database)
-
-
-def _target(folder: Path, reason: str, ext: str = "db", now: datetime | None = None) -> Path:
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    target = folder / f"kscms-{stamp}-{reason}.{ext}"
-    counter = 1
-    while target.exists():
-        target = folder / f"kscms-{stamp}-{reason}-{counter}.{ext}"
-        counter += 1
-    return target
-
-
-def copy_sqlite(
-    source: Path,
-    target: Path,
-    *,
-    kind: str = MANUAL,
-    key: DataKey | None = None,
-    force: bool = False,
-    protected: Iterable[Path] | None = None,
-) -> Path:
-    """A consistent copy of the SQLite file `source` at `target`, with its manifest beside it.
-
-    Both files are 0600 and written through output_files (temporary name, renamed when whole). The
-    manifest is authenticated with `key`, else with the key this PC's keyring holds for `source`,
-    else written unauthenticated (see backup_manifest). `protected` defaults to the live database
-    and the backups folder; the backups-folder writers pass only the database files.
-    """
-    source, target = Path(source), Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    guard = [*(output_files.default_protected() if protected is None else protected),
-             *output_files.database_files(source)]
-    output_files.check_target(manifests.manifest_path(target), force=force, protected=guard)
-
-    def write(temp: Path) -> None:
-        src = sqlite3.connect(str(source))
-        try:
-            dest = sqlite3.connect(str(temp))
-            try:
-                src.backup(dest)
-                # A standalone file: no -wal beside it is needed to read it, wherever it is copied.
-                dest.execute("PRAGMA journal_mode=DELETE")
-            finally:
-                dest.close()
-        finally:
-            src.close()
-
-    try:
-        written = output_files.write_output(target, write, force=force, protected=guard)
-    except sqlite3.Error as error:
-        raise BackupError(f"데이터베이스를 복사하지 못했습니다: {error}", f"cannot copy the database: {error}") from None
-    signing_key = manifests.key_for_database_file(source, key)
-    manifest = manifests.for_sqlite_file(written, kind=kind, key=signing_key)
-    manifests.write(manifest, written, force=force, protected=guard)
-    if signing_key is None:
-        log.warning("backup %s taken without the data key: its manifest is unauthenticated", written.name)
-    return written
-
-
-def backup_sqlite(engine: Engine, folder: Path, *, reason: str = MANUAL, now: datetime | None = None,
-                  key: DataKey | None = None) -> Path:
-    """Copy the live database into `folder` and return the copy's path (manifest beside it)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    source = sqlite_path(engine)
-    return copy_sqlite(source, _target(folder, reason, now=now), kind=_kind_of(reason), key=key,
-                       protected=output_files.database_files(source))
-
-
-def _kind_of(reason: str) -> str:
-    return BEFORE_UPGRADE if reason.startswith(BEFORE_UPGRADE) else reason
-
-
-@dataclass(frozen=True)
-class BackupFile:
-    """A backup in the backups folder, as its name describes it."""
-
-    path: Path
-    taken_at: datetime
-    reason: str
-
-    @property
-    def kind(self) -> str:
-        return BEFORE_UPGRADE if self.reason.startswith(BEFORE_UPGRADE) else self.reason
-
-    @property
-    def kind_label(self) -> str:
-        return _KIND_LABELS.get(self.kind, self.reason)
-
-    @property
-    def manifest_label(self) -> str:
-        """What the backups list shows about the backup's manifest (read, not verified: that is restore's job)."""
-        try:
-            manifest = manifests.read(self.path)
-        except manifests.ManifestError:
-            return "확인 정보 없음"
-        return "서명됨" if manifest.authenticated else "서명 없음"
-
-    @property
-    def size(self) -> int:
-        try:
-            return self.path.stat().st_size
-        except OSError:
-            return 0
-
-
-def describe(path: Path) -> BackupFile | None:
-    """The BackupFile for a name this module wrote, else None."""
-    match = _NAME.match(path.name)
-    if not match:
-        return None
-    try:
-        taken_at = datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S")
-    except ValueError:
-        return None
-    return BackupFile(path, taken_at, match["reason"])
-
-
-def list_backups(folder: Path, *, ext: str = "db") -> list[BackupFile]:
-    """The backups in `folder`, newest first (unfinished .part files are not listed)."""
-    if not folder.is_dir():
-        return []
-    found = [b for p in folder.glob(f"kscms-*.{ext}") if p.is_file() and (b := describe(p)) is not None]
-    return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
-
-
-def rotate_daily(folder: Path, *, keep: int = KEEP_DAILY) -> list[Path]:
-    """Delete the daily backups beyond the newest `keep`; other kinds are left alone."""
-    daily = [b for b in list_backups(folder) if b.kind == DAILY]
-    removed = []
-    for old in daily[keep:]:
-        try:
-            old.path.unlink()
-            manifests.manifest_path(old.path).unlink(missing_ok=True)
-            removed.append(old.path)
-        except OSError as error:
-            log.warning("could not delete old backup %s: %s", old.path.name, error)
-    return removed
-
-
-def daily_backup(engine: Engine, folder: Path, *, now: datetime | None = None, keep: int = KEEP_DAILY,
-                 key: DataKey | None = None) -> Path | None:
-    """Today's daily backup if there is none yet (and the rotation); None when there already was one.
-
-    It runs at start, before anyone logged in: the manifest is signed with the key this PC's keyring
-    holds for the database (most PCs), else written unauthenticated (a keyring-less server); such a
-    backup is restored only unverified, by an administrator's explicit choice.
-    """
-    if engine.url.get_backend_name() != "sqlite":
-        return None
-    now = now or datetime.now()
-    today: date = now.date()
-    if any(b.kind == DAILY and b.taken_at.date() == today for b in list_backups(folder)):
-        return None
-    path = sqlite_path(engine)
-    if not path.exists():
-        return None
-    target = copy_sqlite(path, _target(folder, DAILY, now=now), kind=DAILY, key=key,
-                         protected=output_files.database_files(path))
-    removed = rotate_daily(folder, keep=keep)
-    log.info("daily backup %s taken, %d old daily backup(s) removed", target.name, len(removed))
-    return target
 
 
 # --- checking and restoring --------------------------------------------------------------------
@@ -264,15 +127,6 @@ class BackupCheck:
     verified: bool = False
     unverified_reason: str | None = None
     """Why the manifest did not verify (only for an unverified check: a Korean sentence)."""
-
-
-def _known_revisions() -> tuple[set[str], str | None]:
-    from alembic.script import ScriptDirectory
-
-    from app.database.migrate import alembic_config
-
-    script = ScriptDirectory.from_config(alembic_config())
-    return {rev.revision for rev in script.walk_revisions()}, script.get_current_head()
 
 
 @contextmanager
@@ -342,7 +196,7 @@ def _known(revision: str | None, name: str) -> tuple[str, bool]:
     if not revision:
         raise BackupError(f"이 파일은 KSCMS desk 데이터베이스가 아닙니다(스키마 버전 정보가 없습니다): {name}",
                           "not a KSCMS desk database (no schema revision)")
-    known, head = _known_revisions()
+    known, head = known_revisions()
     if revision not in known:
         raise BackupError(
             "이 백업은 더 새로운 버전의 KSCMS desk로 만들어져 이 프로그램으로 복원할 수 없습니다. "
@@ -400,7 +254,7 @@ def _verified(path: Path, *, key: DataKey | None, unverified: bool) -> Iterator[
             finally:
                 conn.close()
             try:
-                manifests.check_shape(staged.path, revision)
+                shape.check_shape(staged.path, revision)
             except manifests.ManifestError as error:
                 raise _refused(error) from None
             taken_at = _taken_at(path, manifest if problem is None else None)
@@ -482,7 +336,7 @@ def restore_sqlite(
 def _safety_copy(db_file: Path, folder: Path, key: DataKey | None) -> Path:
     """The current file, set aside before it is replaced: a consistent copy with its manifest, or, when
     the current file is too damaged for SQLite to copy (often the reason for restoring), its raw bytes."""
-    target = _target(folder, BEFORE_RESTORE)
+    target = backup_target(folder, BEFORE_RESTORE)
     guard = output_files.database_files(db_file)
     try:
         return copy_sqlite(db_file, target, kind=BEFORE_RESTORE, key=key, protected=guard)
@@ -536,7 +390,7 @@ def _audit_unverified(db_file: Path, actor: Actor, name: str, check: BackupCheck
     and the row names the administrator by login even where the backup predates their account.
     """
     from app.database import migrate as migrations
-    from app.database.connection import sqlite_url
+    from app.database.server_settings import sqlite_url
     from app.models import Institution, User
     from app.services.common import audit
 
@@ -626,7 +480,7 @@ def backup_postgres(
     so they describe exactly the rows in the dump. The manifest is signed with `key`, else with this
     PC's keyring copy of the database's key, else written unauthenticated.
     """
-    from app.database import connection as db_setup
+    from app.database.server_settings import ServerSettings, load_password
 
     exe = pg_dump or find_pg_dump()
     if exe is None:
@@ -636,9 +490,9 @@ def backup_postgres(
             "pg_dump not found",
         )
     parsed = make_url(url)
-    server = db_setup.ServerSettings.from_url(url)
+    server = ServerSettings.from_url(url)
     env = dict(os.environ)
-    secret = password or parsed.password or db_setup.load_password(server)
+    secret = password or parsed.password or load_password(server)
     if secret:
         env["PGPASSWORD"] = secret
     out_file = Path(out_file)
@@ -724,12 +578,13 @@ def pg_snapshot(url: str, password: str | None) -> Iterator[PgSnapshot]:
                                       {t: sorted(c) for t, c in sorted(tables.items())})
                 entered = True
                 yield snapshot
-    except Exception as error:  # noqa: BLE001 - a connection failure is reported like pg_dump's own
+    except Exception as error:  # a connection failure is reported like pg_dump's own
         if entered:
             raise
-        from app.database import connection as db_setup
+        from app.database.problems import describe_connection_error
+        from app.database.server_settings import ServerSettings
 
-        problem = db_setup.describe_connection_error(error, db_setup.ServerSettings.from_url(url).address)
+        problem = describe_connection_error(error, ServerSettings.from_url(url).address)
         raise BackupError(f"백업하지 못했습니다: {problem.message}", f"cannot read the database: {problem.kind.value}") \
             from None
     finally:
@@ -770,7 +625,7 @@ def verify_dump(path: Path, *, key: DataKey | None = None, pg_restore: Path | No
     if manifest.database != manifests.POSTGRESQL:
         raise BackupError("이 확인 정보는 PostgreSQL 백업의 것이 아닙니다.", "manifest is not for a PostgreSQL dump")
     revision, _upgrade = _known(manifest.schema_revision, path.name)
-    expected = {t: list(c) for t, c in manifests.reference_tables(revision).items()}
+    expected = {t: list(c) for t, c in shape.reference_tables(revision).items()}
     if manifest.tables != expected:
         raise BackupError(f"백업의 데이터베이스 구조가 스키마 버전 {revision}의 구조와 다릅니다. 이 백업은 쓰지 마세요.",
                           f"dump schema differs from revision {revision}")
@@ -814,18 +669,18 @@ def verify_any(path: Path, *, key: DataKey | None = None) -> BackupCheck | DumpC
 
 
 def _pg_dump_failure(stderr: str, server: object) -> str:
-    from app.database import connection as db_setup
+    from app.database.problems import ProblemKind, describe_connection_error
 
     lower = stderr.lower()
     if "server version mismatch" in lower or "버전이 맞지 않" in lower:
         return ("이 PC의 pg_dump가 서버보다 오래된 버전입니다. 서버와 같거나 더 새로운 PostgreSQL 클라이언트 도구를 "
                 f"설치하세요 ({PG_DOCS} 참고).")
-    problem = db_setup.describe_connection_error(RuntimeError(stderr), getattr(server, "address", ""))
-    if problem.kind is not db_setup.ProblemKind.OTHER:
+    problem = describe_connection_error(RuntimeError(stderr), getattr(server, "address", ""))
+    if problem.kind is not ProblemKind.OTHER:
         return f"백업하지 못했습니다: {problem.message}"
     first = next((line.strip() for line in stderr.splitlines() if line.strip()), "알 수 없는 오류")
     return f"pg_dump가 실패했습니다: {first}"
 
 
 def default_dump_path(folder: Path) -> Path:
-    return _target(folder, MANUAL, ext="dump")
+    return backup_target(folder, MANUAL, ext="dump")

@@ -70,7 +70,7 @@ class Database:
         self._factory = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def from_url(cls, url: str) -> "Database":
+    def from_url(cls, url: str) -> Database:
         return cls(make_engine(url))
 
     @property

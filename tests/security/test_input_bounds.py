@@ -66,7 +66,7 @@ def _korean(text: str) -> bool:
 _PROBE = """
 import json, resource, sys, time
 from pathlib import Path
-from app.services import import_reader, imports
+from app.services.customers.imports import flow as imports, reader as import_reader
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 started = time.perf_counter()
 try:

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from app.database.engine import Database
 from app.models import Customer, Institution
-from app.services.collection import cash, discounts, ledger, registrations, results
+from app.services.collection import cash, discounts, ledger, registrations, results, retries
 from app.services.collection import requests as debits
 from app.services.common.calendar import SEOUL
 from app.services.common.errors import ServiceError
@@ -47,7 +47,7 @@ def test_a_demo_that_fails_half_way_leaves_the_database_empty(db: Database, monk
     real = History._sign_up
     signed: list[str] = []
 
-    def failing(self, family, first_month=None):  # type: ignore[no-untyped-def]
+    def failing(self, family, first_month=None):
         if len(signed) == 15:
             raise RuntimeError("disk full")
         real(self, family, first_month)
@@ -73,7 +73,7 @@ def test_a_demo_size_out_of_range_is_refused_before_anything_is_written(db: Data
 _KILLABLE = """
 import sys
 from app.database.engine import Database
-from app.services import demo_copy, demo_data
+from app.services.settings.demo import copy as demo_copy, data as demo_data
 
 db = Database.from_url(sys.argv[1])
 real = demo_copy._copy_table
@@ -157,7 +157,7 @@ def test_percent_and_underscore_match_only_themselves_in_every_collection_list(o
         return {
             "results": {r.customer_name for r in results.list_results(db, admin, cid, query, today=debit_date).rows},
             "cash": {r.customer_name for r in cash.list_cash_candidates(db, admin, cid, name=search)},
-            "retry": {r.customer_name for r in debits.list_retry(db, admin, cid, now=after, customer=search)},
+            "retry": {r.customer_name for r in retries.list_retry(db, admin, cid, now=after, customer=search)},
             "discounts": {r.customer_name for r in discounts.list_agreements(db, admin, cid,
                                                                    discounts.DiscountQuery(text=search))},
             "registrations": {r.customer_name for r in registrations.list_registrations(
@@ -165,11 +165,11 @@ def test_percent_and_underscore_match_only_themselves_in_every_collection_list(o
         }
 
     everyone = set(NAMES.values())
-    assert found("") == dict.fromkeys(found(""), everyone) and len(found("")) == 5
-    assert found("%") == dict.fromkeys(found("%"), {"백퍼센트%반"})
-    assert found("_") == dict.fromkeys(found("_"), {"김_수"})
-    assert found("김_") == dict.fromkeys(found("김_"), {"김_수"})  # not 김민수
-    assert found("김") == dict.fromkeys(found("김"), {"김_수", "김민수"})  # plain text still finds parts
+    assert found("") == {k: everyone for k in found("")} and len(found("")) == 5
+    assert found("%") == {k: {"백퍼센트%반"} for k in found("%")}
+    assert found("_") == {k: {"김_수"} for k in found("_")}
+    assert found("김_") == {k: {"김_수"} for k in found("김_")}  # not 김민수
+    assert found("김") == {k: {"김_수", "김민수"} for k in found("김")}  # plain text still finds parts
 
 
 # --- the sender-lock message ------------------------------------------------------------------------

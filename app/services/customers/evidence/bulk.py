@@ -48,17 +48,15 @@ from app.services.common.crypto import DataKey
 from app.services.common.errors import ServiceError
 from app.services.common.session import Actor
 from app.services.customers.evidence.fit import (
+    ALLOWED,
     MAX_INPUT_BYTES,
     EvidenceRefused,
     extension_of,
     fit,
     size_text,
 )
-from app.services.customers.evidence.store import (
-    ALLOWED,
-    BulkMatch,
-    BulkMiss,
-    BulkReport,
+from app.services.customers.evidence.sealed import (
+    WithoutEvidence,
     check_kind,
     limit_for,
     require_key,
@@ -77,6 +75,43 @@ _IGNORED: Final = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 _LEADING_NUMBER: Final = re.compile(r"[A-Za-z0-9-]+")
 _SEPARATORS: Final = re.compile(r"[\s_\-.,()\[\]{}+#&]+")
 NAMING_HELP: Final = "파일 이름을 고객번호로 시작하세요 (예: C001.jpg, 이체정보가 여럿이면 C001_수강료.pdf)."
+
+
+@dataclass(frozen=True)
+class BulkMatch:
+    """A file of a bulk attach that became evidence of an agreement."""
+
+    file_name: str
+    customer_no: str
+    customer_name: str
+    item_name: str
+    evidence_id: int
+    size: int
+    note: str
+
+
+@dataclass(frozen=True)
+class BulkMiss:
+    """A file of a bulk attach that was not attached, and why (in Korean, with what to do)."""
+
+    file_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class BulkReport:
+    """What a bulk attach did: attached files, files left out with the reason, and the agreements of
+    the contract that still have no evidence after it."""
+
+    contract_id: int
+    matched: tuple[BulkMatch, ...]
+    unmatched: tuple[BulkMiss, ...]
+    without_evidence: tuple[WithoutEvidence, ...]
+
+    @property
+    def summary(self) -> str:
+        return (f"첨부 {len(self.matched)}건, 첨부하지 못한 파일 {len(self.unmatched)}건, "
+                f"아직 증빙이 없는 이체정보 {len(self.without_evidence)}건")
 
 
 @dataclass

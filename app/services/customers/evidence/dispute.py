@@ -55,8 +55,11 @@ from app.models.base import utcnow
 from app.services.aggregates.reports.fonts import FontSet, korean_fonts
 from app.services.aggregates.reports.pdf import escape_markup as esc
 from app.services.common import audit, output_files
+from app.services.common.access import customer_for
 from app.services.common.calendar import SEOUL
-from app.services.common.crypto import DataKey, masked_business_no
+from app.services.common.crypto import DataKey
+from app.services.common.formats import won as _won
+from app.services.common.masking import masked_business_no, masked_last4
 from app.services.common.session import Actor
 from app.services.customers.evidence.fit import (
     PAGE_GAP,
@@ -66,13 +69,12 @@ from app.services.customers.evidence.fit import (
     render_pdf_pages,
     size_text,
 )
-from app.services.customers.evidence.store import (
+from app.services.customers.evidence.sealed import (
     EvidenceInfo,
     info_of,
     opened_content,
     require_key,
 )
-from app.services.customers.records import customer_for
 from app.services.exchange.cms.banks import bank_name
 from app.services.exchange.cms.reasons import reason_text
 
@@ -213,10 +215,6 @@ def _table(rows: list[list[Any]], widths: Sequence[float], fonts: FontSet, *, ri
     return table
 
 
-def _won(amount: int) -> str:
-    return f"{amount:,}원"
-
-
 def _when(moment: datetime | None) -> str:
     return f"{moment.astimezone(SEOUL):%Y-%m-%d %H:%M}" if moment else ""
 
@@ -254,7 +252,7 @@ def _story(facts: _Facts, fonts: FontSet, agreements: Sequence[DebitAgreement], 
         period = f"{a.first_month} ~ {a.last_month or ''}"
         status = a.status.label + (f" ({a.ended_on:%Y-%m-%d})" if a.ended_on else "")
         rows.append([Paragraph(esc(facts.item_of[a.id]), cell), Paragraph(esc(bank_name(a.bank_code)), cell),
-                     f"****{a.account_last4}", Paragraph(esc(a.holder_name), cell), _masked_holder(a.holder_id),
+                     masked_last4(a.account_last4), Paragraph(esc(a.holder_name), cell), _masked_holder(a.holder_id),
                      _won(a.monthly_amount), _won(a.debit_limit), f"{a.debit_day}일", period, status])
     if len(rows) == 1:
         rows.append(["이체정보 없음"] + [""] * 9)
@@ -282,7 +280,7 @@ def _story(facts: _Facts, fonts: FontSet, agreements: Sequence[DebitAgreement], 
     for r in registrations:
         why = f"{r.reason_code} {reason_text(r.reason_code)}" if r.reason_code else ""
         rows.append([f"{r.requested_on:%Y-%m-%d}", Paragraph(esc(facts.item_of[r.agreement_id]), cell), r.kind.label,
-                     Paragraph(esc(bank_name(r.bank_code)), cell), f"****{r.account_last4}", r.state.label,
+                     Paragraph(esc(bank_name(r.bank_code)), cell), masked_last4(r.account_last4), r.state.label,
                      _when(r.result_at), Paragraph(esc(why), cell), r.created_by or ""])
     if len(rows) == 1:
         rows.append(["계좌신청 없음"] + [""] * 8)

@@ -274,7 +274,7 @@ def _jpeg_as_is(data: bytes, fmt: str, limit: int) -> Fitted | None:
     return Fitted(data, "jpg", EvidenceKind.WRITTEN, f"원본 JPEG 그대로 ({size_text(len(data))})")
 
 
-class _guarded_open:
+class _guarded_open:  # noqa: N801 - used like the Image.open it wraps: `with _guarded_open(data) as im`
     """Image.open with the decompression-bomb guard as a refusal and the file closed afterwards."""
 
     def __init__(self, data: bytes) -> None:
@@ -358,7 +358,7 @@ def _flattened(page: Image.Image) -> Image.Image:
         white = Image.new("RGB", rgba.size, (255, 255, 255))
         white.paste(rgba, mask=rgba.getchannel("A"))
         page = white
-    elif page.mode == "P" or page.mode != "L" and page.mode != "RGB":
+    elif page.mode == "P" or (page.mode != "L" and page.mode != "RGB"):
         page = page.convert("RGB")
     if page.mode == "RGB" and not _has_colour(page):
         return page.convert("L")

@@ -44,27 +44,18 @@ from .base import (
     RelayNotice,
     RelayUnavailableError,
 )
-from .config import (
-    HostKeyInfo,
-    HostKeyStore,
-    PinnedHostKey,
-    RelayConfig,
-    SftpSettings,
-    make_transport,
-)
 from .credentials import KeyringSecrets, RelayCredential, SecretStore
+from .sftp_settings import HostKeyInfo, HostKeyStore, PinnedHostKey, SftpSettings
 
 __all__ = [
     "CONNECT_TIMEOUT",
     "OPERATION_TIMEOUT",
     "RETRY_DELAYS",
     "HostKeyInfo",
-    "RelayConfig",
     "SftpAuthError",
     "SftpSettings",
     "SftpTransport",
     "fetch_host_key",
-    "make_transport",
 ]
 
 log = logging.getLogger(__name__)
@@ -110,7 +101,7 @@ def fetch_host_key(host: str, port: int = 22, *, timeout: float = CONNECT_TIMEOU
 
     try:
         key = _run(fetch())
-    except (OSError, asyncio.TimeoutError, asyncssh.Error) as exc:
+    except (TimeoutError, OSError, asyncssh.Error) as exc:
         raise RelayUnavailableError(
             f"SFTP 서버 {host}:{port}에 연결할 수 없어 서버 키를 가져오지 못했습니다: {_describe(exc)}"
         ) from exc
@@ -365,7 +356,7 @@ class SftpTransport:
                     f"SFTP 서버 {s.address}가 요청을 처리하지 못했습니다 ({exc.reason or type(exc).__name__}). "
                     f"원격 폴더 '{self._base}' 설정을 확인하세요."
                 ) from exc
-            except (OSError, asyncio.TimeoutError, asyncssh.Error) as exc:
+            except (TimeoutError, OSError, asyncssh.Error) as exc:
                 last = exc
             log.warning("relay sftp %s to %s failed (attempt %d/%d): %r", what, s.address, attempt, attempts, last)
             if attempt < attempts:
