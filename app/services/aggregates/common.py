@@ -1,4 +1,4 @@
-"""집계: what every aggregate shares — the period, the three groupings, the contract guard, SQL helpers.
+"""집계: what every aggregate shares — the three groupings, the read-only connection, SQL helpers, the report header.
 
 The six 집계 screens (이체의뢰내역집계, 미납내역집계, 할인내역집계, 계좌신청현황, 이체의뢰현황,
 정산내역현황) each live in their own module (`aggregates_requests`, `aggregates_outstanding`,
@@ -13,7 +13,8 @@ The six 집계 screens (이체의뢰내역집계, 미납내역집계, 할인내�
   aggregates read; nothing here decrypts).
 
 Every function takes the `Actor` and checks that the contract is the actor's institution's, the same
-rule the other services apply; reading aggregates needs no more than the 조회 role.
+rule the other services apply (`common.access`); reading aggregates needs no more than the 조회 role.
+The 조회기간 is `common.periods.Period`; the contract's calendar is `common.contract_calendar`.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timedelta
-from functools import lru_cache
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -46,12 +46,12 @@ from app.models import (
     Customer,
     DebitAgreement,
     Institution,
-    InstitutionHoliday,
     User,
 )
 from app.models.enums import LabelledEnum
-from app.services.common.calendar import SEOUL, BusinessCalendar
-from app.services.common.errors import NotFoundError, ServiceError
+from app.services.common.access import contract_for, require_institution
+from app.services.common.calendar import SEOUL
+from app.services.common.periods import Period
 from app.services.common.session import Actor
 from app.services.exchange.cms.banks import bank_name
 
@@ -72,57 +72,6 @@ class GroupBy(LabelledEnum):
     BANK = ("BANK", "은행")
 
 
-@dataclass(frozen=True)
-class Period:
-    """조회기간, both days included."""
-
-    start: date
-    end: date
-
-    def __post_init__(self) -> None:
-        if self.start > self.end:
-            raise ServiceError("조회기간의 시작일이 종료일보다 늦습니다. 기간을 다시 입력하세요.")
-
-    @property
-    def first_month(self) -> str:
-        return f"{self.start:%Y-%m}"
-
-    @property
-    def last_month(self) -> str:
-        return f"{self.end:%Y-%m}"
-
-    @property
-    def text(self) -> str:
-        return f"{self.start:%Y-%m-%d} ~ {self.end:%Y-%m-%d}"
-
-    @property
-    def months_text(self) -> str:
-        if self.first_month == self.last_month:
-            return f"{self.first_month}월분"
-        return f"{self.first_month} ~ {self.last_month}월분"
-
-
-def default_period(today: date) -> Period:
-    """The manual's default: from the 1st of this month to today."""
-    return Period(today.replace(day=1), today)
-
-
-def month_start(period: str) -> date:
-    """'2026-11' → 2026-11-01."""
-    year, month = period.split("-")
-    return date(int(year), int(month), 1)
-
-
-def add_months(day: date, months: int) -> date:
-    """The first of the month `months` after (or before) `day`'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_end(first: date) -> date:
-    return add_months(first, 1) - timedelta(days=1)
-
-
 # --- reading: the contract check, bound parameters, labels -----------------------------------------
 #
 # Statements are built once (cached, with bound parameters) and run on a plain Core connection:
@@ -138,9 +87,6 @@ LAST_MONTH: BindParameter[str] = bindparam("last_month")
 
 _OWNER = select(Contract.institution_id).where(Contract.id == CONTRACT_ID)
 _ITEMS = select(CollectionItem.id, CollectionItem.name).where(CollectionItem.contract_id == CONTRACT_ID)
-_HOLIDAYS = select(InstitutionHoliday.day, InstitutionHoliday.label).where(
-    InstitutionHoliday.contract_id == CONTRACT_ID)
-NOT_FOUND = "계약정보를 찾을 수 없습니다. 계약정보를 다시 선택하세요."
 
 
 def params(contract_id: int, period: Period) -> dict[str, Any]:
@@ -153,34 +99,12 @@ def params(contract_id: int, period: Period) -> dict[str, Any]:
 def reading(db: Database, actor: Actor, contract_id: int) -> Iterator[Connection]:
     """A read-only connection, once the contract is known to be the actor's institution's."""
     with db.engine.connect() as conn:
-        owner = conn.execute(_OWNER, {"contract_id": contract_id}).scalar()
-        if owner is None or owner != actor.institution_id:
-            raise NotFoundError(NOT_FOUND)
+        require_institution(actor, conn.execute(_OWNER, {"contract_id": contract_id}).scalar())
         yield conn
-
-
-def contract_for(s: Session, actor: Actor, contract_id: int) -> Contract:
-    """The contract, if it is the actor's institution's (the same refusal the other services give)."""
-    contract = s.get(Contract, contract_id)
-    if contract is None or contract.institution_id != actor.institution_id:
-        raise NotFoundError(NOT_FOUND)
-    return contract
 
 
 def item_names(conn: Connection | Session, contract_id: int) -> dict[int, str]:
     return {item_id: name for item_id, name in conn.execute(_ITEMS, {"contract_id": contract_id})}
-
-
-def calendar_for(conn: Connection, contract_id: int, year_end_closing: bool) -> BusinessCalendar:
-    """The bank calendar plus the institution's own closed days (settlement dates count in it)."""
-    days = tuple(sorted((day, label) for day, label in conn.execute(_HOLIDAYS, {"contract_id": contract_id})))
-    return _calendar(days, year_end_closing)
-
-
-@lru_cache(maxsize=16)
-def _calendar(days: tuple[tuple[date, str], ...], year_end_closing: bool) -> BusinessCalendar:
-    """Calendars are immutable and cache their holiday tables; reuse one while the days are the same."""
-    return BusinessCalendar(extra_days=dict(days), year_end_closing=year_end_closing)
 
 
 def grade_label(grade: str | None) -> str:
@@ -194,11 +118,6 @@ def group_label(group_by: GroupBy, key: str, items: dict[int, str]) -> str:
     if group_by is GroupBy.GRADE:
         return grade_label(key)
     return bank_name(key)
-
-
-def masked_last4(last4: str | None) -> str:
-    """Only the last four digits are ever read here; the rest is shown as stars."""
-    return f"****{last4}" if last4 else ""
 
 
 # --- SQL helpers -----------------------------------------------------------------------------------

@@ -18,17 +18,17 @@ from app.services.aggregates.common import (
     CONTRACT_ID,
     FIRST_MONTH,
     LAST_MONTH,
-    Period,
     as_int,
     count,
     item_names,
-    masked_last4,
     paged,
     params,
     reading,
     sum_figures,
     total,
 )
+from app.services.common.masking import masked_last4
+from app.services.common.periods import Period
 from app.services.common.session import Actor
 from app.services.exchange.cms.banks import bank_name
 
@@ -73,7 +73,7 @@ class DiscountSummary:
         return out
 
 
-def _base() -> Select:  # type: ignore[type-arg]
+def _base() -> Select:
     """DISCOUNT entries of the charges of the period's months (bound: contract_id, first/last_month)."""
     return (
         select()
@@ -85,7 +85,7 @@ def _base() -> Select:  # type: ignore[type-arg]
 
 
 @cache
-def summary_statement(by_item: bool) -> Select:  # type: ignore[type-arg]
+def summary_statement(by_item: bool) -> Select:
     keys = [Charge.period] + ([DebitAgreement.item_id] if by_item else [])
     stmt = _base().add_columns(
         *keys, count().label("discounted_count"), total(Charge.amount).label("charged_amount"),

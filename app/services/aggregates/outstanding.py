@@ -44,9 +44,7 @@ from app.services.aggregates.common import (
     FIRST_MONTH,
     LAST_MONTH,
     GroupBy,
-    Period,
     as_int,
-    calendar_for,
     count,
     figures_of,
     group_key,
@@ -54,7 +52,6 @@ from app.services.aggregates.common import (
     item_names,
     key_filter,
     key_text,
-    masked_last4,
     paged,
     params,
     reading,
@@ -64,6 +61,9 @@ from app.services.aggregates.common import (
 )
 from app.services.collection import ledger
 from app.services.common.calendar import SEOUL
+from app.services.common.contract_calendar import contract_calendar
+from app.services.common.masking import masked_last4
+from app.services.common.periods import Period
 from app.services.common.session import Actor
 from app.services.exchange.cms.banks import bank_name
 
@@ -82,7 +82,7 @@ def _received() -> Any:
                 (L.kind == LedgerKind.REVERSAL, -L.amount), else_=0)
 
 
-def balances_statement() -> Select:  # type: ignore[type-arg]
+def balances_statement() -> Select:
     """One row per charge of the period's months: its owed and received sums as of the period's end,
     and the agreement's debit day its state needs (bound: contract_id, first_month, last_month, end)."""
     return (
@@ -111,7 +111,7 @@ def state_params(conn: Connection, contract_id: int, period: Period, today: date
     (a debit date after today has not passed, whatever end date the clerk typed)."""
     today = today or datetime.now(SEOUL).date()
     closing = bool(conn.execute(_YEAR_END, {"contract_id": contract_id}).scalar())
-    calendar = calendar_for(conn, contract_id, closing)
+    calendar = contract_calendar(conn, contract_id, closing)
     return {**params(contract_id, period), **ledger.as_of_params(calendar, min(period.end, today))}
 
 
@@ -139,7 +139,7 @@ class OutstandingSummary:
 
 
 @cache
-def summary_statement(group_by: GroupBy) -> Select:  # type: ignore[type-arg]
+def summary_statement(group_by: GroupBy) -> Select:
     """Balances per charge, then summed per group: one statement, built once."""
     b = balances_statement().subquery("b")
     left = b.c.owed - b.c.received
@@ -194,7 +194,7 @@ class OutstandingDetailRow:
     unpaid_amount: int
 
 
-def _detail_statement(group_by: GroupBy | None, key: str | None) -> Select:  # type: ignore[type-arg]
+def _detail_statement(group_by: GroupBy | None, key: str | None) -> Select:
     b = balances_statement().subquery("b")
     stmt = (
         select(b.c.charge_id, b.c.period, b.c.owed, b.c.received, Customer.id.label("customer_id"),

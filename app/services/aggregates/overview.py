@@ -21,15 +21,19 @@ from app.models import DebitRequest, RequestState
 from app.services.aggregates import requests as aggregates_requests
 from app.services.aggregates.common import (
     GroupBy,
-    Period,
-    add_months,
     as_int,
     count,
-    month_end,
     rate_bp,
     reading,
     sum_if,
     total,
+)
+from app.services.common.periods import (
+    Period,
+    add_months,
+    first_day,
+    last_day,
+    month_of,
 )
 from app.services.common.session import Actor
 from app.services.exchange.cms.reasons import reason_text
@@ -75,8 +79,8 @@ class Overview:
 
 
 def overview(db: Database, actor: Actor, contract_id: int, period: Period) -> Overview:
-    first = add_months(period.end, -(MONTHS - 1))
-    last = month_end(period.end.replace(day=1))
+    first_month = add_months(period.last_month, -(MONTHS - 1))
+    first, last = first_day(first_month), last_day(period.last_month)
     resulted = R.state.in_(RESULTED)
     by_day = (
         select(R.debit_date, sum_if(resulted, R.amount).label("requested"), total(R.debited_amount).label("debited"))
@@ -93,9 +97,9 @@ def overview(db: Database, actor: Actor, contract_id: int, period: Period) -> Ov
     with reading(db, actor, contract_id) as conn:
         days = conn.execute(by_day).all()
         reasons = conn.execute(by_reason).all()
-    months: dict[str, list[int]] = {f"{add_months(first, i):%Y-%m}": [0, 0] for i in range(MONTHS)}
+    months: dict[str, list[int]] = {add_months(first_month, i): [0, 0] for i in range(MONTHS)}
     for row in days:
-        figures = months[f"{row.debit_date:%Y-%m}"]
+        figures = months[month_of(row.debit_date)]
         figures[0] += as_int(row.requested)
         figures[1] += as_int(row.debited)
     by_item = aggregates_requests.summarise(db, actor, contract_id, period, GroupBy.ITEM)

@@ -19,11 +19,9 @@ from app.services.aggregates.common import (
     CONTRACT_ID,
     END,
     START,
-    Period,
     count,
     figures_of,
     item_names,
-    masked_last4,
     paged,
     params,
     reading,
@@ -31,6 +29,8 @@ from app.services.aggregates.common import (
     sum_if,
 )
 from app.services.collection.registrations import EvidenceHold, evidence_holds
+from app.services.common.masking import masked_last4
+from app.services.common.periods import Period
 from app.services.common.session import Actor
 from app.services.exchange.cms.banks import bank_name
 from app.services.exchange.cms.reasons import reason_text
@@ -70,7 +70,7 @@ class RegistrationSummary:
 
 
 @cache
-def summary_statement() -> Select:  # type: ignore[type-arg]
+def summary_statement() -> Select:
     columns = [count().label("total_count")]
     columns += [sum_if(A.state == state).label(name) for name, state in STATE_COLUMNS.items()]
     return (

@@ -29,7 +29,6 @@ from app.services.aggregates.common import (
     END,
     START,
     GroupBy,
-    Period,
     count,
     figures_of,
     group_key,
@@ -37,7 +36,6 @@ from app.services.aggregates.common import (
     item_names,
     key_filter,
     key_text,
-    masked_last4,
     needs_customer,
     paged,
     params,
@@ -46,6 +44,8 @@ from app.services.aggregates.common import (
     sum_if,
     total,
 )
+from app.services.common.masking import masked_last4
+from app.services.common.periods import Period
 from app.services.common.session import Actor
 from app.services.exchange.cms.banks import bank_name
 from app.services.exchange.cms.reasons import reason_text
@@ -84,7 +84,7 @@ class RequestSummary:
     total: RequestFigures
 
 
-def _figure_columns() -> list:  # type: ignore[type-arg]
+def _figure_columns() -> list:
     failed = R.state.in_(RESULT_FAILED)
     return [
         count().label("requested_count"),
@@ -98,7 +98,7 @@ def _figure_columns() -> list:  # type: ignore[type-arg]
     ]
 
 
-def _joined(stmt: Select, group_by: GroupBy) -> Select:  # type: ignore[type-arg]
+def _joined(stmt: Select, group_by: GroupBy) -> Select:
     if group_by is not GroupBy.BANK:
         stmt = stmt.join(DebitAgreement, DebitAgreement.id == R.agreement_id)
     if needs_customer(group_by):
@@ -106,13 +106,13 @@ def _joined(stmt: Select, group_by: GroupBy) -> Select:  # type: ignore[type-arg
     return stmt
 
 
-def _in_period(stmt: Select) -> Select:  # type: ignore[type-arg]
+def _in_period(stmt: Select) -> Select:
     """The period's requests of the contract (bound: contract_id, start, end)."""
     return stmt.where(R.contract_id == CONTRACT_ID, R.debit_date >= START, R.debit_date <= END, COUNTED)
 
 
 @cache
-def summary_statement(group_by: GroupBy) -> Select:  # type: ignore[type-arg]
+def summary_statement(group_by: GroupBy) -> Select:
     """The one GROUP BY behind the screen, built once (bound: contract_id, start, end)."""
     key = group_key(group_by, R.bank_code).label("key")
     stmt = _joined(select(key, *_figure_columns()).select_from(R), group_by)
@@ -176,7 +176,7 @@ STATE_COLUMNS: dict[str, RequestState] = {
 
 
 @cache
-def bank_status_statement() -> Select:  # type: ignore[type-arg]
+def bank_status_statement() -> Select:
     columns = [count().label("requested_count"), total(R.amount).label("requested_amount")]
     columns += [sum_if(R.state == state).label(name) for name, state in STATE_COLUMNS.items()]
     columns += [
@@ -221,7 +221,7 @@ class RequestDetailRow:
     reason: str
 
 
-def _detail_statement(group_by: GroupBy, key: str, state: RequestState | None) -> Select:  # type: ignore[type-arg]
+def _detail_statement(group_by: GroupBy, key: str, state: RequestState | None) -> Select:
     stmt = (
         select(R.id, R.debit_date, R.kind, R.state, R.amount, R.debited_amount, R.bank_code, R.reason_code,
                Customer.customer_no, Customer.name, Customer.grade, DebitAgreement.item_id,

@@ -46,9 +46,7 @@ from app.services.aggregates.common import (
     CONTRACT_ID,
     END,
     START,
-    Period,
     as_int,
-    calendar_for,
     params,
     reading,
     sum_figures,
@@ -56,6 +54,8 @@ from app.services.aggregates.common import (
     total,
 )
 from app.services.common.calendar import SEOUL, seoul_datetime
+from app.services.common.contract_calendar import contract_calendar
+from app.services.common.periods import Period
 from app.services.common.session import Actor
 from app.services.exchange.cms.banks import bank_name
 
@@ -144,7 +144,7 @@ _TERMS = select(Contract.fee_per_debit, Contract.fee_per_registration, Contract.
 
 
 @cache
-def requests_statement() -> Select:  # type: ignore[type-arg]
+def requests_statement() -> Select:
     """Requests of the period by debit date and bank: the settlement's figures and the pending ones."""
     resulted = R.state.in_(RESULTED)
     return (
@@ -165,7 +165,7 @@ def requests_statement() -> Select:  # type: ignore[type-arg]
 
 
 @cache
-def ledger_statement() -> Select:  # type: ignore[type-arg]
+def ledger_statement() -> Select:
     """The ledger's DEBIT and FAIL entries of the same requests, by the same keys (the cross-check)."""
     return (
         select(R.debit_date, R.bank_code,
@@ -180,7 +180,7 @@ def ledger_statement() -> Select:  # type: ignore[type-arg]
 
 
 @cache
-def registrations_statement() -> Select:  # type: ignore[type-arg]
+def registrations_statement() -> Select:
     A = AccountRegistration
     return (
         select(A.bank_code, sum_if(A.state == RegistrationState.DONE).label("done_count"))
@@ -194,7 +194,7 @@ def settle(db: Database, actor: Actor, contract_id: int, period: Period, *, now:
     bound = params(contract_id, period)
     with reading(db, actor, contract_id) as conn:
         fee_debit, fee_registration, result_time, year_end = conn.execute(_TERMS, bound).one()
-        calendar = calendar_for(conn, contract_id, year_end)
+        calendar = contract_calendar(conn, contract_id, year_end)
         requests = sorted(conn.execute(requests_statement(), bound).all(), key=lambda r: (r.debit_date, r.bank_code))
         ledger = {(r.debit_date, r.bank_code): r for r in conn.execute(ledger_statement(), bound)}
         registrations = sorted(conn.execute(registrations_statement(), bound).all(), key=lambda r: r.bank_code)

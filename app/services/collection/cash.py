@@ -35,11 +35,12 @@ from app.models import (
 )
 from app.services.collection import ledger
 from app.services.common import audit
+from app.services.common.access import contract_for
 from app.services.common.calendar import SEOUL
 from app.services.common.errors import NotFoundError, ServiceError
+from app.services.common.periods import add_months, first_day
 from app.services.common.search import contains_text
 from app.services.common.session import Actor
-from app.services.customers.records import contract_for
 from app.services.exchange.cms.reasons import reason_text
 
 ONLY_FAILED = ("이체처리미완료인 청구만 현금수납할 수 있습니다. 이체의뢰 마감을 놓친 청구는 홈 화면에서 "
@@ -156,8 +157,7 @@ def list_cash_candidates(
 
 def earliest_receipt_day(period: str) -> date:
     """The first day cash for a charge of `period` (YYYY-MM) may be recorded: the 1st of the month before."""
-    year, month = int(period[:4]), int(period[5:7])
-    return date(year - (month == 1), 12 if month == 1 else month - 1, 1)
+    return first_day(add_months(period, -1))
 
 
 def check_received_on(received_on: date, period: str, today: date) -> None:

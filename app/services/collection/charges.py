@@ -47,6 +47,8 @@ from app.models import (
 from app.services.collection import ledger
 from app.services.collection.ledger import Balance, LineSpec
 from app.services.common.calendar import SEOUL, BusinessCalendar
+from app.services.common.masking import masked_last4
+from app.services.common.periods import add_months, first_day, last_day, month_of, year_month
 from app.services.common.search import number_or_name
 from app.services.exchange.cms.banks import bank_name
 from app.services.exchange.cms.reasons import reason, reason_text
@@ -79,14 +81,8 @@ REMEDIED = {
 # --- periods ----------------------------------------------------------------------------------
 
 
-def period_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def add_months(period: str, months: int) -> str:
-    year, month = int(period[:4]), int(period[5:7])
-    index = year * 12 + (month - 1) + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+period_of = month_of
+"""A charge's period is the "YYYY-MM" month of `common.periods`; the name stays for its callers."""
 
 
 def covers(first_month: str, last_month: str | None, period: str) -> bool:
@@ -102,7 +98,7 @@ def days_on(calendar: BusinessCalendar, debit_date: date) -> dict[str, tuple[int
     """
     found: dict[str, tuple[int, ...]] = {}
     for period in (add_months(period_of(debit_date), -1), period_of(debit_date)):
-        year, month = int(period[:4]), int(period[5:7])
+        year, month = year_month(period)
         days = tuple(d for d in range(1, 32) if calendar.debit_date_for(year, month, d) == debit_date)
         if days:
             found[period] = days
@@ -409,12 +405,12 @@ def brought_rows(s: Session, contract_id: int, calendar: BusinessCalendar, debit
         else:
             origin = missed_on.get(charge_id) if charge_id is not None else None
             if origin is None:
-                origin = calendar.debit_date_for(int(period[:4]), int(period[5:7]), a.debit_day)
+                origin = calendar.debit_date_for(*year_month(period), a.debit_day)
             note = f"{origin:%m-%d} 출금분을 옮겨 의뢰"
         rows.append(DueRow(
             agreement_id=a.id, customer_id=c.id, customer_no=c.customer_no, customer_name=c.name,
             grade=c.grade or "", item_id=i.id, item_code=i.code, item_name=i.name, bank_code=a.bank_code,
-            bank_name=bank_name(a.bank_code), account_masked=f"****{a.account_last4}", period=period,
+            bank_name=bank_name(a.bank_code), account_masked=masked_last4(a.account_last4), period=period,
             charge_id=charge_id, monthly_amount=bal.charged, discount=bal.discount, charge_amount=bal.owed,
             current_outstanding=0 if hold else max(bal.outstanding, 0), earlier_outstanding=0,
             debit_limit=a.debit_limit, request_amount=0, left_outstanding=0,
@@ -500,7 +496,7 @@ def _row(period: str, a: DebitAgreement, c: Customer, i: CollectionItem, charge_
     return DueRow(
         agreement_id=a.id, customer_id=c.id, customer_no=c.customer_no, customer_name=c.name, grade=c.grade or "",
         item_id=i.id, item_code=i.code, item_name=i.name, bank_code=a.bank_code, bank_name=bank_name(a.bank_code),
-        account_masked=f"****{a.account_last4}", period=period, charge_id=charge_id, monthly_amount=amount,
+        account_masked=masked_last4(a.account_last4), period=period, charge_id=charge_id, monthly_amount=amount,
         discount=discount, charge_amount=amount - discount, current_outstanding=current_left,
         earlier_outstanding=earlier_left, debit_limit=a.debit_limit,
         request_amount=0 if reason else request_amount, left_outstanding=left if not reason else 0,
@@ -579,16 +575,10 @@ class RetryRow:
         return self.retry_amount
 
 
-def month_bounds(day: date) -> tuple[date, date]:
-    first = day.replace(day=1)
-    nxt = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-    return first, date.fromordinal(nxt.toordinal() - 1)
-
-
 def retry_dates_for(calendar: BusinessCalendar, cutoff_time: time, now: datetime) -> list[date]:
     """Business days of the current month (Seoul) whose request cut-off is still ahead of `now`."""
     today = now.astimezone(SEOUL).date()
-    _first, last = month_bounds(today)
+    last = last_day(month_of(today))
     out = []
     day = today
     while day <= last:
@@ -602,7 +592,8 @@ def retry_rows(s: Session, contract_id: int, calendar: BusinessCalendar, cutoff_
                item_id: int | None = None, customer: str | None = None,
                only: Collection[int] | None = None) -> list[RetryRow]:
     """This month's failed and partly debited requests with what a retry may ask and, if not, why."""
-    first, last = month_bounds(now.astimezone(SEOUL).date())
+    this_month = month_of(now.astimezone(SEOUL).date())
+    first, last = first_day(this_month), last_day(this_month)
     stmt = (
         select(DebitRequest, DebitAgreement, Customer, CollectionItem)
         .join(DebitAgreement, DebitAgreement.id == DebitRequest.agreement_id)

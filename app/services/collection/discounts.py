@@ -29,11 +29,12 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.collection_extra import DiscountChange
 from app.services.common import audit
+from app.services.common.access import contract_for
 from app.services.common.calendar import SEOUL
 from app.services.common.errors import ConflictError, ServiceError
+from app.services.common.periods import month_number, year_month
 from app.services.common.search import number_or_name
 from app.services.common.session import Actor
-from app.services.customers.records import contract_for
 from app.services.customers.rules import discount_amount_for
 
 
@@ -220,7 +221,7 @@ def _charged_from(s, agreement_ids: Sequence[int], at: datetime) -> dict[str, in
 def _kept_text(kept: dict[str, int]) -> str:
     if not kept:
         return ""
-    months = ", ".join(f"{p[:4]}년 {int(p[5:])}월분 {n}건" for p, n in sorted(kept.items()))
+    months = ", ".join(f"{year_month(p)[0]}년 {month_number(p)}월분 {n}건" for p, n in sorted(kept.items()))
     return f" 다만 청구가 이미 만들어진 {months}은 만들 때의 금액으로 의뢰됩니다."
 
 

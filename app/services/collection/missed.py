@@ -48,25 +48,15 @@ from app.models import (
 from app.services.collection import charges, ledger
 from app.services.collection import requests as debits
 from app.services.common import audit, debit_days
+from app.services.common.access import contract_for
 from app.services.common.calendar import SEOUL
 from app.services.common.errors import ConflictError, ServiceError
+from app.services.common.formats import day_text, moment_text
 from app.services.common.session import Actor
-from app.services.customers.records import contract_for
 from app.services.exchange.transmissions import ContractInfo, contract_info
 
 Remedy = MissedRemedy
 """The clerk's three choices (MOVE, CASH, UNPAID); stored on the charge, so it lives in the models."""
-
-PAGE_CASH = "collection.cash"
-PAGE_REQUESTS = "collection.requests"
-
-
-def _day(day: date) -> str:
-    return debit_days.day_text(day)
-
-
-def _moment(moment: datetime) -> str:
-    return debits.moment_text(moment)
 
 
 @dataclass(frozen=True)
@@ -121,7 +111,7 @@ class MissedDebit:
     @property
     def title(self) -> str:
         """'12-07(월) 출금 · 수강료'."""
-        return f"{_day(self.debit_date)} 출금 · {self.item_name}"
+        return f"{day_text(self.debit_date)} 출금 · {self.item_name}"
 
     @property
     def message(self) -> str:
@@ -133,13 +123,13 @@ class MissedDebit:
         if self.queued_count:
             won = sum(r.amount for r in self.rows if r.request_id is not None)
             parts.append(f"이체의뢰대기로 남아 송신되지 않은 {self.queued_count:,}건 {won:,}원")
-        return (f"이체의뢰 마감 {_moment(self.cutoff)}이 지났습니다. {' · '.join(parts)}은 은행에 보내지 않아 "
+        return (f"이체의뢰 마감 {moment_text(self.cutoff)}이 지났습니다. {' · '.join(parts)}은 은행에 보내지 않아 "
                 "출금되지 않습니다.")
 
     def remedy_text(self, remedy: Remedy) -> str:
         """The button's words: '12-15(화) 출금으로 옮기기', '현금수납으로 받기', '미납으로 두기'."""
         if remedy is Remedy.MOVE:
-            return f"{_day(self.move_to)} 출금으로 옮기기" if self.move_to else "옮길 출금일 없음"
+            return f"{day_text(self.move_to)} 출금으로 옮기기" if self.move_to else "옮길 출금일 없음"
         return remedy.label
 
 
@@ -391,8 +381,8 @@ def apply_remedy(db: Database, actor: Actor, contract_id: int, debit_date: date,
         if remedy is Remedy.MOVE:
             amount = _move(s, actor, info, missed, rows, now)
             charge_ids = _create_charges(s, info, rows, today, actor.login_id)
-            message = (f"{missed.title} {len(rows):,}건 {amount:,}원을 {_day(missed.move_to or debit_date)} 출금으로 "
-                       f"옮겨 이체의뢰대기로 넣었습니다. {_moment(missed.move_cutoff or now)} 마감에 은행으로 보냅니다.")
+            message = (f"{missed.title} {len(rows):,}건 {amount:,}원을 {day_text(missed.move_to or debit_date)} 출금으로 "
+                       f"옮겨 이체의뢰대기로 넣었습니다. {moment_text(missed.move_cutoff or now)} 마감에 은행으로 보냅니다.")
         else:
             _withdraw(s, [r.request_id for r in rows if r.request_id is not None])
             charge_ids = _create_charges(s, info, rows, today, actor.login_id)
@@ -401,7 +391,7 @@ def apply_remedy(db: Database, actor: Actor, contract_id: int, debit_date: date,
                 message = (f"{missed.title} {len(rows):,}건 {amount:,}원을 현금수납 대상으로 넣었습니다. "
                            "받은 날에 현금수납 화면에서 한 건씩 기록하세요.")
             else:
-                when = (f"출금일 {_day(debit_date)}이 지나면 " if debit_date >= today else "")
+                when = (f"출금일 {day_text(debit_date)}이 지나면 " if debit_date >= today else "")
                 message = (f"{missed.title} {len(rows):,}건 {amount:,}원을 미납으로 두었습니다. {when}미납내역집계와 "
                            "미납 안내문에 나옵니다.")
         _mark(s, charge_ids, debit_date, remedy)

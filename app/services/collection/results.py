@@ -32,10 +32,11 @@ from app.models import (
 )
 from app.services.collection import ledger
 from app.services.common import audit, output_files
+from app.services.common.access import contract_for
 from app.services.common.calendar import SEOUL
+from app.services.common.masking import masked_last4
 from app.services.common.search import number_or_name
 from app.services.common.session import Actor
-from app.services.customers.records import contract_for
 from app.services.exchange.cms.banks import bank_name
 from app.services.exchange.cms.reasons import reason_text
 
@@ -158,7 +159,7 @@ def list_results(
         rows.append(ResultRow(
             request_id=r.id, kind=r.kind, debit_date=r.debit_date, customer_id=customer.id,
             customer_no=customer.customer_no, customer_name=customer.name, item_name=item, bank_code=r.bank_code,
-            bank_name=bank_name(r.bank_code), account_masked=f"****{last4}", amount=m.requested, debited_amount=m.debited,
+            bank_name=bank_name(r.bank_code), account_masked=masked_last4(last4), amount=m.requested, debited_amount=m.debited,
             unpaid_amount=m.failed, state=r.state, state_text=STATE_TEXT[r.state], reason_code=r.reason_code,
             reason_text=_reason(r.state, r.reason_code, m.debited), result_at=r.result_at,
         ))

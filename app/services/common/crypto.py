@@ -73,6 +73,8 @@ DIGIT_PURPOSES: Final = frozenset({"account_no", "resident_no", "business_no", "
 _DIGIT_SEPARATORS: Final = re.compile(r"[\s\-.]")
 
 WRONG_PASSPHRASE_MESSAGE: Final = "데이터 암호 문구가 올바르지 않습니다."
+#: What a service says when a personal number must be sealed or opened but no data key is open.
+NO_KEY_MESSAGE: Final = "데이터 암호 키가 열려 있지 않아 주민등록번호·계좌번호를 저장하거나 볼 수 없습니다. 다시 로그인하세요."
 
 
 class CryptoError(ServiceError):
@@ -151,7 +153,7 @@ class DataKey:
     (``KeyringCache``); ``repr`` shows only the key id, so a stray log line or traceback leaks nothing.
     """
 
-    __slots__ = ("_raw", "_aead", "_index_key", "_key_id")
+    __slots__ = ("_aead", "_index_key", "_key_id", "_raw")
 
     def __init__(self, raw: bytes) -> None:
         if not isinstance(raw, (bytes, bytearray)) or len(raw) != KEY_BYTES:
@@ -465,8 +467,8 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
     own; it is used only where a test calls ``keyring.set_keyring(MemoryKeyring())``.
     """
 
-    priority = -10.0  # type: ignore[assignment]
-    viable = False  # type: ignore[assignment]
+    priority = -10.0
+    viable = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -569,38 +571,3 @@ class KeyringCache:
             pass
         except keyring.errors.KeyringError as exc:
             log.warning("keyring delete failed for %s: %s", self.account, type(exc).__name__)
-
-
-# --- masking for screens ----------------------------------------------------------------------
-
-
-def _digits(value: str) -> str:
-    return "".join(c for c in value if c.isascii() and c.isdigit())
-
-
-def masked_resident_no(value: str) -> str:
-    """'9001011234567' → '900101-1******': birth date and gender digit only, as screens show it.
-
-    Anything that is not 13 digits is masked completely rather than guessed at.
-    """
-    digits = _digits(value or "")
-    if len(digits) != 13:
-        return "******-*******"
-    return f"{digits[:6]}-{digits[6]}******"
-
-
-def masked_account(value: str) -> str:
-    """'110123456789' → '********6789': the last four digits, enough for a clerk to recognise it."""
-    digits = _digits(value or "")
-    if len(digits) <= 4:
-        return "*" * len(digits)
-    return "*" * (len(digits) - 4) + digits[-4:]
-
-
-def masked_business_no(value: str) -> str:
-    """'1234567890' → '123-45-*****': tax office and kind are shown, the serial and check are not
-    (a sole proprietor's number identifies a person)."""
-    digits = _digits(value or "")
-    if len(digits) != 10:
-        return "***-**-*****"
-    return f"{digits[:3]}-{digits[3:5]}-*****"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,20 +31,16 @@ from app.models import (
     DebitAgreement,
 )
 from app.services.collection import charges
+from app.services.common.access import contract_for
 from app.services.common.calendar import SEOUL, BusinessCalendar
+from app.services.common.formats import day_text
+from app.services.common.periods import last_day, month_text, year_month
 from app.services.common.session import Actor
-from app.services.customers.records import contract_for
 from app.services.exchange.transmissions import ContractInfo, contract_info
 
-WEEKDAYS = "월화수목금토일"
 LOOK_AHEAD_MONTHS = 3
 """How many months after the current one are searched for the next debit date (a debit day a month
 is the rule, so one would do; three cover a contract whose only items start later)."""
-
-
-def day_text(day: date) -> str:
-    """'12-07(월)'."""
-    return f"{day:%m-%d}({WEEKDAYS[day.weekday()]})"
 
 
 @dataclass(frozen=True)
@@ -67,8 +63,7 @@ class MovedDate:
 
 
 def _last_day(year: int, month: int) -> int:
-    first_of_next = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return (first_of_next - timedelta(days=1)).day
+    return last_day(month_text(year, month)).day
 
 
 def move_to_debit_date(calendar: BusinessCalendar, days: Iterable[int], asked: date) -> MovedDate | None:
@@ -139,7 +134,7 @@ def notes_on(calendar: BusinessCalendar, days: Iterable[int], debit_date: date) 
     wanted = set(days)
     notes: list[str] = []
     for period, on in charges.days_on(calendar, debit_date).items():
-        year, month = int(period[:4]), int(period[5:7])
+        year, month = year_month(period)
         for day in on:
             if day not in wanted:
                 continue

@@ -47,7 +47,7 @@ def database_files(db_file: Path | str | None) -> list[Path]:
 def _protected() -> list[Path]:
     """The live SQLite database with its companions, and the backups folder of this PC."""
     from app import config
-    from app.database.connection import sqlite_file
+    from app.database.server_settings import sqlite_file
 
     paths = database_files(sqlite_file(config.database_url()))
     paths.append(config.data_dir() / "backups")
@@ -80,7 +80,7 @@ def _resolved(path: Path) -> Path:
         return path.expanduser().absolute()
 
 
-def check_target(path: Path | str, *, force: bool = False, protected: Iterable[Path] | None = None) -> Path:
+def check_target(path: str | os.PathLike[str], *, force: bool = False, protected: Iterable[Path] | None = None) -> Path:
     """The absolute target if it may be written, else OutputRefusedError naming the reason.
 
     `protected` defaults to the live database and the backups folder; a backup writer passes its
@@ -138,8 +138,8 @@ def _temporary_beside(target: Path) -> Iterator[Path]:
 
 
 def write_output(
-    path: Path | str,
-    write: bytes | Callable[[Path], None],
+    path: str | os.PathLike[str],
+    write: bytes | Callable[[Path], object],
     *,
     force: bool = False,
     protected: Iterable[Path] | None = None,

@@ -34,27 +34,24 @@ from app.models import (
     Customer,
     DebitAgreement,
     DebitRequest,
-    InstitutionHoliday,
     Payment,
     RegistrationKind,
     RegistrationState,
     RequestState,
 )
+from app.services.common.access import contract_for, customer_for
 from app.services.common.calendar import (
     DEFAULT_CUTOFF,
     DEFAULT_RESULT_TIME,
     BusinessCalendar,
 )
-from app.services.common.crypto import DataKey
+from app.services.common.contract_calendar import contract_calendar
+from app.services.common.crypto import NO_KEY_MESSAGE, DataKey
 from app.services.common.errors import ConflictError, NotFoundError, ServiceError
+from app.services.common.masking import masked_last4
+from app.services.common.periods import year_month
 from app.services.common.session import Actor
 from app.services.customers import rules as customer_rules
-from app.services.customers.records import (
-    NO_KEY_MESSAGE,
-    contract_for,
-    customer_for,
-    masked_account,
-)
 from app.services.customers.rules import AgreementForm, AgreementValues, ValidationError
 from app.services.exchange.cms.banks import BANK_NAMES, bank_name
 from app.services.exchange.cms.reasons import reason_text
@@ -156,7 +153,7 @@ def agreement_rows(s: Session, customer_id: int) -> list[AgreementRow]:
             id=a.id, item_id=a.item_id, item_name=item_name, debit_limit=a.debit_limit,
             monthly_amount=a.monthly_amount, discount_rate=a.discount_rate, discount_amount=a.discount_amount,
             first_month=a.first_month, last_month=a.last_month, debit_day=a.debit_day, bank_code=a.bank_code,
-            bank_name=bank_name(a.bank_code), account_masked=masked_account(a.account_last4),
+            bank_name=bank_name(a.bank_code), account_masked=masked_last4(a.account_last4),
             holder_name=a.holder_name, holder_id=a.holder_id, manager_name=a.manager_name or "",
             registrant=a.registrant or "", status=a.status, ended_on=a.ended_on,
             registration_state=latest.state if latest else None, registration_kind=latest.kind if latest else None,
@@ -178,7 +175,7 @@ def history_rows(s: Session, customer_id: int) -> list[HistoryRow]:
     rows: list[HistoryRow] = []
     for r in s.scalars(select(AccountRegistration).where(AccountRegistration.agreement_id.in_(ids))):
         rows.append(HistoryRow(r.requested_on, f"계좌신청({r.kind.label})", items[r.agreement_id],
-                               f"{bank_name(r.bank_code)} {masked_account(r.account_last4)}", None, r.state.label,
+                               f"{bank_name(r.bank_code)} {masked_last4(r.account_last4)}", None, r.state.label,
                                reason_text(r.reason_code) if r.state is RegistrationState.FAILED else ""))
     for q in s.scalars(select(DebitRequest).where(DebitRequest.agreement_id.in_(ids))):
         rows.append(HistoryRow(q.debit_date, q.kind.label, items[q.agreement_id], f"{bank_name(q.bank_code)}",
@@ -199,8 +196,7 @@ def calendar_for(db: Database, actor: Actor, contract_id: int) -> BusinessCalend
     """The bank calendar plus the institution's own closed days, for this contract."""
     with db.session() as s:
         contract = contract_for(s, actor, contract_id)
-        days = {h.day: h.label for h in s.scalars(select(InstitutionHoliday).where(InstitutionHoliday.contract_id == contract_id))}
-        return BusinessCalendar(extra_days=days, year_end_closing=contract.year_end_closing)
+        return contract_calendar(s, contract_id, contract.year_end_closing)
 
 
 @dataclass(frozen=True)
@@ -227,11 +223,26 @@ class RegistrationOutlook:
 
 def registration_outlook(calendar: BusinessCalendar, now: datetime, first_month: str, debit_day: int, *,
                          cutoff: time = DEFAULT_CUTOFF, result_time: time = DEFAULT_RESULT_TIME) -> RegistrationOutlook:
-    year, month = int(first_month[:4]), int(first_month[5:7])
+    year, month = year_month(first_month)
     first_debit = calendar.debit_date_for(year, month, debit_day)
     send_day = calendar.registration_send_day(now, cutoff)
     return RegistrationOutlook(first_debit, calendar.registration_deadline(first_debit), send_day,
                                calendar.registration_result_at(send_day, result_time))
+
+
+def first_registered_month(calendar: BusinessCalendar, today: date, first_month: str, debit_day: int, *,
+                           running: bool) -> str:
+    """The first month ("YYYY-MM") a registration queued today serves: the agreement's first month,
+    or, for an agreement already in force (`running`, an edit that changes the account) whose first
+    month has begun, the month of the next debit day still ahead."""
+    if not running:
+        return first_month
+    this_month = f"{today.year:04d}-{today.month:02d}"
+    if first_month > this_month:
+        return first_month
+    if calendar.debit_date_for(today.year, today.month, debit_day) > today:
+        return this_month
+    return f"{today.year + (today.month == 12):04d}-{today.month % 12 + 1:02d}"
 
 
 # --- registrations ----------------------------------------------------------------------------
@@ -259,12 +270,12 @@ def _retire(s: Session, actor: Actor, agreement: DebitAgreement, contract_id: in
         latest.state = RegistrationState.WITHDRAWN
         return ["보내기 전이던 계좌신청(신규)을 취소했습니다"]
     _queue(s, actor, agreement, contract_id, RegistrationKind.CANCEL, today, source=latest)
-    return [f"이전 계좌({masked_account(latest.account_last4)}) 해지 신청을 대기열에 넣었습니다"]
+    return [f"이전 계좌({masked_last4(latest.account_last4)}) 해지 신청을 대기열에 넣었습니다"]
 
 
 def _new(s: Session, actor: Actor, agreement: DebitAgreement, contract_id: int, today: date) -> list[str]:
     _queue(s, actor, agreement, contract_id, RegistrationKind.NEW, today)
-    return [f"{bank_name(agreement.bank_code)} {masked_account(agreement.account_last4)} 계좌신청(신규)을 대기열에 넣었습니다"]
+    return [f"{bank_name(agreement.bank_code)} {masked_last4(agreement.account_last4)} 계좌신청(신규)을 대기열에 넣었습니다"]
 
 
 # --- writing ----------------------------------------------------------------------------------

@@ -30,10 +30,11 @@ from sqlalchemy import select
 from app.database.engine import Database
 from app.models import Customer, DebitAgreement
 from app.services.common import audit, output_files
-from app.services.common.crypto import DataKey
+from app.services.common.access import contract_for
+from app.services.common.crypto import NO_KEY_MESSAGE, DataKey
 from app.services.common.errors import PermissionDeniedError, ServiceError
 from app.services.common.session import Actor
-from app.services.customers import records as customers
+from app.services.customers import records
 from app.services.customers.records import CustomerListRow, CustomerQuery
 
 EXPORT_PAGE = 1000
@@ -93,11 +94,11 @@ def export_customers(
         if not actor.is_admin:
             raise PermissionDeniedError("개인정보를 가리지 않고 내려받기는 관리자만 할 수 있습니다.")
         if data_key is None:
-            raise ServiceError(customers.NO_KEY_MESSAGE)
+            raise ServiceError(NO_KEY_MESSAGE)
     query = query or CustomerQuery()
     protected = output_files.protected_for(db)
     output_files.check_target(path, force=force, protected=protected)  # refuse before reading anything
-    total = customers.count_customers(db, actor, contract_id, query, data_key)
+    total = records.count_customers(db, actor, contract_id, query, data_key)
     written = 0
 
     def write(temp: Path) -> None:
@@ -107,15 +108,15 @@ def export_customers(
             _prepare(sheet)
             sheet.append([_header(sheet, h) for h in HEADERS])
             with db.session() as s:  # one read transaction: the file is one consistent picture
-                customers.contract_for(s, actor, contract_id)
-                stmt = customers._ordered(customers._filtered(select(Customer), contract_id, query, data_key), query)
+                contract_for(s, actor, contract_id)
+                stmt = records._ordered(records._filtered(select(Customer), contract_id, query, data_key), query)
                 while True:
                     if cancelled is not None and cancelled():
                         raise ExportCancelled()
                     page = list(s.scalars(stmt.offset(written).limit(EXPORT_PAGE)))
                     if not page:
                         break
-                    rows = customers.rows_for(s, page)
+                    rows = records.rows_for(s, page)
                     secrets = _secrets(s, page, rows, data_key) if unmasked else {}
                     for row in rows:
                         sheet.append([_cell(sheet, v) for v in _values(row, secrets.get(row.id))])
@@ -201,5 +202,5 @@ def _cell(sheet: Worksheet, value: Any) -> Any:
         # openpyxl would store '=…' as a formula; force a string cell and Excel's quote prefix.
         cell.data_type = "s"
         cell.alignment = Alignment(horizontal="left")
-        cell.quotePrefix = True  # type: ignore[attr-defined]
+        cell.quotePrefix = True
     return cell

@@ -28,15 +28,16 @@ from app.models import (
     AccountRegistration,
     AgreementStatus,
     CollectionItem,
-    Contract,
     Customer,
     CustomerType,
     DebitAgreement,
     RegistrationState,
 )
 from app.services.common import audit, validation
-from app.services.common.crypto import DataKey
-from app.services.common.errors import ConflictError, NotFoundError, ServiceError
+from app.services.common.access import contract_for, customer_for
+from app.services.common.crypto import NO_KEY_MESSAGE, DataKey
+from app.services.common.errors import ConflictError, ServiceError
+from app.services.common.masking import masked_last4
 from app.services.common.search import like_escape as _like_escape
 from app.services.common.session import Actor
 from app.services.common.validation import ValidationError
@@ -48,7 +49,6 @@ STALE_MESSAGE = (
     "다른 사용자가 먼저 이 고객 정보를 수정했습니다. 저장하지 않았습니다. "
     "창을 닫고 고객을 다시 연 뒤 수정하세요."
 )
-NO_KEY_MESSAGE = "데이터 암호 키가 열려 있지 않아 주민등록번호·계좌번호를 저장하거나 볼 수 없습니다. 다시 로그인하세요."
 PAGE_SIZE = 200
 
 # Sort keys the list offers: each is an indexed column of `customer` (see migration 0002).
@@ -107,29 +107,6 @@ class SavedCustomer:
     id: int
     customer_no: str
     warnings: tuple[str, ...] = ()
-
-
-def masked_account(last4: str) -> str:
-    """'****1234': the length of the number is not told either (only the last four are stored plain)."""
-    return f"****{last4}"
-
-
-# --- access -----------------------------------------------------------------------------------
-
-
-def contract_for(s: Session, actor: Actor, contract_id: int) -> Contract:
-    contract = s.get(Contract, contract_id)
-    if contract is None or contract.institution_id != actor.institution_id:
-        raise NotFoundError("계약정보를 찾을 수 없습니다. 계약정보를 다시 선택하세요.")
-    return contract
-
-
-def customer_for(s: Session, actor: Actor, customer_id: int) -> Customer:
-    customer = s.get(Customer, customer_id)
-    if customer is None:
-        raise NotFoundError("고객을 찾을 수 없습니다. 목록을 새로 고치세요.")
-    contract_for(s, actor, customer.contract_id)
-    return customer
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -199,7 +176,7 @@ def _search_condition(text: str, data_key: DataKey | None) -> ColumnElement[bool
     return or_(*conditions)
 
 
-def _filtered(stmt: Select, contract_id: int, query: CustomerQuery, data_key: DataKey | None) -> Select:  # type: ignore[type-arg]
+def _filtered(stmt: Select, contract_id: int, query: CustomerQuery, data_key: DataKey | None) -> Select:
     stmt = stmt.where(Customer.contract_id == contract_id)
     if not query.include_inactive:
         stmt = stmt.where(Customer.active.is_(True))
@@ -236,7 +213,7 @@ def count_customers(db: Database, actor: Actor, contract_id: int, query: Custome
         return int(s.scalar(_filtered(select(func.count(Customer.id)), contract_id, query, data_key)) or 0)
 
 
-def _ordered(stmt: Select, query: CustomerQuery) -> Select:  # type: ignore[type-arg]
+def _ordered(stmt: Select, query: CustomerQuery) -> Select:
     column = SORT_COLUMNS.get(query.sort, Customer.customer_no)
     if query.descending:
         return stmt.order_by(column.desc(), Customer.id.desc())
@@ -294,7 +271,7 @@ def rows_for(s: Session, customers: Sequence[Customer]) -> list[CustomerListRow]
                 mobile=c.mobile or "",
                 items=", ".join(name for _, name in agreements),
                 banks=", ".join(dict.fromkeys(bank_name(a.bank_code) for a, _ in agreements)),
-                accounts_masked=", ".join(dict.fromkeys(masked_account(a.account_last4) for a, _ in agreements)),
+                accounts_masked=", ".join(dict.fromkeys(masked_last4(a.account_last4) for a, _ in agreements)),
                 monthly_total=sum(a.monthly_amount for a, _ in agreements),
                 registration_state=state,
                 joined_on=c.joined_on,

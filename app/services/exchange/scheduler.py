@@ -64,8 +64,9 @@ from app.services.collection.registrations import (
 from app.services.common.calendar import SEOUL, seoul_datetime
 from app.services.common.crypto import DataKey
 from app.services.common.errors import ServiceError
+from app.services.common.formats import moment_text
 from app.services.common.session import Actor
-from app.services.exchange import receiving, sending
+from app.services.exchange import building, receiving, sending
 from app.services.exchange.cms import remote_name
 from app.services.exchange.leases import PROCESS_LOCK, SenderLease, busy_message
 from app.services.exchange.relay.base import Transport
@@ -89,7 +90,6 @@ MAX_INTERVAL_SECONDS = 3600.0
 """A pass at least every hour, or a 14:00 cut-off could pass unseen; at most ten a second (tests run
 fast passes; a zero or negative interval would spin a core and starve the signal handler)."""
 RETRY_EVERY = timedelta(minutes=1)
-WEEKDAYS = "월화수목금토일"
 EVIDENCE_ROUNDS = 5
 """EI13 files one pass may build: after a refusal naming some evidence the rest goes again at once,
 so the registrations relying on it still make this cut-off (each round drops at least one piece)."""
@@ -101,12 +101,6 @@ def check_interval(seconds: float) -> None:
             or not MIN_INTERVAL_SECONDS <= seconds <= MAX_INTERVAL_SECONDS:
         raise ServiceError(f"송수신 처리 간격은 {MIN_INTERVAL_SECONDS:g}초부터 {MAX_INTERVAL_SECONDS:g}초까지입니다: "
                            f"{seconds!r}")
-
-
-def when(moment: datetime) -> str:
-    """'03-13(금) 14:00' in Seoul time, as the status bar and reports write a moment."""
-    local = moment.astimezone(SEOUL)
-    return f"{local:%m-%d}({WEEKDAYS[local.weekday()]}) {local:%H:%M}"
 
 
 @dataclass(frozen=True)
@@ -129,7 +123,7 @@ class PassReport:
     at: datetime
     lines: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    built: list[sending.BuiltFile] = field(default_factory=list)
+    built: list[building.BuiltFile] = field(default_factory=list)
     uploads: list[sending.UploadResult] = field(default_factory=list)
     outcomes: list[receiving.ApplyOutcome] = field(default_factory=list)
     missed: list[MissedItem] = field(default_factory=list)
@@ -156,8 +150,8 @@ class SchedulerStatus:
     missed: tuple[MissedItem, ...]
 
     def text(self) -> str:
-        nxt = f"다음 작업: {when(self.next_at)} {self.next_action}" if self.next_at else self.next_action
-        last = f" · 최근: {when(self.last_at)} {self.last_result}" if self.last_at else ""
+        nxt = f"다음 작업: {moment_text(self.next_at)} {self.next_action}" if self.next_at else self.next_action
+        last = f" · 최근: {moment_text(self.last_at)} {self.last_result}" if self.last_at else ""
         warn = f" · 마감 놓침 {len(self.missed)}건" if self.missed else ""
         return nxt + last + warn
 
@@ -250,8 +244,8 @@ def missed_cutoffs(db: Database, c: ContractInfo, now: datetime) -> list[MissedI
     if late:
         nxt = c.calendar.next_cutoff(now, c.registration_cutoff)
         items.append(MissedItem(c.id, "EB13", last.date(), last, late, 0,
-                                f"계좌신청 {late}건이 {when(last)} 마감 파일로 송신되지 않았습니다. "
-                                f"다음 마감({when(nxt)})에 자동으로 송신됩니다."))
+                                f"계좌신청 {late}건이 {moment_text(last)} 마감 파일로 송신되지 않았습니다. "
+                                f"다음 마감({moment_text(nxt)})에 자동으로 송신됩니다."))
     for debit_date, count, amount in _queued_requests(db, c.id):
         what = f"출금일 {debit_date:%Y-%m-%d} 이체의뢰 {count}건({amount:,}원)"
         if not c.calendar.is_business_day(debit_date):
@@ -261,7 +255,7 @@ def missed_cutoffs(db: Database, c: ContractInfo, now: datetime) -> list[MissedI
         cutoff = c.calendar.request_cutoff(debit_date, c.request_cutoff)
         if now >= cutoff:
             items.append(MissedItem(c.id, "EB21", debit_date, cutoff, count, amount,
-                                    f"{what}은 마감({when(cutoff)})이 지나 보낼 수 없습니다. 홈 화면의 마감 놓침 "
+                                    f"{what}은 마감({moment_text(cutoff)})이 지나 보낼 수 없습니다. 홈 화면의 마감 놓침 "
                                     "목록에서 다음 출금일로 옮기거나 현금수납·미납으로 처리하세요."))
         elif _send_file(db, c.id, remote_name("EB21", debit_date)) is not None:
             items.append(MissedItem(c.id, "EB21", debit_date, cutoff, count, amount,
@@ -451,7 +445,7 @@ class CollectionScheduler:
         if self.lease.held:
             try:
                 self.lease.release()
-            except Exception:  # noqa: BLE001 - the database may be gone at exit; the lease just expires
+            except Exception:  # the database may be gone at exit; the lease just expires
                 log.warning("could not release the sender lease at shutdown", exc_info=True)
 
     # --- the work ---------------------------------------------------------------------------
@@ -477,7 +471,7 @@ class CollectionScheduler:
     def _safe_tick(self) -> None:
         try:
             self.tick()
-        except Exception:  # noqa: BLE001 - a background job must survive a bad pass and log it
+        except Exception:  # a background job must survive a bad pass and log it
             log.exception("scheduler pass failed")
 
     def _lease(self, report: PassReport) -> bool:
@@ -501,7 +495,7 @@ class CollectionScheduler:
         for listener in list(self._listeners):
             try:
                 listener(report)
-            except Exception:  # noqa: BLE001 - a listener must not break the scheduler
+            except Exception:  # a listener must not break the scheduler
                 log.exception("scheduler listener failed")
         return report
 
@@ -510,7 +504,7 @@ class CollectionScheduler:
             work()
         except ServiceError as error:
             report.problems.append(f"[{c.name}] {error.message}")
-        except Exception as error:  # noqa: BLE001 - one contract's failure must not stop the others
+        except Exception as error:  # one contract's failure must not stop the others
             log.exception("contract %s: pass failed", c.institution_code)
             report.problems.append(f"[{c.name}] 처리 중 오류가 발생했습니다 ({type(error).__name__}). 기록을 확인하세요.")
 
@@ -549,10 +543,10 @@ class CollectionScheduler:
             name = remote_name("EB21", debit_date)
             if manual or not _send_file(self.db, c.id, name, given_up=True):
                 if any(d == debit_date for d, _n, _a in _queued_requests(self.db, c.id)):
-                    built = sending.build_request_file(self.db, c, debit_date, self._key(), now=now)
+                    built = building.build_request_file(self.db, c, debit_date, self._key(), now=now)
                     self._built(built, transport, now, report, manual=manual)
         if manual and now >= cutoff:
-            report.lines.append(f"이체의뢰 마감({when(cutoff)})이 지나 오늘 보낼 이체의뢰는 없습니다.")
+            report.lines.append(f"이체의뢰 마감({moment_text(cutoff)})이 지나 오늘 보낼 이체의뢰는 없습니다.")
         elif manual and not report.built and not report.uploads and not report.problems:
             report.lines.append("지금 보낼 계좌신청이나 오늘 마감인 이체의뢰가 없습니다.")
 
@@ -563,15 +557,15 @@ class CollectionScheduler:
             for _round in range(EVIDENCE_ROUNDS):
                 if not _waiting_evidence(self.db, c.id):
                     break
-                built = sending.build_evidence_file(self.db, c, today, self._key(), now=now)
+                built = building.build_evidence_file(self.db, c, today, self._key(), now=now)
                 result = self._built(built, transport, now, report, manual=manual)
                 if result is None or not result.refused_records:
                     break  # accepted, blocked, or refused as a whole (left for the clerk, not retried now)
         built_eb13 = False
         if manual or not _send_file(self.db, c.id, remote_name("EB13", today), given_up=True):
             if _queued_registrations(self.db, c.id):
-                built = sending.build_registration_file(self.db, c, today, self._key(), now=now)
-                built_eb13 = isinstance(built, sending.BuiltFile)
+                built = building.build_registration_file(self.db, c, today, self._key(), now=now)
+                built_eb13 = isinstance(built, building.BuiltFile)
                 self._built(built, transport, now, report, manual=manual)
         if manual or built_eb13:
             held = _held_for_evidence(self.db, c.id)
@@ -583,7 +577,7 @@ class CollectionScheduler:
                manual: bool) -> sending.UploadResult | None:
         if built is None:
             return None
-        if isinstance(built, sending.BuildBlocked):
+        if isinstance(built, building.BuildBlocked):
             if not manual:  # a scheduled pass leaves this to missed_cutoffs, once, not at every tick
                 return None
             report.problems.append(f"{built.remote_name} 파일을 이미 만들어, 그 뒤 대기 중인 {built.waiting}건은 "

@@ -36,14 +36,19 @@ from app.models import (
     Direction,
     EvidenceState,
     FileKind,
-    InstitutionHoliday,
     RegistrationState,
     RequestState,
     Transmission,
     TransmissionState,
 )
 from app.services.common import audit
+from app.services.common.access import (
+    CONTRACT_MISSING,
+    contract_for,
+    require_institution,
+)
 from app.services.common.calendar import BusinessCalendar
+from app.services.common.contract_calendar import contract_calendar
 from app.services.common.crypto import DataKey, DecryptionError
 from app.services.common.errors import NotFoundError, ServiceError
 from app.services.common.output_files import write_output
@@ -107,11 +112,7 @@ class ContractInfo:
 def contract_info(s: Session, contract_id: int) -> ContractInfo:
     contract = s.get(Contract, contract_id)
     if contract is None:
-        raise NotFoundError("계약정보를 찾을 수 없습니다.")
-    holidays = {
-        h.day: h.label
-        for h in s.scalars(select(InstitutionHoliday).where(InstitutionHoliday.contract_id == contract_id))
-    }
+        raise NotFoundError(CONTRACT_MISSING)
     return ContractInfo(
         id=contract.id,
         institution_id=contract.institution_id,
@@ -123,7 +124,7 @@ def contract_info(s: Session, contract_id: int) -> ContractInfo:
         registration_cutoff=contract.registration_cutoff,
         request_cutoff=contract.request_cutoff,
         result_time=contract.result_time,
-        calendar=BusinessCalendar(extra_days=holidays, year_end_closing=contract.year_end_closing),
+        calendar=contract_calendar(s, contract_id, contract.year_end_closing),
         partial_debit=contract.partial_debit,
     )
 
@@ -142,8 +143,7 @@ def active_contracts(db: Database) -> list[ContractInfo]:
 def check_contract(db: Database, actor: Actor, contract_id: int) -> ContractInfo:
     """The contract, if it belongs to the actor's institution (NotFoundError otherwise)."""
     info = load_contract(db, contract_id)
-    if info.institution_id != actor.institution_id:
-        raise NotFoundError("계약정보를 찾을 수 없습니다.")
+    require_institution(actor, info.institution_id, CONTRACT_MISSING)
     return info
 
 
@@ -450,9 +450,7 @@ def _get(s: Session, actor: Actor, transmission_id: int) -> Transmission:
     t = s.get(Transmission, transmission_id)
     if t is None:
         raise NotFoundError("송수신 파일을 찾을 수 없습니다.")
-    contract = s.get(Contract, t.contract_id)
-    if contract is None or contract.institution_id != actor.institution_id:
-        raise NotFoundError("송수신 파일을 찾을 수 없습니다.")
+    contract_for(s, actor, t.contract_id, "송수신 파일을 찾을 수 없습니다.")
     return t
 
 
@@ -493,7 +491,7 @@ class DecodedFile:
         if self._file is None:
             return []
         chunk = self._file.records[start : start + count]
-        described = describe(dataclasses.replace(self._file, records=chunk))  # type: ignore[type-var]
+        described = describe(dataclasses.replace(self._file, records=chunk))
         return described[1:-1]
 
 
@@ -542,7 +540,7 @@ def decode_stored(db: Database, actor: Actor, transmission_id: int, key: DataKey
     header: dict[str, str] = {}
     trailer: dict[str, str] = {}
     if file is not None:
-        described = describe(dataclasses.replace(file, records=()))  # type: ignore[type-var]
+        described = describe(dataclasses.replace(file, records=()))
         header, trailer = described[0], described[-1]
         if isinstance(file, Ei13File):  # its header counts the records, which were left out just above
             header["총 동의자료 수"] = f"{len(file.records):,}"

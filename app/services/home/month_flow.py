@@ -24,9 +24,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.database.engine import Database
+from app.services.common.access import contract_for
 from app.services.common.calendar import SEOUL
+from app.services.common.destinations import Destination
+from app.services.common.formats import day_text, moment_text, won
 from app.services.common.session import Actor
-from app.services.customers.records import contract_for
 from app.services.exchange.transmissions import ContractInfo, contract_info
 from app.services.home import today as home
 from app.services.home.today import HomeSummary
@@ -38,7 +40,6 @@ RESULT = "result"
 FOLLOWUP = "followup"
 CLOSE = "close"
 
-PAGE_AGGREGATES = "aggregates.requests"
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class FlowStage:
     title: str  # '계좌신청'
     rule: str  # the rule the banks set: 'D-2까지 완료'
     when: str  # the rule applied to the drawn debit date: '03-11(수)까지'
-    page_key: str
+    destination: Destination
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class MonthFlow:
     today: str  # key of the stage the calendar is at
     next_step: str  # key of the stage to act on now
     next_text: str  # what to do, in one Korean sentence with its figures
-    next_page: str  # the screen where it is done
+    next_destination: Destination  # where it is done
 
     def stage(self, key: str) -> FlowStage:
         return next(s for s in self.stages if s.key == key)
@@ -71,10 +72,6 @@ def flow(db: Database, actor: Actor, contract_id: int, summary: HomeSummary, *, 
     return build(info, summary, has_payers=has_payers)
 
 
-def _won(amount: int) -> str:
-    return f"{amount:,}원"
-
-
 def build(info: ContractInfo, summary: HomeSummary, *, has_payers: bool) -> MonthFlow:
     """The six stages for the next debit date, with today and the next step marked."""
     cal = info.calendar
@@ -83,20 +80,20 @@ def build(info: ContractInfo, summary: HomeSummary, *, has_payers: bool) -> Mont
     today = summary.day.today
     try:
         deadline: date | None = cal.registration_deadline(debit)
-        result_at = home.moment_text(info.result_due("EB21", debit))
+        result_at = moment_text(info.result_due("EB21", debit))
     except ValueError:  # not a business day: only when the contract has no debit day at all
         deadline, result_at = None, ""
     month_end = cal.last_business_day_of_month(debit.year, debit.month)
-    retry_page = home.PAGE_RETRIES if summary.item("retries") or not summary.item("cash") else home.PAGE_CASH
+    retry_page = Destination.RETRIES if summary.item("retries") or not summary.item("cash") else Destination.CASH
     stages = (
-        FlowStage(REGISTER, "등록", "고객·이체정보", "언제든", home.PAGE_CUSTOMERS),
+        FlowStage(REGISTER, "등록", "고객·이체정보", "언제든", Destination.CUSTOMERS),
         FlowStage(REGISTRATION, "계좌신청", "D-2까지 완료",
-                  f"{home.day_text(deadline)}까지" if deadline else "", home.PAGE_REGISTRATIONS),
+                  f"{day_text(deadline)}까지" if deadline else "", Destination.REGISTRATIONS),
         FlowStage(REQUEST, "이체의뢰", f"출금일 전 영업일 {info.request_cutoff:%H:%M}까지",
-                  home.moment_text(cut.at), home.PAGE_REQUESTS),
-        FlowStage(RESULT, "결과", f"다음 영업일 {info.result_time:%H:%M}", result_at, home.PAGE_RESULTS),
-        FlowStage(FOLLOWUP, "재처리 또는 현금수납", "같은 달 안에", f"{home.day_text(month_end)}까지", retry_page),
-        FlowStage(CLOSE, "집계·출력", "월말", f"{debit.month}월 말", PAGE_AGGREGATES),
+                  moment_text(cut.at), Destination.REQUESTS),
+        FlowStage(RESULT, "결과", f"다음 영업일 {info.result_time:%H:%M}", result_at, Destination.RESULTS),
+        FlowStage(FOLLOWUP, "재처리 또는 현금수납", "같은 달 안에", f"{day_text(month_end)}까지", retry_page),
+        FlowStage(CLOSE, "집계·출력", "월말", f"{debit.month}월 말", Destination.REQUEST_AGGREGATES),
     )
     due_today = [r for r in summary.results if r.due_at.astimezone(SEOUL).date() == today]
     failures = sum(w.count for w in (summary.item("retries"), summary.item("cash")) if w is not None)
@@ -114,9 +111,9 @@ def build(info: ContractInfo, summary: HomeSummary, *, has_payers: bool) -> Mont
         now_at = REQUEST
 
     step, text = _next(summary, today, due_today, failures, has_payers=has_payers, month_over=this_month_over)
-    page = next(s.page_key for s in stages if s.key == step)
+    page = next(s.destination for s in stages if s.key == step)
     if step == REGISTRATION and summary.item("at_risk") and not summary.item("registrations"):
-        page = home.PAGE_CUSTOMERS  # the late ones are fixed on the customer (first month, account)
+        page = Destination.CUSTOMERS  # the late ones are fixed on the customer (first month, account)
     return MonthFlow(debit, stages, now_at, step, text, page)
 
 
@@ -124,16 +121,16 @@ def _next(summary: HomeSummary, today: date, due_today: list[home.ExpectedResult
           has_payers: bool, month_over: bool) -> tuple[str, str]:
     """(stage key, sentence): the most urgent thing to do now."""
     cut = summary.cutoff
-    at = home.moment_text(cut.at)
+    at = moment_text(cut.at)
     if not has_payers:
         return REGISTER, "고객을 등록하세요 — 한 명씩은 신규등록, 여러 명은 일괄등록(엑셀 양식)."
     if cut.at.astimezone(SEOUL).date() == today and cut.unrequested_count:
         return REQUEST, (f"오늘 {cut.at.astimezone(SEOUL):%H:%M}까지 이체의뢰 — 아직 의뢰하지 않은 "
-                         f"{cut.unrequested_count:,}건 · {_won(cut.unrequested_amount)}")
+                         f"{cut.unrequested_count:,}건 · {won(cut.unrequested_amount)}")
     pending = [r for r in due_today if not r.arrived]
     if pending:
         first = pending[0]
-        return RESULT, f"{first.label}: {home.moment_text(first.due_at)}부터 받아 확인합니다."
+        return RESULT, f"{first.label}: {moment_text(first.due_at)}부터 받아 확인합니다."
     rejected = summary.item("registrations")
     if rejected is not None:
         return REGISTRATION, f"계좌신청미완료 {rejected.count:,}건 — 계좌를 고쳐 다시 신청하세요."
@@ -145,15 +142,15 @@ def _next(summary: HomeSummary, today: date, due_today: list[home.ExpectedResult
         return REGISTRATION, f"첫 출금 전에 계좌신청이 끝나지 않는 이체정보 {late.count:,}건 — 서둘러 신청하세요."
     if failures:
         amount = sum(w.amount or 0 for w in (summary.item("retries"), summary.item("cash")) if w is not None)
-        return FOLLOWUP, f"이체처리미완료 {failures:,}건 · {_won(amount)} — 재처리의뢰하거나 현금수납을 기록하세요."
+        return FOLLOWUP, f"이체처리미완료 {failures:,}건 · {won(amount)} — 재처리의뢰하거나 현금수납을 기록하세요."
     if cut.unrequested_count:
         return REQUEST, (f"{at}까지 이체의뢰 — 아직 의뢰하지 않은 {cut.unrequested_count:,}건 · "
-                         f"{_won(cut.unrequested_amount)}")
+                         f"{won(cut.unrequested_amount)}")
     if cut.queued_registrations:
         return REGISTRATION, (f"계좌신청대기 {cut.queued_registrations:,}건 — "
-                              f"{home.moment_text(cut.registration_at)} 마감에 은행으로 보냅니다.")
+                              f"{moment_text(cut.registration_at)} 마감에 은행으로 보냅니다.")
     if month_over:
         return CLOSE, "이번 달 출금이 끝났습니다 — 집계를 확인하고 출력하세요."
     if cut.queued_requests:
-        return REQUEST, f"{at} 마감에 이체의뢰대기 {cut.queued_requests:,}건 · {_won(cut.queued_amount)}을 보냅니다."
-    return REQUEST, f"다음 이체의뢰 마감 {at} (출금일 {home.day_text(cut.debit_date)})"
+        return REQUEST, f"{at} 마감에 이체의뢰대기 {cut.queued_requests:,}건 · {won(cut.queued_amount)}을 보냅니다."
+    return REQUEST, f"다음 이체의뢰 마감 {at} (출금일 {day_text(cut.debit_date)})"

@@ -38,7 +38,9 @@ from app.models import (
 )
 from app.services.collection import missed
 from app.services.common.calendar import SEOUL, seoul_datetime
+from app.services.common.destinations import Destination
 from app.services.common.errors import NotFoundError
+from app.services.common.formats import day_text
 from app.services.common.session import Actor
 from app.services.exchange.transmissions import (
     ContractInfo,
@@ -52,8 +54,6 @@ CUTOFF_LEAD = timedelta(minutes=30)
 ERROR_LOOKBACK = timedelta(days=7)
 """A failed request file is reported while its file date is this recent (older ones are history)."""
 
-PAGE_TRANSMISSIONS = "collection.transmissions"
-PAGE_HOME = "home"
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Notification:
     key: str  # the event, for "shown once per session"
     title: str
     message: str
-    page_key: str  # the screen a click opens
+    destination: Destination  # where a click takes the clerk
     contract_id: int
     warning: bool = False
 
@@ -101,14 +101,14 @@ def cutoff_reminder(db: Database, info: ContractInfo, now: datetime, *,
     if not cutoff.at - lead <= local < cutoff.at or not cutoff.unrequested_count:
         return None
     minutes = max(1, int((cutoff.at - local).total_seconds() // 60))
-    dates = ", ".join(home.day_text(d) for d in cutoff.debit_dates)
+    dates = ", ".join(day_text(d) for d in cutoff.debit_dates)
     at = cutoff.at.astimezone(SEOUL)
     return Notification(
         f"cutoff:{info.id}:{cutoff.debit_date.isoformat()}",
         f"이체의뢰 마감 {minutes}분 전",
         f"[{info.name}] 출금일 {dates}에 이체의뢰하지 않은 청구가 {cutoff.unrequested_count}건"
         f"({cutoff.unrequested_amount:,}원) 있습니다. {at:%H:%M}까지 의뢰하지 않으면 이번 출금에서 빠집니다.",
-        home.PAGE_REQUESTS, info.id, warning=True,
+        Destination.REQUESTS, info.id, warning=True,
     )
 
 
@@ -123,7 +123,7 @@ def missed_cutoffs(db: Database, info: ContractInfo, now: datetime) -> list[Noti
     return [Notification(
         f"missed:{info.id}:{m.key}", "이체의뢰 마감을 놓쳤습니다",
         f"[{info.name}] {m.title}: {m.message} 홈 화면에서 다음 출금일로 옮기기, 현금수납, 미납으로 두기 중 "
-        "하나를 고르세요.", PAGE_HOME, info.id, warning=True) for m in found]
+        "하나를 고르세요.", Destination.HOME, info.id, warning=True) for m in found]
 
 
 def _start_of_day(moment: datetime) -> datetime:
@@ -147,14 +147,14 @@ def arrived_results(db: Database, info: ContractInfo, now: datetime) -> list[Not
                     f"result:{tid}", "계좌신청 결과 도착",
                     f"[{info.name}] 계좌신청완료 {done}건, 계좌신청미완료 {failed}건."
                     + (" 미완료 건은 고쳐서 다시 신청하세요." if failed else ""),
-                    home.PAGE_REGISTRATIONS, info.id, warning=bool(failed)))
+                    Destination.REGISTRATIONS, info.id, warning=bool(failed)))
             else:
                 done, failed, won = home.outcome_counts(s, "EB21", answers_id)
                 out.append(Notification(
                     f"result:{tid}", "이체의뢰 결과 도착",
-                    f"[{info.name}] 출금일 {home.day_text(file_date)}: 이체처리완료 {done}건({won:,}원), "
+                    f"[{info.name}] 출금일 {day_text(file_date)}: 이체처리완료 {done}건({won:,}원), "
                     f"이체처리미완료 {failed}건." + (" 재처리의뢰나 현금수납을 확인하세요." if failed else ""),
-                    home.PAGE_RESULTS, info.id, warning=bool(failed)))
+                    Destination.RESULTS, info.id, warning=bool(failed)))
     return out
 
 
@@ -173,11 +173,11 @@ def transmission_errors(db: Database, info: ContractInfo, now: datetime) -> list
     for tid, name, error in sent:
         out.append(Notification(f"send-error:{tid}", "파일 송신 실패",
                                 f"[{info.name}] {display_name(name)} 파일을 보내지 못했습니다. {error or ''}".strip(),
-                                PAGE_TRANSMISSIONS, info.id, warning=True))
+                                Destination.TRANSMISSIONS, info.id, warning=True))
     for tid, name, error in received:
         out.append(Notification(f"receive-error:{tid}", "결과 파일 반영 실패",
                                 f"[{info.name}] {display_name(name)}: {error or '결과 파일을 반영하지 않았습니다.'}",
-                                PAGE_TRANSMISSIONS, info.id, warning=True))
+                                Destination.TRANSMISSIONS, info.id, warning=True))
     return out
 
 

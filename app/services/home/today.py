@@ -46,38 +46,20 @@ from app.services import notices
 from app.services.collection import charges, ledger, registrations
 from app.services.collection import missed as missed_cutoffs
 from app.services.common import debit_days
+from app.services.common.access import contract_for
 from app.services.common.calendar import SEOUL
+from app.services.common.destinations import Destination
+from app.services.common.formats import day_text, moment_text, weekday
+from app.services.common.periods import add_months, first_day, last_day, month_of, year_month
 from app.services.common.session import Actor
-from app.services.customers.records import contract_for
 from app.services.exchange.cms.reasons import reason_text
 from app.services.exchange.transmissions import ContractInfo, contract_info
 
-WEEKDAYS = "월화수목금토일"
 AT_RISK_HORIZON = timedelta(days=45)
 """How far ahead a debit date is looked at for an unfinished registration (a month and a half)."""
 EXAMPLES = 3
 """How many names a work item shows; the screen it opens lists them all."""
 
-# Page keys of the screens the work items open (app/views/shell/menu.py).
-PAGE_REGISTRATIONS = "collection.registrations"
-PAGE_REQUESTS = "collection.requests"
-PAGE_RETRIES = "collection.retries"
-PAGE_RESULTS = "collection.results"
-PAGE_CASH = "collection.cash"
-PAGE_DISCOUNTS = "collection.discounts"
-PAGE_CUSTOMERS = "customers.list"
-PAGE_NOTICES = "notices"
-
-
-def day_text(day: date) -> str:
-    """'03-13(금)'."""
-    return f"{day:%m-%d}({WEEKDAYS[day.weekday()]})"
-
-
-def moment_text(moment: datetime) -> str:
-    """'03-13(금) 14:00' in Seoul time."""
-    local = moment.astimezone(SEOUL)
-    return f"{day_text(local.date())} {local:%H:%M}"
 
 
 # --- what the screen shows -----------------------------------------------------------------------
@@ -92,7 +74,7 @@ class DayInfo:
 
     @property
     def text(self) -> str:
-        head = f"{self.today:%Y-%m-%d} ({WEEKDAYS[self.today.weekday()]})"
+        head = f"{self.today:%Y-%m-%d} ({weekday(self.today)})"
         if self.is_business_day:
             return f"{head} · 영업일"
         return f"{head} · 휴일 ({self.holiday_name or '휴무'})"
@@ -152,19 +134,19 @@ class ExpectedResult:
     done: int
     failed: int
     debited: int  # won (EB22)
-    page_key: str
+    destination: Destination
 
 
 @dataclass(frozen=True)
 class WorkItem:
-    """Work waiting for the clerk; `page_key` opens the screen where it is done."""
+    """Work waiting for the clerk; `destination` is where it is done."""
 
     key: str
     title: str
     count: int
     amount: int | None
     detail: str
-    page_key: str
+    destination: Destination
     examples: tuple[str, ...] = ()
 
 
@@ -231,9 +213,9 @@ def summary(db: Database, actor: Actor, contract_id: int, *, now: datetime) -> H
             *_at_risk(s, info, now),
             *_ending_discounts(s, contract_id, today),
         ]
-        this_period = charges.period_of(today)
+        this_period = month_of(today)
         figures = (_month(s, contract_id, this_period, info, today),
-                   _month(s, contract_id, charges.add_months(this_period, -1), info, today))
+                   _month(s, contract_id, add_months(this_period, -1), info, today))
         cutoff = next_cutoff(s, info, now)
         results = expected_results(s, info, now)
         missed = tuple(missed_cutoffs.missed_in(s, info, now))
@@ -242,7 +224,7 @@ def summary(db: Database, actor: Actor, contract_id: int, *, now: datetime) -> H
     if unread:
         newest = tuple(n.title for n in notices.latest_unread(db, actor, EXAMPLES))
         work.append(WorkItem("notices", "읽지 않은 공지사항", unread, None,
-                             "케이에스넷과 기관의 공지입니다. 휴일 일정과 마감 변경을 확인하세요.", PAGE_NOTICES,
+                             "케이에스넷과 기관의 공지입니다. 휴일 일정과 마감 변경을 확인하세요.", Destination.NOTICES,
                              newest))
     return HomeSummary(now, contract_id, name, day, cutoff, tuple(results), tuple(work), *figures, missed=missed)
 
@@ -317,9 +299,9 @@ def expected_results(s: Session, info: ContractInfo, now: datetime) -> list[Expe
         if arrived:
             done, failed, debited = outcome_counts(s, kind, tid)
         if kind == "EB13":
-            label, page, result_kind = f"계좌신청 결과 ({day_text(file_date)} 신청분)", PAGE_REGISTRATIONS, "EB14"
+            label, page, result_kind = f"계좌신청 결과 ({day_text(file_date)} 신청분)", Destination.REGISTRATIONS, "EB14"
         else:
-            label, page, result_kind = f"이체의뢰 결과 (출금일 {day_text(file_date)})", PAGE_RESULTS, "EB22"
+            label, page, result_kind = f"이체의뢰 결과 (출금일 {day_text(file_date)})", Destination.RESULTS, "EB22"
         out.append(ExpectedResult(result_kind, label, due, arrived, applied_at, due.date() < today,
                                   int(records or 0), done, failed, debited, page))
     return out
@@ -380,7 +362,7 @@ def _rejected_registrations(s: Session, contract_id: int) -> list[WorkItem]:
     examples = tuple(f"{_who(c, i)}: {reason_text(reg.reason_code) or '사유 없음'}" for reg, c, i in rows[:EXAMPLES])
     return [WorkItem("registrations", "계좌신청미완료 — 고쳐서 다시 신청", len(rows), None,
                      "은행이 받지 않은 계좌신청입니다. 계좌번호·예금주를 확인하고 다시 신청하세요.",
-                     PAGE_REGISTRATIONS, examples)]
+                     Destination.REGISTRATIONS, examples)]
 
 
 def _registrations_without_evidence(s: Session, contract_id: int) -> list[WorkItem]:
@@ -398,7 +380,7 @@ def _registrations_without_evidence(s: Session, contract_id: int) -> list[WorkIt
     examples = tuple(f"{_who(*names[h.agreement_id])}: {h.reason}" for h in holds[:EXAMPLES])
     return [WorkItem("registrations_evidence", "동의자료 없는 계좌신청", len(holds), None,
                      "출금동의 증빙이 없거나 접수되지 않아 은행에 보내지 않은 계좌신청입니다. 고객의 이체정보에서 "
-                     "증빙을 첨부하면 다음 마감에 동의자료(EI13)와 함께 나갑니다.", PAGE_REGISTRATIONS, examples)]
+                     "증빙을 첨부하면 다음 마감에 동의자료(EI13)와 함께 나갑니다.", Destination.REGISTRATIONS, examples)]
 
 
 def _failed_debits(s: Session, info: ContractInfo, now: datetime) -> list[WorkItem]:
@@ -434,13 +416,13 @@ def _failed_debits(s: Session, info: ContractInfo, now: datetime) -> list[WorkIt
         last = charges.retry_dates_for(info.calendar, info.request_cutoff, now)
         until = f"{day_text(last[-1])} 출금분까지" if last else "이번 달 안에"
         out.append(WorkItem("retries", "이체처리미완료 — 재처리의뢰 가능", len(retry), sum(owed[c] for c in retry),
-                            f"{until} 재처리의뢰할 수 있습니다. 안 되면 현금수납하세요.", PAGE_RETRIES,
+                            f"{until} 재처리의뢰할 수 있습니다. 안 되면 현금수납하세요.", Destination.RETRIES,
                             tuple(_who(*who[c][:2]) for c in retry[:EXAMPLES])))
     if cash:
         deadline = min(_next_request_cutoff(info, now, who[c][2]) for c in cash)
         out.append(WorkItem("cash", "이체처리미완료 — 현금수납 확인", len(cash), sum(owed[c] for c in cash),
                             f"다음 이체의뢰 마감({moment_text(deadline)}) 전에 현금수납을 기록하세요. "
-                            "받지 못했으면 그 의뢰에 미수납액으로 포함합니다.", PAGE_CASH,
+                            "받지 못했으면 그 의뢰에 미수납액으로 포함합니다.", Destination.CASH,
                             tuple(_who(*who[c][:2]) for c in cash[:EXAMPLES])))
     return out
 
@@ -448,29 +430,29 @@ def _failed_debits(s: Session, info: ContractInfo, now: datetime) -> list[WorkIt
 def _next_request_cutoff(info: ContractInfo, now: datetime, debit_day: int) -> datetime:
     """The cut-off of the payer's next regular request: cash must be recorded before it, or the
     outstanding amount would be asked of the bank and received at the desk."""
-    period = charges.period_of(now.astimezone(SEOUL).date())
+    period = month_of(now.astimezone(SEOUL).date())
     while True:
-        year, month = int(period[:4]), int(period[5:7])
+        year, month = year_month(period)
         cutoff = info.calendar.request_cutoff(info.calendar.debit_date_for(year, month, debit_day), info.request_cutoff)
         if cutoff > now:
             return cutoff
-        period = charges.add_months(period, 1)
+        period = add_months(period, 1)
 
 
 def _next_debit_date(info: ContractInfo, now: datetime, first: str, last: str | None, debit_day: int) -> date | None:
     """The agreement's next debit date whose request cut-off is still ahead, within the horizon."""
     today = now.astimezone(SEOUL).date()
-    period = max(first, charges.add_months(charges.period_of(today), -1))
+    period = max(first, add_months(month_of(today), -1))
     for _ in range(4):
         if last is not None and period > last:
             return None
-        year, month = int(period[:4]), int(period[5:7])
+        year, month = year_month(period)
         debit_date = info.calendar.debit_date_for(year, month, debit_day)
         if debit_date - today > AT_RISK_HORIZON:
             return None
         if now < info.calendar.request_cutoff(debit_date, info.request_cutoff):
             return debit_date
-        period = charges.add_months(period, 1)
+        period = add_months(period, 1)
     return None
 
 
@@ -517,7 +499,7 @@ def _at_risk(s: Session, info: ContractInfo, now: datetime) -> list[WorkItem]:
     found.sort(key=lambda f: f[0])
     return [WorkItem("at_risk", "첫 출금이 위험한 이체정보", len(found), None,
                      "출금 2영업일 전까지 계좌신청이 완료되지 않습니다. 계좌정보를 확인하고 서둘러 신청하거나 "
-                     "최초이체년월을 늦추세요.", PAGE_CUSTOMERS, tuple(text for _d, text in found[:EXAMPLES]))]
+                     "최초이체년월을 늦추세요.", Destination.CUSTOMERS, tuple(text for _d, text in found[:EXAMPLES]))]
 
 
 def _risk(info: ContractInfo, now: datetime, first: str, last: str | None, debit_day: int,
@@ -540,13 +522,13 @@ def _ending_discounts(s: Session, contract_id: int, today: date) -> list[WorkIte
         .join(Customer, Customer.id == a.customer_id)
         .join(CollectionItem, CollectionItem.id == a.item_id)
         .where(Customer.contract_id == contract_id, a.status == AgreementStatus.ACTIVE, a.discount_amount > 0,
-               a.last_month == charges.period_of(today))
+               a.last_month == month_of(today))
         .order_by(Customer.customer_no, CollectionItem.code)
     ).all()
     if not rows:
         return []
     return [WorkItem("discounts", "이번 달에 끝나는 할인", len(rows), sum(int(d) for d, _c, _i in rows),
-                     "최종이체년월이 이번 달인 할인 고객입니다. 다음 달에도 할인할지 확인하세요.", PAGE_DISCOUNTS,
+                     "최종이체년월이 이번 달인 할인 고객입니다. 다음 달에도 할인할지 확인하세요.", Destination.DISCOUNTS,
                      tuple(f"{_who(c, i)}: 월 {int(d):,}원 할인" for d, c, i in rows[:EXAMPLES]))]
 
 
@@ -554,8 +536,7 @@ def _ending_discounts(s: Session, contract_id: int, today: date) -> list[WorkIte
 
 
 def _month(s: Session, contract_id: int, period: str, info: ContractInfo, today: date) -> MonthFigures:
-    year, month = int(period[:4]), int(period[5:7])
-    first, last = charges.month_bounds(date(year, month, 1))
+    first, last = first_day(period), last_day(period)
     e, r = LedgerEntry, DebitRequest
     by_kind = dict(s.execute(
         select(e.kind, func.coalesce(func.sum(e.amount), 0))

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.database.engine import Database
 from app.models import CollectionItem, Contract, Institution
 from app.services.common import audit, validation
+from app.services.common.access import CONTRACT_MISSING, contract_for
 from app.services.common.errors import ConflictError, NotFoundError
 from app.services.common.session import Actor
 from app.services.exchange.cms import banks
@@ -169,10 +170,8 @@ def get_contract(db: Database, actor: Actor, contract_id: int) -> ContractRow:
 
 
 def _get(s: Session, actor: Actor, contract_id: int) -> Contract:
-    contract = s.get(Contract, contract_id)
-    if contract is None or contract.institution_id != actor.institution_id:
-        raise NotFoundError("계약정보를 찾을 수 없습니다.")
-    return contract
+    """The actor's contract; the settings screens refuse without asking to pick another contract."""
+    return contract_for(s, actor, contract_id, CONTRACT_MISSING)
 
 
 def _code_taken(s: Session, code: str, except_id: int | None) -> bool:

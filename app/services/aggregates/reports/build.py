@@ -22,7 +22,6 @@ from app.services.aggregates import requests as aggregates_requests
 from app.services.aggregates import settlement
 from app.services.aggregates.common import (
     GroupBy,
-    Period,
     ReportContext,
     group_label,
     item_names,
@@ -34,6 +33,7 @@ from app.services.aggregates.reports.pdf import render_pdf
 from app.services.aggregates.reports.xlsx import write_xlsx
 from app.services.common import audit, output_files
 from app.services.common.calendar import SEOUL
+from app.services.common.periods import Period
 from app.services.common.session import Actor
 from app.services.exchange.cms.banks import bank_name
 

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 from app.services.aggregates.common import (
     GroupBy,
-    Period,
     ReportContext,
     rate_bp,
     rate_text,
@@ -30,6 +29,7 @@ from app.services.aggregates.requests import (
     RequestFigures,
     RequestSummary,
 )
+from app.services.common.periods import Period
 
 PARTIAL_NOTE = "부분출금 건은 출금건수와 불능건수에 모두 셉니다. 수납률 = 출금금액 ÷ 결과가 나온 의뢰금액."
 
@@ -82,8 +82,8 @@ def _detail_cells(r: RequestDetailRow) -> list[Cell]:
 
 
 def _detail_sum(label: str, rows: Sequence[RequestDetailRow]) -> list[Cell]:
-    return [label, f"{len(rows):,}건"] + [""] * 7 + [
-        sum(r.amount for r in rows), sum(r.debited_amount for r in rows), sum(r.failed_amount for r in rows), ""]
+    return [label, f"{len(rows):,}건", *[""] * 7,
+            sum(r.amount for r in rows), sum(r.debited_amount for r in rows), sum(r.failed_amount for r in rows), ""]
 
 
 def request_detail_table(groups: Sequence[tuple[str, Sequence[RequestDetailRow]]]) -> ReportTable:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import groupby
 
-from app.services.aggregates.common import Period, ReportContext, sum_figures
+from app.services.aggregates.common import (
+    ReportContext,
+    sum_figures,
+)
 from app.services.aggregates.registrations import (
     RegistrationDetailRow,
     RegistrationFigures,
@@ -25,6 +28,7 @@ from app.services.aggregates.settlement import (
     Settlement,
     SettlementFigures,
 )
+from app.services.common.periods import Period
 
 REGISTRATION_COLUMNS = [
     Column("은행", 26), Column("신청건수", 12, Kind.COUNT), Column("계좌신청대기", 14, Kind.COUNT),
@@ -55,7 +59,7 @@ def registrations_detail(ctx: ReportContext, period: Period,
                          groups: Sequence[tuple[str, Sequence[RegistrationDetailRow]]], *,
                          state_filter: str | None = None) -> Report:
     def count_row(label: str, rows: Sequence[RegistrationDetailRow]) -> list[Cell]:
-        return [label, f"{len(rows):,}건"] + [""] * 7
+        return [label, f"{len(rows):,}건", *[""] * 7]
 
     sections = [
         Section([[r.requested_on, r.customer_no, r.customer_name, r.item, r.bank, r.account, r.kind, r.state, r.reason]
@@ -87,8 +91,8 @@ def _settle_cells(first: Cell, second: Cell, bank: str, f: SettlementFigures, fe
 
 def settlement_report(ctx: ReportContext, result: Settlement) -> Report:
     sections = []
-    for day, rows in groupby(result.rows, key=lambda r: r.settlement_date):
-        rows = list(rows)
+    for day, group in groupby(result.rows, key=lambda r: r.settlement_date):
+        rows = list(group)
         subtotal = sum_figures(SettlementFigures, rows)
         sections.append(Section([_settle_cells(r.settlement_date, r.debit_date, r.bank, r, r.fee_per_debit)
                                  for r in rows], subtotal=_settle_cells("소계", day, "", subtotal, "")))

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.services.aggregates.common import GroupBy, Period, ReportContext
+from app.services.aggregates.common import (
+    GroupBy,
+    ReportContext,
+)
 from app.services.aggregates.discounts import (
     DiscountDetailRow,
     DiscountFigures,
@@ -23,6 +26,7 @@ from app.services.aggregates.reports.model import (
     ReportTable,
     Section,
 )
+from app.services.common.periods import Period
 
 AS_OF_NOTE = ("조회기간에 든 달의 청구분을 조회 종료일(오늘보다 늦으면 오늘) 현재 원장으로 계산합니다. "
               "미납은 출금일이 지났는데 출금되지 않은 청구(출금불능·부분출금, 의뢰하지 않은 채 출금일이 지난 청구)이며, "

@@ -30,13 +30,17 @@ from reportlab.platypus import (
 
 from app.database.engine import Database
 from app.services.aggregates import outstanding as aggregates_outstanding
-from app.services.aggregates.common import GroupBy, Period, ReportContext
+from app.services.aggregates.common import (
+    GroupBy,
+    ReportContext,
+)
 from app.services.aggregates.outstanding import OutstandingDetailRow
 from app.services.aggregates.reports.build import context
 from app.services.aggregates.reports.fonts import FontSet, korean_fonts
 from app.services.aggregates.reports.pdf import escape_markup as esc
 from app.services.common import audit, output_files
 from app.services.common.calendar import SEOUL
+from app.services.common.periods import Period
 from app.services.common.session import Actor
 
 

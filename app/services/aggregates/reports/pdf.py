@@ -86,16 +86,16 @@ class _NumberedCanvas(rl_canvas.Canvas):
 
     def showPage(self) -> None:  # noqa: N802 (reportlab naming)
         self._pages.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # Canvas internals the stubs leave out
 
     def save(self) -> None:
         total = len(self._pages)
         for state in self._pages:
             self.__dict__.update(state)
-            width, _height = self._pagesize
+            width, _height = self._pagesize  # type: ignore[attr-defined]  # as above
             self.setFont(self.font_name, 8)
             self.setFillColor(colors.black)
-            self.drawCentredString(width / 2, MARGIN - 2 * mm, f"{self._pageNumber} / {total} 쪽")
+            self.drawCentredString(width / 2, MARGIN - 2 * mm, f"{self._pageNumber} / {total} 쪽")  # type: ignore[attr-defined]  # as above
             super().showPage()
         super().save()
 

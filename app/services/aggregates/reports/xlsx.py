@@ -16,6 +16,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell as SheetCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -42,19 +43,19 @@ TOTAL_FILL = PatternFill("solid", fgColor="D9E2C8")
 
 
 def _cell(sheet: Worksheet, kind: Kind, value: Cell, *, font: Font | None = None,
-          fill: PatternFill | None = None) -> WriteOnlyCell:
+          fill: PatternFill | None = None) -> SheetCell:
     if isinstance(value, int) and not isinstance(value, bool):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = WON_FORMAT if kind is Kind.WON else COUNT_FORMAT
     elif isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]  # openpyxl writes dates; its stubs say datetime
         cell.number_format = "yyyy-mm-dd"
     else:
         text = "" if value is None else str(value)
         cell = WriteOnlyCell(sheet, value=text or None)
         if text.startswith(FORMULA_PREFIXES):
             cell.data_type = "s"
-            cell.quotePrefix = True  # type: ignore[attr-defined]
+            cell.quotePrefix = True
             cell.alignment = Alignment(horizontal="left")
         elif kind in (Kind.CENTER, Kind.DATE):
             cell.alignment = Alignment(horizontal="center")

@@ -7,12 +7,15 @@ date or business number (``90****``).
 
 from __future__ import annotations
 
+from app.services.common.masking import masked_tail
+
 
 def mask_account(account_no: str) -> str:
-    """``'12345678901234'`` → ``'**********1234'``; 4 characters or fewer are masked entirely."""
-    if len(account_no) <= 4:
-        return "*" * len(account_no)
-    return "*" * (len(account_no) - 4) + account_no[-4:]
+    """``'12345678901234'`` → ``'**********1234'``; 4 characters or fewer are masked entirely.
+
+    The field's text is masked as it stands (spaces of a fixed-width field included), unlike the
+    screens' `masking.masked_account`, which keeps only the digits."""
+    return masked_tail(account_no)
 
 
 def mask_holder_id(holder_id: str) -> str:

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
 from app.services.common.calendar import SEOUL, BusinessCalendar, seoul_datetime
+from app.services.common.formats import weekday
+from app.services.common.periods import add_months, first_day, month_of
 
 from .base import RelayNotice
 
@@ -23,8 +25,6 @@ NOTICE_WINDOW = timedelta(days=62)
 HOLIDAY_NOTICE_LEAD = timedelta(days=14)
 MAINTENANCE_START = time(22, 0)
 MAINTENANCE_END = time(6, 0)
-
-_WEEKDAYS = "월화수목금토일"
 
 TAX_INVOICE_STEPS = (
     "1. www.ksnet.co.kr 접속",
@@ -36,7 +36,7 @@ TAX_INVOICE_STEPS = (
 
 
 def _day(d: date, *, year: bool = False) -> str:
-    text = f"{d.month}월 {d.day}일({_WEEKDAYS[d.weekday()]})"
+    text = f"{d.month}월 {d.day}일({weekday(d)})"
     return f"{d.year}년 {text}" if year else text
 
 
@@ -56,14 +56,9 @@ def _candidates(now: datetime, calendar: BusinessCalendar) -> Iterator[RelayNoti
                 yield notice
     first = date(now.year, now.month, 1)
     for back in range(3):
-        month_start = _add_months(first, -back)
+        month_start = first_day(add_months(month_of(first), -back))
         yield _tax_invoice_notice(month_start)
         yield _maintenance_notice(month_start)
-
-
-def _add_months(d: date, months: int) -> date:
-    index = d.year * 12 + d.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 # ----------------------------------------------------------------------------- 설 / 추석
@@ -116,7 +111,7 @@ def _holiday_notice(calendar: BusinessCalendar, year: int, key: str, label: str)
 
 
 def _tax_invoice_notice(month_start: date) -> RelayNotice:
-    fee_month = _add_months(month_start, -1)
+    fee_month = first_day(add_months(month_of(month_start), -1))
     body = "\n".join(
         (
             f"{fee_month.year}년 {fee_month.month}월분 CMS 이용 수수료의 전자세금계산서를 발행하였습니다.",
