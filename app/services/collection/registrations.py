@@ -46,15 +46,18 @@ from app.models import (
     RegistrationState,
     Transmission,
 )
-from app.services.collection import charges, ledger
+from app.services.collection import ledger
+from app.services.collection.withdrawal import withdrawing
 from app.services.common import audit
+from app.services.common.access import contract_for
 from app.services.common.calendar import SEOUL, BusinessCalendar
 from app.services.common.errors import NotFoundError, ServiceError
+from app.services.common.masking import masked_last4
+from app.services.common.periods import add_months, month_of, year_month
 from app.services.common.search import number_or_name
 from app.services.common.session import Actor
-from app.services.customers.records import contract_for
 from app.services.exchange.cms.banks import bank_name, requires_registration
-from app.services.exchange.cms.reasons import reason, reason_text
+from app.services.exchange.cms.reasons import reason
 from app.services.exchange.transmissions import ContractInfo, contract_info
 
 
@@ -211,14 +214,14 @@ def held_registrations(db: Database, actor: Actor, contract_id: int, *, needing_
 
 def next_debit_date(calendar: BusinessCalendar, agreement: DebitAgreement, today: date) -> date | None:
     """The agreement's first debit date after `today` within its first/last month, if any."""
-    period = max(agreement.first_month, charges.period_of(today))
+    period = max(agreement.first_month, month_of(today))
     for _ in range(24):
         if agreement.last_month is not None and period > agreement.last_month:
             return None
-        day = calendar.debit_date_for(int(period[:4]), int(period[5:7]), agreement.debit_day)
+        day = calendar.debit_date_for(*year_month(period), agreement.debit_day)
         if day > today:
             return day
-        period = charges.add_months(period, 1)
+        period = add_months(period, 1)
     return None
 
 
@@ -297,7 +300,7 @@ def list_registrations(
         rows.append(RegistrationRow(
             id=r.id, agreement_id=a.id, customer_id=c.id, customer_no=c.customer_no, customer_name=c.name,
             item_name=item_name, kind=r.kind, kind_text=r.kind.label, bank_code=r.bank_code,
-            bank_name=bank_name(r.bank_code), account_masked=f"****{r.account_last4}", monthly_amount=a.monthly_amount,
+            bank_name=bank_name(r.bank_code), account_masked=masked_last4(r.account_last4), monthly_amount=a.monthly_amount,
             first_month=a.first_month, last_month=a.last_month, debit_day=a.debit_day, requested_on=r.requested_on,
             state=r.state, state_text=r.state.label,
             reason_code=r.reason_code if why else (hold.reason_code if hold else None),
@@ -354,20 +357,11 @@ def requeue(db: Database, actor: Actor, registration_id: int, *, now: datetime) 
 
 
 def withdraw(db: Database, actor: Actor, registration_id: int) -> None:
-    """신청취소: a queued registration that no file carries yet is withdrawn."""
-    actor.require_edit()
-    with db.session() as s:
-        contract_id = s.scalar(select(AccountRegistration.contract_id).where(AccountRegistration.id == registration_id))
-    if contract_id is None:
-        raise NotFoundError("계좌신청 내역을 찾을 수 없습니다. 목록을 다시 조회하세요.")
-    with ledger.money_session(db, contract_id) as s:
-        contract = contract_for(s, actor, contract_id)
-        reg = s.scalar(select(AccountRegistration).where(AccountRegistration.id == registration_id).with_for_update())
-        assert reg is not None
-        if reg.state is not RegistrationState.WAITING:
-            raise ServiceError(f"계좌신청대기인 건만 취소할 수 있습니다 (현재 {reg.state.label}).")
-        if reg.transmission_id is not None:
-            raise ServiceError("이미 계좌신청 파일에 실린 건이라 취소할 수 없습니다.")
-        reg.state = RegistrationState.WITHDRAWN
+    """신청취소: a queued registration that no file carries yet is withdrawn (the rule is `withdrawal`'s)."""
+    with withdrawing(db, actor, AccountRegistration, registration_id,
+                     missing=NotFoundError("계좌신청 내역을 찾을 수 없습니다. 목록을 다시 조회하세요."),
+                     not_waiting="계좌신청대기인 건만 취소할 수 있습니다 (현재 {label}).",
+                     in_file="이미 계좌신청 파일에 실린 건이라 취소할 수 없습니다.",
+                     ) as (s, contract, reg):
         audit.record(s, "registration_withdrawn", actor=actor, target=contract.institution_code,
                      detail={"registration_id": registration_id, "agreement_id": reg.agreement_id})

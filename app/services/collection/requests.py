@@ -1,4 +1,8 @@
-"""이체의뢰 and 재처리의뢰: what is due on a debit date, why a row cannot be asked for, asking, withdrawing, retrying.
+"""이체의뢰: what is due on a debit date, why a row cannot be asked for, asking and withdrawing.
+
+A retry (재처리의뢰, `retries`) and the automatic request (`automatic`) queue through the checks and the
+queueing below (`_state`, `_hold_date`, `_require_room`, `_queue`), so every way into an EB21 obeys
+the same cut-off, the same one-open-request-per-charge rule and the same file capacity.
 
 Why it is shaped like this:
 
@@ -32,7 +36,6 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from sqlalchemy import BigInteger, cast, func, insert, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.database.engine import Database
@@ -48,34 +51,45 @@ from app.models import (
     RequestState,
     Transmission,
 )
-from app.models.collection_extra import AutoRequestRun
 from app.services.collection import charges, ledger
 from app.services.collection.charges import (
     DueRow,
     RetryRow,
-    retry_dates_for,
-    retry_rows,
 )
+from app.services.collection.withdrawal import withdrawing
 from app.services.common import audit
+from app.services.common.access import contract_for
 from app.services.common.calendar import SEOUL, BusinessCalendar
 from app.services.common.errors import ConflictError, ServiceError
-from app.services.common.session import Actor, system_actor
-from app.services.customers.records import contract_for
+from app.services.common.formats import moment_text
+from app.services.common.periods import add_months, year_month
+from app.services.common.session import Actor
 from app.services.exchange.cms import remote_name
 from app.services.exchange.cms.tables import LAYOUTS, MAX_DATA_SEQUENCE
 from app.services.exchange.leases import lock_key
 from app.services.exchange.transmissions import ContractInfo, contract_info
 
 __all__ = [
-    "EB21_CAPACITY", "AutoRequestReport", "CutoffState", "DebitDateOption", "DueList", "DuePart", "DueRow",
-    "DueTotals", "FileCapacity",
-    "FileCapacityError", "Preflight", "PayerChange", "RequestOutcome", "RetryRow", "auto_request_due", "cutoff_state",
-    "cutoff_state_for", "debit_dates", "list_due", "list_retry", "preflight", "request", "retry", "retry_dates",
+    "EB21_CAPACITY",
+    "CutoffState",
+    "DebitDateOption",
+    "DueList",
+    "DuePart",
+    "DueRow",
+    "DueTotals",
+    "FileCapacity",
+    "FileCapacityError",
+    "PayerChange",
+    "Preflight",
+    "RequestOutcome",
+    "cutoff_state",
+    "cutoff_state_for",
+    "debit_dates",
+    "list_due",
+    "preflight",
+    "request",
     "withdraw",
 ]
-
-WEEKDAYS = "월화수목금토일"
-
 
 @dataclass(frozen=True)
 class FileCapacity:
@@ -227,18 +241,6 @@ class RequestOutcome:
 
 
 @dataclass(frozen=True)
-class AutoRequestReport:
-    """What `auto_request_due` queued (empty when nothing was due or auto-request is off)."""
-
-    outcomes: tuple[RequestOutcome, ...]
-    skipped: tuple[str, ...]  # Korean lines: why a due debit date was not auto-requested
-
-    @property
-    def count(self) -> int:
-        return sum(o.count for o in self.outcomes)
-
-
-@dataclass(frozen=True)
 class PayerChange:
     """A payer in the pre-flight comparison (amounts in won; None = not requested that month)."""
 
@@ -282,12 +284,6 @@ class Preflight:
             out.append(f"의뢰할 수 없는 고객 {len(self.excluded)}명:")
             out.extend(f"  {r.customer_name}({r.customer_no}) {r.item_name}: {r.reason}" for r in self.excluded)
         return out
-
-
-def moment_text(moment: datetime) -> str:
-    """'03-13(금) 14:00' in Seoul time."""
-    local = moment.astimezone(SEOUL)
-    return f"{local:%m-%d}({WEEKDAYS[local.weekday()]}) {local:%H:%M}"
 
 
 # --- cut-off ------------------------------------------------------------------------------------
@@ -349,7 +345,7 @@ def _options(contract: Contract, info: ContractInfo, year: int, month: int) -> l
 def _require_debit_date(contract: Contract, info: ContractInfo, debit_date: date) -> None:
     allowed = contract.debit_day_list
     for period in charges.days_on(info.calendar, debit_date):
-        year, month = int(period[:4]), int(period[5:7])
+        year, month = year_month(period)
         if any(info.calendar.debit_date_for(year, month, d) == debit_date for d in allowed):
             return
     days = ", ".join(str(d) for d in allowed)
@@ -431,9 +427,9 @@ def _compare(s: Session, calendar: BusinessCalendar, contract_id: int, debit_dat
     last_dates: set[date] = set()
     prev_periods: set[str] = set()
     for period, days in charges.days_on(calendar, debit_date).items():
-        prev = charges.add_months(period, -1)
+        prev = add_months(period, -1)
         prev_periods.add(prev)
-        last_dates.update(calendar.debit_date_for(int(prev[:4]), int(prev[5:7]), d) for d in days)
+        last_dates.update(calendar.debit_date_for(*year_month(prev), d) for d in days)
     last: dict[int, list[int]] = {}
     last_bank: dict[int, str] = {}
     for agreement_id, amount, bank in s.execute(select(DebitRequest.agreement_id, DebitRequest.amount,
@@ -479,9 +475,9 @@ def _compare(s: Session, calendar: BusinessCalendar, contract_id: int, debit_dat
     expired = []
     for a_id, period, old in s.execute(select(Charge.agreement_id, Charge.period, Charge.discount).where(
             Charge.contract_id == contract_id, Charge.period.in_(sorted(prev_periods)), Charge.discount > 0)):
-        row = this.get(a_id)
-        if row is not None and row.period == charges.add_months(period, 1) and row.discount < old:
-            expired.append(change(a_id, old, row.discount, f"할인 {old:,}원 → {row.discount:,}원"))
+        due = this.get(a_id)
+        if due is not None and due.period == add_months(period, 1) and due.discount < old:
+            expired.append(change(a_id, old, due.discount, f"할인 {old:,}원 → {due.discount:,}원"))
     ready = [r for r in rows if r.requestable]
     return Preflight(
         debit_date=debit_date, last_debit_dates=tuple(sorted(last_dates)), this_count=len(ready),
@@ -619,160 +615,12 @@ def request(
 
 def withdraw(db: Database, actor: Actor, request_id: int, *, now: datetime) -> None:
     """Withdraw (의뢰취소) a queued request no file carries yet; its charges become requestable again."""
-    actor.require_edit()
-    with db.session() as s:
-        contract_id = s.scalar(select(DebitRequest.contract_id).where(DebitRequest.id == request_id))
-    if contract_id is None:
-        raise ServiceError("이체의뢰를 찾을 수 없습니다. 목록을 다시 조회하세요.")
-    with ledger.money_session(db, contract_id) as s:
-        contract = contract_for(s, actor, contract_id)
-        req = s.scalar(select(DebitRequest).where(DebitRequest.id == request_id).with_for_update())
-        assert req is not None
-        if req.state is not RequestState.WAITING:
-            raise ServiceError(f"{req.state.label} 상태의 의뢰는 취소할 수 없습니다.")
-        if req.transmission_id is not None:
-            raise ServiceError("이미 이체의뢰 파일에 실린 의뢰라 취소할 수 없습니다. 파일은 한 번 만들면 바꾸지 않습니다.")
-        req.state = RequestState.WITHDRAWN
+    with withdrawing(db, actor, DebitRequest, request_id,
+                     missing=ServiceError("이체의뢰를 찾을 수 없습니다. 목록을 다시 조회하세요."),
+                     not_waiting="{label} 상태의 의뢰는 취소할 수 없습니다.",
+                     in_file="이미 이체의뢰 파일에 실린 의뢰라 취소할 수 없습니다. 파일은 한 번 만들면 바꾸지 않습니다.",
+                     ) as (s, contract, req):
         ledger.remove_request(s, req.id)
         audit.record(s, "debit_request_withdrawn", actor=actor, at=now,
                      target=f"{contract.institution_code} {req.debit_date:%Y-%m-%d}",
                      detail={"request_id": req.id, "amount": req.amount, "kind": req.kind.value})
-
-
-# --- 재처리의뢰 ------------------------------------------------------------------------------------
-
-
-def list_retry(
-    db: Database, actor: Actor, contract_id: int, *, now: datetime, item_id: int | None = None,
-    customer: str | None = None,
-) -> list[RetryRow]:
-    """Failed (and partly debited) requests of the current month, with reason, retryable and status."""
-    with db.session() as s:
-        contract_for(s, actor, contract_id)
-        info = contract_info(s, contract_id)
-        return retry_rows(s, contract_id, info.calendar, info.request_cutoff, now, item_id=item_id, customer=customer)
-
-
-def retry_dates(db: Database, actor: Actor, contract_id: int, *, now: datetime) -> list[date]:
-    """Business days left this month whose cut-off is still ahead: the dates a retry may use."""
-    with db.session() as s:
-        contract_for(s, actor, contract_id)
-        info = contract_info(s, contract_id)
-    return retry_dates_for(info.calendar, info.request_cutoff, now)
-
-
-def retry(
-    db: Database, actor: Actor, contract_id: int, request_ids: Sequence[int], debit_date: date, *, now: datetime,
-) -> RequestOutcome:
-    """Queue a 재처리의뢰 for each failed request on `debit_date` (same month, before its cut-off); all or nothing."""
-    actor.require_edit()
-    wanted = set(request_ids)
-    if not wanted:
-        raise ServiceError("재처리의뢰할 건을 선택하세요.")
-    today = now.astimezone(SEOUL).date()
-    with ledger.money_session(db, contract_id) as s:
-        contract = contract_for(s, actor, contract_id)
-        info = contract_info(s, contract_id)
-        if debit_date not in retry_dates_for(info.calendar, info.request_cutoff, now):
-            raise ServiceError(f"{debit_date:%Y-%m-%d}에는 재처리의뢰할 수 없습니다. 이번 달의 영업일 가운데 "
-                               "이체의뢰 마감 전인 날을 고르세요.")
-        state = _state(s, info, debit_date, now)
-        if not state.open:
-            raise ServiceError(state.message)
-        _hold_date(s, contract_id, debit_date)
-        rows = retry_rows(s, contract_id, info.calendar, info.request_cutoff, now, only=wanted)
-        ledger.lock_charges(s, [line.charge_id for r in rows for line in r.lines])
-        rows = retry_rows(s, contract_id, info.calendar, info.request_cutoff, now, only=wanted)
-        if {r.request_id for r in rows} != wanted:
-            raise ServiceError("이번 달의 이체처리미완료 건만 재처리의뢰할 수 있습니다. 목록을 다시 조회하세요.")
-        bad = [r for r in rows if not r.can_retry or r.debit_date >= debit_date]
-        if bad:
-            listed = "; ".join(f"{r.customer_name}({r.customer_no}): {r.why_not or '원래 출금일 뒤의 날을 고르세요'}"
-                               for r in bad[:5])
-            raise ServiceError(f"재처리의뢰할 수 없는 건이 있어 아무것도 의뢰하지 않았습니다: {listed}")
-        _require_room(s, contract_id, debit_date, rows)
-        made = _queue(s, actor, contract_id, debit_date, rows, RequestKind.RETRY, today,
-                      retry_of={r.agreement_id: r.request_id for r in rows})
-        total = sum(r.amount for r in made)
-        audit.record(s, "debit_retry_requested", actor=actor,
-                     target=f"{contract.institution_code} {debit_date:%Y-%m-%d}",
-                     detail={"count": len(made), "amount": total, "retry_of": sorted(wanted)})
-        ids = tuple(r.id for r in made)
-    return RequestOutcome(debit_date, RequestKind.RETRY, ids, len(ids), total,
-                          f"출금일 {debit_date:%Y-%m-%d} 재처리의뢰 {len(ids)}건({total:,}원)을 이체의뢰대기로 넣었습니다.")
-
-
-# --- automatic request ----------------------------------------------------------------------------
-
-
-def _claim(s: Session, contract_id: int, debit_date: date, now: datetime) -> bool:
-    """Insert the once-per-date marker; False when this date was auto-requested already."""
-    insert = (postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert)(AutoRequestRun)
-    stmt = insert.values(contract_id=contract_id, debit_date=debit_date, ran_at=now,
-                         request_count=0, total_amount=0)
-    stmt = stmt.on_conflict_do_nothing(index_elements=["contract_id", "debit_date"]).returning(AutoRequestRun.id)
-    return s.execute(stmt).scalar() is not None
-
-
-def auto_request_due(db: Database, contract_id: int, now: datetime) -> AutoRequestReport:
-    """When the contract's auto-request is on, queue every requestable due row at lead time before each cut-off.
-
-    Runs once per (contract, debit date) — marked in `auto_request_run` in the same transaction —
-    so a clerk's withdrawal afterwards is not undone by the next call. Asks for this period's
-    charges only (not earlier months' outstanding: carrying that over is the clerk's decision).
-    """
-    with db.session() as s:
-        contract = s.get(Contract, contract_id)
-        if contract is None or not contract.auto_request or not contract.active:
-            return AutoRequestReport((), ())
-        info = contract_info(s, contract_id)
-        actor = system_actor(contract.institution_id)
-        lead = contract.auto_request_lead_minutes
-        local = now.astimezone(SEOUL)
-        options = _options(contract, info, local.year, local.month)
-        nxt = charges.add_months(charges.period_of(local.date()), 1)
-        options += _options(contract, info, int(nxt[:4]), int(nxt[5:7]))
-    outcomes: list[RequestOutcome] = []
-    skipped: list[str] = []
-    for option in options:
-        seconds = (option.cutoff - now).total_seconds()
-        if not 0 < seconds <= lead * 60:
-            continue
-        with ledger.money_session(db, contract_id) as s:
-            if not _claim(s, contract_id, option.debit_date, now):
-                continue
-            # Decide with nothing created: a date skipped (closed, empty, no room) leaves no charge behind.
-            _c, _i, rows = _rows(s, actor, contract_id, option.debit_date, None, False, now, create=False)
-            state = _state(s, info, option.debit_date, now)
-            ready = [r for r in rows if r.requestable]
-            if not state.open or not ready:
-                skipped.append(f"출금일 {option.debit_date:%Y-%m-%d}: "
-                               + (state.message if not state.open else "자동 이체의뢰할 건이 없습니다."))
-                continue
-            _hold_date(s, contract_id, option.debit_date)
-            try:
-                _require_room(s, contract_id, option.debit_date, ready)
-            except FileCapacityError as full:
-                skipped.append(f"출금일 {option.debit_date:%Y-%m-%d}: {full.message}")
-                continue
-            wanted = {r.agreement_id for r in ready}
-            _c, _i, rows = _rows(s, actor, contract_id, option.debit_date, None, False, now, create=True, only=wanted)
-            ledger.lock_charges(s, [r.charge_id for r in rows if r.charge_id is not None])
-            _c, _i, rows = _rows(s, actor, contract_id, option.debit_date, None, False, now, create=False,
-                                 only=wanted)
-            ready = [r for r in rows if r.requestable]
-            if not ready:
-                continue
-            made = _queue(s, actor, contract_id, option.debit_date, ready, RequestKind.NORMAL, local.date())
-            total = sum(r.amount for r in made)
-            run = s.scalar(select(AutoRequestRun).where(AutoRequestRun.contract_id == contract_id,
-                                                        AutoRequestRun.debit_date == option.debit_date))
-            assert run is not None
-            run.request_count, run.total_amount = len(made), total
-            audit.record(s, "debit_auto_requested", actor=actor,
-                         target=f"{contract.institution_code} {option.debit_date:%Y-%m-%d}",
-                         detail={"count": len(made), "amount": total})
-            outcomes.append(RequestOutcome(option.debit_date, RequestKind.NORMAL, tuple(r.id for r in made), len(made),
-                                           total, f"출금일 {option.debit_date:%Y-%m-%d} 자동 이체의뢰 {len(made)}건"
-                                           f"({total:,}원)을 이체의뢰대기로 넣었습니다."))
-    return AutoRequestReport(tuple(outcomes), tuple(skipped))

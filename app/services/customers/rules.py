@@ -29,10 +29,11 @@ Choices worth knowing, each from the bank file spec (cms-file-format.md) or the 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
 from app.models.enums import CustomerType
 from app.services.common import validation
@@ -40,12 +41,13 @@ from app.services.common.validation import ValidationError
 from app.services.exchange.cms.banks import BANK_NAMES, requires_registration
 
 __all__ = [
+    "MAX_AMOUNT",
+    "MIN_DEBIT_AMOUNT",
     "AgreementForm",
     "AgreementValues",
     "CustomerForm",
     "CustomerValues",
-    "MAX_AMOUNT",
-    "MIN_DEBIT_AMOUNT",
+    "Remembered",
     "ResidentNumber",
     "ValidationError",
     "account_no",
@@ -71,6 +73,8 @@ __all__ = [
     "validate_agreement",
     "validate_customer",
 ]
+
+_T = TypeVar("_T")
 
 MAX_AMOUNT = 9_999_999_999
 """Largest amount a screen takes (the EB21 amount field is N 13; ten billion won is already absurd)."""
@@ -320,6 +324,60 @@ def holder_id(value: Any, *, today: date | None = None) -> str:
 # --- whole forms --------------------------------------------------------------------------------
 
 
+@cache
+def _field_names(form: type) -> frozenset[str]:
+    """A form's field names, looked up once (an import builds a form per row)."""
+    return frozenset(f.name for f in fields(form))
+
+
+class Remembered:
+    """Results of the field rules above remembered by value, for checking many forms in a row.
+
+    Why: a list of 100,000 payers (일괄등록) repeats the same item, month, day, bank, grade and address
+    in row after row, and most of the checking time goes on those (an exception per '개인', a regex
+    per month). Every rule here depends on nothing but its arguments, so a result once given is the
+    result; only accepted values are kept (a refusal is checked again, so its message is always the
+    rule's own), and the fields unique to a row (numbers, names, accounts, resident numbers) are never
+    kept. Hand one to `validate_customer` / `validate_agreement` for a whole file; they check exactly
+    as without it.
+    """
+
+    LIMIT = 1_000_000  # values in all: a file of all-different addresses does not grow it without bound
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[object, ...], object] = {}
+
+
+class _Checks(validation.FieldChecks):
+    """`FieldChecks`, with `kept` remembering a field's accepted values when `remembered` is given."""
+
+    def __init__(self, remembered: Remembered | None) -> None:
+        super().__init__()
+        self.remembered = remembered
+
+    def kept(self, name: str, rule: Callable[..., _T], value: Any, *args: Any, **kwargs: Any) -> _T | None:
+        if self.remembered is None:
+            return self.run(rule, value, *args, **kwargs)
+        cache = self.remembered.values
+        # The class too: 1, 1.0 and True are equal keys. `name` stands for one call site, so the
+        # keyword values alone tell its calls apart.
+        key = (name, value.__class__, value, args, *kwargs.values())
+        try:
+            return cache[key]  # type: ignore[return-value]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value: just check it
+            return self.run(rule, value, *args, **kwargs)
+        try:
+            result = rule(value, *args, **kwargs)
+        except ValidationError as error:
+            self.errors.append(error)  # as `run` keeps it; a refusal is not remembered
+            return None
+        if len(cache) < Remembered.LIMIT:
+            cache[key] = result
+        return result
+
+
 @dataclass
 class CustomerForm:
     """The 고객추가 window's fields ①–⑨ and memo, as typed (or as read from one Excel row)."""
@@ -345,7 +403,7 @@ class CustomerForm:
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> CustomerForm:
         """From a dict keyed by the field names above (unknown keys are ignored)."""
-        names = {f.name for f in fields(cls)}
+        names = _field_names(cls)
         return cls(**{k: ("" if v is None and k != "joined_on" else v) for k, v in data.items() if k in names})
 
 
@@ -373,36 +431,38 @@ class CustomerValues:
     warnings: tuple[str, ...] = ()
 
 
-def validate_customer(form: CustomerForm | Mapping[str, Any], *, today: date | None = None) -> CustomerValues:
+def validate_customer(form: CustomerForm | Mapping[str, Any], *, today: date | None = None,
+                      remembered: Remembered | None = None) -> CustomerValues:
     """Every field of a customer, in the order of the window; the first refusal is raised, carrying
     every other refusal of the form in ``problems`` (the dialog lists them all at once).
 
     A 개인 gives a resident number or a birth date (optional); a 사업자 gives a business number
     (optional too: the manual lists it, the bank files need only the holder's id on the agreement).
+    `remembered`: see `Remembered` (the same values, faster over many forms).
     """
     f = form if isinstance(form, CustomerForm) else CustomerForm.from_mapping(form)
-    c = validation.FieldChecks()
+    c = _Checks(remembered)
     number = c.run(customer_no, f.customer_no)
     name = c.run(customer_name, f.name)
-    kind = c.run(customer_type, f.customer_type)
+    kind = c.kept("type", customer_type, f.customer_type)
     resident: ResidentNumber | None = None
     business: str | None = None
     if kind is CustomerType.PERSON and _str(f.resident_no):
         resident = c.run(resident_no, f.resident_no, today=today)
     if kind is CustomerType.BUSINESS and _str(f.business_no):
-        business = c.run(business_no, f.business_no)
-    grade = c.run(text, f.grade, "고객등급", 30)
-    representative = c.run(text, f.representative, "대표자명", 50)
-    phone_no = c.run(phone, f.phone, "전화번호")
+        business = c.kept("business", business_no, f.business_no)
+    grade = c.kept("grade", text, f.grade, "고객등급", 30)
+    representative = c.kept("representative", text, f.representative, "대표자명", 50)
+    phone_no = c.kept("phone", phone, f.phone, "전화번호")
     mobile = c.run(phone, f.mobile, "휴대번호")
     email_address = c.run(email, f.email)
-    industry = c.run(text, f.industry, "업종", 50)
-    joined = c.run(joined_on, f.joined_on, today=today)
-    region = c.run(text, f.region, "지역구분", 30)
-    postal = c.run(postal_code, f.postal_code)
-    address = c.run(text, f.address, "주소", 200)
+    industry = c.kept("industry", text, f.industry, "업종", 50)
+    joined = c.kept("joined", joined_on, f.joined_on, today=today)
+    region = c.kept("region", text, f.region, "지역구분", 30)
+    postal = c.kept("postal", postal_code, f.postal_code)
+    address = c.kept("address", text, f.address, "주소", 200)
     address_detail = c.run(text, f.address_detail, "상세주소", 200)
-    memo = c.run(text, f.memo, "메모", 2000)
+    memo = c.kept("memo", text, f.memo, "메모", 2000)
     c.raise_first()
     assert number is not None and name is not None and kind is not None
     return CustomerValues(
@@ -448,7 +508,7 @@ class AgreementForm:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> AgreementForm:
-        names = {f.name for f in fields(cls)}
+        names = _field_names(cls)
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
@@ -487,31 +547,35 @@ def validate_agreement(
     *,
     allowed_days: Sequence[int] | None = None,
     today: date | None = None,
+    remembered: Remembered | None = None,
 ) -> AgreementValues:
     """Every field of an agreement; `allowed_days` are the item's (contract's) debit days. The first
     refusal is raised, carrying every other refusal of the form in ``problems``.
 
     Warnings (not refusals): a bank that always needs 계좌신청, a net amount below what banks debit.
+    `remembered`: see `Remembered` (the same values, faster over many forms).
     """
     f = form if isinstance(form, AgreementForm) else AgreementForm.from_mapping(form)
-    c = validation.FieldChecks()
+    c = _Checks(remembered)
     item = c.run(_item_id, f.item_id)
-    limit = c.run(amount, f.debit_limit, "건당출금한도", minimum=1)
-    monthly = c.run(amount, f.monthly_amount, "월이체금액", minimum=1)
+    limit = c.kept("limit", amount, f.debit_limit, "건당출금한도", minimum=1)
+    monthly = c.kept("monthly", amount, f.monthly_amount, "월이체금액", minimum=1)
     if limit is not None and monthly is not None and monthly > limit:
         c.errors.append(ValidationError("월이체금액", f"건당출금한도({limit:,}원)보다 같거나 작아야 합니다."))
-    checked = c.run(discount, f.discount_rate, f.discount_amount, monthly) if monthly is not None else None
+    checked = (c.kept("discount", discount, f.discount_rate, f.discount_amount, monthly) if monthly is not None
+               else None)
     rate, discount_won = checked or (0, 0)
-    first = c.run(month, f.first_month, "최초이체년월")
-    last = c.run(month, f.last_month, "최종이체년월") if _str(f.last_month) or isinstance(f.last_month, date) else None
+    first = c.kept("first", month, f.first_month, "최초이체년월")
+    last = (c.kept("last", month, f.last_month, "최종이체년월") if _str(f.last_month) or isinstance(f.last_month, date)
+            else None)
     if last is not None and first is not None and last < first:
         c.errors.append(ValidationError("최종이체년월", f"최초이체년월({first})보다 앞설 수 없습니다."))
-    day = c.run(debit_day, f.debit_day, allowed_days)
-    bank = c.run(bank_code, f.bank_code)
+    day = c.kept("day", debit_day, f.debit_day, allowed_days)
+    bank = c.kept("bank", bank_code, f.bank_code)
     account = c.run(account_no, f.account_no)
-    holder = c.run(holder_name, f.holder_name)
-    holder_identity = c.run(holder_id, f.holder_id, today=today)
-    manager = c.run(text, f.manager_name, "관리자명", 50)
+    holder = c.kept("holder_name", holder_name, f.holder_name)
+    holder_identity = c.kept("holder_id", holder_id, f.holder_id, today=today)
+    manager = c.kept("manager", text, f.manager_name, "관리자명", 50)
     registrant = c.run(text, f.registrant, "등록자", 50)
     c.raise_first()
     assert item is not None and limit is not None and monthly is not None and first is not None and day is not None

@@ -1,95 +1,56 @@
-"""Building request files (EI13, EB13, EB21) and sending each exactly once.
+"""Sending each built request file (EI13, EB13, EB21) exactly once, and what the relay's answer means.
 
-The two halves, and why they are apart:
+`building` made the file and took its rows; here it is uploaded, and its rows marked.
 
-1. **Build** (`build_registration_file`, `build_request_file`): ONE transaction, serialised per
-   contract, inserts the transmission (생성), takes the queued rows — `transmission_id` and `seq_no`
-   1..n in id order set by one conditional UPDATE that skips any row no longer queued and free, so a
-   row is never in two files — and, while the database does that, reads the same rows (PostgreSQL:
-   on a second connection, checked id for id against what was taken), decrypts the accounts,
-   encodes the file with the codec and stores its bytes — sealed with the data key (AES-GCM over
-   zlib, beside the taking, so it adds little to the build) — and their SHA-256. Either all of that commits or
-   none of it (a row that changed meanwhile means: roll back, build again).
-   From then on the file is immutable: it is never rebuilt, only (re)uploaded. Rows stay WAITING;
-   they become SENT only once the relay has the file. A row the file cannot carry (an amount under
-   140원, an account that does not decrypt) is left queued and reported, not sent half-right.
-2. **Upload** (`upload_transmission`): 생성/송신중/retryable 오류 → ask the relay whether it already
-   holds the name (`is_uploaded`); if not, mark 송신중 and upload the stored bytes (opened with the data key); then mark
-   송신완료 and the rows SENT in one transaction. A crash anywhere leaves a state this same function
-   resumes from: before the upload the relay says "not there" and the same bytes go up; after it the
-   relay says "there" and only the state is saved. A relay that refuses the name as a duplicate is
-   holding our file, so that also counts as sent. The relay never gets a second file for the same rows.
+**Upload** (`upload_transmission`): 생성/송신중/retryable 오류 → ask the relay whether it already
+holds the name (`is_uploaded`); if not, mark 송신중 and upload the stored bytes (opened with the data
+key); then mark 송신완료 and the rows SENT in one transaction. A crash anywhere leaves a state this
+same function resumes from: before the upload the relay says "not there" and the same bytes go up;
+after it the relay says "there" and only the state is saved. A relay that refuses the name as a
+duplicate is holding our file, so that also counts as sent. The relay never gets a second file for
+the same rows.
 
-**Consent evidence (EI13, `build_evidence_file`)** goes the same way — built and numbered in one
-transaction, sealed, uploaded exactly once — with two differences. The agency validates an EI13
-when it takes it and sends no result file, so the upload's answer is the result: taken (or
-already there) → every evidence in it 증빙접수완료 and the file 반영완료; refused naming records
+**Consent evidence (EI13)** goes the same way, with one difference: the agency validates an EI13
+when it takes it and sends no result file, so the upload's answer is the result: taken (or already
+there) → every evidence in it 증빙접수완료 and the file 반영완료; refused naming records
 (`RelayRejectedError.record_codes`) → those 증빙접수불가 with their code, the rest back to
-증빙전송대기 and the file given up (its name is free for a corrected one); refused as a file → given up,
-all back to 증빙전송대기. And an EB13 takes a 신규 only when its agreement's standing evidence was
-accepted (`registrations.evidence_ready`); `ignore_evidence` sends one without (tests only: the
-agency then refuses it with 0078).
+증빙전송대기 and the file given up (its name is free for a corrected one); refused as a file → given
+up, all back to 증빙전송대기.
 
-A crash-test hook (`KSCMS_CRASH_PAUSE=step:marker-file`, steps ``building``, ``built``, ``sending``,
-``uploaded``) makes a process stop dead at that step so a test can kill -9 it there; unset, it does
-nothing.
+The crash-test steps ``built``, ``sending`` and ``uploaded`` are here (`building.crash_pause`).
 """
+
 
 from __future__ import annotations
 
 import logging
-import os
 import time as _time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
-from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Select, exists, func, select, text, update
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import Session
 
 from app.database.engine import Database
 from app.models import (
-    AccountRegistration,
-    AgreementStatus,
     ConsentEvidence,
-    Customer,
-    DebitAgreement,
-    DebitRequest,
     Direction,
     EvidenceState,
     FileKind,
-    RegistrationKind,
-    RegistrationState,
-    RequestState,
     Transmission,
     TransmissionState,
 )
 from app.models.base import utcnow
-from app.services.collection.registrations import evidence_ready
-from app.services.common.calendar import SEOUL
-from app.services.common.crypto import DataKey, DecryptionError
-from app.services.common.errors import ServiceError
-from app.services.exchange.cms import (
-    CmsValueError,
-    DebitHeader,
-    DebitRecord,
-    Ei13Header,
-    Ei13Record,
-    RegistrationHeader,
-    RegistrationRecord,
-    WithdrawalMode,
-    branch_code,
-    encode_eb13,
-    encode_eb21,
-    encode_ei13,
-    remote_name,
+from app.services.common.crypto import DataKey
+from app.services.exchange.building import (
+    RowState,
+    carried_by,
+    crash_pause,
+    row_model,
+    sent_state,
+    waiting_state,
 )
-from app.services.exchange.cms import RegistrationKind as CmsRegistrationKind
-from app.services.exchange.leases import serialized
 from app.services.exchange.relay.base import (
     RelayDuplicateError,
     RelayError,
@@ -98,88 +59,16 @@ from app.services.exchange.relay.base import (
     Transport,
 )
 from app.services.exchange.transmissions import (
-    BANK_FILE_PURPOSE,
     OPEN_SEND_STATES,
-    ContractInfo,
     free_name,
     open_content,
-    require_key,
-    sha256_hex,
 )
 
 log = logging.getLogger(__name__)
 
-Encoded = tuple[bytes, int, int]  # file content, record count, total amount
-Sealed = tuple[bytes, str, int, int]  # sealed content, SHA-256 of the plaintext, record count, total amount
-T = TypeVar("T")
-U = TypeVar("U")
 
-CRASH_PAUSE_ENV = "KSCMS_CRASH_PAUSE"
-MAX_EXCLUSIONS = 50
-MAX_GAP_RETRIES = 3
-MAX_FILE_AMOUNT = 10**13 - 1
-"""The EB21 trailer's amount field is N 13. `debits` refuses a day over it at request time
-(`debits.EB21_CAPACITY`); this is the last guard, for rows queued some other way."""
 UPLOAD_DELAYS: tuple[float, ...] = (2.0, 5.0)
 """Waits between upload attempts within one pass (so 3 attempts); the scheduler retries later passes."""
-MAX_EI13_BYTES = 64 * 1024 * 1024
-MAX_EI13_RECORDS = 30_000
-"""One EI13 carries at most this much evidence: a backlog of 300 KB forms would otherwise make a file
-of gigabytes, held in memory three times while it is built (and the ids of a capped file are one IN
-list, which SQLite bounds at 32,766). What does not fit waits for the next day's file; evidence a
-queued 신규 waits for goes first, so a backlog of old forms never delays a registration."""
-
-_KIND_CODES = {
-    RegistrationKind.NEW: CmsRegistrationKind.NEW,
-    RegistrationKind.CANCEL: CmsRegistrationKind.CANCEL,
-    RegistrationKind.ARBITRARY_CANCEL: CmsRegistrationKind.FORCED_CANCEL,
-}
-
-
-def crash_pause(step: str) -> None:
-    """Stop here forever when KSCMS_CRASH_PAUSE names this step (crash tests kill the process)."""
-    wanted = os.environ.get(CRASH_PAUSE_ENV)
-    if not wanted:
-        return
-    name, _, marker = wanted.partition(":")
-    if name != step:
-        return
-    if marker:
-        Path(marker).write_text(f"{step} {os.getpid()}\n", encoding="utf-8")
-    while True:  # pragma: no cover - only ever left by SIGKILL
-        _time.sleep(60)
-
-
-# --- results of the steps -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Excluded:
-    """A queued row left out of a file because the file cannot carry it; it stays queued."""
-
-    row_id: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class BuiltFile:
-    transmission_id: int
-    kind: str
-    remote_name: str
-    file_date: date
-    record_count: int
-    total_amount: int
-    excluded: tuple[Excluded, ...] = ()
-
-
-@dataclass(frozen=True)
-class BuildBlocked:
-    """A file of that name exists already, so rows queued since cannot go under that name."""
-
-    kind: str
-    remote_name: str
-    existing_id: int
-    waiting: int
 
 
 @dataclass(frozen=True)
@@ -194,521 +83,6 @@ class UploadResult:
     def sent(self) -> bool:
         """On the relay: 송신완료, or 반영완료 for an EI13 (the agency took it whole)."""
         return self.state in (TransmissionState.SENT, TransmissionState.APPLIED)
-
-
-class _NothingQueued(Exception):
-    """Raised inside the build transaction to roll back the transmission row when no row was taken."""
-
-
-class _Gap(Exception):
-    """A row changed between numbering and taking (a concurrent edit): roll back and build again."""
-
-
-class _BadRow(Exception):
-    def __init__(self, row_id: int, reason: str) -> None:
-        super().__init__(reason)
-        self.row_id = row_id
-        self.reason = reason
-
-
-# --- building -----------------------------------------------------------------------------------
-
-
-def build_registration_file(
-    db: Database,
-    contract: ContractInfo,
-    send_day: date,
-    key: DataKey,
-    *,
-    queued_before: datetime | None = None,
-    now: datetime | None = None,
-    ignore_evidence: bool = False,
-) -> BuiltFile | BuildBlocked | None:
-    """EB13 of `send_day` from the contract's queued registrations (created before `queued_before`).
-
-    A 신규 is taken only when its agreement's standing consent evidence was accepted (EI13); the
-    others stay queued, held (`registrations.evidence_holds` says why). `ignore_evidence` takes them
-    anyway — only for a test proving that the agency then refuses them (0078); no screen offers it.
-
-    None when nothing is queued. BuildBlocked when that day's EB13 exists already (its rows wait for
-    the next business day's file).
-    """
-    criteria: list[Any] = [
-        AccountRegistration.contract_id == contract.id,
-        AccountRegistration.state == RegistrationState.WAITING,
-        AccountRegistration.transmission_id.is_(None),
-    ]
-    if not ignore_evidence:
-        criteria.append(evidence_ready())
-    if queued_before is not None:
-        criteria.append(AccountRegistration.created_at < queued_before)
-
-    rows = (
-        select(
-            AccountRegistration.id, AccountRegistration.kind, AccountRegistration.bank_code,
-            AccountRegistration.account_no_enc, AccountRegistration.holder_id, AccountRegistration.requested_on,
-            Customer.customer_no,
-        )
-        .join(DebitAgreement, DebitAgreement.id == AccountRegistration.agreement_id)
-        .join(Customer, Customer.id == DebitAgreement.customer_id)
-    )
-
-    def encode(found: Sequence[Any]) -> Encoded:
-        built = [
-            RegistrationRecord(
-                sequence=seq,
-                application_date=min(r.requested_on, send_day),
-                request_kind=_KIND_CODES[r.kind],
-                customer_no=r.customer_no,
-                bank_branch_code=_branch(r.id, r.bank_code),
-                account_no=_account(key, r.id, r.account_no_enc),
-                holder_id=r.holder_id,
-            )
-            for seq, r in enumerate(found, start=1)
-        ]
-        content = _encode(lambda: encode_eb13(RegistrationHeader(contract.institution_code, send_day), built), found)
-        return content, len(built), 0
-
-    return _build(db, contract, "EB13", send_day, AccountRegistration, criteria, rows, _sealing(encode, key), now,
-                  _rows)
-
-
-def build_evidence_file(
-    db: Database, contract: ContractInfo, send_day: date, key: DataKey, *, now: datetime | None = None
-) -> BuiltFile | BuildBlocked | None:
-    """EI13 of `send_day`: the contract's consent evidence waiting to be sent (증빙전송대기).
-
-    Every waiting piece of an agreement in use goes, not only those a 신규 waits for: evidence
-    attached for a payer registered long ago (a paper form scanned later) or for a registration to
-    come is then on record with the agency too. Each record carries the agreement's 납부자번호, bank
-    and account (decrypted like an EB13's), the 동의자료구분, the extension and the bytes opened with
-    the data key and checked against their SHA-256; a piece that does not open is left waiting and
-    reported. At most MAX_EI13_BYTES / MAX_EI13_RECORDS per file, those a 신규 waits for first.
-
-    None when nothing waits. BuildBlocked when that day's EI13 exists already.
-    """
-    chosen, capped = _evidence_to_send(db, contract.id)
-    if not chosen:
-        return None
-    criteria: list[Any] = [
-        ConsentEvidence.contract_id == contract.id,
-        ConsentEvidence.state == EvidenceState.WAITING,
-        ConsentEvidence.transmission_id.is_(None),
-        ConsentEvidence.content_enc.is_not(None),
-        ConsentEvidence.agreement_id.in_(select(DebitAgreement.id).where(
-            DebitAgreement.status == AgreementStatus.ACTIVE).scalar_subquery()),
-    ]
-    if capped:
-        criteria.append(ConsentEvidence.id.in_(chosen))
-    rows = (
-        select(
-            ConsentEvidence.id, ConsentEvidence.kind, ConsentEvidence.extension, ConsentEvidence.content_enc,
-            ConsentEvidence.sha256, ConsentEvidence.attached_at, DebitAgreement.bank_code,
-            DebitAgreement.account_no_enc, Customer.customer_no,
-        )
-        .join(DebitAgreement, DebitAgreement.id == ConsentEvidence.agreement_id)
-        .join(Customer, Customer.id == DebitAgreement.customer_id)
-    )
-
-    def encode(found: Sequence[Any]) -> Encoded:
-        built = [
-            Ei13Record(
-                sequence=seq,
-                customer_no=r.customer_no,
-                bank_code=r.bank_code,
-                account_no=_account(key, r.id, r.account_no_enc),
-                application_date=min(r.attached_at.astimezone(SEOUL).date(), send_day),
-                kind=r.kind.value,
-                extension=r.extension,
-                content=_evidence_bytes(key, r.id, r.content_enc, r.sha256),
-            )
-            for seq, r in enumerate(found, start=1)
-        ]
-        content = _encode(lambda: encode_ei13(Ei13Header(contract.institution_code, send_day), built), found)
-        return content, len(built), 0
-
-    return _build(db, contract, "EI13", send_day, ConsentEvidence, criteria, rows,
-                  _sealing(encode, key, compress=False), now, _rows)
-
-
-def _evidence_to_send(db: Database, contract_id: int) -> tuple[list[int], bool]:
-    """Ids of the waiting evidence the next EI13 carries, and whether that is less than all of it: of
-    agreements in use, those a queued 신규 waits for first, then by id, within MAX_EI13_BYTES and
-    MAX_EI13_RECORDS (at least one)."""
-    wanted = exists().where(AccountRegistration.agreement_id == ConsentEvidence.agreement_id,
-                            AccountRegistration.kind == RegistrationKind.NEW,
-                            AccountRegistration.state == RegistrationState.WAITING,
-                            AccountRegistration.transmission_id.is_(None))
-    with db.session() as s:
-        found = s.execute(
-            select(ConsentEvidence.id, ConsentEvidence.size)
-            .join(DebitAgreement, DebitAgreement.id == ConsentEvidence.agreement_id)
-            .where(ConsentEvidence.contract_id == contract_id, ConsentEvidence.state == EvidenceState.WAITING,
-                   ConsentEvidence.transmission_id.is_(None), ConsentEvidence.content_enc.is_not(None),
-                   DebitAgreement.status == AgreementStatus.ACTIVE)
-            .order_by(wanted.desc(), ConsentEvidence.id)
-            .limit(MAX_EI13_RECORDS + 1)
-        ).all()
-    chosen: list[int] = []
-    total = 0
-    for evidence_id, size in found[:MAX_EI13_RECORDS]:
-        if chosen and total + size > MAX_EI13_BYTES:
-            break
-        chosen.append(evidence_id)
-        total += size
-    return chosen, len(chosen) < len(found)
-
-
-def _evidence_bytes(key: DataKey, row_id: int, sealed: bytes, sha256: str) -> bytes:
-    """A piece of evidence as attached (its recorded SHA-256 checked), or _BadRow with the reason."""
-    from app.services.customers.evidence.store import (
-        EVIDENCE_PURPOSE,  # not at import: it brings the image libraries
-    )
-
-    try:
-        plain = key.open_bytes(sealed, EVIDENCE_PURPOSE)
-    except DecryptionError:
-        raise _BadRow(row_id, "동의자료를 풀 수 없습니다 (데이터 암호 키가 다르거나 자료가 손상됨)") from None
-    if sha256_hex(plain) != sha256:
-        raise _BadRow(row_id, "동의자료의 내용이 기록된 SHA-256과 다릅니다 (자료가 손상됨). 이체정보에서 다시 첨부하세요")
-    return plain
-
-
-def build_request_file(
-    db: Database, contract: ContractInfo, debit_date: date, key: DataKey, *, now: datetime | None = None
-) -> BuiltFile | BuildBlocked | None:
-    """EB21 for `debit_date` from the contract's queued requests for that date (one file per date)."""
-    criteria: list[Any] = [
-        DebitRequest.contract_id == contract.id,
-        DebitRequest.debit_date == debit_date,
-        DebitRequest.state == RequestState.WAITING,
-        DebitRequest.transmission_id.is_(None),
-    ]
-
-    rows = (
-        select(
-            DebitRequest.id, DebitRequest.amount, DebitAgreement.bank_code, DebitAgreement.account_no_enc,
-            DebitAgreement.holder_id, Customer.customer_no,
-        )
-        .join(DebitAgreement, DebitAgreement.id == DebitRequest.agreement_id)
-        .join(Customer, Customer.id == DebitAgreement.customer_id)
-    )
-
-    def encode(found: Sequence[Any]) -> Encoded:
-        passbook = contract.passbook_text
-        mode = WithdrawalMode.PARTIAL if contract.partial_debit else WithdrawalMode.FULL
-        branches = {bank: _branch(rid, bank) for rid, _a, bank, *_rest in found}  # a handful of banks
-        accounts = _accounts(key, found, 3)
-        built = [
-            DebitRecord(
-                sequence=seq,
-                bank_branch_code=branches[bank],
-                account_no=account,
-                amount=amount,
-                holder_id=holder_id,
-                passbook_text=passbook,
-                customer_no=customer_no,
-                withdrawal_mode=mode,
-            )
-            for seq, ((_rid, amount, bank, _blob, holder_id, customer_no), account)
-            in enumerate(zip(found, accounts, strict=True), start=1)
-        ]
-        header = DebitHeader(
-            contract.institution_code, debit_date, branch_code(contract.settlement_bank_code),
-            contract.settlement_account_no,
-        )
-        content = _encode(lambda: encode_eb21(header, built), found)
-        return content, len(built), sum(r.amount for r in built)
-
-    return _build(db, contract, "EB21", debit_date, DebitRequest, criteria, rows, _sealing(encode, key), now,
-                  _driver_rows)
-
-
-def _sealing(encode: Callable[[Sequence[Any]], Encoded], key: DataKey | None, *,
-             compress: bool = True) -> Callable[[Sequence[Any]], Sealed]:
-    """`encode`, then seal the bytes for storage: the file is never held in the database in clear.
-
-    Done where the encoding is done, so it too runs beside the taking of the rows. Refused before
-    any work when there is no key (KeyMissingError, Korean). `compress` False for an EI13: JPEG,
-    PDF and MP3 do not shrink, and zlib over megabytes of them would only cost time.
-    """
-    key = require_key(key)
-
-    def sealed(found: Sequence[Any]) -> Sealed:
-        content, count, amount = encode(found)
-        return key.seal_bytes(content, BANK_FILE_PURPOSE, compress=compress), sha256_hex(content), count, amount
-
-    return sealed
-
-
-def _rows(conn: Connection, stmt: Select[Any]) -> Sequence[Any]:
-    """The rows, typed by SQLAlchemy (dates and the like converted)."""
-    return conn.execute(stmt).all()
-
-
-def _driver_rows(conn: Connection, stmt: Select[Any]) -> Sequence[Any]:
-    """The rows as plain driver tuples, for columns needing no conversion (numbers, text, bytes).
-
-    An EB21 reads 100,000 of them: through the ORM session that took 0.6 s on PostgreSQL, through
-    SQLAlchemy's Row objects 0.25 s, straight from the cursor 0.15 s (tests/bench/bench_sending.py).
-    """
-    result = conn.execute(stmt)
-    try:
-        return result.cursor.fetchall()  # type: ignore[no-any-return]
-    finally:
-        result.close()
-
-
-def _branch(row_id: int, bank: str) -> str:
-    try:
-        return branch_code(bank)
-    except ValueError:
-        raise _BadRow(row_id, f"은행코드가 올바르지 않습니다 ({bank})") from None
-
-
-def _account(key: DataKey, row_id: int, blob: bytes) -> str:
-    try:
-        return key.decrypt(blob, "account_no")
-    except DecryptionError:
-        raise _BadRow(row_id, "계좌번호를 풀 수 없습니다 (데이터 암호 키가 다르거나 값이 손상됨)") from None
-
-
-def _accounts(key: DataKey, found: Sequence[Any], column: int) -> list[str]:
-    """Every row's account number, decrypted in one tight loop; the row that fails is named."""
-    decrypt = key.decrypt
-    try:
-        return [decrypt(row[column], "account_no") for row in found]
-    except DecryptionError:
-        for row in found:
-            _account(key, row[0], row[column])
-        raise
-
-
-def _encode(encode: Callable[[], bytes], rows: Sequence[Any]) -> bytes:
-    """Encode, turning the codec's "record N is wrong" into "this row is wrong"."""
-    try:
-        return encode()
-    except CmsValueError as error:
-        index = (error.record_no or 0) - 2
-        if 0 <= index < len(rows):
-            raise _BadRow(rows[index][0], str(error)) from None
-        raise
-
-
-def _build(
-    db: Database,
-    contract: ContractInfo,
-    kind: str,
-    file_date: date,
-    model: type[AccountRegistration] | type[DebitRequest],
-    criteria: list[Any],
-    rows: Select[Any],
-    encode: Callable[[Sequence[Any]], Sealed],
-    now: datetime | None,
-    fetch: Callable[[Connection, Select[Any]], Sequence[Any]],
-) -> BuiltFile | BuildBlocked | None:
-    name = remote_name(kind, file_date)
-    excluded: dict[int, str] = {}  # rows the file cannot carry, and why
-    gaps = 0
-    while True:
-        try:
-            return _build_once(db, contract, kind, file_date, name, model, criteria, rows, encode, excluded, now,
-                               fetch)
-        except _NothingQueued:
-            return None
-        except _Gap:
-            gaps += 1
-            if gaps > MAX_GAP_RETRIES:
-                raise RuntimeError(f"{name}: rows kept changing while the file was built") from None
-        except _BadRow as bad:
-            if len(excluded) >= MAX_EXCLUSIONS:
-                raise
-            log.warning("%s %s: row %s left out: %s", kind, name, bad.row_id, bad.reason)
-            excluded[bad.row_id] = bad.reason
-
-
-def _build_once(
-    db: Database,
-    contract: ContractInfo,
-    kind: str,
-    file_date: date,
-    name: str,
-    model: Any,
-    criteria: list[Any],
-    rows: Select[Any],
-    encode: Callable[[Sequence[Any]], Sealed],
-    excluded: dict[int, str],
-    now: datetime | None,
-    fetch: Callable[[Connection, Select[Any]], Sequence[Any]],
-) -> BuiltFile | BuildBlocked:
-    where = list(criteria)
-    if excluded:
-        where.append(model.id.not_in(list(excluded)))
-    with serialized(db, f"build:{contract.id}") as s:
-        existing = s.scalar(
-            select(Transmission.id).where(
-                Transmission.contract_id == contract.id, Transmission.kind == kind,
-                Transmission.remote_name == name, Transmission.direction == Direction.SEND,
-            )
-        )
-        if existing is not None:
-            waiting = s.scalar(select(exists().where(*where)))
-            if not waiting:
-                raise _NothingQueued
-            count = s.scalar(select(func.count()).select_from(model).where(*where)) or 0
-            return BuildBlocked(kind, name, existing, int(count))
-        t = Transmission(
-            contract_id=contract.id, kind=FileKind(kind), direction=Direction.SEND, state=TransmissionState.CREATED,
-            file_name=name[:8], remote_name=name, file_date=file_date, created_at=now or utcnow(),
-        )
-        s.add(t)
-        s.flush()
-        chosen = rows.where(*where).order_by(model.id)
-        if s.get_bind().dialect.name == "postgresql":
-            found, (sealed, sha, count, amount) = _take_and_encode_pg(db, s, model, where, t.id, chosen, fetch,
-                                                                      encode)
-        else:
-            found, (sealed, sha, count, amount) = _take_and_encode_sqlite(s, model, where, t.id, chosen, fetch,
-                                                                          encode)
-        crash_pause("building")  # rows taken, nothing committed yet
-        if amount > MAX_FILE_AMOUNT:  # the trailer's 13-digit amount field
-            raise ServiceError(f"{name} 파일의 합계 {amount:,}원이 한 파일에 기록할 수 있는 한도"
-                               f"({MAX_FILE_AMOUNT:,}원)를 넘어 만들지 않았습니다. 관리자에게 문의하세요.")
-        t.content, t.content_sealed, t.sha256 = sealed, True, sha
-        t.record_count = count
-        t.total_amount = amount
-        log.info("built %s: %d records, %d won, sha256 %s", name, count, amount, t.sha256[:12])
-        return BuiltFile(t.id, kind, name, file_date, count, amount,
-                         tuple(Excluded(i, r) for i, r in excluded.items()))
-
-
-def _take_and_encode_sqlite(
-    s: Session, model: Any, where: list[Any], tid: int, chosen: Select[Any],
-    fetch: Callable[[Connection, Select[Any]], Sequence[Any]], encode: Callable[[Sequence[Any]], Sealed],
-) -> tuple[Sequence[Any], Sealed]:
-    """Read the queued rows, then take them (numbered 1..n in id order, as `encode` numbers them)
-    while this thread decrypts and encodes: SQLite works with the GIL released, so the two overlap.
-    The session is not touched here until the taking is done."""
-    found = fetch(s.connection(), chosen)
-    if not found:
-        raise _NothingQueued
-    taken, encoded = _beside(lambda: _take(s, model, where, found, tid), lambda: encode(found))
-    if taken != len(found):
-        raise _Gap
-    return found, encoded
-
-
-def _take_and_encode_pg(
-    db: Database, s: Session, model: Any, where: list[Any], tid: int, chosen: Select[Any],
-    fetch: Callable[[Connection, Select[Any]], Sequence[Any]], encode: Callable[[Sequence[Any]], Sealed],
-) -> tuple[Sequence[Any], Sealed]:
-    """Take the queued rows in this transaction while a second connection reads them for encoding.
-
-    The taking numbers the rows itself (by id), so it needs nothing from the read and both start at
-    once: the 100,000-row UPDATE (its FK check alone is 0.25 s) runs beside the read, decryption and
-    encoding instead of after the read (tests/bench/bench_sending.py). The read sees what was
-    committed when it began, the UPDATE what was committed when it began; the file is kept only if
-    the ids the UPDATE took, in order, are exactly the ids read. A row queued or withdrawn in
-    between makes them differ: the transaction rolls back and the file is built again.
-    """
-    def read_and_encode() -> tuple[Sequence[Any], Sealed]:
-        with db.engine.connect() as aside:  # rolled back on leaving: it only reads
-            aside.execute(text("SET LOCAL work_mem = '64MB'"))  # the id sort of 100,000 wide rows, in memory
-            rows = fetch(aside, chosen)
-        return rows, (encode(rows) if rows else (b"", "", 0, 0))
-
-    taken, (found, encoded) = _beside(lambda: _take_numbered(s, model, where, tid), read_and_encode)
-    if taken != [row[0] for row in found]:
-        raise _Gap
-    if not found:
-        raise _NothingQueued
-    return found, encoded
-
-
-def _beside(take: Callable[[], T], work: Callable[[], U]) -> tuple[T, U]:
-    """Run `take` (the database's UPDATE, which releases the GIL) on a worker thread while this thread
-    does `work`; if `work` fails, the taking is waited for before the failure goes on, so the session
-    is never left mid-statement for the rollback."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="take-rows") as pool:
-        taking = pool.submit(take)
-        try:
-            done = work()
-        except BaseException:
-            wait([taking])
-            raise
-        return taking.result(), done
-
-
-def _taken_values(model: Any) -> dict[str, Any]:
-    """What else taking sets: evidence in an EI13 is 증빙전송중 at once (the clerk sees it is on its
-    way); registrations and requests stay WAITING until the relay has their file."""
-    return {"state": EvidenceState.SENT} if model is ConsentEvidence else {}
-
-
-def _take_numbered(s: Session, model: Any, where: list[Any], tid: int) -> list[int]:
-    """PostgreSQL: mark the queued rows as carried by file `tid`, numbered 1..n by id; the ids taken, in order.
-
-    A row no longer queued and free when the UPDATE reaches it (a clerk withdrew it at that moment)
-    is skipped, so the ids fall short of the read and the caller builds again. No index holds the
-    columns set here, so these are HOT updates (migration 0005); `version_id` is bumped, so a
-    clerk's stale edit of a taken row fails.
-    """
-    waiting = _WAITING[model]
-    numbered = (select(model.id.label("rid"), func.row_number().over(order_by=model.id).label("seq"))
-                .where(*where).cte("numbered").prefix_with("MATERIALIZED"))
-    values: dict[str, Any] = {"transmission_id": tid, "seq_no": numbered.c.seq, **_taken_values(model)}
-    if hasattr(model, "version_id"):
-        values["version_id"] = model.version_id + 1
-    taken = (update(model).where(model.id == numbered.c.rid, model.state == waiting, model.transmission_id.is_(None))
-             .values(**values).returning(model.id).cte("taken"))
-    ids = s.execute(select(func.array_agg(aggregate_order_by(taken.c.id, taken.c.id)))).scalar()
-    return list(ids or [])
-
-
-def _take(s: Session, model: Any, where: list[Any], found: Sequence[Any], tid: int) -> int:
-    """SQLite: mark the rows `found` (queued, in id order) as carried by file `tid`, numbered 1..n; how many.
-
-    The transaction holds the database's write lock, so the rows cannot change under us and one
-    UPDATE numbers them with a window function. It bumps `version_id`, so a clerk's stale edit of a
-    taken row fails.
-    """
-    ranked = (select(model.id.label("rid"), func.row_number().over(order_by=model.id).label("rn"))
-              .where(*where).subquery())
-    values: dict[str, Any] = {"transmission_id": tid, "seq_no": ranked.c.rn, **_taken_values(model)}
-    if hasattr(model, "version_id"):
-        values["version_id"] = model.version_id + 1
-    result = s.execute(update(model).where(model.id == ranked.c.rid).values(**values)
-                       .execution_options(synchronize_session=False))
-    return int(result.rowcount or 0)
-
-
-# --- uploading ----------------------------------------------------------------------------------
-
-_MODELS: dict[str, Any] = {"EB13": AccountRegistration, "EB21": DebitRequest, "EI13": ConsentEvidence}
-_WAITING: dict[Any, Any] = {AccountRegistration: RegistrationState.WAITING, DebitRequest: RequestState.WAITING,
-                            ConsentEvidence: EvidenceState.WAITING}
-_SENT: dict[Any, Any] = {AccountRegistration: RegistrationState.SENT, DebitRequest: RequestState.SENT,
-                         ConsentEvidence: EvidenceState.SENT}
-
-
-def _row_model(kind: str) -> Any:
-    return _MODELS[kind]
-
-
-def _waiting_state(kind: str) -> Any:
-    return _WAITING[_MODELS[kind]]
-
-
-def _sent_state(kind: str) -> Any:
-    return _SENT[_MODELS[kind]]
-
-
-def carried_by(kind: str, tid: Any, contract_id: Any, file_date: Any) -> list[Any]:
-    """Conditions for the rows a request file of `kind` carries (evidence: by its file alone)."""
-    model = _row_model(kind)
-    if hasattr(model, "carried_by"):
-        return list(model.carried_by(tid, contract_id, file_date))
-    return [model.transmission_id == tid]
 
 
 def upload_transmission(
@@ -737,7 +111,7 @@ def upload_transmission(
             raise ValueError(f"transmission {transmission_id} is not a built request file")
         if t.state not in OPEN_SEND_STATES:
             return UploadResult(t.id, t.remote_name, t.state, "이미 송신한 파일입니다.")
-        name, kind, state = t.remote_name, str(t.kind), t.state
+        name, kind, state = t.remote_name, t.kind, t.state
         content = open_content(t.content, t.content_sealed, key, sha256=t.sha256)
     crash_pause("built")
     attempts = len(delays) + 1
@@ -762,7 +136,7 @@ def upload_transmission(
             break
         except RelayRejectedError as error:
             message = f"중계서버가 파일을 거부했습니다: {error.message}"
-            if kind == "EI13" and error.record_codes:
+            if kind is FileKind.EI13 and error.record_codes:
                 refuse_evidence(db, transmission_id, message, error.record_codes, now())
             else:
                 give_up(db, transmission_id, message)
@@ -773,7 +147,7 @@ def upload_transmission(
             if attempt < attempts - 1:
                 sleep(delays[attempt])
     if present:
-        if kind == "EI13":
+        if kind is FileKind.EI13:
             _mark_accepted(db, transmission_id, now())
             return UploadResult(transmission_id, name, TransmissionState.APPLIED,
                                 "송신했습니다. 동의자료가 모두 접수되었습니다.")
@@ -798,26 +172,26 @@ def _set_state(db: Database, tid: int, state: TransmissionState, error: str | No
         t.state, t.error = state, error
 
 
-def _move_rows(s: Session, t: Transmission, from_states: list[Any], values: dict[str, Any],
-               *more: Any) -> None:
+def _move_rows(s: Session, t: Transmission, from_states: Sequence[RowState], values: dict[str, object],
+               *more: ColumnElement[bool]) -> None:
     """Set `values` on the file's rows that are in `from_states` (bumping `version_id` where kept)."""
-    kind = str(t.kind)
-    model = _row_model(kind)
-    if hasattr(model, "version_id"):
-        values = {**values, "version_id": model.version_id + 1}
-    s.execute(update(model).where(*carried_by(kind, t.id, t.contract_id, t.file_date), model.state.in_(from_states),
-                                  *more)
+    model = row_model(t.kind)
+    version = getattr(model, "version_id", None)
+    if version is not None:
+        values = {**values, "version_id": version + 1}
+    s.execute(update(model).where(*carried_by(t.kind, t.id, t.contract_id, t.file_date),
+                                  model.state.in_(from_states), *more)
               .values(**values).execution_options(synchronize_session=False))
 
 
-def _mark_sent(db: Database, tid: int, kind: str, at: datetime) -> None:
+def _mark_sent(db: Database, tid: int, kind: FileKind, at: datetime) -> None:
     """송신완료, and the file's rows WAITING → SENT, together."""
     with db.session() as s:
         t = s.get(Transmission, tid)
         assert t is not None
         if t.state in (TransmissionState.CREATED, TransmissionState.SENDING, TransmissionState.ERROR):
             t.state, t.sent_at, t.error = TransmissionState.SENT, at, None
-        _move_rows(s, t, [_waiting_state(kind)], {"state": _sent_state(kind)})
+        _move_rows(s, t, [waiting_state(kind)], {"state": sent_state(kind)})
     log.info("transmission %s sent", tid)
 
 
@@ -868,14 +242,14 @@ def give_up(db: Database, tid: int, message: str) -> None:
 
 
 def _give_up(s: Session, t: Transmission, message: str) -> None:
-    kind = str(t.kind)
+    kind = t.kind
     t.state, t.error = TransmissionState.ERROR, message
     t.remote_name = free_name(s, t.contract_id, kind, Direction.SEND, t.remote_name)
-    _move_rows(s, t, [_waiting_state(kind), _sent_state(kind)],
-               {"transmission_id": None, "seq_no": None, "state": _waiting_state(kind)})
+    _move_rows(s, t, [waiting_state(kind), sent_state(kind)],
+               {"transmission_id": None, "seq_no": None, "state": waiting_state(kind)})
 
 
-def pending_uploads(db: Database, contract_id: int) -> list[tuple[int, str, date]]:
+def pending_uploads(db: Database, contract_id: int) -> list[tuple[int, FileKind, date]]:
     """(id, kind, file date) of the contract's request files not yet on the relay.
 
     생성 and 송신중 (a crash or an interrupted pass), and 오류 that still carries rows (the relay was
@@ -888,13 +262,13 @@ def pending_uploads(db: Database, contract_id: int) -> list[tuple[int, str, date
                    Transmission.state.in_(OPEN_SEND_STATES))
             .order_by(Transmission.id)
         ).all()
-        out: list[tuple[int, str, date]] = []
+        out: list[tuple[int, FileKind, date]] = []
         for tid, kind, file_date, state in found:
             if state == TransmissionState.ERROR:
-                model = _row_model(str(kind))
-                live = [_waiting_state(str(kind)), _sent_state(str(kind))]  # not evidence refused by it
-                if not s.scalar(select(exists().where(*carried_by(str(kind), tid, contract_id, file_date),
+                model = row_model(kind)
+                live = [waiting_state(kind), sent_state(kind)]  # not evidence refused by it
+                if not s.scalar(select(exists().where(*carried_by(kind, tid, contract_id, file_date),
                                                       model.state.in_(live)))):
                     continue
-            out.append((tid, str(kind), file_date))
+            out.append((tid, kind, file_date))
         return out

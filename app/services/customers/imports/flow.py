@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -36,13 +37,11 @@ from sqlalchemy.orm import Session
 from app.database.engine import Database
 from app.models import AppSetting, Customer
 from app.models.base import utcnow
-from app.models.enums import CustomerType
 from app.services.common import audit, output_files
 from app.services.common.calendar import SEOUL
 from app.services.common.crypto import DataKey
 from app.services.common.errors import ConflictError, ServiceError
 from app.services.common.session import Actor
-from app.services.common.validation import ValidationError
 from app.services.customers import rules
 from app.services.customers.imports.reader import (
     MAX_ROWS,
@@ -70,7 +69,6 @@ from app.services.customers.imports.rows import (
 )
 from app.services.customers.imports.template import write_error_workbook
 from app.services.customers.imports.writer import WriteCounts, WriteJob, Writer
-from app.services.exchange.cms.banks import BANK_NAMES, requires_registration
 from app.services.settings import contracts
 
 __all__ = [
@@ -191,118 +189,24 @@ class ImportResult:
 
 
 class FastRules:
-    """customer_rules' whole-form checks for valid rows, with each field's result remembered by value.
+    """The whole-form checks of `rules` for a file's rows, with the fields' accepted values remembered.
 
-    Why: a list of 100,000 payers repeats the same item, month, day, bank, grade and address in
-    row after row, and customer_rules spends most of its time on those (an exception per
-    '개인', a regex per month). The fields are still checked by customer_rules' own functions and
-    assembled as `validate_customer`/`validate_agreement` assemble them; the first VERIFY rows are
-    also run through those two and compared, and any difference switches this off for the file.
-    A row refused here is checked again by customer_rules itself (messages are always its own).
-    Resident numbers are never remembered.
+    Why: a list of 100,000 payers repeats the same item, month, day, bank, grade and address in row
+    after row. The rows are checked by `rules.validate_customer` / `validate_agreement` themselves,
+    handed one `rules.Remembered` for the whole file, so the values and the Korean messages are
+    exactly the rules' own — there is no second copy of them here to drift. Resident numbers are
+    never remembered.
     """
-
-    VERIFY = 200
-    LIMIT = 50_000
 
     def __init__(self, today: date) -> None:
         self.today = today
-        self.caches: dict[str, dict[object, object]] = {}
-        self.checked = 0
-        self.enabled = True
+        self.remembered = rules.Remembered()
 
-    def _memo(self, name: str, check: Callable[[object], object], value: object) -> object:
-        cache = self.caches.setdefault(name, {})
-        try:
-            return cache[value]
-        except KeyError:
-            result = check(value)
-            if len(cache) < self.LIMIT:
-                cache[value] = result
-            return result
-        except TypeError:  # an unhashable value: just check it
-            return check(value)
-
-    def __call__(self, customer: dict, agreement: dict, item: ItemChoice | None  # type: ignore[type-arg]
+    def __call__(self, customer: dict[str, Any], agreement: dict[str, Any], item: ItemChoice | None
                  ) -> tuple[rules.CustomerValues, rules.AgreementValues]:
-        days = item.days if item else None
-        if not self.enabled:
-            return (rules.validate_customer(customer, today=self.today),
-                    rules.validate_agreement(agreement, allowed_days=days, today=self.today))
-        result = self._customer(customer), self._agreement(agreement, days)
-        if self.checked < self.VERIFY:
-            self.checked += 1
-            exact = (rules.validate_customer(customer, today=self.today),
-                     rules.validate_agreement(agreement, allowed_days=days, today=self.today))
-            if exact != result:
-                log.warning("import fast path differs from customer_rules; checking every row the slow way")
-                self.enabled = False
-                return exact
-        return result
-
-    def _text(self, name: str, label: str, size: int, value: object) -> object:
-        return self._memo(name, lambda v: rules.text(v, label, size), value)
-
-    def _customer(self, f: dict) -> rules.CustomerValues:  # type: ignore[type-arg]
-        m = self._memo
-        number = rules.customer_no(f["customer_no"])
-        name = rules.customer_name(f["name"])
-        kind = m("type", rules.customer_type, f["customer_type"])
-        resident = business = None
-        if kind is CustomerType.PERSON and str(f["resident_no"]).strip():
-            resident = rules.resident_no(f["resident_no"], today=self.today)
-        if kind is CustomerType.BUSINESS and str(f["business_no"]).strip():
-            business = m("business", rules.business_no, f["business_no"])
-        return rules.CustomerValues(
-            customer_no=number, name=name, customer_type=kind,  # type: ignore[arg-type]
-            grade=self._text("grade", "고객등급", 30, f["grade"]), resident=resident, business_no=business,  # type: ignore[arg-type]
-            representative=self._text("representative", "대표자명", 50, f["representative"]),  # type: ignore[arg-type]
-            phone=m("phone", lambda v: rules.phone(v, "전화번호"), f["phone"]),  # type: ignore[arg-type]
-            mobile=rules.phone(f["mobile"], "휴대번호"), email=rules.email(f["email"]),
-            industry=self._text("industry", "업종", 50, f["industry"]),  # type: ignore[arg-type]
-            joined_on=m("joined", lambda v: rules.joined_on(v, today=self.today), f["joined_on"]),  # type: ignore[arg-type]
-            region=self._text("region", "지역구분", 30, f["region"]),  # type: ignore[arg-type]
-            postal_code=m("postal", rules.postal_code, f["postal_code"]),  # type: ignore[arg-type]
-            address=self._text("address", "주소", 200, f["address"]),  # type: ignore[arg-type]
-            address_detail=rules.text(f["address_detail"], "상세주소", 200),
-            memo=self._text("memo", "메모", 2000, f["memo"]),  # type: ignore[arg-type]
-            warnings=resident.warnings if resident else (),
-        )
-
-    def _agreement(self, f: dict, days: tuple[int, ...] | None) -> rules.AgreementValues:  # type: ignore[type-arg]
-        m = self._memo
-        item = f["item_id"]
-        if item is None:
-            raise ValidationError("집금항목명", "집금항목을 선택하세요.")
-        limit = m("limit", lambda v: rules.amount(v, "건당출금한도", minimum=1), f["debit_limit"])
-        monthly = m("monthly", lambda v: rules.amount(v, "월이체금액", minimum=1), f["monthly_amount"])
-        if monthly > limit:  # type: ignore[operator]
-            raise ValidationError("월이체금액", f"건당출금한도({limit:,}원)보다 같거나 작아야 합니다.")
-        rate, discount_won = m("discount", lambda v: rules.discount(v[0], "", v[1]),  # type: ignore[misc]
-                               (f["discount_rate"], monthly))
-        first = m("first", lambda v: rules.month(v, "최초이체년월"), f["first_month"])
-        raw_last = f["last_month"]
-        last = m("last", lambda v: rules.month(v, "최종이체년월"), raw_last) if (
-            (raw_last is not None and str(raw_last).strip()) or isinstance(raw_last, date)) else None
-        if last is not None and last < first:  # type: ignore[operator]
-            raise ValidationError("최종이체년월", f"최초이체년월({first})보다 앞설 수 없습니다.")
-        day = m("day", lambda v: rules.debit_day(v[0], v[1]), (f["debit_day"], days))
-        bank = m("bank", rules.bank_code, f["bank_code"])
-        warnings = []
-        if requires_registration(bank):  # type: ignore[arg-type]
-            warnings.append(f"{BANK_NAMES[bank]} 계좌는 반드시 계좌신청이 완료되어야 출금할 수 있습니다.")  # type: ignore[index]
-        net = monthly - discount_won  # type: ignore[operator]
-        if 0 < net < rules.MIN_DEBIT_AMOUNT:
-            warnings.append(f"할인 후 금액 {net:,}원은 은행이 출금하지 않습니다 ({rules.MIN_DEBIT_AMOUNT}원 미만).")
-        return rules.AgreementValues(
-            item_id=int(item), debit_limit=limit, monthly_amount=monthly, discount_rate=rate,  # type: ignore[arg-type]
-            discount_amount=discount_won, first_month=first, last_month=last, debit_day=day,  # type: ignore[arg-type]
-            bank_code=bank, account_no=rules.account_no(f["account_no"]),  # type: ignore[arg-type]
-            holder_name=m("holder_name", rules.holder_name, f["holder_name"]),  # type: ignore[arg-type]
-            holder_id=m("holder_id", lambda v: rules.holder_id(v, today=self.today), f["holder_id"]),  # type: ignore[arg-type]
-            manager_name=self._text("manager", "관리자명", 50, f["manager_name"]),  # type: ignore[arg-type]
-            registrant=None, warnings=tuple(warnings),
-        )
+        return (rules.validate_customer(customer, today=self.today, remembered=self.remembered),
+                rules.validate_agreement(agreement, allowed_days=item.days if item else None, today=self.today,
+                                         remembered=self.remembered))
 
 
 def _never() -> bool:
