@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHeaderView,
     QLabel,
@@ -37,7 +36,8 @@ from app.services.common.validation import ValidationError
 from app.services.notices import NoticeRow
 from app.views.common.base import Page, button_row, confirm, hint_label, run_guarded
 from app.views.common.context import AppContext
-from app.views.settings.users_view import seoul_text
+from app.views.common.dialogs import accept_row
+from app.views.common.tables import seoul_text
 
 UNREAD_DOT = "●"
 DOT_COLOUR = QColor("#2f6ea5")
@@ -130,17 +130,13 @@ class NoticeDialog(QDialog):
         form = QFormLayout()
         form.addRow("제목", self.title_edit)
         form.addRow("내용", self.body_edit)
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton("등록", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.save_button.setProperty("primary", True)
-        buttons.addButton("취소", QDialogButtonBox.ButtonRole.RejectRole)
-        self.save_button.clicked.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons = accept_row("등록", self.save, self.reject, default=False)
+        self.save_button = buttons.accept
         layout = QVBoxLayout(self)
         layout.addWidget(hint_label("이 기관의 모든 사용자에게 보입니다. 케이에스넷 공지와 함께 목록에 표시됩니다."))
         layout.addLayout(form, 1)
         layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        layout.addWidget(buttons.box)
 
     def save(self) -> None:
         try:

@@ -45,6 +45,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services.common import audit
 from app.services.common.calendar import SEOUL
+from app.services.common.destinations import Destination
 from app.services.common.errors import ServiceError
 from app.services.common.session import Actor
 from app.services.customers.records import contract_for
@@ -63,13 +64,6 @@ STEP_PASSPHRASE = "passphrase"
 STEP_PAYERS = "payers"
 STEP_REGISTRATION = "registration"
 
-# Page keys of the screens the steps open (app/views/shell/menu.py).
-PAGE_ITEMS = "settings.items"
-PAGE_CONTRACT = "settings.contract"
-PAGE_TRANSMISSIONS = "collection.transmissions"
-PAGE_CUSTOMERS = "customers.list"
-PAGE_IMPORT = "customers.import"
-PAGE_REGISTRATIONS = "collection.registrations"
 
 SENT_STATES = (TransmissionState.SENT, TransmissionState.AWAITING, TransmissionState.RECEIVED,
                TransmissionState.APPLIED)
@@ -78,10 +72,10 @@ SENT_STATES = (TransmissionState.SENT, TransmissionState.AWAITING, TransmissionS
 
 @dataclass(frozen=True)
 class Link:
-    """A screen a step is done on: the text of the link and the page key it opens."""
+    """Where a step is done: the text of the link and its destination."""
 
     label: str
-    page_key: str
+    destination: Destination
 
 
 @dataclass(frozen=True)
@@ -148,7 +142,7 @@ def _items_step(s: Session, contract_id: int) -> SetupStep:
     i = CollectionItem
     items = s.execute(select(i.name, i.collection_days).where(
         i.contract_id == contract_id, i.active.is_(True), i.collection_days != "").order_by(i.code)).all()
-    links = (Link("집금항목관리", PAGE_ITEMS),)
+    links = (Link("집금항목관리", Destination.ITEMS),)
     if not items:
         return SetupStep(STEP_ITEMS, "집금항목과 출금일 등록", False,
                          "무엇을(수강료, 교재비 …) 매월 며칠에 출금할지 정합니다. 집금항목이 있어야 고객의 이체정보를 "
@@ -179,7 +173,7 @@ def contract_missing(contract: Contract) -> list[str]:
 
 
 def _contract_step(contract: Contract) -> SetupStep:
-    links = (Link("계약정보", PAGE_CONTRACT),)
+    links = (Link("계약정보", Destination.CONTRACT),)
     missing = contract_missing(contract)
     title = "계약정보 확인 (수수료·마감시각·통장기재내용)"
     if missing:
@@ -224,7 +218,7 @@ def _relay_step(s: Session) -> SetupStep:
     config_row = _setting(s, SETTINGS_KEY)
     relay = _relay_config(config_row)
     tested = _setting(s, KEY_RELAY)
-    links = (Link("이체송수신현황", PAGE_TRANSMISSIONS),)
+    links = (Link("이체송수신현황", Destination.TRANSMISSIONS),)
     title = "중계 연결 시험 (시뮬레이터 또는 SFTP)"
     problem = relay_problem(relay)
     if problem is not None:
@@ -251,7 +245,7 @@ def _passphrase_step(s: Session) -> SetupStep:
 
 def _payers_step(s: Session, contract_id: int) -> SetupStep:
     count = s.scalar(select(func.count()).select_from(Customer).where(Customer.contract_id == contract_id)) or 0
-    links = (Link("신규등록", PAGE_CUSTOMERS), Link("일괄등록 (엑셀 양식)", PAGE_IMPORT))
+    links = (Link("신규등록", Destination.CUSTOMERS), Link("일괄등록 (엑셀 양식)", Destination.IMPORT))
     title = "첫 고객 등록"
     if not count:
         return SetupStep(STEP_PAYERS, title, False,
@@ -264,7 +258,7 @@ def _registration_step(s: Session, info: ContractInfo) -> SetupStep:
     sent = s.scalar(select(func.count()).select_from(t).where(
         t.contract_id == info.id, t.direction == Direction.SEND, t.kind == FileKind.EB13,
         t.state.in_(SENT_STATES))) or 0
-    links = (Link("계좌신청", PAGE_REGISTRATIONS),)
+    links = (Link("계좌신청", Destination.REGISTRATIONS),)
     title = "첫 계좌신청 보내기"
     if sent:
         return SetupStep(STEP_REGISTRATION, title, True, f"계좌신청 파일 {int(sent):,}개를 보냈습니다.", links)
@@ -274,7 +268,7 @@ def _registration_step(s: Session, info: ContractInfo) -> SetupStep:
     if waiting:
         detail = (f"계좌신청대기 {int(waiting):,}건 — 매 영업일 {info.registration_cutoff:%H:%M} 마감에 자동으로 보내거나, "
                   "이체송수신현황에서 [지금 송신]으로 보냅니다. 출금 2영업일 전까지 결과가 와야 합니다.")
-        return SetupStep(STEP_REGISTRATION, title, False, detail, links + (Link("이체송수신현황", PAGE_TRANSMISSIONS),))
+        return SetupStep(STEP_REGISTRATION, title, False, detail, (*links, Link("이체송수신현황", Destination.TRANSMISSIONS)))
     return SetupStep(STEP_REGISTRATION, title, False,
                      "고객의 이체정보를 넣으면 계좌신청대기가 되고, 마감에 은행으로 보냅니다.", links)
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.database.engine import Database
-from app.models import Contract, Institution
+from app.models import Contract, Institution, User
 from app.services.common import keys
 from app.services.common.crypto import DataKey
 from app.services.common.errors import ServiceError
+from app.services.common.session import Actor
 from app.services.settings import contracts
 from app.services.settings import users as auth
 
@@ -41,6 +43,20 @@ def initialize(db: Database, form: SetupForm) -> DataKey:
     """All or nothing: a half-made installation (an admin without a key, say) is never left behind."""
     with db.session() as s:
         return initialize_in(s, form)
+
+
+def is_database_error(error: BaseException) -> bool:
+    """Whether `error` came from the database itself (a write refused, the server gone) rather than
+    from a rule: setup describes it as a connection problem instead of a refusal."""
+    return isinstance(error, SQLAlchemyError)
+
+
+def first_admin(db: Database, form: SetupForm) -> Actor:
+    """The administrator `initialize` made from `form`, as the actor of what setup writes next (the
+    relay choice, pinned by them). No password is asked: the caller has just created this user."""
+    with db.session() as s:
+        admin = s.scalars(select(User).where(User.login_id == form.admin_login_id)).one()
+        return Actor(admin.id, admin.institution_id, admin.login_id, admin.name, admin.role)
 
 
 def initialize_in(s: Session, form: SetupForm) -> DataKey:

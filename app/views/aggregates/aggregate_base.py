@@ -30,13 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.database.engine import Database
-from app.services.aggregates.common import GroupBy, Period, default_period
+from app.services.aggregates.common import GroupBy
 from app.services.aggregates.reports import build
 from app.services.aggregates.reports.model import Report
 from app.services.common.errors import ServiceError
+from app.services.common.periods import Period, default_period
 from app.services.common.session import Actor
 from app.views.aggregates.aggregate_models import (
-    Background,
     PagedModel,
     SummaryModel,
     count_column,
@@ -47,7 +47,7 @@ from app.views.common.base import Page, hint_label, show_error
 from app.views.common.context import AppContext
 from app.views.common.date_pickers import mark_closed_days
 from app.views.common.save_target import checked_save_path
-from app.views.settings.users_view import (
+from app.views.common.tables import (
     ALIGN_CENTER,
     ALIGN_LEFT,
     ALIGN_RIGHT,
@@ -55,6 +55,7 @@ from app.views.settings.users_view import (
     fit_columns,
     make_table,
 )
+from app.views.common.workers import Background
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
-"""Models and plumbing of the 집계 screens: the summary table with its 합계 and links, the
-drill-down that fetches a page at a time, and `Background`, which runs work off the UI thread.
+"""Models of the 집계 screens: the summary table with its 합계 and links, and the drill-down that
+fetches a page at a time (their work runs off the UI thread in `app.views.common.workers.Background`).
 
 Kept apart from `aggregate_base` (the page itself) so each stays small.
 """
@@ -10,19 +10,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QWidget
 
 from app.services.aggregates.common import DETAIL_PAGE
-from app.views.settings.users_view import ALIGN_RIGHT, AnyIndex, Column, RowsModel
+from app.services.common.formats import won
+from app.views.common.tables import ALIGN_RIGHT, AnyIndex, Column, RowsModel
 
 LINK = QColor("#1f5fa8")
 TOTAL_BG = QColor("#e4ebd6")
-
-
-def won(value: int) -> str:
-    return f"{value:,}원"
 
 
 def won_column(header: str, value: Callable[[Any], int]) -> Column:
@@ -33,48 +30,6 @@ def count_column(header: str, value: Callable[[Any], int], *, link: bool = False
     """A count; with `link`, a non-zero count is drawn as a link (a click lists those rows)."""
     colour = (lambda r: LINK if value(r) else None) if link else None
     return Column(header, lambda r: f"{value(r):,}", ALIGN_RIGHT, colour)
-
-
-# --- background work --------------------------------------------------------------------------------
-
-
-class _Task(QRunnable):
-    def __init__(self, runner: "Background", token: int, work: Callable[[], Any]) -> None:
-        super().__init__()
-        self.runner, self.token, self.work = runner, token, work
-
-    def run(self) -> None:
-        try:
-            result = self.work()
-        except Exception as error:  # noqa: BLE001 - every failure reaches the clerk as a message
-            self._emit(self.runner.failed, error)
-            return
-        self._emit(self.runner.finished, result)
-
-    def _emit(self, signal: Any, value: Any) -> None:
-        try:
-            signal.emit(self.token, value)
-        except RuntimeError:  # the screen was closed while this ran: nobody is waiting any more
-            pass
-
-
-class Background(QObject):
-    """Runs one kind of work off the UI thread; answers arrive as (token, result) on the UI thread."""
-
-    finished = Signal(int, object)
-    failed = Signal(int, object)
-
-    def __init__(self, parent: QObject) -> None:
-        super().__init__(parent)
-        self._token = 0
-
-    def start(self, work: Callable[[], Any]) -> int:
-        self._token += 1
-        QThreadPool.globalInstance().start(_Task(self, self._token, work))
-        return self._token
-
-    def is_current(self, token: int) -> bool:
-        return token == self._token
 
 
 # --- table models ----------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from app.views.aggregates.aggregate_base import (
     won_column,
 )
 from app.views.aggregates.aggregates_view import REQUEST_DETAIL_COLUMNS
-from app.views.settings.users_view import RowsModel, fit_columns, make_table
+from app.views.common.tables import RowsModel, fit_columns, make_table
 
 
 @dataclass(frozen=True)

@@ -41,8 +41,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.aggregates import overview as aggregates_overview
-from app.services.aggregates.common import Period, default_period, rate_text
+from app.services.aggregates.common import rate_text
 from app.services.aggregates.overview import Overview
+from app.services.common.periods import Period, default_period, month_number
 from app.views.aggregates.aggregate_base import (
     ALIGN_CENTER,
     Background,
@@ -53,7 +54,7 @@ from app.views.aggregates.aggregate_base import (
 from app.views.common.base import Page, hint_label, show_error
 from app.views.common.context import AppContext
 from app.views.common.date_pickers import mark_closed_days
-from app.views.settings.users_view import ALIGN_RIGHT, RowsModel, make_table
+from app.views.common.tables import ALIGN_RIGHT, RowsModel, make_table
 
 REQUESTED = QColor("#9db4d3")
 DEBITED = QColor("#2f6db5")
@@ -206,7 +207,7 @@ class OverviewWidget(QWidget):
         series.setLabelsAngle(-90)  # upright text fits inside a narrow bar
         self.rate_chart.addSeries(series)
         # "12월", "1월": twelve labels that fit under the bars of a 1024-wide screen ("25-12" did not).
-        self._axes(self.rate_chart, series, [f"{int(m.month[5:])}월" for m in months], 100, "%d%%")
+        self._axes(self.rate_chart, series, [f"{month_number(m.month)}월" for m in months], 100, "%d%%")
         self.rate_chart.legend().setVisible(False)
 
     def _items(self, items: Sequence[aggregates_overview.ItemAmount]) -> None:

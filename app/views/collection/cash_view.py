@@ -46,7 +46,7 @@ from app.views.common.column_fit import set_elastic
 from app.views.common.context import AppContext
 from app.views.common.date_pickers import mark_closed_days
 from app.views.common.empty_state import EmptyState, has_customers
-from app.views.settings.users_view import ALERT, MUTED
+from app.views.common.tables import ALERT, MUTED
 
 CASH_NOTE = "※ 당월 이체의뢰 하기 전에 전월 미납금 현금수납을 하셔야합니다."
 INTRO = ("이체의뢰결과가 이체처리미완료인 고객에 한하여 현금으로 수납하고 이체처리를 완료할 수 있습니다. "

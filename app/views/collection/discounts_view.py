@@ -54,7 +54,7 @@ from app.views.common.base import Page, confirm, hint_label, run_guarded
 from app.views.common.column_fit import set_elastic
 from app.views.common.context import AppContext
 from app.views.common.empty_state import EmptyState, has_customers
-from app.views.settings.users_view import ALERT, seoul_text
+from app.views.common.tables import ALERT, seoul_text
 
 INTRO = ("할인 적용할 고객을 체크박스로 선택하고 면제할인비율을 입력하면 월 이체금액 대비 할인금액이 자동 계산되어 "
          "표시됩니다. 금액에 이상이 없으면 [일괄적용]을 누르세요. 다음 이체 분부터 할인된 금액으로 이체의뢰됩니다.")

@@ -31,7 +31,7 @@ from app.services.exchange.transmissions import DecodedFile
 from app.views.common.base import hint_label, run_guarded
 from app.views.common.column_fit import fit_columns
 from app.views.common.context import AppContext
-from app.views.settings.users_view import seoul_text
+from app.views.common.tables import seoul_text
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 PAGE = 500

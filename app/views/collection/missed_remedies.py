@@ -9,11 +9,8 @@ from __future__ import annotations
 from datetime import date
 
 from app.services.collection.missed import MissedDebit, Remedy
+from app.services.common.formats import won
 from app.services.home import today as home
-
-
-def won(amount: int) -> str:
-    return f"{amount:,}원"
 
 
 def remedy_question(m: MissedDebit, remedy: Remedy, today: date) -> str:

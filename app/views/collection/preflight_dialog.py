@@ -33,7 +33,7 @@ from app.views.collection.table_models import (
     won,
 )
 from app.views.common.base import hint_label
-from app.views.settings.users_view import ALERT, MUTED
+from app.views.common.tables import ALERT, MUTED
 
 EXCLUDED = "의뢰 불가"
 ALREADY = "이미 의뢰"

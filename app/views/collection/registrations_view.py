@@ -55,8 +55,8 @@ from app.views.common.base import Page, confirm, hint_label
 from app.views.common.context import AppContext
 from app.views.common.date_pickers import mark_closed_days
 from app.views.common.empty_state import EmptyState, has_customers
+from app.views.common.tables import ALERT
 from app.views.customers.customer_detail import CustomerDetailDialog
-from app.views.settings.users_view import ALERT
 
 NOTES = (
     "※ 오후2시 전까지 계좌신청을 하셔야 다음날 오전 11시에 결과를 확인 하실 수 있습니다.",

@@ -47,6 +47,7 @@ from app.services.collection.requests import DebitDateOption, DueList
 from app.services.common import debit_days
 from app.services.common.calendar import SEOUL
 from app.services.common.errors import ServiceError
+from app.services.common.formats import date_text
 from app.views.collection.missed_remedies import move_tooltip, remedy_question
 from app.views.collection.preflight_dialog import PreflightDialog
 from app.views.collection.table_models import (
@@ -71,9 +72,8 @@ from app.views.common.base import Page, confirm, hint_label, run_guarded, show_e
 from app.views.common.column_fit import set_elastic
 from app.views.common.context import AppContext
 from app.views.common.empty_state import EmptyState, has_customers
-from app.views.settings.users_view import ALERT
+from app.views.common.tables import ALERT
 
-WEEKDAYS = "월화수목금토일"
 REMEDIES = (Remedy.MOVE, Remedy.CASH, Remedy.UNPAID)
 MISSED_STYLE = """
 QFrame#missedPanel { background: #fdecea; border: 2px solid #c0392b; border-radius: 6px; }
@@ -136,7 +136,7 @@ whole text as its tooltip and in the line under the list."""
 def option_text(option: DebitDateOption) -> str:
     days = ", ".join(str(d) for d in option.days)
     cutoff = option.cutoff.astimezone(SEOUL)
-    return (f"{option.debit_date:%Y-%m-%d}({WEEKDAYS[option.debit_date.weekday()]}) · {days}일분 · "
+    return (f"{date_text(option.debit_date)} · {days}일분 · "
             f"마감 {cutoff:%m-%d} {cutoff:%H:%M}")
 
 

@@ -12,11 +12,10 @@ office's quarter is not, and the window must not freeze meanwhile. Accounts are 
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -63,8 +62,9 @@ from app.views.common.context import AppContext
 from app.views.common.date_pickers import mark_closed_days
 from app.views.common.empty_state import EmptyState, has_customers
 from app.views.common.save_target import checked_save_path
+from app.views.common.tables import ALERT, seoul_text
+from app.views.common.workers import Job
 from app.views.customers.customer_detail import CustomerDetailDialog
-from app.views.settings.users_view import ALERT, seoul_text
 
 RESULT_NOTE = "※ 이체결과는 이체의뢰 한 다음날[영업일기준] 11시에 확인 할 수 있습니다."
 REASON_NOTE = ("미처리 사유코드는 은행마다 틀리며, 보여지는 사유내용은 은행에서 보내지는 코드를 KSCMS 전산에서 최대한 "
@@ -98,32 +98,6 @@ COLUMNS = (
 )
 
 
-class ExportSignals(QObject):
-    finished = Signal(object)  # ResultsExport
-    failed = Signal(object)  # the exception
-
-
-class ExportJob(QRunnable):
-    """`results.export_results_xlsx` in a pool thread; the outcome comes back to the UI thread as a signal."""
-
-    def __init__(self, ctx: AppContext, path: Path, query: ResultQuery, today: date) -> None:
-        super().__init__()
-        self.signals = ExportSignals()
-        self.setAutoDelete(False)
-        self._args = (ctx.db, ctx.actor, ctx.contract_id or 0, path, query)
-        self._today = today
-
-    def run(self) -> None:
-        db, actor, contract_id, path, query = self._args
-        try:
-            # the save dialog asked before replacing a file; the database and backups stay refused
-            done = results.export_results_xlsx(db, actor, contract_id, path, query, today=self._today, force=True)
-        except BaseException as error:  # noqa: BLE001 - handed to the UI thread, never lost
-            self.signals.failed.emit(error)
-            return
-        self.signals.finished.emit(done)
-
-
 class ResultsPage(Page):
     """이체의뢰결과: requests of a period with their state, reason on click, totals per state, Excel."""
 
@@ -133,7 +107,7 @@ class ResultsPage(Page):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.view: ResultsView | None = None
-        self.export_job: ExportJob | None = None
+        self.export_job: Job | None = None
         self.last_export: ResultsExport | None = None
         self.active_dialog: QDialog | None = None
         first, last = results.default_period(office_today(ctx))
@@ -277,13 +251,16 @@ class ResultsPage(Page):
             path += ".xlsx"
         if checked_save_path(self, self.ctx.db, path, "엑셀 다운로드") is None:
             return
-        job = ExportJob(self.ctx, Path(path), self.query(), today)
+        db, actor, contract_id, query = self.ctx.db, self.ctx.actor, self.ctx.contract_id or 0, self.query()
+        target = Path(path)
+        # the save dialog asked before replacing a file; the database and backups stay refused
+        job = Job(lambda: results.export_results_xlsx(db, actor, contract_id, target, query, today=today, force=True))
         job.signals.finished.connect(self._exported)
         job.signals.failed.connect(self._export_failed)
         self.export_job = job
         self.export_button.setEnabled(False)
         self.status.setText("엑셀 파일을 만드는 중입니다…")
-        QThreadPool.globalInstance().start(job)
+        job.start()
 
     def _exported(self, done: Any) -> None:
         self.export_job = None

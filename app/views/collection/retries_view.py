@@ -7,7 +7,7 @@ retry can succeed; a row that can no longer be retried this month says 다음 �
 knows the amount is not lost but will be asked next month (or paid in cash).
 
 The dates offered are the business days left this month whose cut-off is still ahead
-(`debits.retry_dates`); what each row asks, and whether it may, is the debit service's verdict.
+(`retries.retry_dates`); what each row asks, and whether it may, is the debit service's verdict.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidg
 
 from app.models import RequestKind
 from app.services.collection import requests as debits
-from app.services.collection.requests import RetryRow
+from app.services.collection import retries
+from app.services.collection.retries import RetryRow
+from app.services.common.formats import date_text
 from app.views.collection.table_models import (
     ALIGN_CENTER,
     DONE_COLOUR,
@@ -39,9 +41,8 @@ from app.views.collection.table_models import (
 from app.views.common.base import Page, hint_label, run_guarded
 from app.views.common.column_fit import set_elastic
 from app.views.common.context import AppContext
-from app.views.settings.users_view import ALERT
+from app.views.common.tables import ALERT
 
-WEEKDAYS = "월화수목금토일"
 CARRIED = "다음 달로 이월"
 NOTES = (
     "※ 단, 당월에 이체의뢰 한 것만 재처리의뢰가 가능합니다. (25일 이체처리미완료는 다음달에 다시 이체의뢰를 하셔야 합니다.)",
@@ -153,11 +154,11 @@ class RetriesPage(Page):
 
     def _fill_dates(self) -> None:
         keep = self.retry_date()
-        found = debits.retry_dates(self.ctx.db, self.ctx.actor, self.ctx.contract_id or 0, now=self.ctx.clock())
+        found = retries.retry_dates(self.ctx.db, self.ctx.actor, self.ctx.contract_id or 0, now=self.ctx.clock())
         self.date_combo.blockSignals(True)
         self.date_combo.clear()
         for day in found:
-            self.date_combo.addItem(f"{day:%Y-%m-%d}({WEEKDAYS[day.weekday()]})", day.isoformat())
+            self.date_combo.addItem(date_text(day), day.isoformat())
         kept = self.date_combo.findData(keep.isoformat()) if keep else -1
         self.date_combo.setCurrentIndex(max(kept, 0) if found else -1)
         self.date_combo.blockSignals(False)
@@ -176,7 +177,7 @@ class RetriesPage(Page):
     def search(self) -> None:
         if self.ctx.contract_id is None:
             return
-        self.rows = debits.list_retry(self.ctx.db, self.ctx.actor, self.ctx.contract_id, now=self.ctx.clock(),
+        self.rows = retries.list_retry(self.ctx.db, self.ctx.actor, self.ctx.contract_id, now=self.ctx.clock(),
                                       item_id=self.item_filter.currentData(),
                                       customer=self.customer.text().strip() or None)
         self.model.set_rows(self.rows)
@@ -234,7 +235,7 @@ class RetriesPage(Page):
         if day is None or not ticked:
             return
         outcome: list[debits.RequestOutcome] = []
-        if run_guarded(self, lambda: outcome.append(debits.retry(
+        if run_guarded(self, lambda: outcome.append(retries.retry(
                 self.ctx.db, self.ctx.actor, self.ctx.contract_id or 0, ticked, day, now=self.ctx.clock()))):
             self.search()
             self.status.setText(outcome[0].message)

@@ -31,13 +31,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.services.common import formats
 from app.services.common.calendar import SEOUL
 from app.services.customers import records as customers
 from app.services.customers.agreements import bank_choices
 from app.services.settings import contracts
 from app.views.common.base import hint_label
 from app.views.common.context import AppContext
-from app.views.settings.users_view import (
+from app.views.common.tables import (
     ALIGN_CENTER,
     ALIGN_RIGHT,
     MUTED,
@@ -63,7 +64,7 @@ WAITING_COLOUR = QColor("#8a5a00")
 
 def won(value: int | None) -> str:
     """'300,000원'; an absent amount stays blank rather than showing 0원."""
-    return "" if value is None else f"{value:,}원"
+    return "" if value is None else formats.won(value)
 
 
 def money_column(header: str, value: Callable[[Any], int | None],

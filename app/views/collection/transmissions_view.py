@@ -14,9 +14,8 @@ import calendar as _calendar
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QDate, QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QDate, QObject, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -39,7 +38,7 @@ from app.views.common.base import Page, confirm, hint_label, show_error
 from app.views.common.column_fit import set_elastic
 from app.views.common.context import AppContext
 from app.views.common.date_pickers import mark_closed_days
-from app.views.settings.users_view import (
+from app.views.common.tables import (
     ALERT,
     ALIGN_CENTER,
     ALIGN_RIGHT,
@@ -50,6 +49,7 @@ from app.views.settings.users_view import (
     make_table,
     seoul_text,
 )
+from app.views.common.workers import Job
 
 GOOD = QColor("#1f6f3f")
 HINT = ("이 화면은 이용기관 기준이 아니라 은행별 송수신 현황이므로 참고자료로 활용하세요. "
@@ -109,29 +109,6 @@ BANK_COLUMNS = (
 )
 
 
-class _Signals(QObject):
-    finished = Signal(object)
-    failed = Signal(object)
-
-
-class _Task(QRunnable):
-    """Runs one scheduler call off the UI thread; the result comes back as a queued signal."""
-
-    def __init__(self, work: Callable[[], Any]) -> None:
-        super().__init__()
-        self.work = work
-        self.signals = _Signals()
-        self.setAutoDelete(False)
-
-    def run(self) -> None:
-        try:
-            result = self.work()
-        except BaseException as error:  # noqa: BLE001 - every failure goes back to the screen
-            self.signals.failed.emit(error)
-        else:
-            self.signals.finished.emit(result)
-
-
 def make_scheduler(ctx: AppContext) -> CollectionScheduler:
     """The scheduler of this app process: the relay chosen in the settings, the context's clock and
     data key (None while locked: then nothing is built, and the status says why)."""
@@ -168,7 +145,7 @@ class TransmissionsPage(Page):
                  scheduler: CollectionScheduler | None = None) -> None:
         super().__init__(ctx, parent)
         self._scheduler = scheduler
-        self.task: _Task | None = None
+        self.task: Job | None = None
         self.dialogs: list[FileViewDialog] = []
         today = ctx.clock().date()
         self.bank = QComboBox()
@@ -352,13 +329,13 @@ class TransmissionsPage(Page):
         self._start("결과 파일을 받는 중입니다…", lambda: self.scheduler.fetch_now(contract_id, actor))
 
     def _start(self, message: str, work: Callable[[], PassReport]) -> None:
-        task = _Task(work)
+        task = Job(work)
         task.signals.finished.connect(self._done)
         task.signals.failed.connect(self._failed)
         self.task = task
         self._set_buttons(False)
         self._say(message, ok=None)
-        QThreadPool.globalInstance().start(task)
+        task.start()
 
     def _done(self, report: PassReport) -> None:
         self.task = None

@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
 from app.services.aggregates.reports import build
 from app.services.aggregates.reports.model import Report
 from app.services.aggregates.reports.pdf import render_pdf
-from app.views.aggregates.aggregate_base import Background
 from app.views.common.base import hint_label, show_error
 from app.views.common.context import AppContext
 from app.views.common.save_target import checked_save_path
+from app.views.common.workers import Background
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def prepare(report: Report) -> tuple[Report, Path, int]:
     return report, path, render_pdf(report, path)
 
 
-def print_document(document: "QPdfDocument", printer: QPrinter) -> int:
+def print_document(document: QPdfDocument, printer: QPrinter) -> int:
     """Render every page onto `printer` at its resolution, scaled to the printable area; returns pages."""
     painter = QPainter()
     if not painter.begin(printer):
@@ -161,7 +161,7 @@ class ReportPreviewDialog(QDialog):
         self.status.setText(message)
         self.ctx.signals.status_message.emit(message)
 
-    def done(self, result: int) -> None:  # noqa: D102 - closes the document before its file goes
+    def done(self, result: int) -> None:  # closes the document before its file goes
         if self.document is not None:
             self.document.close()
         super().done(result)

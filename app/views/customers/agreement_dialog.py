@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -33,6 +32,8 @@ from PySide6.QtWidgets import (
 from app.models import AgreementStatus, CustomerType
 from app.services.common.calendar import BusinessCalendar
 from app.services.common.errors import ServiceError
+from app.services.common.formats import parse_won
+from app.services.common.periods import year_month
 from app.services.common.validation import ValidationError
 from app.services.customers import agreements
 from app.services.customers import rules as customer_rules
@@ -45,6 +46,7 @@ from app.services.settings import contracts
 from app.views.common.base import grow_to_fit
 from app.views.common.context import AppContext
 from app.views.common.date_pickers import mark_closed_days
+from app.views.common.dialogs import accept_row
 from app.views.customers.evidence_panel import EvidencePanel
 from app.views.settings.user_dialog import read_only
 
@@ -62,11 +64,6 @@ def month_text(edit: QDateEdit) -> str:
 
 def next_month(today: date) -> date:
     return date(today.year + (today.month == 12), today.month % 12 + 1, 1)
-
-
-def won(text: str) -> int | None:
-    digits = text.replace(",", "").replace("원", "").strip()
-    return int(digits) if digits.isascii() and digits.isdigit() else None
 
 
 class AgreementDialog(QDialog):
@@ -166,17 +163,12 @@ class AgreementDialog(QDialog):
         self.error.setObjectName("errorText")
         self.error.setWordWrap(True)
         self.error.setVisible(False)
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton("저장" if agreement else "추가", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.save_button.setProperty("primary", True)
-        self.save_button.setDefault(True)
-        buttons.addButton("취소", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons = accept_row("저장" if agreement else "추가", self.save, self.reject)
+        self.save_button = buttons.accept
         # An office without any item cannot add an agreement: the way to the screen that makes one.
-        self.items_button = buttons.addButton("집금항목관리 열기", QDialogButtonBox.ButtonRole.ActionRole)
+        self.items_button = buttons.add_action("집금항목관리 열기")
         self.items_button.clicked.connect(self.open_items)
         self.items_button.setVisible(False)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(columns)
         self.evidence = EvidencePanel(ctx, agreement.id if agreement else None, self)  # 동의자료 (issue 16)
@@ -185,7 +177,7 @@ class AgreementDialog(QDialog):
         layout.addWidget(self.notice)
         layout.addWidget(self.timing)
         layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        layout.addWidget(buttons.box)
 
         self.item.currentIndexChanged.connect(lambda _i: self._fill_days())
         for edit in (self.monthly_amount, self.discount_amount):
@@ -239,10 +231,10 @@ class AgreementDialog(QDialog):
         self.monthly_amount.setText(f"{a.monthly_amount:,}")
         self.discount_rate.setValue(a.discount_rate)
         self.discount_amount.setText(f"{a.discount_amount:,}")
-        self.first_month.setDate(QDate(int(a.first_month[:4]), int(a.first_month[5:]), 1))
+        self.first_month.setDate(QDate(*year_month(a.first_month), 1))
         if a.last_month:
             self.has_last.setChecked(True)
-            self.last_month.setDate(QDate(int(a.last_month[:4]), int(a.last_month[5:]), 1))
+            self.last_month.setDate(QDate(*year_month(a.last_month), 1))
         self._fill_days()
         self.debit_day.setCurrentIndex(max(0, self.debit_day.findData(a.debit_day)))
         self.bank.setCurrentIndex(max(0, self.bank.findData(a.bank_code)))
@@ -266,20 +258,20 @@ class AgreementDialog(QDialog):
         self._update_notices()
 
     def _format_won(self, edit: QLineEdit) -> None:
-        value = won(edit.text())
+        value = parse_won(edit.text())
         if value is not None:
             edit.setText(f"{value:,}")
 
     def _update_amounts(self) -> None:
         """The manual: 비율을 설정하면 자동으로 금액이 입력됩니다 — truncated to the won, live."""
-        monthly = won(self.monthly_amount.text())
+        monthly = parse_won(self.monthly_amount.text())
         rate = self.discount_rate.value()
         self.discount_amount.setReadOnly(rate > 0)
         if rate > 0:
             self.discount_amount.blockSignals(True)
             self.discount_amount.setText(f"{customer_rules.discount_amount_for(monthly or 0, rate):,}")
             self.discount_amount.blockSignals(False)
-        discount = won(self.discount_amount.text()) or 0
+        discount = parse_won(self.discount_amount.text()) or 0
         if monthly is None:
             self.net_label.setText("")
         else:
@@ -316,19 +308,10 @@ class AgreementDialog(QDialog):
             or self.holder_id.text().strip() != a.holder_id
 
     def _first_registered_month(self) -> str:
-        """The first month the new registration serves: the first month, or, once that has begun,
-        the month of the next debit day still ahead (an edit of a running agreement)."""
-        first = month_text(self.first_month)
-        if self.agreement is None:
-            return first
-        today = self.ctx.clock().date()
-        this_month = f"{today.year:04d}-{today.month:02d}"
-        if first > this_month:
-            return first
-        day = int(self.debit_day.currentData())
-        if self.calendar.debit_date_for(today.year, today.month, day) > today:
-            return this_month
-        return next_month(today).strftime("%Y-%m")
+        """The first month the new registration serves (`agreements.first_registered_month`)."""
+        return agreements.first_registered_month(
+            self.calendar, self.ctx.clock().date(), month_text(self.first_month), int(self.debit_day.currentData()),
+            running=self.agreement is not None)
 
     # --- saving ------------------------------------------------------------------------------
 
@@ -414,17 +397,13 @@ class EndAgreementDialog(QDialog):
         self.error.setObjectName("errorText")
         self.error.setWordWrap(True)
         self.error.setVisible(False)
-        buttons = QDialogButtonBox()
-        self.end_button = buttons.addButton("해지", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.end_button.setProperty("primary", True)
-        buttons.addButton("취소", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons = accept_row("해지", self.save, self.reject, default=False)
+        self.end_button = buttons.accept
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(note)
         layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        layout.addWidget(buttons.box)
         self.setMinimumWidth(520)
 
     def save(self) -> None:

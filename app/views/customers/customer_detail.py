@@ -14,7 +14,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -29,10 +28,8 @@ from app.services.customers.agreements import AgreementRow
 from app.services.customers.records import CustomerDetail, RevealedNumbers
 from app.views.common.base import hint_label, run_guarded
 from app.views.common.context import AppContext
-from app.views.customers.agreement_dialog import AgreementDialog, EndAgreementDialog
-from app.views.customers.customer_dialog import CustomerDialog
-from app.views.customers.evidence_panel import DisputePdf, EvidenceDialog
-from app.views.settings.users_view import (
+from app.views.common.dialogs import close_row
+from app.views.common.tables import (
     ALERT,
     ALIGN_CENTER,
     ALIGN_RIGHT,
@@ -42,6 +39,9 @@ from app.views.settings.users_view import (
     fit_columns,
     make_table,
 )
+from app.views.customers.agreement_dialog import AgreementDialog, EndAgreementDialog
+from app.views.customers.customer_dialog import CustomerDialog
+from app.views.customers.evidence_panel import DisputePdf, EvidenceDialog
 
 
 def _won(value: int | None) -> str:
@@ -148,9 +148,7 @@ class CustomerDetailDialog(QDialog):
         for button in (self.add_button, self.change_button, self.end_button):
             agreement_buttons.addWidget(button)
         agreement_buttons.addWidget(self.evidence_button)
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.button(QDialogButtonBox.StandardButton.Close).setText("닫기")
-        close.rejected.connect(self.reject)
+        close = close_row(self.reject)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self._section("고객 기본정보"))
@@ -207,7 +205,7 @@ class CustomerDetailDialog(QDialog):
         d = customers.get_customer_detail(self.ctx.db, self.ctx.actor, self.customer_id)
         self.detail = d
         self.setWindowTitle(f"고객 상세정보 — {d.customer_no} {d.name}")
-        identity = d.business_no and f"{d.business_no[:3]}-{d.business_no[3:5]}-{d.business_no[5:]}" or d.resident_masked
+        identity = (d.business_no and f"{d.business_no[:3]}-{d.business_no[3:5]}-{d.business_no[5:]}") or d.resident_masked
         if self.revealed is not None and self.revealed.resident_no:
             identity = f"{self.revealed.resident_no[:6]}-{self.revealed.resident_no[6:]}"
         texts = {
@@ -310,6 +308,6 @@ class CustomerDetailDialog(QDialog):
             self.reveal_note.setText("개인정보를 표시하고 있습니다 (감사 기록에 남았습니다). 창을 닫으면 다시 가려집니다.")
             self.reload()
 
-    def done(self, result: int) -> None:  # noqa: D401 - Qt override
+    def done(self, result: int) -> None:  # Qt override
         self.revealed = None  # drop the numbers with the window
         super().done(result)

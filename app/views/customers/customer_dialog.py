@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -44,6 +43,7 @@ from app.services.settings import contracts
 from app.views.common.base import grow_to_fit
 from app.views.common.context import AppContext
 from app.views.common.date_pickers import mark_closed_days
+from app.views.common.dialogs import accept_row
 from app.views.settings.user_dialog import read_only
 
 REGIONS = ("서울", "부산", "대구", "인천", "광주", "대전", "울산", "세종", "경기", "강원", "충북", "충남", "전북", "전남",
@@ -63,19 +63,15 @@ class IndustryDialog(QDialog):
         self.search.setPlaceholderText("업종명 일부를 입력하세요 (예: 학원, 관리)")
         self.search.setClearButtonEnabled(True)
         self.list = QListWidget()
-        buttons = QDialogButtonBox()
-        self.choose_button = buttons.addButton("선택", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.choose_button.setProperty("primary", True)
-        buttons.addButton("취소", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.choose)
-        buttons.rejected.connect(self.reject)
+        buttons = accept_row("선택", self.choose, self.reject, default=False)
+        self.choose_button = buttons.accept
         self.list.itemDoubleClicked.connect(lambda _item: self.choose())
         self.search.textChanged.connect(self.fill)
         self.search.returnPressed.connect(self.choose)
         layout = QVBoxLayout(self)
         layout.addWidget(self.search)
         layout.addWidget(self.list, 1)
-        layout.addWidget(buttons)
+        layout.addWidget(buttons.box)
         self.fill("")
         match = self.list.findItems(current, Qt.MatchFlag.MatchExactly) if current else []
         if match:
@@ -204,19 +200,14 @@ class CustomerDialog(QDialog):
         self.error.setObjectName("errorText")
         self.error.setWordWrap(True)
         self.error.setVisible(False)
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton("저장" if detail else "등록", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.save_button.setProperty("primary", True)
-        self.save_button.setDefault(True)
-        buttons.addButton("취소", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons = accept_row("저장" if detail else "등록", self.save, self.reject)
+        self.save_button = buttons.accept
 
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
         layout.addWidget(self.warning)
         layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        layout.addWidget(buttons.box)
 
         self.customer_type.currentIndexChanged.connect(lambda _i: self._show_identity())
         self.industry_button.clicked.connect(self.search_industry)

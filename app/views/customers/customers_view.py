@@ -11,13 +11,11 @@ administrator ticks 개인정보 포함, and every download is audited by the ex
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -44,6 +42,7 @@ from app.views.common.column_fit import fit_columns, set_elastic
 from app.views.common.context import AppContext
 from app.views.common.empty_state import EmptyState
 from app.views.common.save_target import checked_save_path
+from app.views.common.workers import Job
 from app.views.customers.customer_detail import CustomerDetailDialog
 from app.views.customers.customer_dialog import CustomerDialog
 from app.views.customers.customer_table_model import (
@@ -56,34 +55,6 @@ SEARCH_DELAY_MS = 300
 ALL = "전체"
 
 
-class ExportSignals(QObject):
-    progress = Signal(int, int)
-    finished = Signal(object)  # ExportResult
-    failed = Signal(object)  # an exception
-
-
-class ExportJob(QRunnable):
-    """The export service in a pool thread; `cancel()` is checked between pages of rows."""
-
-    def __init__(self, call: Any) -> None:
-        super().__init__()
-        self.signals = ExportSignals()
-        self._call = call
-        self._cancel = threading.Event()
-        self.setAutoDelete(False)
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def run(self) -> None:
-        try:
-            result = self._call(lambda done, total: self.signals.progress.emit(done, total), self._cancel.is_set)
-        except BaseException as error:  # noqa: BLE001 - reported to the UI thread, never lost
-            self.signals.failed.emit(error)
-            return
-        self.signals.finished.emit(result)
-
-
 class CustomersPage(Page):
     title = "고객관리"
     key = "customers.list"
@@ -91,7 +62,7 @@ class CustomersPage(Page):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.active_dialog: QDialog | None = None
-        self.export_job: ExportJob | None = None
+        self.export_job: Job | None = None
         self.last_export: exports.ExportResult | None = None
         self._loaded_contract: int | None = None
 
@@ -372,10 +343,10 @@ class CustomersPage(Page):
         unmasked = self.ctx.actor.is_admin and self.unmasked.isChecked()
         db, actor, contract_id, key = self.ctx.db, self.ctx.actor, self.ctx.contract_id, self.ctx.data_key
         query = self.model.query
-        job = ExportJob(lambda progress, cancelled: exports.export_customers(
+        job = Job.reporting(lambda progress, cancelled: exports.export_customers(
             db, actor, contract_id, path, query=query, unmasked=unmasked, data_key=key,
             progress=progress, cancelled=cancelled, force=True))  # the save dialog asked before replacing
-        job.signals.progress.connect(self._export_progress)
+        job.on_progress(self._export_progress)
         job.signals.finished.connect(self._export_done)
         job.signals.failed.connect(self._export_failed)
         self.export_job = job
@@ -385,7 +356,7 @@ class CustomersPage(Page):
         self.cancel_button.setVisible(True)
         self.export_button.setEnabled(False)
         self.status.setText("엑셀 파일을 만드는 중입니다…")
-        QThreadPool.globalInstance().start(job)
+        job.start()
 
     def cancel_export(self) -> None:
         if self.export_job is not None:

@@ -42,13 +42,11 @@ from app.services.customers.evidence.store import (
     BulkReport,
     WithoutEvidence,
 )
-from app.views.aggregates.aggregate_models import Background
 from app.views.collection.table_models import contract_line, update_contract_line
 from app.views.common.base import Page, hint_label, show_error
 from app.views.common.context import AppContext
 from app.views.common.save_target import checked_save_path
-from app.views.customers.evidence_panel import CHOICES
-from app.views.settings.users_view import (
+from app.views.common.tables import (
     ALERT,
     ALIGN_RIGHT,
     Column,
@@ -56,6 +54,8 @@ from app.views.settings.users_view import (
     fit_columns,
     make_table,
 )
+from app.views.common.workers import Background
+from app.views.customers.evidence_panel import CHOICES
 
 NAMING = ("파일 이름을 고객번호로 지어 한 폴더(또는 zip 파일)에 모으세요: C001.jpg · 한 고객이 집금항목을 여럿 내면 "
           "C001_수강료.pdf처럼 항목 이름이나 코드를 붙입니다 · ‘2025001 동의서.tif’처럼 다른 말은 무시합니다. "

@@ -27,7 +27,6 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QGridLayout,
@@ -46,10 +45,12 @@ from app.services.customers.agreements import AgreementRow
 from app.services.customers.evidence import store as evidence
 from app.services.customers.evidence.fit import MAX_INPUT_BYTES, extension_of, size_text
 from app.services.customers.evidence.store import EvidenceInfo
-from app.views.aggregates.aggregate_models import Background
 from app.views.common.base import confirm, hint_label, show_error
 from app.views.common.context import AppContext
+from app.views.common.dialogs import accept_row, close_row
 from app.views.common.save_target import checked_save_path
+from app.views.common.tables import seoul_text
+from app.views.common.workers import Background
 from app.views.customers.evidence_viewer import (
     AUDIO_EXTENSIONS,
     EvidenceViewer,
@@ -57,7 +58,6 @@ from app.views.customers.evidence_viewer import (
     show_evidence,
     show_pdf_file,
 )
-from app.views.settings.users_view import seoul_text
 
 log = logging.getLogger(__name__)
 
@@ -143,13 +143,8 @@ class KindDialog(QDialog):
         form.addRow("파일", name)
         form.addRow("크기", QLabel(size_text(size)))
         form.addRow("동의자료 구분", self.kind)
-        buttons = QDialogButtonBox()
-        self.ok_button = buttons.addButton("첨부", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.ok_button.setProperty("primary", True)
-        self.ok_button.setDefault(True)
-        buttons.addButton("취소", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = accept_row("첨부", self.accept, self.reject)
+        self.ok_button = buttons.accept
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(hint_label(
@@ -157,7 +152,7 @@ class KindDialog(QDialog):
             "여러 쪽 스캔은 한 장으로 이어 붙이고, 녹취는 MP3로 압축합니다. "
             + ("이체정보를 추가할 때 함께 저장합니다." if later
                else "[첨부]를 누르면 바로 보관합니다 (이체정보의 저장·취소와는 따로입니다).")))
-        layout.addWidget(buttons)
+        layout.addWidget(buttons.box)
         self.setMinimumWidth(460)
 
     def chosen(self) -> EvidenceKind:
@@ -436,9 +431,7 @@ class EvidenceDialog(QDialog):
         self.done_message = ""
         self.panel = EvidencePanel(ctx, agreement.id, self)
         self.panel.attached.connect(lambda info: setattr(self, "done_message", "동의자료를 첨부했습니다."))
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.button(QDialogButtonBox.StandardButton.Close).setText("닫기")
-        close.rejected.connect(self.reject)
+        close = close_row(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(hint_label(f"{agreement.item_name} · {agreement.bank_name} {agreement.account_masked} · "
                                     f"{agreement.status.label}"))
@@ -446,7 +439,7 @@ class EvidenceDialog(QDialog):
         layout.addWidget(close)
         self.setMinimumWidth(760)
 
-    def done(self, result: int) -> None:  # noqa: D102 - the panel may still hold the busy cursor
+    def done(self, result: int) -> None:  # the panel may still hold the busy cursor
         self.panel.shutdown()
         super().done(result)
 

@@ -54,7 +54,7 @@ from app.services.common.errors import ServiceError
 from app.services.customers.evidence.fit import size_text
 from app.views.common.base import hint_label, show_error
 from app.views.common.context import AppContext
-from app.views.settings.users_view import seoul_text
+from app.views.common.tables import seoul_text
 
 log = logging.getLogger(__name__)
 
@@ -584,7 +584,7 @@ class EvidenceViewer(QDialog):
         footer.addWidget(self.close_button)
         layout.addLayout(footer)
 
-    def done(self, result: int) -> None:  # noqa: D102 - lets go of the content with the window
+    def done(self, result: int) -> None:  # lets go of the content with the window
         if self.audio is not None:
             self.audio.release()
         if self.source is not None:

@@ -3,7 +3,7 @@
 The manual's order: 안내 first (일괄작업 전에 미리 안내페이지 내용을 숙지), ① 업체계약정보, ② 찾아보기
 (the file is read and every row checked at once, in a worker thread, with progress and 취소),
 ③ 일괄등록 with a confirmation, ④ check the result in 고객관리. Reading and writing run off the UI
-thread (QThreadPool); a cancel or a failure writes nothing (the service uses one transaction).
+thread (`workers.Job`); a cancel or a failure writes nothing (the service uses one transaction).
 
 A clerk's own list (not the template) gets the 열 연결 step beside the rows: each sheet column, the
 field it is read as and why (the template's name, a synonym, last time's choice). A column nobody
@@ -13,7 +13,6 @@ file checked again before ③ is possible; the choices are remembered for the co
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -24,10 +23,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QRunnable,
     Qt,
-    QThreadPool,
-    Signal,
 )
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -68,6 +64,7 @@ from app.services.settings import contracts
 from app.views.common.base import Page, confirm, hint_label, show_error
 from app.views.common.context import AppContext
 from app.views.common.save_target import checked_save_path
+from app.views.common.workers import Job
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 ERROR_COLOUR = QColor("#C00000")
@@ -147,34 +144,6 @@ class PreviewModel(QAbstractTableModel):
         return None
 
 
-class TaskSignals(QObject):
-    progress = Signal(str, int, int)
-    finished = Signal(object)
-    failed = Signal(object)
-
-
-class Task(QRunnable):
-    """Runs `work(progress, cancelled)` on the thread pool; results come back as queued signals."""
-
-    def __init__(self, work: Callable[[Callable[[str, int, int], None], Callable[[], bool]], Any]) -> None:
-        super().__init__()
-        self.work = work
-        self.signals = TaskSignals()
-        self._cancel = threading.Event()
-        self.setAutoDelete(False)
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def run(self) -> None:
-        try:
-            result = self.work(self.signals.progress.emit, self._cancel.is_set)
-        except BaseException as error:  # noqa: BLE001 - every failure goes back to the screen
-            self.signals.failed.emit(error)
-        else:
-            self.signals.finished.emit(result)
-
-
 class ImportPage(Page):
     title = "일괄등록"
     key = "customers.import"
@@ -182,7 +151,7 @@ class ImportPage(Page):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.preview: imports.ImportPreview | None = None
-        self.task: Task | None = None
+        self.task: Job | None = None
         self.last_result: imports.ImportResult | None = None
 
         guide = QGroupBox("안내")
@@ -581,14 +550,14 @@ class ImportPage(Page):
     # --- the worker --------------------------------------------------------------------------
 
     def _start(self, work: Callable[..., Any], done: Callable[[Any], None]) -> None:
-        task = Task(work)
-        task.signals.progress.connect(self._progress)
+        task = Job.reporting(work)
+        task.on_progress(self._progress)
         task.signals.finished.connect(lambda result: self._finish(done, result))
         task.signals.failed.connect(self._failed)
         self.task = task
         self.progress.setRange(0, 0)
         self._update_buttons()
-        QThreadPool.globalInstance().start(task)
+        task.start()
 
     def _progress(self, phase: str, done: int, total: int) -> None:
         self.progress.setRange(0, max(1, total))

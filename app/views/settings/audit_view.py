@@ -30,7 +30,7 @@ from app.services.settings import users as auth
 from app.views.common.base import Page, hint_label
 from app.views.common.context import AppContext
 from app.views.common.date_pickers import mark_closed_days
-from app.views.settings.users_view import (
+from app.views.common.tables import (
     ALIGN_CENTER,
     Column,
     RowsModel,

@@ -22,7 +22,6 @@ from app.services.common.errors import ServiceError
 from app.services.customers.evidence import store as evidence
 from app.services.customers.evidence.fit import size_text
 from app.services.customers.evidence.store import EvidenceInfo
-from app.views.aggregates.aggregate_models import Background
 from app.views.collection.table_models import (
     TickModel,
     contract_line,
@@ -33,7 +32,8 @@ from app.views.collection.table_models import (
 from app.views.common.base import Page, confirm, hint_label, run_guarded, show_error
 from app.views.common.context import AppContext
 from app.views.common.save_target import checked_save_path
-from app.views.settings.users_view import ALIGN_CENTER, ALIGN_RIGHT, Column, fit_columns
+from app.views.common.tables import ALIGN_CENTER, ALIGN_RIGHT, Column, fit_columns
+from app.views.common.workers import Background
 
 RULE = ("이체정보가 해지된 뒤 보관기한(계약정보의 보관 연수, 기본 5년)이 지난 동의자료입니다. 파기하면 내용은 되살릴 수 "
         "없고 기록(SHA-256·크기·첨부일시)만 남습니다. 따로 보관해야 하면 먼저 [보관 파일로 내보내기]로 저장하세요.")

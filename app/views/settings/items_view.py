@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -31,9 +30,9 @@ from app.services.settings import catalogue, contracts
 from app.services.settings.contracts import ContractRow, ItemForm, ItemRow
 from app.views.common.base import Page, button_row, hint_label, run_guarded
 from app.views.common.context import AppContext
+from app.views.common.dialogs import accept_row
 from app.views.common.empty_state import EmptyState
-from app.views.settings.user_dialog import note, read_only
-from app.views.settings.users_view import (
+from app.views.common.tables import (
     ALIGN_CENTER,
     ALIGN_LEFT,
     MUTED,
@@ -42,6 +41,7 @@ from app.views.settings.users_view import (
     fit_columns,
     make_table,
 )
+from app.views.settings.user_dialog import note, read_only
 
 CODE_ROLE = Qt.ItemDataRole.UserRole
 
@@ -130,14 +130,9 @@ class ItemDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setVisible(False)
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton("등록" if item is None else "저장", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.save_button.setProperty("primary", True)
-        self.save_button.setDefault(True)
-        buttons.addButton("취소", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        buttons = accept_row("등록" if item is None else "저장", self.save, self.reject)
+        self.save_button = buttons.accept
+        layout.addWidget(buttons.box)
 
         self.search.textChanged.connect(self._filter)
         self.kind.buttonToggled.connect(lambda *_: self._kind_changed())

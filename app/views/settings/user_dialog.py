@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -30,6 +29,7 @@ from app.services.settings import users as auth
 from app.services.settings.users import UserForm, UserRow
 from app.views.common.base import hint_label
 from app.views.common.context import AppContext
+from app.views.common.dialogs import accept_row
 from app.views.shell.password_dialog import PasswordDialog
 
 ROLE_HELP: dict[Role, str] = {
@@ -119,16 +119,11 @@ class UserDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setVisible(False)
 
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton("저장", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.save_button.setProperty("primary", True)
-        self.save_button.setDefault(True)
-        buttons.addButton("취소", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons = accept_row("저장", self.save, self.reject)
+        self.save_button = buttons.accept
         self.password_button: QPushButton | None = None
         if self.is_self:
-            self.password_button = buttons.addButton("비밀번호 변경…", QDialogButtonBox.ButtonRole.ActionRole)
+            self.password_button = buttons.add_action("비밀번호 변경…")
             self.password_button.setAutoDefault(False)
             self.password_button.clicked.connect(self.change_password)
 
@@ -139,7 +134,7 @@ class UserDialog(QDialog):
                 f"새 사용자의 처음 비밀번호는 {INITIAL_PASSWORD}입니다. "
                 "처음 로그인할 때 새 비밀번호로 바꿔야 합니다."))
         layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        layout.addWidget(buttons.box)
         self._show_role_help()
         (self.name if user else self.login_id).setFocus(Qt.FocusReason.OtherFocusReason)
 

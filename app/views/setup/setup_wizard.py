@@ -9,7 +9,7 @@ Why it looks like this:
   next pages can check against it), but the institution, the relay choice, the passwords in the
   keyring and this PC's settings.json are all written in `finish`, at the end. A cancelled wizard
   leaves at most an empty schema, which the next start recognises and offers the wizard again.
-* **Network work runs off the UI thread** (`Worker`): a connection test to an unreachable server
+* **Network work runs off the UI thread** (`workers.Worker`): a connection test to an unreachable server
   or fetching an SFTP host key can take seconds; the page shows 연결하는 중… and stays responsive.
 * **The first administrator chooses a password here** (8–64 characters, letters and digits, the
   rule of `validation.password`) instead of receiving the shared initial 000000: on an office server
@@ -27,7 +27,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -35,7 +34,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
@@ -51,47 +49,28 @@ from app.database import connection as db_setup
 from app.database.engine import Database
 from app.services.common.crypto import DataKey, KeyringCache
 from app.services.exchange.relay.config import MODE_SFTP, RelayConfig
+from app.views.common.workers import Worker
+from app.views.setup.setup_wizard_forms import (
+    AdminPage,
+    InstitutionPage,
+    JoinPage,
+    PassphrasePage,
+    RelayPage,
+    SummaryPage,
+)
+from app.views.setup.wizard_parts import (
+    PAGE_ADMIN,
+    PAGE_DATABASE,
+    PAGE_INSTITUTION,
+    PAGE_JOIN,
+    PAGE_PASSPHRASE,
+    PAGE_RELAY,
+    PAGE_SUMMARY,
+    message_label,
+    status,
+)
 
 log = logging.getLogger(__name__)
-
-PAGE_DATABASE, PAGE_JOIN, PAGE_INSTITUTION, PAGE_ADMIN, PAGE_PASSPHRASE, PAGE_RELAY, PAGE_SUMMARY = range(7)
-OK_STYLE = "color: #1e7b34; font-weight: bold;"
-
-
-class Worker(QThread):
-    """Runs one blocking call off the UI thread and reports its result or its exception."""
-
-    succeeded = Signal(object)
-    failed = Signal(object)
-
-    def __init__(self, call: Callable[[], Any], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._call = call
-
-    def run(self) -> None:
-        try:
-            result = self._call()
-        except Exception as error:  # noqa: BLE001 - handed to the page, which says it in Korean
-            self.failed.emit(error)
-        else:
-            self.succeeded.emit(result)
-
-
-def status(label: QLabel, text: str, *, ok: bool = False, error: bool = False) -> None:
-    """Show a message under a form: green when it worked, red when it did not."""
-    label.setObjectName("errorText" if error else "hintText")
-    label.setStyleSheet(OK_STYLE if ok else "")
-    label.style().unpolish(label)
-    label.style().polish(label)
-    label.setText(text)
-    label.setVisible(bool(text))
-
-
-def message_label(text: str = "", *, name: str = "hintText") -> QLabel:
-    label = QLabel(text)
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    return label
 
 
 class DatabasePage(QWizardPage):
@@ -313,15 +292,6 @@ class SetupWizard(QWizard):
 
     def __init__(self, *, url: str | None = None, problem: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from app.views.setup.setup_wizard_forms import (
-            AdminPage,
-            InstitutionPage,
-            JoinPage,
-            PassphrasePage,
-            RelayPage,
-            SummaryPage,
-        )
-
         self.setWindowTitle("KSCMS desk 처음 설정")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
@@ -378,7 +348,7 @@ class SetupWizard(QWizard):
             return RelayConfig()
         try:
             return relay_config.load(self.database)
-        except Exception:  # noqa: BLE001 - an unreadable setting is fixed later in 환경설정
+        except Exception:  # an unreadable setting is fixed later in 환경설정
             log.warning("stored relay configuration unreadable", exc_info=True)
             return RelayConfig()
 
@@ -403,10 +373,9 @@ class SetupWizard(QWizard):
 
         Safe to call again after a refusal: the institution is created once (`_new_key`).
         """
-        from sqlalchemy.exc import SQLAlchemyError
-
         from app.services.common.errors import ServiceError
         from app.services.common.validation import ValidationError
+        from app.services.settings import setup
 
         assert self.database is not None and self.database_url is not None
         try:
@@ -419,7 +388,9 @@ class SetupWizard(QWizard):
             return f"{error.field}: {error.message}"
         except ServiceError as error:
             return error.message
-        except SQLAlchemyError as error:
+        except Exception as error:
+            if not setup.is_database_error(error):
+                raise
             log.exception("setup could not be written")
             return db_setup.describe_connection_error(error).message
         self._keep_secrets(key)
@@ -428,19 +399,13 @@ class SetupWizard(QWizard):
         return None
 
     def _set_up_institution(self) -> DataKey:
-        from sqlalchemy import select
-
-        from app.models import User
-        from app.services.common.session import Actor
         from app.services.exchange import relay_config
         from app.services.settings import setup
 
         assert self.database is not None
         form = self.institution_page.form(admin=self.admin_page, passphrase=self.passphrase_page.passphrase.text())
         self._new_key = key = setup.initialize(self.database, form)
-        with self.database.session() as s:
-            admin = s.scalars(select(User).where(User.login_id == form.admin_login_id)).one()
-            actor = Actor(admin.id, admin.institution_id, admin.login_id, admin.name, admin.role)
+        actor = setup.first_admin(self.database, form)
         relay_config.save(self.database, actor, self.relay_page.relay_config(pinned_by=actor.login_id))
         return key
 

@@ -7,9 +7,10 @@ the summary page's 설정 완료 (`SetupWizard.finish`).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from html import escape
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -29,7 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.database import connection as db_setup
+from app.database.engine import Database
 from app.services.common import keys, validation
+from app.services.common.crypto import DataKey
 from app.services.common.validation import ValidationError
 from app.services.exchange.cms import banks
 from app.services.exchange.relay.config import (
@@ -40,10 +43,31 @@ from app.services.exchange.relay.config import (
 )
 from app.services.settings import contracts, setup
 from app.services.settings import users as auth
-from app.views.setup.setup_wizard import PAGE_RELAY, PAGE_SUMMARY, message_label, status
+from app.views.setup.wizard_parts import PAGE_RELAY, PAGE_SUMMARY, message_label, status
 
-if TYPE_CHECKING:
-    from app.views.setup.setup_wizard import SetupWizard
+
+class Wizard(Protocol):
+    """What the pages use of the wizard (`setup_wizard.SetupWizard`): the database chosen on its first
+    page, what the other pages hold, and its background runner. A protocol, so these pages need not
+    import the wizard that imports them."""
+
+    database: Database | None
+    database_url: str | None
+    probe: db_setup.Probe | None
+    data_key: DataKey | None
+    institution_page: InstitutionPage
+    admin_page: AdminPage
+    relay_page: RelayPage
+
+    @property
+    def joining(self) -> bool: ...
+
+    def stored_relay(self) -> RelayConfig: ...
+
+    def run_in_background(self, call: Callable[[], Any], on_done: Callable[[Any], None],
+                          on_error: Callable[[BaseException], None]) -> object: ...
+
+    def finish(self) -> str | None: ...
 
 
 def password_field() -> QLineEdit:
@@ -61,7 +85,7 @@ def error_label() -> QLabel:
 class JoinPage(QWizardPage):
     """A second PC joining a database another PC set up: the data passphrase unlocks the shared key."""
 
-    def __init__(self, wizard: SetupWizard) -> None:
+    def __init__(self, wizard: Wizard) -> None:
         super().__init__()
         self.setup = wizard
         self.setTitle("이미 설정된 데이터베이스에 연결")
@@ -106,7 +130,7 @@ class JoinPage(QWizardPage):
 class InstitutionPage(QWizardPage):
     """이용기관·계약정보, as on the contract the agency sent."""
 
-    def __init__(self, wizard: SetupWizard) -> None:
+    def __init__(self, wizard: Wizard) -> None:
         super().__init__()
         self.setup = wizard
         self.setTitle("이용기관·계약정보")
@@ -171,7 +195,7 @@ class InstitutionPage(QWizardPage):
 class AdminPage(QWizardPage):
     """The first administrator; the password is chosen here (see docs: no shared 000000 on a new database)."""
 
-    def __init__(self, wizard: SetupWizard) -> None:
+    def __init__(self, wizard: Wizard) -> None:
         super().__init__()
         self.setup = wizard
         self.setTitle("첫 관리자")
@@ -215,7 +239,7 @@ class AdminPage(QWizardPage):
 class PassphrasePage(QWizardPage):
     """The data-encryption passphrase: wraps the key that encrypts resident and account numbers."""
 
-    def __init__(self, wizard: SetupWizard) -> None:
+    def __init__(self, wizard: Wizard) -> None:
         super().__init__()
         self.setup = wizard
         self.setTitle("데이터 암호 문구")
@@ -258,7 +282,7 @@ NEW_RELAY_SUBTITLE = "처음에는 연습용 시뮬레이터로 시작하고, �
 class RelayPage(QWizardPage):
     """How files reach the banks: the built-in simulator (practice) or the agency's SFTP relay."""
 
-    def __init__(self, wizard: SetupWizard) -> None:
+    def __init__(self, wizard: Wizard) -> None:
         super().__init__()
         self.setup = wizard
         self.host_key: HostKeyInfo | None = None
@@ -377,7 +401,7 @@ class RelayPage(QWizardPage):
         settings = SftpSettings(host=self.host.text().strip(), port=self.port.value(), username=self.username.text().strip())
         relay = RelayConfig(mode=MODE_SFTP, sftp=settings)
         if self.host_key is not None and self.confirmed.isChecked():
-            relay = relay.pin(self.host_key, pinned_at=datetime.now(timezone.utc), pinned_by=pinned_by)
+            relay = relay.pin(self.host_key, pinned_at=datetime.now(UTC), pinned_by=pinned_by)
         return relay
 
     def validatePage(self) -> bool:  # noqa: N802 (Qt naming)
@@ -405,7 +429,7 @@ class RelayPage(QWizardPage):
 class SummaryPage(QWizardPage):
     """What 설정 완료 will do, and where each secret will be kept."""
 
-    def __init__(self, wizard: SetupWizard) -> None:
+    def __init__(self, wizard: Wizard) -> None:
         super().__init__()
         self.setup = wizard
         self.setTitle("요약")
@@ -434,7 +458,7 @@ class SummaryPage(QWizardPage):
         return -1
 
 
-def summary_html(wizard: SetupWizard) -> str:
+def summary_html(wizard: Wizard) -> str:
     url = wizard.database_url or ""
     path = db_setup.sqlite_file(url) if url else None
     if path is not None:

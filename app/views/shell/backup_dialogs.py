@@ -87,7 +87,7 @@ def run_backup(parent: QWidget, ctx: AppContext) -> None:
 
 
 def _backup_postgres(parent: QWidget, ctx: AppContext) -> None:
-    from app.views.setup.setup_wizard import Worker
+    from app.views.common.workers import Worker
 
     suggested = backup.default_dump_path(config.backup_dir())
     chosen, _ = QFileDialog.getSaveFileName(parent, "공유 데이터베이스 백업 저장", str(suggested), "PostgreSQL 백업 (*.dump)")
@@ -101,7 +101,7 @@ def _backup_postgres(parent: QWidget, ctx: AppContext) -> None:
     key = ctx.data_key
     progress = QProgressDialog("공유 데이터베이스를 백업하는 중입니다…", "", 0, 0, parent)
     progress.setWindowTitle(TITLE_BACKUP)
-    progress.setCancelButton(None)  # type: ignore[arg-type]
+    progress.setCancelButton(None)
     progress.setWindowModality(Qt.WindowModality.WindowModal)
     progress.setMinimumDuration(0)
     worker = Worker(lambda: backup.backup_postgres(url, target, key=key, force=force, protected=[]), parent)

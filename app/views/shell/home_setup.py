@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
-from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -39,6 +38,8 @@ from app.services.settings import first_setup
 from app.services.settings.first_setup import SetupProgress, SetupStep
 from app.views.common.base import confirm, run_guarded
 from app.views.common.context import AppContext
+from app.views.common.workers import Job
+from app.views.shell import destinations
 
 STYLE = """
 QFrame#setupCard { background: #fffdf5; border: 1px solid #e0c97a; border-radius: 6px; }
@@ -96,29 +97,6 @@ def _clear(layout: QVBoxLayout | QHBoxLayout) -> None:
             widget.deleteLater()
 
 
-class _Signals(QObject):
-    finished = Signal(object)
-    failed = Signal(object)
-
-
-class _Job(QRunnable):
-    """One service call off the UI thread; the outcome comes back as a queued signal."""
-
-    def __init__(self, work: Callable[[], Any]) -> None:
-        super().__init__()
-        self.work = work
-        self.signals = _Signals()
-        self.setAutoDelete(False)
-
-    def run(self) -> None:
-        try:
-            result = self.work()
-        except BaseException as error:  # noqa: BLE001 - every failure goes back to the screen
-            self.signals.failed.emit(error)
-        else:
-            self.signals.finished.emit(result)
-
-
 # --- 처음 설정 ---------------------------------------------------------------------------------------
 
 
@@ -137,7 +115,7 @@ class SetupChecklist(QFrame):
         self.passphrase_button: QPushButton | None = None
         self.relay_button: QPushButton | None = None
         self.relay_status = _label("", "setupMuted", wrap=True)
-        self.relay_job: _Job | None = None
+        self.relay_job: Job | None = None
         self.relay_message: tuple[str, bool] | None = None  # (text, ok) of the last test, kept across rebuilds
 
         self.setObjectName("setupCard")
@@ -188,7 +166,8 @@ class SetupChecklist(QFrame):
         title.setTextFormat(Qt.TextFormat.RichText)
         if step.links:
             colour = "#2e7d32" if step.done else "#1f5fa8"
-            title.setText(f"<a href='{escape(step.links[0].page_key)}' style='color:{colour}; text-decoration:none'>"
+            first = destinations.page_key(step.links[0].destination)
+            title.setText(f"<a href='{escape(first)}' style='color:{colour}; text-decoration:none'>"
                           f"<b>{escape(step.title)}</b></a>")
             title.linkActivated.connect(self.open)
             title.setToolTip(f"{step.links[0].label} 화면을 엽니다.")
@@ -211,8 +190,9 @@ class SetupChecklist(QFrame):
         for link in step.links:
             button = QPushButton(f"{link.label} ›")
             button.setToolTip(f"{link.label} 화면을 엽니다.")
-            button.clicked.connect(lambda _=False, key=link.page_key: self.open(key))
-            self.link_buttons[(step.key, link.page_key)] = button
+            key = destinations.page_key(link.destination)
+            button.clicked.connect(lambda _=False, key=key: self.open(key))
+            self.link_buttons[(step.key, key)] = button
             row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
         return frame
 
@@ -261,7 +241,7 @@ class SetupChecklist(QFrame):
         if contract_id is None or self.relay_job is not None or not self.ctx.actor.can_edit:
             return
         db, actor, now, transport_for = self.ctx.db, self.ctx.actor, self.ctx.clock(), self.transport_for
-        job = _Job(lambda: first_setup.run_relay_test(db, actor, contract_id, transport_for, now=now))
+        job = Job(lambda: first_setup.run_relay_test(db, actor, contract_id, transport_for, now=now))
         job.signals.finished.connect(self._relay_tested)
         job.signals.failed.connect(self._relay_failed)
         self.relay_job = job
@@ -271,7 +251,7 @@ class SetupChecklist(QFrame):
         _repolish(self.relay_status, "setupMuted")
         self.relay_status.setText("연결하는 중…")
         self.relay_status.setVisible(True)
-        QThreadPool.globalInstance().start(job)
+        job.start()
 
     def _relay_tested(self, answer: object) -> None:
         self.relay_job = None
@@ -320,7 +300,7 @@ class MonthStrip(QFrame):
 
     def _open_next(self) -> None:
         if self.flow is not None:
-            self.ctx.signals.open_page.emit(self.flow.next_page)
+            self.ctx.signals.open_page.emit(destinations.page_key(self.flow.next_destination))
 
     def show_flow(self, flow: MonthFlow) -> None:
         from app.services.home.today import day_text

@@ -38,7 +38,9 @@ from PySide6.QtWidgets import (
 from app.services.collection import missed
 from app.services.collection.missed import MissedDebit, Remedy, RemedyOutcome
 from app.services.common.calendar import SEOUL
+from app.services.common.destinations import Destination
 from app.services.common.errors import ServiceError
+from app.services.common.formats import won
 from app.services.home import month_flow
 from app.services.home import today as home
 from app.services.home.today import CutoffInfo, HomeSummary, MonthFigures, WorkItem
@@ -47,6 +49,7 @@ from app.services.settings.first_setup import SetupProgress
 from app.views.collection.missed_remedies import move_tooltip, remedy_question
 from app.views.common.base import Page, confirm, hint_label, run_guarded
 from app.views.common.context import AppContext
+from app.views.shell import destinations
 from app.views.shell.home_setup import MonthStrip, SetupChecklist
 
 TICK_MS = 60_000
@@ -93,10 +96,6 @@ def countdown_text(remaining: timedelta) -> str:
     if hours:
         return f"{hours}시간 {minutes}분 남음" if minutes else f"{hours}시간 남음"
     return f"{minutes}분 남음"
-
-
-def won(amount: int) -> str:
-    return f"{amount:,}원"
 
 
 def cutoff_lines(c: CutoffInfo) -> list[str]:
@@ -197,7 +196,7 @@ class HomePage(Page):
         # The outcome of a remedy; after 현금수납 it offers the screen where the money is recorded.
         self.status = hint_label("")
         self.open_cash_button = QPushButton("현금수납 화면 열기 ›")
-        self.open_cash_button.clicked.connect(lambda: self.open(missed.PAGE_CASH))
+        self.open_cash_button.clicked.connect(lambda: self.open(destinations.page_key(Destination.CASH)))
         status_row = QHBoxLayout()
         status_row.addWidget(self.status, 1)
         status_row.addWidget(self.open_cash_button)
@@ -252,7 +251,7 @@ class HomePage(Page):
         self.queued_label = _label("", wrap=True)
         self.unrequested_label = _label("", "alert", wrap=True)
         self.requests_button = QPushButton("이체의뢰 화면으로")
-        self.requests_button.clicked.connect(lambda: self.open(home.PAGE_REQUESTS))
+        self.requests_button.clicked.connect(lambda: self.open(destinations.page_key(Destination.REQUESTS)))
         for widget in (self.countdown_label, self.cutoff_label, self.queued_label, self.unrequested_label):
             self.cutoff_box.addWidget(widget)
         self.cutoff_box.addStretch(1)
@@ -480,7 +479,8 @@ class HomePage(Page):
             self.results_box.addWidget(status)
             if result.arrived:
                 button = QPushButton("결과 보기")
-                button.clicked.connect(lambda _=False, key=result.page_key: self.open(key))
+                key = destinations.page_key(result.destination)
+                button.clicked.connect(lambda _=False, key=key: self.open(key))
                 self.result_buttons.append(button)
                 self.results_box.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
         self.results_box.addStretch(1)
@@ -520,7 +520,8 @@ class HomePage(Page):
         row.addLayout(text, 1)
         button = QPushButton("바로 가기 ›")
         button.setToolTip(f"{item.title} 화면을 엽니다.")
-        button.clicked.connect(lambda _=False, key=item.page_key: self.open(key))
+        key = destinations.page_key(item.destination)
+        button.clicked.connect(lambda _=False, key=key: self.open(key))
         self.work_buttons[item.key] = button
         row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
         return frame

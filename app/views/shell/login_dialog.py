@@ -12,7 +12,6 @@ from datetime import datetime
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -25,6 +24,7 @@ from app.models.base import utcnow
 from app.services.common.errors import AuthError
 from app.services.settings import users as auth
 from app.views.common.base import grow_to_fit
+from app.views.common.dialogs import accept_row
 from app.views.common.prefs import view_settings
 
 
@@ -72,13 +72,8 @@ class LoginDialog(QDialog):
         hint.setObjectName("hintText")
         hint.setWordWrap(True)
 
-        buttons = QDialogButtonBox()
-        self.login_button = buttons.addButton("로그인", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.login_button.setProperty("primary", True)
-        self.login_button.setDefault(True)
-        buttons.addButton("닫기", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.try_login)
-        buttons.rejected.connect(self.reject)
+        buttons = accept_row("로그인", self.try_login, self.reject, reject_text="닫기")
+        self.login_button = buttons.accept
 
         layout = QVBoxLayout(self)
         layout.addWidget(title)
@@ -87,7 +82,7 @@ class LoginDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(hint)
-        layout.addWidget(buttons)
+        layout.addWidget(buttons.box)
 
         prefs = view_settings()
         self.institution_code.setText(str(prefs.value("login/institution_code", "")))

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.services.common.calendar import BusinessCalendar
 from app.services.common.errors import ServiceError
+from app.services.common.formats import weekday
 from app.services.customers import agreements
 from app.services.home import notifications
 from app.services.settings import contracts
@@ -38,7 +39,6 @@ from app.views.shell.tray import NotificationTray
 KEY_ROLE = Qt.ItemDataRole.UserRole
 HOME_KEY = "home"
 HOME_LABEL = "오늘 할 일"
-WEEKDAYS = "월화수목금토일"
 
 
 class MainWindow(QMainWindow):
@@ -198,7 +198,7 @@ class MainWindow(QMainWindow):
         today = self.ctx.clock().date()
         calendar = self._calendar()
         status = "영업일" if calendar.is_business_day(today) else f"휴일: {calendar.holiday_name(today) or '휴무'}"
-        self.date_label.setText(f"{today:%Y-%m-%d} ({WEEKDAYS[today.weekday()]}) · {status}")
+        self.date_label.setText(f"{today:%Y-%m-%d} ({weekday(today)}) · {status}")
 
     def _calendar(self) -> BusinessCalendar:
         """The contract's calendar with the institution's own closed days; the bank calendar before

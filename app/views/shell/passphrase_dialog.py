@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QLabel,
     QLineEdit,
     QVBoxLayout,
@@ -15,6 +14,7 @@ from app.database.engine import Database
 from app.services.common import keys
 from app.services.common.crypto import DataKey, WrongPassphraseError
 from app.views.common.base import grow_to_fit
+from app.views.common.dialogs import accept_row
 
 
 class PassphraseDialog(QDialog):
@@ -36,17 +36,12 @@ class PassphraseDialog(QDialog):
         self.error = QLabel("")
         self.error.setObjectName("errorText")
         self.error.setVisible(False)
-        buttons = QDialogButtonBox()
-        ok = buttons.addButton("확인", QDialogButtonBox.ButtonRole.AcceptRole)
-        ok.setDefault(True)
-        buttons.addButton("취소", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.try_unlock)
-        buttons.rejected.connect(self.reject)
+        buttons = accept_row("확인", self.try_unlock, self.reject, primary=False)
         layout = QVBoxLayout(self)
         layout.addWidget(explain)
         layout.addWidget(self.passphrase)
         layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        layout.addWidget(buttons.box)
 
     def try_unlock(self) -> None:
         try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -25,6 +24,7 @@ from app.services.common.session import Actor
 from app.services.common.validation import ValidationError
 from app.services.settings import users as auth
 from app.views.common.base import hint_label
+from app.views.common.dialogs import accept_row
 
 PASSWORD_RULE = "8~64자, 영문과 숫자를 모두 포함하세요. 처음 비밀번호(000000)와 지금 비밀번호는 쓸 수 없습니다."
 FORCED_REASON = (
@@ -62,13 +62,8 @@ class PasswordDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setVisible(False)
 
-        buttons = QDialogButtonBox()
-        self.change_button = buttons.addButton("변경", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.change_button.setProperty("primary", True)
-        self.change_button.setDefault(True)
-        self.cancel_button = buttons.addButton("로그아웃" if forced else "취소", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        buttons = accept_row("변경", self.submit, self.reject, reject_text="로그아웃" if forced else "취소")
+        self.change_button, self.cancel_button = buttons.accept, buttons.reject
 
         layout = QVBoxLayout(self)
         if forced:
@@ -79,7 +74,7 @@ class PasswordDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(hint_label(PASSWORD_RULE))
         layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        layout.addWidget(buttons.box)
         self.setTabOrder(self.current, self.new)
         self.setTabOrder(self.new, self.confirm)
         self.setTabOrder(self.confirm, self.change_button)

@@ -121,7 +121,7 @@ class Startup:
             return
         try:
             backup.daily_backup(db.engine, backup_dir())
-        except Exception:  # noqa: BLE001 - the clerk can still work; the log says why
+        except Exception:  # the clerk can still work; the log says why
             log.warning("daily backup failed", exc_info=True)
 
     def unlock_key(self, db: Database) -> DataKey | None:
@@ -195,7 +195,7 @@ class Startup:
             if tray is not None:  # results in, a sending failed: the tray decides what to tell at once
                 bridge.passed.connect(lambda _summary: tray.check_requested.emit())
             scheduler.start()
-        except Exception:  # noqa: BLE001 - reported, never fatal
+        except Exception:  # reported, never fatal
             log.exception("the embedded scheduler did not start")
             ctx.signals.status_message.emit("자동 송수신 예약을 시작하지 못했습니다. 관리자에게 문의하세요.")
             return None

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from app.services.home import notifications
 from app.services.home.notifications import Notification, ShownEvents
 from app.views.common.context import AppContext
+from app.views.shell import destinations
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ class NotificationTray(QObject):
         self._action(menu, "창 열기", self._raise)
         self._action(menu, "오늘 할 일", lambda: self._open("home"))
         tray.setContextMenu(menu)
-        tray.messageClicked.connect(lambda: self._open(self.last.page_key if self.last else "home"))
+        tray.messageClicked.connect(lambda: self._open(destinations.page_key(self.last.destination) if self.last else "home"))
         tray.activated.connect(lambda reason: self._raise() if reason == QSystemTrayIcon.ActivationReason.Trigger
                                else None)
         return tray
@@ -129,7 +130,7 @@ class NotificationTray(QObject):
             return []
         try:
             fresh = self.memory.fresh(notifications.decide(self.ctx.db, self.ctx.actor, self.ctx.clock()))
-        except Exception:  # noqa: BLE001 - see the docstring
+        except Exception:  # see the docstring
             log.exception("notification check failed")
             return []
         for note in fresh:
@@ -147,7 +148,7 @@ class NotificationTray(QObject):
             full = f"알림 · {note.title}: {note.message}"
             text = self.status_link.fontMetrics().elidedText(full, Qt.TextElideMode.ElideRight, LINK_WIDTH)
             colour = "#c0392b" if note.warning else "#1f3b5b"
-            self.status_link.setText(f'<a href="{html.escape(note.page_key)}" style="color:{colour};">'
+            self.status_link.setText(f'<a href="{html.escape(destinations.page_key(note.destination))}" style="color:{colour};">'
                                      f"{html.escape(text)}</a>")
             self.status_link.setToolTip(f"{full}\n(누르면 해당 화면을 엽니다.)")
             self.status_link.setVisible(True)

@@ -102,7 +102,7 @@ def _copy_table(source: Connection, target: Connection, table: Table, shift: Shi
     key = _integer_key(table)
     if table.name in REPLACED_BY_KEY:
         names = [row[c.name] for row in rows for c in table.primary_key.columns]
-        target.execute(table.delete().where(list(table.primary_key.columns)[0].in_(names)))
+        target.execute(table.delete().where(next(iter(table.primary_key.columns)).in_(names)))
     if not keep_ids and key is not None:
         for row in rows:
             del row[key]

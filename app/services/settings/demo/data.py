@@ -115,7 +115,7 @@ def create(db: Database, *, passphrase: str = DEMO_PASSPHRASE, customers: int = 
     except BaseException:
         try:
             forget_simulated_demo(folder)
-        except Exception:  # noqa: BLE001 - the first failure is the one to report
+        except Exception:  # the first failure is the one to report
             log.warning("could not clear the simulator's copy of the failed demo", exc_info=True)
         raise
     return DemoResult(DEMO_CODE, customers, ADMIN_LOGIN, ADMIN_BIRTH)

@@ -3,7 +3,7 @@
 Nothing is written around the services: the office is set up by `setup`, `contracts` and `auth`; the
 families sign up through `customers` and `agreements`, which queue their 계좌신청 as the screens do,
 and each 이체정보 gets its signed consent form through `evidence`; the clerk asks for every debit
-date through `debits.request` before its cut-off, retries within the month (`debits.retry`),
+date through `debits.request` before its cut-off, retries within the month (`retries.retry`),
 receives cash (`cash.receive_cash`); the administrator reverses one receipt, changes discounts
 (`discounts`) and posts a notice. Files go out at 13:58 (EI13, then EB13, then EB21) and results
 come back from 11:00 through the embedded scheduler (`scheduler.CollectionScheduler.tick`, driven by
@@ -56,7 +56,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services import notices
-from app.services.collection import cash, charges, discounts
+from app.services.collection import cash, charges, discounts, retries
 from app.services.collection import requests as debits
 from app.services.common import audit
 from app.services.common.calendar import (
@@ -67,6 +67,7 @@ from app.services.common.calendar import (
 )
 from app.services.common.crypto import DataKey
 from app.services.common.errors import ServiceError
+from app.services.common.periods import add_months, month_of, year_month
 from app.services.common.session import Actor
 from app.services.customers import agreements
 from app.services.customers import records as customers
@@ -157,14 +158,6 @@ class _Event:
     run: Callable[[], None] = field(compare=False)
 
 
-def _period(day: date) -> str:
-    return charges.period_of(day)
-
-
-def _month_days(period: str) -> tuple[int, int]:
-    return int(period[:4]), int(period[5:7])
-
-
 class Driver:
     """Moves a clock through time and lets the embedded scheduler do what is due, as the app's
     background job would: it ticks only at the moments the scheduler has work (`scheduler.plan`:
@@ -240,12 +233,12 @@ class History:
         """Every debit date of the contract's days from `first_period` to the month after `end`."""
         cal = self.info.calendar
         days = [int(d) for d in CONTRACT_DAYS.split(",")]
-        last = charges.add_months(_period(self.end.date()), 1)
+        last = add_months(month_of(self.end.date()), 1)
         period, found = first_period, set[date]()
         while period <= last:
-            year, month = _month_days(period)
+            year, month = year_month(period)
             found.update(cal.debit_date_for(year, month, d) for d in days)
-            period = charges.add_months(period, 1)
+            period = add_months(period, 1)
         return sorted(found)
 
     def _last_answered(self, first_period: str) -> date | None:
@@ -266,9 +259,9 @@ class History:
     # --- living it ----------------------------------------------------------------------------
 
     def live(self) -> None:
-        first_period = charges.add_months(_period(self.end.date()), -HISTORY_MONTHS)
+        first_period = add_months(month_of(self.end.date()), -HISTORY_MONTHS)
         cal = BusinessCalendar()
-        year, month = _month_days(first_period)
+        year, month = year_month(first_period)
         first_debit = min(cal.debit_date_for(year, month, int(d)) for d in CONTRACT_DAYS.split(","))
         start_day = cal.add_business_days(first_debit, -LEAD_BUSINESS_DAYS)
         self.clock = StampedClock(self._at(start_day, 9))
@@ -354,11 +347,11 @@ class History:
 
     def _first_month(self, plan_: Plan) -> str:
         """The first month whose debit on the plan's day the registration queued now can make (D-2)."""
-        period = charges.add_months(_period(self.clock.today()), 1)
+        period = add_months(month_of(self.clock.today()), 1)
         while not agreements.registration_outlook(self.info.calendar, self.clock.now(), period, plan_.day,
                                                   cutoff=self.info.registration_cutoff,
                                                   result_time=self.info.result_time).in_time:
-            period = charges.add_months(period, 1)
+            period = add_months(period, 1)
         return period
 
     def _agreement_form(self, family: Family, plan_: Plan, first_month: str, bank: str, account: str) -> AgreementForm:
@@ -454,21 +447,21 @@ class History:
                     self.schedule(min(nearest - timedelta(hours=4), self.end), f"request {d}",
                                   partial(self._request, d, False))
         self._plan_families(cast_, first_period)
-        second = charges.add_months(first_period, 1)
-        year, month = _month_days(second)
+        second = add_months(first_period, 1)
+        year, month = year_month(second)
         self.schedule(self._at(cal.business_day_on_or_after(date(year, month, 10)), 17), "discounts",
                       lambda: self._discounts(cast_))
-        this_month = _period(self.end.date())
-        year, month = _month_days(this_month)
+        this_month = month_of(self.end.date())
+        year, month = year_month(this_month)
         self.schedule(min(self._at(cal.business_day_on_or_after(date(year, month, 1)), 9), self.end),
                       "office notice", self._office_notice)
 
     def _plan_families(self, cast_: list[Family], first_period: str) -> None:
         cal = self.info.calendar
-        second, third = charges.add_months(first_period, 1), charges.add_months(first_period, 2)
+        second, third = add_months(first_period, 1), add_months(first_period, 2)
         joiners = [f for f in cast_ if f.role is Part.JOINER]
         for n, family in enumerate(joiners):
-            year, month = _month_days((second, third)[n % 2])
+            year, month = year_month((second, third)[n % 2])
             day = cal.business_day_on_or_after(date(year, month, 6 + (n * 5) % 15))
             self.schedule(self._at(day, 10, 30), f"join {family.customer_no}", partial(self._sign_up, family))
         for family in cast_:
@@ -481,14 +474,14 @@ class History:
             elif family.role is Part.TODAY:
                 self.schedule(self.end, f"join {family.customer_no}", partial(self._sign_up, family))
             elif family.role is Part.CHANGE:
-                year, month = _month_days(second)
+                year, month = year_month(second)
                 debit = cal.debit_date_for(year, month, family.plans[0].day)
                 at = self._at(cal.next_business_day(self._result_day(debit)), 16)
                 self._when_idle(at, f"change {family.customer_no}", self.families[family.customer_no],
                                 partial(self._change_account, family, family.fixed_bank, family.fixed_account))
             elif family.role is Part.ENDS:
                 ids = [i for i in self.families[family.customer_no] if self.agreements[i][1].item_code == BOOKS]
-                year, month = _month_days(second)
+                year, month = year_month(second)
                 debit = cal.debit_date_for(year, month, self.agreements[ids[0]][1].day)
                 at = self._at(cal.next_business_day(self._result_day(debit)), 16)
                 self._when_idle(at, f"end {family.customer_no}", ids,
@@ -556,8 +549,8 @@ class History:
             return
         self._handled.update(f[0] for f in failed)
         now = self.clock.now()
-        retry_rows = {r.request_id: r for r in debits.list_retry(self.db, self.clerk, self.cid, now=now)}
-        dates = [d for d in debits.retry_dates(self.db, self.clerk, self.cid, now=now) if d > debit_date]
+        retry_rows = {r.request_id: r for r in retries.list_retry(self.db, self.clerk, self.cid, now=now)}
+        dates = [d for d in retries.retry_dates(self.db, self.clerk, self.cid, now=now) if d > debit_date]
         retry, in_cash = [], []
         for request_id, agreement_id, kind in failed:
             family, _plan = self.agreements[agreement_id]
@@ -568,7 +561,7 @@ class History:
             else:
                 in_cash.append(agreement_id)
         if retry:
-            debits.retry(self.db, self.clerk, self.cid, retry, dates[0], now=now)
+            retries.retry(self.db, self.clerk, self.cid, retry, dates[0], now=now)
             self._handle_later(dates[0])
         if in_cash:
             day = self.info.calendar.add_business_days(self.clock.today(), 2)
