@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # KSCMS desk on a fresh Linux machine, in one command each:
 #   bash dev.sh run    set everything up and start the app (SQLite, built-in bank simulator, demo data if empty)
-#   bash dev.sh test   set everything up and run the whole test suite (SQLite and PostgreSQL)
+#   bash dev.sh test   set everything up, lint and type-check, and run the whole test suite (SQLite and PostgreSQL)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -88,6 +88,9 @@ case "${1:-}" in
     check_postgres
     export KSCMS_REQUIRE_PG=1 QT_QPA_PLATFORM=offscreen
     shift
+    say "lint (ruff) and types (mypy)"
+    "$VENV/bin/ruff" check app tests db installer
+    "$VENV/bin/mypy"
     exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
     ;;
   *)

@@ -54,7 +54,7 @@ class LocalSettings:
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls) -> "LocalSettings":
+    def load(cls) -> LocalSettings:
         path = data_dir() / SETTINGS_FILE
         if not path.exists():
             return cls()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from typing import cast
 
 from app import __version__
 from app.logging_setup import log_uncaught, setup_logging
@@ -27,23 +28,24 @@ def main(argv: list[str] | None = None) -> int:
     from app.views.common.theme import apply_theme
     from app.views.shell.startup import Startup, StartupCancelled
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    # instance() is typed as the core application; in this process it can only be the QApplication made here
+    app = cast("QApplication | None", QApplication.instance()) or QApplication(sys.argv[:1])
     app.setApplicationName("KSCMS desk")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("KSCMS")
-    apply_theme(app)  # type: ignore[arg-type]
+    apply_theme(app)
 
     startup = Startup()
     try:
         db = startup.open_database()
     except StartupCancelled:  # the clerk closed the setup wizard
         return 0
-    except Exception as error:  # noqa: BLE001 - shown to the clerk, details in the log
+    except Exception as error:  # shown to the clerk, details in the log
         log.exception("could not open the database")
         QMessageBox.critical(None, "KSCMS desk", str(error))
         return 1
     log.info("login window after %.2f s", time.perf_counter() - started)
-    return startup.run(app, db)  # type: ignore[arg-type]
+    return startup.run(app, db)
 
 
 if __name__ == "__main__":

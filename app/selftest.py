@@ -25,7 +25,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from app import config
 
@@ -72,7 +72,7 @@ class _Report:
         started = time.perf_counter()
         try:
             detail = action()
-        except Exception as error:  # noqa: BLE001 - every failure is reported, none is fatal to the report
+        except Exception as error:  # every failure is reported, none is fatal to the report
             logging.getLogger(__name__).debug("selftest step %s failed", name, exc_info=True)
             last = traceback.extract_tb(error.__traceback__)[-1:] if error.__traceback__ else []
             where = f" at {last[0].filename}:{last[0].lineno}" if last else ""
@@ -86,9 +86,8 @@ def run(argv: list[str] | None = None) -> int:
     """The self-test; returns the process exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     report = _Report()
-    with tempfile.TemporaryDirectory(prefix="kscms-selftest-", ignore_cleanup_errors=True) as tmp:
-        with _isolated(Path(tmp)):
-            _run_steps(report, Path(tmp), shot=_option(args, "--selftest-shot"))
+    with tempfile.TemporaryDirectory(prefix="kscms-selftest-", ignore_cleanup_errors=True) as tmp, _isolated(Path(tmp)):
+        _run_steps(report, Path(tmp), shot=_option(args, "--selftest-shot"))
     _emit(report, _option(args, "--selftest-report"))
     return 1 if report.failures else 0
 
@@ -179,8 +178,10 @@ def _render(state: dict[str, Any], shot: str | None) -> str:
     from app.views.common.theme import apply_theme, korean_family
     from app.views.shell.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "kscms", "-platform", "offscreen"])
-    apply_theme(app)  # type: ignore[arg-type]
+    # instance() is typed as the core application; here it can only be a QApplication
+    app = cast("QApplication | None", QApplication.instance()) or QApplication(
+        [sys.argv[0] if sys.argv else "kscms", "-platform", "offscreen"])
+    apply_theme(app)
     ctx = AppContext(db=state["db"], actor=system_actor(state["institution_id"]), data_key=state["key"])
     window = MainWindow(ctx)
     window.resize(1280, 800)
@@ -201,7 +202,8 @@ def _render(state: dict[str, Any], shot: str | None) -> str:
         from app.services.common import output_files
 
         def save(temp: Path) -> None:
-            if not image.save(str(temp), "PNG"):
+            # PySide6 stubs type the format as bytes, but the binding refuses bytes and takes str
+            if not image.save(str(temp), "PNG"):  # type: ignore[call-overload]
                 raise RuntimeError(f"could not save the screenshot to {shot}")
 
         # rewritten on every run of the installer's smoke test, hence force; never the database or a backup
@@ -209,7 +211,7 @@ def _render(state: dict[str, Any], shot: str | None) -> str:
     window.close()
     app.processEvents()
     QThreadPool.globalInstance().waitForDone(10_000)
-    platform = app.platformName()  # type: ignore[attr-defined]
+    platform = app.platformName()
     window.deleteLater()
     app.processEvents()
     return f"{len(opened)} screens on '{platform}', font {korean_family() or 'none (no Korean font installed)'}"

@@ -34,7 +34,8 @@ def find_iscc() -> Path | None:
     found = shutil.which("iscc")
     if found:
         return Path(found)
-    for base in (os.environ.get("ProgramFiles(x86)"), os.environ.get("ProgramFiles"),
+    # Windows spells these with capitals inside; its os.environ ignores case anyway
+    for base in (os.environ.get("ProgramFiles(x86)"), os.environ.get("ProgramFiles"),  # noqa: SIM112
                  os.path.join(os.environ.get("LOCALAPPDATA", ""), "Programs")):
         if base and (candidate := Path(base, "Inno Setup 6", "ISCC.exe")).is_file():
             return candidate

@@ -61,7 +61,7 @@ class Customer(TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
-    agreements: Mapped[list["DebitAgreement"]] = relationship(back_populates="customer", order_by="DebitAgreement.id")
+    agreements: Mapped[list[DebitAgreement]] = relationship(back_populates="customer", order_by="DebitAgreement.id")
 
     __mapper_args__ = {"version_id_col": version_id}
 

@@ -7,6 +7,7 @@ exactly as the manual words it.
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING, Self
 
 
 class LabelledEnum(str, enum.Enum):
@@ -14,11 +15,18 @@ class LabelledEnum(str, enum.Enum):
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> "LabelledEnum":
-        obj = str.__new__(cls, value)
-        obj._value_ = value
-        obj.label = label
-        return obj
+    if TYPE_CHECKING:
+        # Once the class is built, Enum answers `Kind("CODE")` with a lookup by value: that call, not the
+        # (value, label) pair the members are built from, is what the type checker has to see.
+        def __new__(cls, value: str) -> Self: ...
+
+    else:
+
+        def __new__(cls, value: str, label: str) -> LabelledEnum:
+            obj = str.__new__(cls, value)
+            obj._value_ = value
+            obj.label = label
+            return obj
 
     def __str__(self) -> str:
         return self.value

@@ -31,7 +31,7 @@ class Institution(TimestampMixin, Base):
     business_no: Mapped[str | None] = mapped_column(String(10))
     representative: Mapped[str | None] = mapped_column(String(50))
 
-    contracts: Mapped[list["Contract"]] = relationship(back_populates="institution", order_by="Contract.id")
+    contracts: Mapped[list[Contract]] = relationship(back_populates="institution", order_by="Contract.id")
 
 
 class Contract(TimestampMixin, Base):

@@ -92,7 +92,7 @@ class DebitRequest(TimestampMixin, Base):
     created_by: Mapped[str | None] = mapped_column(String(30))
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
-    lines: Mapped[list["DebitRequestLine"]] = relationship(back_populates="request", order_by="DebitRequestLine.id")
+    lines: Mapped[list[DebitRequestLine]] = relationship(back_populates="request", order_by="DebitRequestLine.id")
 
     __mapper_args__ = {"version_id_col": version_id}
 

@@ -150,7 +150,7 @@ def make_encoder(f: FieldSpec) -> Encoder:
                 raise _type_problem(f, "날짜(date)", "a datetime.date", v)
             if not 2000 <= v.year <= 2099:
                 raise FieldProblem(f, f"2000~2099년 밖의 날짜입니다: {v}", f"year outside 2000-2099: {v}")
-            return "%02d%02d%02d" % (v.year - 2000, v.month, v.day)
+            return f"{v.year - 2000:02d}{v.month:02d}{v.day:02d}"
 
         return enc_date
     if f.value is Value.DIGITS:

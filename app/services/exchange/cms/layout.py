@@ -115,10 +115,10 @@ class Layout:
                 return (single(rec),)
 
         else:
-            getter = attrgetter(*attrs)  # type: ignore[assignment]
+            getter = attrgetter(*attrs)  # type: ignore[assignment]  # with two or more names it returns the tuple
 
         def encode(rec: Any) -> str:
-            return template % tuple([enc(v) for enc, v in zip(encoders, getter(rec))])
+            return template % tuple([enc(v) for enc, v in zip(encoders, getter(rec), strict=True)])
 
         return encode
 

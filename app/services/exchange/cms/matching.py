@@ -107,7 +107,8 @@ def check_result(
                     f"differs from request record {rec.sequence}",
                 )
         if amount_field is not None:
-            _check_amount(rec, asked, lambda ko, en: mismatch(record_no, amount_field, ko, en))
+            # called before the loop moves on, so the late-bound record_no is this record's
+            _check_amount(rec, asked, lambda ko, en: mismatch(record_no, amount_field, ko, en))  # noqa: B023
 
 
 def _check_amount(rec: Any, asked: Any, fail: Any) -> None:

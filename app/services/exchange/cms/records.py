@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 
 class RegistrationKind(StrEnum):
@@ -154,6 +154,8 @@ class DebitResultTrailer:
 @dataclass(frozen=True)
 class _FileBase:
     kind: ClassVar[str] = ""
+    if TYPE_CHECKING:  # each file below declares its own header record as its first field
+        header: RegistrationHeader | DebitHeader
 
     @property
     def file_name(self) -> str:
@@ -166,7 +168,7 @@ class _FileBase:
 
     @property
     def institution_code(self) -> str:
-        return self.header.institution_code  # type: ignore[attr-defined, no-any-return]
+        return self.header.institution_code
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ the result fills in, so the shared positions cannot drift apart.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from .fields import FieldSpec, Kind, Value
 from .layout import Layout
@@ -52,9 +53,9 @@ def _spaces(n: int) -> str:
 
 
 def F(  # noqa: N802 - reads like a table row
-    attr: str, name_ko: str, name_en: str, start: int, length: int, kind: Kind, value: Value, **more: object
+    attr: str, name_ko: str, name_en: str, start: int, length: int, kind: Kind, value: Value, **more: Any
 ) -> FieldSpec:
-    return FieldSpec(attr, name_ko, name_en, start, length, kind, value, **more)  # type: ignore[arg-type]
+    return FieldSpec(attr, name_ko, name_en, start, length, kind, value, **more)
 
 
 def _filler(attr: str, start: int, length: int, kind: Kind = AN, content: str | None = None) -> FieldSpec:

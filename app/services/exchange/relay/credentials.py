@@ -10,8 +10,9 @@ of them (practices.md, "Practices to avoid" 3).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import keyring
 import keyring.errors
@@ -20,6 +21,8 @@ from .base import RelayUnavailableError
 
 KEYRING_SERVICE = "KSCMS desk relay"
 PRIVATE_KEY_PREFIX = "-----BEGIN"
+
+_T = TypeVar("_T")
 
 
 def keyring_account(username: str, host: str, port: int) -> str:
@@ -90,7 +93,7 @@ class KeyringSecrets:
             raise _keyring_unavailable(exc) from exc
 
     @staticmethod
-    def _call(fn):  # type: ignore[no-untyped-def]
+    def _call(fn: Callable[[], _T]) -> _T:
         try:
             return fn()
         except keyring.errors.KeyringError as exc:

@@ -30,8 +30,10 @@ from app.services.common.calendar import BusinessCalendar
 from app.services.exchange.cms import (
     BANK_NAMES,
     CmsError,
+    DebitRecord,
     Eb13File,
     Eb21File,
+    RegistrationRecord,
     decode_eb13,
     decode_eb21,
     parse_remote_name,
@@ -221,7 +223,8 @@ def unknown_bank(request: Eb13File | Eb21File) -> str | None:
         collection_bank = request.header.bank_branch_code[:3]
         if collection_bank not in BANK_NAMES:
             return f"헤더(1번째 레코드)의 주거래은행 코드 '{collection_bank}'는 CMS 참가 은행이 아닙니다"
-    for index, rec in enumerate(request.records):
+    records: tuple[RegistrationRecord | DebitRecord, ...] = request.records
+    for index, rec in enumerate(records):
         bank = rec.bank_branch_code[:3]
         if bank not in BANK_NAMES:
             return f"{index + 2}번째 레코드(일련번호 {rec.sequence})의 은행코드 '{bank}'는 CMS 참가 은행이 아닙니다"

@@ -31,7 +31,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from app.services.common.calendar import SEOUL
@@ -114,7 +114,7 @@ def to_epoch(moment: datetime) -> float:
 
 
 def from_epoch(value: float) -> datetime:
-    return datetime.fromtimestamp(value, tz=timezone.utc).astimezone(SEOUL)
+    return datetime.fromtimestamp(value, tz=UTC).astimezone(SEOUL)
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,7 @@ class SimulatorState:
     # --- intake ---------------------------------------------------------------------------
 
     @staticmethod
-    def _intake(row: tuple) -> Intake:  # type: ignore[type-arg]
+    def _intake(row: tuple) -> Intake:
         (id_, inst, name, kind, received, sha, status, due, result_name, content) = row
         return Intake(
             id_,
