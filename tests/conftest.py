@@ -1,7 +1,10 @@
-"""Fixtures shared by every test: a fresh migrated database per test, on SQLite and PostgreSQL.
+"""Fixtures shared by every test: a fresh migrated database per test, on SQLite and PostgreSQL, the
+office on it, and its clerk and viewer.
 
-Qt runs offscreen, passwords hash with cheap argon2 parameters, and the OS keyring is replaced by
-an in-memory one, so nothing a test does touches the developer's own keyring or data folder.
+Each test's database is a copy of one migrated per session (tests/template_db.py), as fresh as a
+migration would have made it. Qt runs offscreen, passwords hash with cheap argon2 parameters, and
+the OS keyring is replaced by an in-memory one, so nothing a test does touches the developer's own
+keyring or data folder.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests import template_db
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -38,13 +43,10 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     keyring.set_keyring(previous)
 
 
-def _sqlite_db(tmp_path: Path):  # type: ignore[no-untyped-def]
-    from app.database import migrate as migrations
-    from app.database.engine import Database
-
-    db = Database.from_url(f"sqlite:///{(tmp_path / 'test.db').as_posix()}")
-    migrations.upgrade(db.engine)
-    return db
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session; `sqlite_db` copies it."""
+    return template_db.migrated_sqlite_file(tmp_path_factory.mktemp("template"))
 
 
 class _PgServer:
@@ -62,8 +64,7 @@ class _PgServer:
             self.error = f"PostgreSQL at {self.base} did not answer: {exc}"
 
     def schema_url(self, schema: str) -> str:
-        sep = "&" if "?" in self.base else "?"
-        return f"{self.base}{sep}options=-csearch_path%3D{schema}"
+        return template_db.schema_url(self.base, schema)
 
     def execute(self, sql: str) -> None:
         import psycopg
@@ -77,6 +78,13 @@ def pg_server() -> _PgServer:
     return _PgServer()
 
 
+@pytest.fixture(scope="session")
+def pg_template(pg_server: _PgServer) -> template_db.PgTemplate:
+    """A schema migrated once per session, kept as the script `pg_db` replays into each test's schema."""
+    require_pg(pg_server)
+    return template_db.PgTemplate(pg_server.base, pg_server.execute)
+
+
 def require_pg(server: _PgServer) -> None:
     if server.error:
         if os.environ.get("KSCMS_REQUIRE_PG") == "1" or os.environ.get("CI"):
@@ -85,31 +93,42 @@ def require_pg(server: _PgServer) -> None:
 
 
 @pytest.fixture
-def pg_url(pg_server: _PgServer) -> Iterator[str]:
-    """A fresh, empty schema on the PostgreSQL server, as a database URL."""
+def _pg_schema(pg_server: _PgServer) -> Iterator[str]:
+    """The name of a fresh, empty schema on the PostgreSQL server, dropped after the test."""
     require_pg(pg_server)
     schema = f"t_{uuid.uuid4().hex[:12]}"
     pg_server.execute(f"CREATE SCHEMA {schema}")
     try:
-        yield pg_server.schema_url(schema)
+        yield schema
     finally:
         pg_server.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture
-def sqlite_db(tmp_path: Path):  # type: ignore[no-untyped-def]
-    db = _sqlite_db(tmp_path)
+def pg_url(pg_server: _PgServer, _pg_schema: str) -> str:
+    """A fresh, empty schema on the PostgreSQL server, as a database URL."""
+    return pg_server.schema_url(_pg_schema)
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path, sqlite_template: Path):  # type: ignore[no-untyped-def]
+    """A migrated SQLite file of the test's own (tmp_path/test.db)."""
+    from app.database.engine import Database
+
+    path = tmp_path / "test.db"
+    template_db.copy_sqlite(sqlite_template, path)
+    db = Database.from_url(template_db.sqlite_url(path))
     yield db
     db.dispose()
 
 
 @pytest.fixture
-def pg_db(pg_url: str):  # type: ignore[no-untyped-def]
-    from app.database import migrate as migrations
+def pg_db(pg_url: str, _pg_schema: str, pg_template: template_db.PgTemplate):  # type: ignore[no-untyped-def]
+    """The `pg_url` schema, migrated: the same URL, so a test may ask for both."""
     from app.database.engine import Database
 
+    pg_template.fill(_pg_schema)
     db = Database.from_url(pg_url)
-    migrations.upgrade(db.engine)
     yield db
     db.dispose()
 
@@ -126,3 +145,21 @@ def office(db):  # type: ignore[no-untyped-def]
     from tests.factories import make_office
 
     return make_office(db)
+
+
+@pytest.fixture
+def clerk(office):  # type: ignore[no-untyped-def]
+    """A 담당자 of the office (clerk1) who already chose a password."""
+    from app.models import Role
+    from tests.factories import add_user
+
+    return add_user(office, "clerk1", Role.CLERK)
+
+
+@pytest.fixture
+def viewer(office):  # type: ignore[no-untyped-def]
+    """A 조회자 of the office (viewer1): may look, never change."""
+    from app.models import Role
+    from tests.factories import add_user
+
+    return add_user(office, "viewer1", Role.VIEWER, birth="910606")

@@ -72,9 +72,9 @@ class Ledger:
                 continue
             r = self.requests[e.debit_request_id]
             known = r.result_at is not None and r.result_at < end
-            if e.kind is LedgerKind.REQUEST and e.entry_on <= as_of and not known:
-                if r.state is not RequestState.WAITING or r.debit_date >= as_of:
-                    return False  # queued or in flight
+            if (e.kind is LedgerKind.REQUEST and e.entry_on <= as_of and not known
+                    and (r.state is not RequestState.WAITING or r.debit_date >= as_of)):
+                return False  # queued or in flight
             if e.kind is LedgerKind.FAIL and known:
                 failed = True
         charge = self.charges[charge_id]

@@ -53,7 +53,7 @@ def as_of_seed(service: Callable[..., object]) -> dict[str, object]:
     return {"today": TODAY} if "today" in inspect.signature(service).parameters else {}
 
 
-def outstanding_summary(o: Office, group_by: GroupBy = GroupBy.ITEM):  # type: ignore[no-untyped-def]
+def outstanding_summary(o: Office, group_by: GroupBy = GroupBy.ITEM):
     summarise = aggregates_outstanding.summarise
     return summarise(o.db, o.admin, o.contract_id, QUARTER, group_by, **as_of_seed(summarise))
 

@@ -28,7 +28,7 @@ from app.services.aggregates import requests as aggregates_requests
 from app.services.aggregates import settlement
 from app.services.aggregates.common import GroupBy, Period
 from app.services.aggregates.reports import build, letters
-from app.services.collection import cash, registrations, results
+from app.services.collection import cash, registrations, results, retries
 from app.services.collection import requests as debits
 from app.services.common.calendar import SEOUL, seoul_datetime
 from app.services.customers import records as customers
@@ -80,7 +80,7 @@ def test_every_read_service_leaves_the_database_as_it_was(seeded: tuple[Office, 
         debits.preflight(db, actor, cid, debit_date, now=SEOUL_NOW)
         debits.cutoff_state_for(db, actor, cid, debit_date, SEOUL_NOW)
     assert listed > 100  # 72 agreements, 5th and 25th, three months
-    debits.list_retry(db, actor, cid, now=SEOUL_NOW)
+    retries.list_retry(db, actor, cid, now=SEOUL_NOW)
     for period in PERIODS:
         for group_by in GroupBy:
             aggregates_requests.summarise(db, actor, cid, period, group_by)
@@ -160,7 +160,7 @@ def _page_keys() -> list[str]:
     return list(page_factories())
 
 
-def test_opening_every_page_and_turning_its_controls_writes_nothing(  # type: ignore[no-untyped-def]
+def test_opening_every_page_and_turning_its_controls_writes_nothing(
         qtbot, seeded: tuple[Office, Seeded], quiet_boxes: list[str]) -> None:
     office, _ = seeded
     before = fingerprint(office.db)

@@ -13,9 +13,10 @@ from app.services.aggregates import outstanding as aggregates_outstanding
 from app.services.aggregates import overview as aggregates_overview
 from app.services.aggregates import registrations as aggregates_registrations
 from app.services.aggregates import requests as aggregates_requests
-from app.services.aggregates.common import GroupBy, Period, default_period, rate_text
+from app.services.aggregates.common import GroupBy, rate_text
 from app.services.common.calendar import BusinessCalendar
 from app.services.common.errors import NotFoundError, ServiceError
+from app.services.common.periods import Period, default_period
 from app.services.common.session import Actor
 from app.services.exchange.cms.banks import bank_name
 from tests.aggregates.conftest import Ledger

@@ -49,7 +49,7 @@ def korean_font_and_no_boxes(qapp: QApplication, monkeypatch: pytest.MonkeyPatch
     assert not warnings, warnings
 
 
-def open_page(qtbot, seeded: tuple[Office, Seeded], cls: type, *, start: date | None = None):  # type: ignore[no-untyped-def]
+def open_page(qtbot, seeded: tuple[Office, Seeded], cls: type, *, start: date | None = None):
     office, _ = seeded
     page = cls(AppContext(office.db, office.admin, office.contract_id, clock=lambda: NOW))
     qtbot.addWidget(page)
@@ -63,26 +63,26 @@ def open_page(qtbot, seeded: tuple[Office, Seeded], cls: type, *, start: date | 
     return page
 
 
-def click_cell(qtbot, table: QTableView, row: int, column: int) -> None:  # type: ignore[no-untyped-def]
+def click_cell(qtbot, table: QTableView, row: int, column: int) -> None:
     rect = table.visualRect(table.model().index(row, column))
     qtbot.mouseClick(table.viewport(), LEFT, pos=QPoint(rect.center()))
 
 
-def _has_ink(widget) -> bool:  # type: ignore[no-untyped-def]
+def _has_ink(widget) -> bool:
     """Whether anything dark is drawn yet (QPdfView paints its pages asynchronously)."""
     image = widget.grab().toImage()
     return any(image.pixelColor(x, y).lightness() < 128
                for x in range(0, image.width(), 7) for y in range(0, image.height() // 3, 7))
 
 
-def shot(widget, name: str, office: Office) -> None:  # type: ignore[no-untyped-def]
+def shot(widget, name: str, office: Office) -> None:
     """Screens are the same on both databases; keep the SQLite run's picture."""
     if office.db.is_sqlite:
         SHOTS.mkdir(exist_ok=True)
         assert widget.grab().save(str(SHOTS / name))
 
 
-def test_requests_by_group_drill_down_and_back(qtbot, seeded: tuple[Office, Seeded]) -> None:  # type: ignore[no-untyped-def]
+def test_requests_by_group_drill_down_and_back(qtbot, seeded: tuple[Office, Seeded]) -> None:
     office, _ = seeded
     page = open_page(qtbot, seeded, RequestAggregatePage)
     assert (page.period.start, page.period.end) == (date(2026, 11, 1), date(2026, 11, 27))
@@ -109,7 +109,7 @@ def test_requests_by_group_drill_down_and_back(qtbot, seeded: tuple[Office, Seed
     assert not page.in_detail()
 
 
-def test_the_chart_tab_shows_the_overview(qtbot, seeded: tuple[Office, Seeded]) -> None:  # type: ignore[no-untyped-def]
+def test_the_chart_tab_shows_the_overview(qtbot, seeded: tuple[Office, Seeded]) -> None:
     office, _ = seeded
     page = open_page(qtbot, seeded, RequestAggregatePage, start=date(2026, 9, 1))
     page.tabs.setCurrentWidget(page.overview)
@@ -127,7 +127,7 @@ def test_the_chart_tab_shows_the_overview(qtbot, seeded: tuple[Office, Seeded]) 
     assert standalone.overview.rate_model.rowCount() == 12
 
 
-def test_outstanding_drill_down_and_letters(qtbot, seeded: tuple[Office, Seeded], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_outstanding_drill_down_and_letters(qtbot, seeded: tuple[Office, Seeded], tmp_path: Path) -> None:
     office, _ = seeded
     page = open_page(qtbot, seeded, OutstandingAggregatePage, start=date(2026, 9, 1))
     assert "현재 원장 기준" in page.status.text()
@@ -147,7 +147,7 @@ def test_outstanding_drill_down_and_letters(qtbot, seeded: tuple[Office, Seeded]
     assert len(PdfReader(str(target)).pages) == len(customers)
 
 
-def test_discounts_by_month_and_item(qtbot, seeded: tuple[Office, Seeded]) -> None:  # type: ignore[no-untyped-def]
+def test_discounts_by_month_and_item(qtbot, seeded: tuple[Office, Seeded]) -> None:
     office, _ = seeded
     page = open_page(qtbot, seeded, DiscountAggregatePage, start=date(2026, 9, 1))
     assert [r.period for r in page.summary_model.group_rows()] == ["2026-09", "2026-10", "2026-11"]
@@ -162,7 +162,7 @@ def test_discounts_by_month_and_item(qtbot, seeded: tuple[Office, Seeded]) -> No
     assert {r.item for r in page.detail_model.rows()} == {rows[0].item}
 
 
-def test_registrations_bank_and_state_then_list(qtbot, seeded: tuple[Office, Seeded]) -> None:  # type: ignore[no-untyped-def]
+def test_registrations_bank_and_state_then_list(qtbot, seeded: tuple[Office, Seeded]) -> None:
     office, _ = seeded
     page = open_page(qtbot, seeded, RegistrationStatusPage)
     rows = page.summary_model.group_rows()
@@ -181,7 +181,7 @@ def test_registrations_bank_and_state_then_list(qtbot, seeded: tuple[Office, See
     assert page.stack.currentIndex() == 0
 
 
-def test_requests_by_bank_state_cells(qtbot, seeded: tuple[Office, Seeded]) -> None:  # type: ignore[no-untyped-def]
+def test_requests_by_bank_state_cells(qtbot, seeded: tuple[Office, Seeded]) -> None:
     office, _ = seeded
     page = open_page(qtbot, seeded, RequestStatusPage)
     rows = page.summary_model.group_rows()
@@ -197,7 +197,7 @@ def test_requests_by_bank_state_cells(qtbot, seeded: tuple[Office, Seeded]) -> N
     shot(page, "aggregate_requests_by_bank.png", office)
 
 
-def test_settlement_shows_what_to_check(qtbot, seeded: tuple[Office, Seeded]) -> None:  # type: ignore[no-untyped-def]
+def test_settlement_shows_what_to_check(qtbot, seeded: tuple[Office, Seeded]) -> None:
     office, _ = seeded
     page = open_page(qtbot, seeded, SettlementPage)
     assert page.issues_label.isVisible() and "케이에스넷 고객센터로 전화문의" in page.issues_label.text()
@@ -214,7 +214,7 @@ def test_settlement_shows_what_to_check(qtbot, seeded: tuple[Office, Seeded]) ->
     assert not page.issues_label.isVisible() and "이상 없음" in page.status.text()
 
 
-def test_preview_print_and_save(qtbot, seeded: tuple[Office, Seeded], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_preview_print_and_save(qtbot, seeded: tuple[Office, Seeded], tmp_path: Path) -> None:
     office, _ = seeded
     page: AggregatePage = open_page(qtbot, seeded, RequestAggregatePage, start=date(2026, 9, 1))
     with qtbot.waitSignal(page.detail_opened):

@@ -169,14 +169,14 @@ def _expand_lists(sqls: list[str], params: dict[str, Any]) -> tuple[list[str], d
 def _as_of_params(office: Any, period: Any) -> dict[str, Any]:
     """The as-of values the 미납 state is bound with, as the service takes them: the period's last day or
     today (Seoul) when earlier, on the contract's calendar (bank holidays, its closed days, year-end)."""
-    from app.services.aggregates.common import calendar_for
     from app.services.collection.ledger import as_of_params
     from app.services.common.calendar import SEOUL
+    from app.services.common.contract_calendar import contract_calendar
 
     with office.db.engine.connect() as conn:
         closing = bool(conn.exec_driver_sql(f"SELECT year_end_closing FROM contract WHERE id = {int(office.contract_id)}")
                        .scalar())
-        calendar = calendar_for(conn, office.contract_id, closing)
+        calendar = contract_calendar(conn, office.contract_id, closing)
     values = as_of_params(calendar, min(period.end, datetime.now(SEOUL).date()))
     # result_at is naive UTC in the column (UtcDateTime), so the bound instant is too.
     values["as_of_end"] = values["as_of_end"].astimezone(UTC).replace(tzinfo=None)

@@ -16,7 +16,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from app.services.exchange.cms import (  # noqa: E402
+from app.services.exchange.cms import (
     DebitHeader,
     DebitRecord,
     debit_outcomes,

@@ -41,7 +41,7 @@ def _median(call: Callable[[], object], rounds: int = 7) -> float:
     return statistics.median(times)
 
 
-def fill(db, office, key, count: int) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def fill(db, office, key, count: int) -> dict[str, str]:
     """`count` customers, 1–2 agreements each, each with its registration; returns sample search terms."""
     from sqlalchemy import insert, select, text
 
@@ -95,7 +95,7 @@ def fill(db, office, key, count: int) -> dict[str, str]:  # type: ignore[no-unty
     return {"name": names[middle], "account": accounts[len(accounts) // 2], "number": f"2024{middle:06d}"}
 
 
-def run(db, label: str, count: int, export: bool) -> None:  # type: ignore[no-untyped-def]
+def run(db, label: str, count: int, export: bool) -> None:
     from dataclasses import replace
 
     from PySide6.QtWidgets import QApplication
@@ -149,7 +149,7 @@ def run(db, label: str, count: int, export: bool) -> None:  # type: ignore[no-un
     model.set_query(CustomerQuery(sort="name"))
 
     def deep_page() -> None:
-        model._fetch(model.query, count // 2, 200)  # noqa: SLF001 - what scrolling halfway asks for
+        model._fetch(model.query, count // 2, 200)  # what scrolling halfway asks for
     figures["page at row 50% (scrolled)"] = _median(deep_page)
     page.close()
     page.deleteLater()

@@ -60,7 +60,7 @@ def case_calamine(path: Path) -> dict[str, float]:
     return {"cells": sum(len(row) for row in sheet.iter_rows())}
 
 
-def _office_db(url: str):  # type: ignore[no-untyped-def]
+def _office_db(url: str):
     from app.database import migrate as migrations
     from app.database.engine import Database
     from app.services.common.passwords import use_fast_hashing_for_tests

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 TARGET_SECONDS = 5.0
 
 
-def make_report(rows: int):  # type: ignore[no-untyped-def]
+def make_report(rows: int):
     from app.services.aggregates.common import GroupBy, Period, ReportContext
     from app.services.aggregates.reports import layouts
     from app.services.aggregates.requests import RequestDetailRow

@@ -31,35 +31,36 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sqlalchemy import delete, text, update  # noqa: E402
+from sqlalchemy import delete, text, update
 
-from app.database import migrate as migrations  # noqa: E402
-from app.database.engine import Database  # noqa: E402
-from app.models import (  # noqa: E402
+from app.database import migrate as migrations
+from app.database.engine import Database
+from app.models import (
     DebitRequest,
     DebitRequestLine,
     LedgerEntry,
     Payment,
     Transmission,
 )
-from app.services.common.calendar import SEOUL  # noqa: E402
-from app.services.common.crypto import DataKey  # noqa: E402
-from app.services.common.passwords import use_fast_hashing_for_tests  # noqa: E402
+from app.services.common.calendar import SEOUL
+from app.services.common.crypto import DataKey
+from app.services.common.passwords import use_fast_hashing_for_tests
 from app.services.exchange import (
-    receiving,  # noqa: E402
-    sending,  # noqa: E402
+    building,
+    receiving,
+    sending,
 )
-from app.services.exchange.cms import (  # noqa: E402
+from app.services.exchange.cms import (
     DebitHeader,
     branch_code,
     decode_eb21,
     encode_eb21,
     encode_eb22,
 )
-from app.services.exchange.transmissions import load_contract, open_content  # noqa: E402
-from tests.factories import make_office  # noqa: E402
-from tests.transmissions.fakes import FakeRelay  # noqa: E402
-from tests.transmissions.helpers import add_payers, queue_requests  # noqa: E402
+from app.services.exchange.transmissions import load_contract, open_content
+from tests.factories import make_office
+from tests.transmissions.fakes import FakeRelay
+from tests.transmissions.helpers import add_payers, queue_requests
 
 DEBIT = date(2026, 3, 16)
 NAME = "EB210316_2026"
@@ -116,9 +117,9 @@ def run(label: str, db: Database, count: int) -> None:
     office, key = setup(db, count)
     contract = load_contract(db, office.contract_id)
 
-    def build() -> sending.BuiltFile:
-        built = sending.build_request_file(db, contract, DEBIT, key, now=NOW)
-        assert isinstance(built, sending.BuiltFile) and built.record_count == count
+    def build() -> building.BuiltFile:
+        built = building.build_request_file(db, contract, DEBIT, key, now=NOW)
+        assert isinstance(built, building.BuiltFile) and built.record_count == count
         return built
 
     built_time, built = best("build EB21 from the database (to stored bytes)", 3, build, lambda: release(db))

@@ -36,7 +36,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from app.models import Charge, Customer, DebitAgreement, RegistrationState
-from app.services.collection import cash, ledger, registrations
+from app.services.collection import cash, charges, ledger, registrations, retries
 from app.services.collection import requests as debits
 from app.services.collection.ledger import Balance
 from app.services.common.calendar import ManualClock
@@ -103,7 +103,7 @@ class Academy:
         for key in keys:
             c = BY_KEY[key]
             self.payers[key] = add_payer(
-                self.db, self.cid, c.customer_no, c.account, name=c.name, day=c.day, monthly=c.monthly,
+                self.db, self.cid, c.customer_no, account=c.account, name=c.name, day=c.day, monthly=c.monthly,
                 discount=c.discount, first=c.first, limit=c.limit,
                 queued_at=None if registered_long_ago else self.now(),
                 registration=RegistrationState.DONE if registered_long_ago else None,
@@ -156,9 +156,9 @@ class Academy:
         return debits.request(self.db, self.clerk, self.cid, debit_date, self.agreements_of(keys),
                               include_outstanding=include_outstanding, now=self.now())
 
-    def retries(self) -> dict[tuple[str, str], debits.RetryRow]:
+    def retries(self) -> dict[tuple[str, str], charges.RetryRow]:
         """재처리의뢰 list, by (customer no, 구분 이체의뢰/재처리의뢰)."""
-        rows = debits.list_retry(self.db, self.clerk, self.cid, now=self.now())
+        rows = retries.list_retry(self.db, self.clerk, self.cid, now=self.now())
         return {(r.customer_no, r.kind.label): r for r in rows}
 
     def cash_rows(self) -> dict[tuple[str, str], cash.CashRow]:

@@ -7,30 +7,25 @@ recompute every ledger rule from the raw tables, independently of the code under
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from sqlalchemy import func, select
 
 from app.database.engine import Database
 from app.models import (
-    AccountRegistration,
     Charge,
-    CollectionItem,
-    Customer,
-    DebitAgreement,
     DebitRequest,
     DebitRequestLine,
     LedgerEntry,
     LedgerKind,
     Payment,
     PaymentMethod,
-    RegistrationKind,
     RegistrationState,
     RequestState,
 )
 from app.services.common.calendar import seoul_datetime
 from app.services.common.crypto import DataKey
+from tests.factories import PayerStyle
 
 KEY = DataKey.generate()
 
@@ -39,46 +34,10 @@ def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
     return seoul_datetime(day, time(hour, minute))
 
 
-@dataclass(frozen=True)
-class Payer:
-    customer_id: int
-    agreement_id: int
-    customer_no: str
-
-
-def add_payer(
-    db: Database, contract_id: int, customer_no: str, *, name: str | None = None, monthly: int = 50_000,
-    limit: int | None = None, discount: int = 0, rate: int = 0, first: str = "2026-01", last: str | None = None,
-    day: int = 5, bank: str = "088", item: str = "A01", registration: RegistrationState | None = RegistrationState.DONE,
-    account: str = "110123456789", grade: str | None = None, reason_code: str | None = None,
-) -> Payer:
-    """A customer (or another item of an existing one) with an agreement and, unless None, a NEW registration."""
-    with db.session() as s:
-        item_id = s.scalar(select(CollectionItem.id).where(CollectionItem.contract_id == contract_id,
-                                                           CollectionItem.code == item))
-        customer = s.scalar(select(Customer).where(Customer.contract_id == contract_id,
-                                                   Customer.customer_no == customer_no))
-        if customer is None:
-            customer = Customer(contract_id=contract_id, customer_no=customer_no, name=name or f"고객{customer_no}",
-                                grade=grade)
-            s.add(customer)
-            s.flush()
-        agreement = DebitAgreement(
-            customer_id=customer.id, item_id=item_id, debit_limit=limit if limit is not None else max(monthly, 100_000),
-            monthly_amount=monthly, discount_rate=rate, discount_amount=discount, first_month=first, last_month=last,
-            debit_day=day, bank_code=bank, account_no_enc=KEY.encrypt(account, "account_no"),
-            account_no_hash=KEY.blind_index(account, "account_no"), account_last4=account[-4:], holder_name=name or "예금주",
-            holder_id="800101",
-        )
-        s.add(agreement)
-        s.flush()
-        if registration is not None:
-            s.add(AccountRegistration(
-                contract_id=contract_id, agreement_id=agreement.id, kind=RegistrationKind.NEW, state=registration,
-                bank_code=bank, account_no_enc=agreement.account_no_enc, account_last4=account[-4:],
-                holder_id="800101", requested_on=date(2025, 12, 1), reason_code=reason_code, created_by="clerk",
-            ))
-        return Payer(customer.id, agreement.id, customer_no)
+PAYERS = PayerStyle(KEY, monthly=50_000, day=5, first="2026-01", grade=None, account="110123456789",
+                    limit_times=1, limit_floor=100_000, holder="{name}", unnamed="고객{no}",
+                    registration=RegistrationState.DONE, created_by="clerk")
+add_payer = PAYERS.add  # a payer registered long ago (December 2025), under a made-up name unless given one
 
 
 def mark_sent(db: Database, request_ids: list[int] | None = None) -> list[int]:

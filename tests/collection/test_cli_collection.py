@@ -24,7 +24,7 @@ from tests.security.cli import use_login
 
 
 @pytest.fixture
-def env(office, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def env(office, monkeypatch: pytest.MonkeyPatch):
     use_login(monkeypatch, office.db)
     today = datetime.now(SEOUL).date()
     year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
@@ -32,7 +32,7 @@ def env(office, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def
     return office, option
 
 
-def test_request_results_and_cash_from_the_command_line(env, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_request_results_and_cash_from_the_command_line(env, capsys, tmp_path: Path) -> None:
     office, option = env
     period = f"{option.debit_date:%Y-%m}"
     add_payer(office.db, office.contract_id, "1", monthly=30_000, day=15, first=period)
@@ -66,7 +66,7 @@ def test_request_results_and_cash_from_the_command_line(env, capsys, tmp_path: P
     assert "현금수납할 이체처리미완료 청구가 없습니다" in capsys.readouterr().err
 
 
-def test_request_after_the_cutoff_queues_nothing(office, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_request_after_the_cutoff_queues_nothing(office, monkeypatch, capsys) -> None:
     use_login(monkeypatch, office.db)
     add_payer(office.db, office.contract_id, "1", day=15)
     past = debits.debit_dates(office.db, office.admin, office.contract_id, 2026, 1)[1].debit_date

@@ -45,7 +45,7 @@ def _race(*calls: Callable[[], Any]) -> list[Any]:
     return results
 
 
-def test_two_clerks_request_the_same_charges_at_once(office, clerk) -> None:  # type: ignore[no-untyped-def]
+def test_two_clerks_request_the_same_charges_at_once(office, clerk) -> None:
     payers = [add_payer(office.db, office.contract_id, str(i), day=15) for i in range(1, 6)]
     ids = [p.agreement_id for p in payers]
     debits.list_due(office.db, office.admin, office.contract_id, D, now=NOW)  # charges exist, as on screen
@@ -61,7 +61,7 @@ def test_two_clerks_request_the_same_charges_at_once(office, clerk) -> None:  # 
     check_invariants(office.db)
 
 
-def test_two_clerks_opening_the_list_at_once_make_one_charge_each(office, clerk) -> None:  # type: ignore[no-untyped-def]
+def test_two_clerks_opening_the_list_at_once_make_one_charge_each(office, clerk) -> None:
     """Looking creates no charge; two clerks requesting the same payers at once make one charge each."""
     payers = [add_payer(office.db, office.contract_id, str(i), day=15) for i in range(1, 4)]
     results = _race(lambda: debits.list_due(office.db, office.admin, office.contract_id, D, now=NOW),
@@ -78,7 +78,7 @@ def test_two_clerks_opening_the_list_at_once_make_one_charge_each(office, clerk)
     check_invariants(office.db)
 
 
-def test_cash_twice_at_once_never_exceeds_the_outstanding(office, clerk) -> None:  # type: ignore[no-untyped-def]
+def test_cash_twice_at_once_never_exceeds_the_outstanding(office, clerk) -> None:
     p = add_payer(office.db, office.contract_id, "1", monthly=30_000, day=15)
     out = debits.request(office.db, office.admin, office.contract_id, D, [p.agreement_id], now=NOW)
     mark_sent(office.db)
@@ -94,7 +94,7 @@ def test_cash_twice_at_once_never_exceeds_the_outstanding(office, clerk) -> None
     check_invariants(office.db)
 
 
-def test_cash_and_a_request_of_the_same_charge_at_once(office) -> None:  # type: ignore[no-untyped-def]
+def test_cash_and_a_request_of_the_same_charge_at_once(office) -> None:
     """Either the cash goes in first (the request then asks only the rest) or the request (cash is refused)."""
     p = add_payer(office.db, office.contract_id, "1", monthly=30_000, day=15)
     march = date(2026, 3, 16)
@@ -115,7 +115,7 @@ def test_cash_and_a_request_of_the_same_charge_at_once(office) -> None:  # type:
 
 
 @pytest.mark.pg
-def test_the_open_line_index_holds_between_two_connections(pg_db) -> None:  # type: ignore[no-untyped-def]
+def test_the_open_line_index_holds_between_two_connections(pg_db) -> None:
     """Below the services: two transactions inserting an open line for one charge; the second is refused."""
     from tests.factories import make_office
 

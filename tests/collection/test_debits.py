@@ -23,7 +23,7 @@ from app.models import (
     TransmissionState,
 )
 from app.models.user import AuditLog
-from app.services.collection import cash, ledger
+from app.services.collection import automatic, cash, ledger
 from app.services.collection import requests as debits
 from app.services.common.calendar import SEOUL, seoul_datetime
 from app.services.common.errors import (
@@ -38,11 +38,11 @@ D = date(2026, 4, 15)  # a Wednesday; cut-off Tuesday 14:00
 NOW = at(date(2026, 4, 10))
 
 
-def _due(office, **kw):  # type: ignore[no-untyped-def]
+def _due(office, **kw):
     return {r.customer_no: r for r in debits.list_due(office.db, office.admin, office.contract_id, D, now=NOW, **kw).rows}
 
 
-def test_due_rows_say_why_a_payer_cannot_be_requested(office) -> None:  # type: ignore[no-untyped-def]
+def test_due_rows_say_why_a_payer_cannot_be_requested(office) -> None:
     c = office.contract_id
     add_payer(office.db, c, "1", monthly=30_000, day=15)
     add_payer(office.db, c, "2", day=15, registration=None)
@@ -68,7 +68,7 @@ def test_due_rows_say_why_a_payer_cannot_be_requested(office) -> None:  # type: 
     assert all(r.request_amount == 0 for r in rows.values() if not r.requestable)
 
 
-def test_charges_are_created_once_with_the_discount_in_effect(office) -> None:  # type: ignore[no-untyped-def]
+def test_charges_are_created_once_with_the_discount_in_effect(office) -> None:
     """Looking creates no charge (it shows what the charge would be); the request creates it, once."""
     p = add_payer(office.db, office.contract_id, "1", monthly=50_000, discount=5_000, rate=10, day=15)
     first = _due(office)["1"]
@@ -88,7 +88,7 @@ def test_charges_are_created_once_with_the_discount_in_effect(office) -> None:  
     check_invariants(office.db)
 
 
-def test_a_viewer_lists_without_creating_charges_and_cannot_request(office, viewer) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_lists_without_creating_charges_and_cannot_request(office, viewer) -> None:
     p = add_payer(office.db, office.contract_id, "1", monthly=30_000, day=15)
     rows = debits.list_due(office.db, viewer, office.contract_id, D, now=NOW).rows
     assert rows[0].charge_id is None and rows[0].request_amount == 30_000
@@ -98,7 +98,7 @@ def test_a_viewer_lists_without_creating_charges_and_cannot_request(office, view
         debits.request(office.db, viewer, office.contract_id, D, [p.agreement_id], now=NOW)
 
 
-def test_only_contracted_debit_days_moved_to_business_days(office) -> None:  # type: ignore[no-untyped-def]
+def test_only_contracted_debit_days_moved_to_business_days(office) -> None:
     options = debits.debit_dates(office.db, office.admin, office.contract_id, 2026, 4)
     # 5 April 2026 is a Sunday → Monday the 6th; 25 April a Saturday → Monday the 27th.
     assert [o.debit_date for o in options] == [date(2026, 4, 6), date(2026, 4, 15), date(2026, 4, 27)]
@@ -112,7 +112,7 @@ def test_only_contracted_debit_days_moved_to_business_days(office) -> None:  # t
         debits.list_due(office.db, office.admin, office.contract_id, date(2026, 4, 5), now=NOW)
 
 
-def test_outstanding_of_earlier_months_is_added_oldest_first_never_above_the_limit(office) -> None:  # type: ignore[no-untyped-def]
+def test_outstanding_of_earlier_months_is_added_oldest_first_never_above_the_limit(office) -> None:
     p = add_payer(office.db, office.contract_id, "1", monthly=60_000, limit=100_000, day=15)
     march = date(2026, 3, 16)  # 15 March 2026 is a Sunday
     out = debits.request(office.db, office.admin, office.contract_id, march, [p.agreement_id], now=at(date(2026, 3, 10)))
@@ -146,7 +146,7 @@ def test_outstanding_of_earlier_months_is_added_oldest_first_never_above_the_lim
         assert req.state is RequestState.PARTIAL and req.debited_amount == 70_000
 
 
-def test_requests_stop_at_the_cutoff_of_the_business_day_before(office) -> None:  # type: ignore[no-untyped-def]
+def test_requests_stop_at_the_cutoff_of_the_business_day_before(office) -> None:
     p = add_payer(office.db, office.contract_id, "1", day=15)
     info = load_contract(office.db, office.contract_id)
     cutoff = seoul_datetime(date(2026, 4, 14), time(14))
@@ -163,7 +163,7 @@ def test_requests_stop_at_the_cutoff_of_the_business_day_before(office) -> None:
     assert out.count == 1 and "이체의뢰대기" in out.message
 
 
-def test_no_request_once_the_dates_file_is_built(office) -> None:  # type: ignore[no-untyped-def]
+def test_no_request_once_the_dates_file_is_built(office) -> None:
     p = add_payer(office.db, office.contract_id, "1", day=15)
     with office.db.session() as s:
         s.add(Transmission(contract_id=office.contract_id, kind=FileKind.EB21, direction=Direction.SEND,
@@ -175,7 +175,7 @@ def test_no_request_once_the_dates_file_is_built(office) -> None:  # type: ignor
         debits.request(office.db, office.admin, office.contract_id, D, [p.agreement_id], now=NOW)
 
 
-def test_a_charge_is_never_requested_twice_and_requests_are_all_or_nothing(office, clerk) -> None:  # type: ignore[no-untyped-def]
+def test_a_charge_is_never_requested_twice_and_requests_are_all_or_nothing(office, clerk) -> None:
     a = add_payer(office.db, office.contract_id, "1", day=15)
     b = add_payer(office.db, office.contract_id, "2", day=15, registration=None)
     with pytest.raises(ServiceError, match="계좌신청 내역이 없습니다"):
@@ -193,24 +193,23 @@ def test_a_charge_is_never_requested_twice_and_requests_are_all_or_nothing(offic
     check_invariants(office.db)
 
 
-def test_the_partial_unique_index_refuses_a_second_open_line_as_conflict(office) -> None:  # type: ignore[no-untyped-def]
+def test_the_partial_unique_index_refuses_a_second_open_line_as_conflict(office) -> None:
     p = add_payer(office.db, office.contract_id, "1", day=15)
     out = debits.request(office.db, office.admin, office.contract_id, D, [p.agreement_id], now=NOW)
     with office.db.session() as s:
         charge_id = s.scalar(select(DebitRequestLine.charge_id))
-    with pytest.raises(ConflictError, match="다른 사용자가 같은 청구를 먼저"):
-        with office.db.session() as s:
-            extra = DebitRequest(contract_id=office.contract_id, agreement_id=p.agreement_id, debit_date=D, amount=10,
-                                 bank_code="088", state=RequestState.WAITING)
-            s.add(extra)
-            s.flush()
-            ledger.add_lines(s, [(extra, [ledger.LineSpec(charge_id, "2026-04", 10)], "2026-04")], D, "x")
+    with pytest.raises(ConflictError, match="다른 사용자가 같은 청구를 먼저"), office.db.session() as s:
+        extra = DebitRequest(contract_id=office.contract_id, agreement_id=p.agreement_id, debit_date=D, amount=10,
+                             bank_code="088", state=RequestState.WAITING)
+        s.add(extra)
+        s.flush()
+        ledger.add_lines(s, [(extra, [ledger.LineSpec(charge_id, "2026-04", 10)], "2026-04")], D, "x")
     with office.db.session() as s:
         assert s.scalar(select(func.count()).select_from(DebitRequest)) == 1
     assert out.count == 1
 
 
-def test_withdraw_before_the_file_and_never_after(office) -> None:  # type: ignore[no-untyped-def]
+def test_withdraw_before_the_file_and_never_after(office) -> None:
     p = add_payer(office.db, office.contract_id, "1", day=15)
     out = debits.request(office.db, office.admin, office.contract_id, D, [p.agreement_id], now=NOW)
     debits.withdraw(office.db, office.admin, out.request_ids[0], now=NOW)
@@ -234,7 +233,7 @@ def test_withdraw_before_the_file_and_never_after(office) -> None:  # type: igno
         debits.withdraw(office.db, office.admin, again.request_ids[0], now=NOW)
 
 
-def test_a_request_that_missed_its_cutoff_can_be_withdrawn_to_free_its_charge(office) -> None:  # type: ignore[no-untyped-def]
+def test_a_request_that_missed_its_cutoff_can_be_withdrawn_to_free_its_charge(office) -> None:
     p = add_payer(office.db, office.contract_id, "1", day=15)
     out = debits.request(office.db, office.admin, office.contract_id, D, [p.agreement_id], now=NOW)
     debits.withdraw(office.db, office.admin, out.request_ids[0], now=at(D, 9))
@@ -242,7 +241,7 @@ def test_a_request_that_missed_its_cutoff_can_be_withdrawn_to_free_its_charge(of
         assert s.get(DebitRequest, out.request_ids[0]).state is RequestState.WITHDRAWN
 
 
-def test_cash_paid_rows_are_excluded_with_the_reason(office) -> None:  # type: ignore[no-untyped-def]
+def test_cash_paid_rows_are_excluded_with_the_reason(office) -> None:
     p = add_payer(office.db, office.contract_id, "1", monthly=30_000, day=6)
     first = date(2026, 4, 6)
     out = debits.request(office.db, office.admin, office.contract_id, first, [p.agreement_id], now=at(date(2026, 4, 1)))
@@ -255,7 +254,7 @@ def test_cash_paid_rows_are_excluded_with_the_reason(office) -> None:  # type: i
     assert rows[0].reason == "현금수납으로 완납되었습니다" and rows[0].status_text == "현금수납"
 
 
-def test_preflight_compares_with_last_month(office) -> None:  # type: ignore[no-untyped-def]
+def test_preflight_compares_with_last_month(office) -> None:
     c = office.contract_id
     same = add_payer(office.db, c, "1", monthly=30_000, day=15)
     more = add_payer(office.db, c, "2", monthly=30_000, day=15)
@@ -284,26 +283,26 @@ def test_preflight_compares_with_last_month(office) -> None:  # type: ignore[no-
     assert "신규 1건" in text and "할인 종료 1건" in text and "계좌신청 내역이 없습니다" in text
 
 
-def test_auto_request_runs_once_per_debit_date_at_its_lead_time(office) -> None:  # type: ignore[no-untyped-def]
+def test_auto_request_runs_once_per_debit_date_at_its_lead_time(office) -> None:
     from app.models import Contract
 
     p = add_payer(office.db, office.contract_id, "1", day=15)
     cutoff = seoul_datetime(date(2026, 4, 14), time(14))
-    assert debits.auto_request_due(office.db, office.contract_id, cutoff - timedelta(minutes=30)).count == 0  # off
+    assert automatic.auto_request_due(office.db, office.contract_id, cutoff - timedelta(minutes=30)).count == 0  # off
     with office.db.session() as s:
         contract = s.get(Contract, office.contract_id)
         contract.auto_request, contract.auto_request_lead_minutes = True, 60
-    assert debits.auto_request_due(office.db, office.contract_id, cutoff - timedelta(minutes=61)).count == 0
-    report = debits.auto_request_due(office.db, office.contract_id, cutoff - timedelta(minutes=30))
+    assert automatic.auto_request_due(office.db, office.contract_id, cutoff - timedelta(minutes=61)).count == 0
+    report = automatic.auto_request_due(office.db, office.contract_id, cutoff - timedelta(minutes=30))
     assert report.count == 1 and report.outcomes[0].debit_date == D
     debits.withdraw(office.db, office.admin, report.outcomes[0].request_ids[0], now=cutoff - timedelta(minutes=20))
-    assert debits.auto_request_due(office.db, office.contract_id, cutoff - timedelta(minutes=10)).count == 0
+    assert automatic.auto_request_due(office.db, office.contract_id, cutoff - timedelta(minutes=10)).count == 0
     row = _due(office)["1"]
     assert row.requestable and row.agreement_id == p.agreement_id  # the clerk's withdrawal stands
     check_invariants(office.db)
 
 
-def test_other_institutions_contract_is_not_found(office) -> None:  # type: ignore[no-untyped-def]
+def test_other_institutions_contract_is_not_found(office) -> None:
     from app.services.common.errors import NotFoundError
     from app.services.common.session import Actor
 
@@ -312,7 +311,7 @@ def test_other_institutions_contract_is_not_found(office) -> None:  # type: igno
         debits.list_due(office.db, stranger, office.contract_id, D, now=NOW)
 
 
-def test_now_must_be_timezone_aware(office) -> None:  # type: ignore[no-untyped-def]
+def test_now_must_be_timezone_aware(office) -> None:
     p = add_payer(office.db, office.contract_id, "1", day=15)
     with pytest.raises((TypeError, ValueError)):
         debits.request(office.db, office.admin, office.contract_id, D, [p.agreement_id], now=datetime(2026, 4, 10))

@@ -29,7 +29,7 @@ NOW = at(date(2026, 4, 10))
 # --- 할인관리 ---------------------------------------------------------------------------------------
 
 
-def test_discount_preview_truncates_to_the_won_and_applies_from_the_next_charge(office, clerk) -> None:  # type: ignore[no-untyped-def]
+def test_discount_preview_truncates_to_the_won_and_applies_from_the_next_charge(office, clerk) -> None:
     a = add_payer(office.db, office.contract_id, "1", monthly=33_333, day=15, grade="초등")
     b = add_payer(office.db, office.contract_id, "2", monthly=50_000, day=15, grade="중등")
     # April's charges exist already: requested (that creates them), then withdrawn.
@@ -61,7 +61,7 @@ def test_discount_preview_truncates_to_the_won_and_applies_from_the_next_charge(
     check_invariants(office.db)
 
 
-def test_discount_apply_refuses_a_bad_selection(office) -> None:  # type: ignore[no-untyped-def]
+def test_discount_apply_refuses_a_bad_selection(office) -> None:
     a = add_payer(office.db, office.contract_id, "1", monthly=10_000)
     with pytest.raises(ServiceError, match="선택하세요"):
         discounts.apply_discount(office.db, office.admin, office.contract_id, [], 10)
@@ -70,7 +70,7 @@ def test_discount_apply_refuses_a_bad_selection(office) -> None:  # type: ignore
 
 
 @pytest.mark.pg
-def test_discount_apply_is_all_or_nothing_against_a_concurrent_edit(pg_db) -> None:  # type: ignore[no-untyped-def]
+def test_discount_apply_is_all_or_nothing_against_a_concurrent_edit(pg_db) -> None:
     """Another clerk saves the agreement between our read and our write: nothing changes, ConflictError."""
     from sqlalchemy import event
 
@@ -80,7 +80,7 @@ def test_discount_apply_is_all_or_nothing_against_a_concurrent_edit(pg_db) -> No
     a = add_payer(pg_db, office.contract_id, "1", monthly=10_000)
     b = add_payer(pg_db, office.contract_id, "2", monthly=10_000)
 
-    def bump(_mapper, _conn, target) -> None:  # type: ignore[no-untyped-def]
+    def bump(_mapper, _conn, target) -> None:
         if target.id == b.agreement_id:
             with pg_db.engine.connect() as other:
                 other.execute(DebitAgreement.__table__.update().where(DebitAgreement.id == b.agreement_id)
@@ -101,7 +101,7 @@ def test_discount_apply_is_all_or_nothing_against_a_concurrent_edit(pg_db) -> No
 # --- 이체의뢰결과 -----------------------------------------------------------------------------------
 
 
-def _month_of_results(office):  # type: ignore[no-untyped-def]
+def _month_of_results(office):
     c = office.contract_id
     ids = [add_payer(office.db, c, str(i), monthly=10_000 * i, day=15 if i < 5 else 25, name=f"고객{i}").agreement_id
            for i in range(1, 6)]
@@ -118,7 +118,7 @@ def _month_of_results(office):  # type: ignore[no-untyped-def]
     return out
 
 
-def test_results_list_states_reasons_and_totals_from_the_ledger(office) -> None:  # type: ignore[no-untyped-def]
+def test_results_list_states_reasons_and_totals_from_the_ledger(office) -> None:
     _month_of_results(office)
     assert results.default_period(date(2026, 4, 20)) == (date(2026, 4, 1), date(2026, 4, 20))
     view = results.list_results(office.db, office.admin, office.contract_id, today=date(2026, 4, 20))
@@ -137,7 +137,7 @@ def test_results_list_states_reasons_and_totals_from_the_ledger(office) -> None:
     check_invariants(office.db)
 
 
-def test_results_download_masks_accounts_and_neutralises_formulas(office, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_results_download_masks_accounts_and_neutralises_formulas(office, tmp_path: Path) -> None:
     _month_of_results(office)
     out = results.export_results_xlsx(office.db, office.admin, office.contract_id, tmp_path / "결과.xlsx",
                                       today=date(2026, 4, 20))
@@ -158,7 +158,7 @@ def test_results_download_masks_accounts_and_neutralises_formulas(office, tmp_pa
 # --- 계좌신청 --------------------------------------------------------------------------------------
 
 
-def test_registrations_list_requeue_and_withdraw(office, clerk) -> None:  # type: ignore[no-untyped-def]
+def test_registrations_list_requeue_and_withdraw(office, clerk) -> None:
     c = office.contract_id
     bad = add_payer(office.db, c, "1", day=15, registration=RegistrationState.FAILED, reason_code="0014")
     add_payer(office.db, c, "2", day=15, registration=RegistrationState.WAITING, bank="004")
@@ -190,7 +190,7 @@ def test_registrations_list_requeue_and_withdraw(office, clerk) -> None:  # type
     assert due["1"].reason == "계좌신청이 완료되지 않았습니다 (계좌신청대기)"
 
 
-def test_registration_warns_when_it_cannot_be_complete_two_business_days_before_the_debit(office) -> None:  # type: ignore[no-untyped-def]
+def test_registration_warns_when_it_cannot_be_complete_two_business_days_before_the_debit(office) -> None:
     add_payer(office.db, office.contract_id, "1", day=15, registration=RegistrationState.WAITING)
     # Queued Friday 10 April before 14:00: sent that day, result Monday 13th 11:00; D-2 of the 15th is the 13th.
     ok = registrations.list_registrations(office.db, office.admin, office.contract_id, now=NOW)[0]

@@ -37,13 +37,13 @@ from app.models import (
     RegistrationState,
     RequestState,
 )
-from app.services.collection import cash, ledger, missed
+from app.services.collection import cash, ledger, missed, retries
 from app.services.collection import requests as debits
 from app.services.collection.missed import Remedy
 from app.services.collection.requests import DueList
 from app.services.common.session import Actor
-from tests.collection.helpers import Payer, add_payer, at, mark_sent
-from tests.factories import Office
+from tests.collection.helpers import add_payer, at, mark_sent
+from tests.factories import Office, Payer
 from tests.security.cli import use_login
 
 SEVENTH = date(2026, 12, 7)  # the 5th's debit (12-05 is a Saturday)
@@ -143,7 +143,7 @@ def test_the_request_list_adds_up_through_a_month(office: Office, clerk: Actor) 
     assert [(m.item_name, m.count, m.amount) for m in gone] == [("수강료", 3, 150_000), ("교재비", 1, 20_000)]
 
     # R1 is retried on the 15th, A01's three are moved to the 15th, P4 will pay in cash.
-    retry = debits.retry(db, clerk, cid, [_request_of(db, p["R1"].agreement_id, SEVENTH)], FIFTEENTH, now=tuesday)
+    retry = retries.retry(db, clerk, cid, [_request_of(db, p["R1"].agreement_id, SEVENTH)], FIFTEENTH, now=tuesday)
     assert retry.total_amount == 100_000
     a01 = next(m for m in gone if m.item_name == "수강료")
     assert a01.move_to == FIFTEENTH
@@ -258,7 +258,7 @@ def test_outstanding_counts_in_what_stays_unrequested_when_it_is_included(office
     assert with_outstanding.rows[0].left_outstanding == 20_000
 
 
-def test_the_command_line_prints_the_same_footer(office: Office, clerk: Actor, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_line_prints_the_same_footer(office: Office, clerk: Actor, monkeypatch, capsys) -> None:
     """`request --date` says the list's 전체 = 이미 의뢰 + … line, as the screen's footer, before it asks."""
     p = _office(office)
     use_login(monkeypatch, office.db)

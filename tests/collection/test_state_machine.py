@@ -40,7 +40,7 @@ from app.models import (
     RequestState,
 )
 from app.models.collection_extra import AutoRequestRun, DiscountChange
-from app.services.collection import cash, discounts, ledger, results
+from app.services.collection import cash, discounts, ledger, results, retries
 from app.services.collection import requests as debits
 from app.services.common.errors import ServiceError
 from app.services.exchange.transmissions import load_contract
@@ -57,7 +57,7 @@ PAYERS = (  # customer no, monthly, limit, discount, debit day
 DATES = st.sampled_from([1, 1, 1, 0])  # index into the month's debit dates (5th, 15th, 25th): mostly the 15th
 
 
-def _reset(db) -> None:  # type: ignore[no-untyped-def]
+def _reset(db) -> None:
     """Empty every table the machine writes (one database per test, many examples)."""
     with db.session() as s:
         s.execute(delete(LedgerEntry))
@@ -100,7 +100,7 @@ class CollectionMonths(RuleBasedStateMachine):
         month = (START.month - 1 + self.month) % 12 + 1
         return debits.debit_dates(self.db, self.actor, self.contract_id, year, month)
 
-    def _before(self, option: debits.DebitDateOption):  # type: ignore[no-untyped-def]
+    def _before(self, option: debits.DebitDateOption):
         return option.cutoff - timedelta(hours=1)
 
     def _has(self, *states: RequestState) -> bool:
@@ -163,14 +163,14 @@ class CollectionMonths(RuleBasedStateMachine):
         if candidate.month != debit_date.month:
             candidate = self.calendar.last_business_day_of_month(debit_date.year, debit_date.month)
         now = self.calendar.request_cutoff(candidate, self.cutoff_time) - timedelta(hours=1)
-        row = next((r for r in debits.list_retry(self.db, self.actor, self.contract_id, now=now)
+        row = next((r for r in retries.list_retry(self.db, self.actor, self.contract_id, now=now)
                     if r.request_id == request_id), None)
         if row is not None and row.can_retry and candidate > debit_date:
-            out = debits.retry(self.db, self.actor, self.contract_id, [request_id], candidate, now=now)
+            out = retries.retry(self.db, self.actor, self.contract_id, [request_id], candidate, now=now)
             assert out.total_amount == row.retry_amount
             return
         try:
-            debits.retry(self.db, self.actor, self.contract_id, [request_id], candidate, now=now)
+            retries.retry(self.db, self.actor, self.contract_id, [request_id], candidate, now=now)
             raise AssertionError("a request that cannot be retried was retried")
         except ServiceError:
             pass
@@ -256,7 +256,7 @@ class CollectionMonths(RuleBasedStateMachine):
         assert charged - collected == sum(outstanding.values())
 
 
-def test_random_months_keep_every_money_rule(office) -> None:  # type: ignore[no-untyped-def]
+def test_random_months_keep_every_money_rule(office) -> None:
     CollectionMonths.office = office
     try:
         run_state_machine_as_test(CollectionMonths, settings=settings(

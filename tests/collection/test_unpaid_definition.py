@@ -17,7 +17,7 @@ from app.models import Contract
 from app.services.aggregates import outstanding as aggregates_outstanding
 from app.services.aggregates.common import GroupBy, Period
 from app.services.aggregates.reports import letters
-from app.services.collection import cash, ledger
+from app.services.collection import cash, ledger, retries
 from app.services.collection import requests as debits
 from app.services.common.calendar import ManualClock
 from app.services.common.session import Actor
@@ -102,7 +102,7 @@ def test_before_the_debit_date_nothing_is_unpaid_after_it_only_the_failures(acad
 
     # Thursday the 28th: 이바다 is retried. While the retry is queued she is not 미납 (2건 180,000원) …
     retry = a.retries()[("C02", "이체의뢰")]
-    debits.retry(a.db, a.clerk, a.cid, [retry.request_id], date(2026, 5, 28), now=a.now())
+    retries.retry(a.db, a.clerk, a.cid, [retry.request_id], date(2026, 5, 28), now=a.now())
     assert _unpaid(a) == (2, 180_000) and _unpaid_customers(a) == ["C04", "C05"]
     # … and when it fails again (Fri 29 May), she is: 3건 380,000원 again.
     a.run_until(date(2026, 5, 29), 12)

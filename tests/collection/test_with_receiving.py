@@ -13,9 +13,9 @@ from datetime import date
 from sqlalchemy import select
 
 from app.models import Charge, DebitRequest, RequestState, Transmission
-from app.services.collection import cash, ledger, results
+from app.services.collection import cash, ledger, results, retries
 from app.services.collection import requests as debits
-from app.services.exchange import receiving, sending
+from app.services.exchange import building, receiving, sending
 from app.services.exchange.cms import decode_eb21, encode_eb21, encode_eb22
 from app.services.exchange.transmissions import (
     load_contract,
@@ -29,7 +29,7 @@ D = date(2026, 4, 15)
 NOW = at(date(2026, 4, 10))
 
 
-def test_a_month_through_eb21_and_eb22(office) -> None:  # type: ignore[no-untyped-def]
+def test_a_month_through_eb21_and_eb22(office) -> None:
     c = office.contract_id
     a = add_payer(office.db, c, "A1", monthly=60_000, limit=100_000, day=15)
     b = add_payer(office.db, c, "B2", monthly=20_000, day=15)
@@ -44,7 +44,7 @@ def test_a_month_through_eb21_and_eb22(office) -> None:  # type: ignore[no-untyp
 
     contract = load_contract(office.db, c)
     relay = FakeRelay()
-    built = sending.build_request_file(office.db, contract, D, KEY)
+    built = building.build_request_file(office.db, contract, D, KEY)
     assert built.record_count == 3 and built.total_amount == 150_000
     sent = sending.upload_transmission(office.db, relay, built.transmission_id, key=KEY,
                                        now=lambda: at(date(2026, 4, 14), 13, 58), delays=())
@@ -84,7 +84,7 @@ def test_a_month_through_eb21_and_eb22(office) -> None:  # type: ignore[no-untyp
     partial = next(r for r in view.rows if r.customer_no == "A1")
     assert partial.state is RequestState.PARTIAL and partial.reason_text == "부분출금 70,000원 (잔액부족)"
 
-    retry = {r.customer_no: r.retry_amount for r in debits.list_retry(office.db, office.admin, c,
+    retry = {r.customer_no: r.retry_amount for r in retries.list_retry(office.db, office.admin, c,
                                                                        now=at(date(2026, 4, 16), 12))}
     assert retry == {"A1": 30_000, "B2": 20_000}  # a retry asks again what failed, not what never fitted
     assert {(r.customer_no, r.period, r.outstanding) for r in cash.list_cash_candidates(office.db, office.admin, c)} == {

@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from app.models import Role
 from app.services.common.session import Actor
 from app.views.common.base import Page
 from app.views.common.context import AppContext
 from tests.collection_views.helpers import KEY, NOW
-from tests.factories import Office, add_user
+from tests.factories import Office
 
 
 @dataclass
@@ -51,16 +50,6 @@ def boxes(monkeypatch: pytest.MonkeyPatch) -> Iterator[Boxes]:
     assert not record.shown, f"unexpected message boxes: {record.shown}"
 
 
-@pytest.fixture
-def clerk(office: Office) -> Actor:
-    return add_user(office, "clerk1", Role.CLERK)
-
-
-@pytest.fixture
-def viewer(office: Office) -> Actor:
-    return add_user(office, "viewer1", Role.VIEWER, birth="910606")
-
-
 class Clock:
     """The screen's clock; tests move it to cross a cut-off."""
 
@@ -75,7 +64,7 @@ PageOpener = Callable[..., Any]
 
 
 @pytest.fixture
-def open_page(qtbot, office: Office) -> PageOpener:  # type: ignore[no-untyped-def]
+def open_page(qtbot, office: Office) -> PageOpener:
     """`open_page(PageClass, actor=None, now=NOW)`: the page shown (and so loaded) at 1280×760."""
 
     def opener(page_class: type[Page], actor: Actor | None = None, now: datetime | Clock = NOW) -> Any:

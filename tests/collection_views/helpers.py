@@ -9,20 +9,14 @@ and 25; the 5th's requests are made on 11-02 and fail or succeed on 11-05; the c
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from sqlalchemy import select, update
 
 from app.database.engine import Database
 from app.models import (
-    AccountRegistration,
-    CollectionItem,
-    Customer,
-    DebitAgreement,
     DebitRequest,
     EvidenceState,
-    RegistrationKind,
     RegistrationState,
     RequestState,
 )
@@ -31,7 +25,7 @@ from app.services.collection import requests as debits
 from app.services.common.calendar import seoul_datetime
 from app.services.common.crypto import DataKey
 from app.services.common.session import Actor
-from tests.evidence_support import give_evidence
+from tests.factories import Payer, PayerStyle
 
 KEY = DataKey.generate()
 FIFTH = date(2026, 11, 5)
@@ -45,53 +39,13 @@ def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
 NOW = at(date(2026, 11, 20), 10, 0)  # Friday 20 November, 10:00: the clerk's working moment
 
 
-@dataclass(frozen=True)
-class Payer:
-    customer_id: int
-    agreement_id: int
-    customer_no: str
-    name: str
-
-
-def add_payer(
-    db: Database, contract_id: int, customer_no: str, name: str, *, monthly: int = 300_000, day: int = 5,
-    item: str = "A01", bank: str = "088", account: str = "110123456789", grade: str | None = "초등3",
-    registration: RegistrationState | None = RegistrationState.DONE, reason_code: str | None = None,
-    rate: int = 0, discount: int = 0, limit: int | None = None, first_month: str = "2026-01",
-    requested_on: date = date(2025, 12, 1),
-) -> Payer:
-    """A customer (or another item of an existing one) with an agreement and, unless None, its NEW registration.
-
-    A registration still waiting gets its consent evidence, waiting to go as the cut-off's EI13 (a 신규
-    without it would be held, issue 16); the others get none (the evidence screens attach their own)."""
-    with db.session() as s:
-        item_id = s.scalar(select(CollectionItem.id).where(CollectionItem.contract_id == contract_id,
-                                                           CollectionItem.code == item))
-        customer = s.scalar(select(Customer).where(Customer.contract_id == contract_id,
-                                                   Customer.customer_no == customer_no))
-        if customer is None:
-            customer = Customer(contract_id=contract_id, customer_no=customer_no, name=name, grade=grade)
-            s.add(customer)
-            s.flush()
-        agreement = DebitAgreement(
-            customer_id=customer.id, item_id=item_id, debit_limit=limit or max(monthly * 2, 100_000),
-            monthly_amount=monthly, discount_rate=rate, discount_amount=discount, first_month=first_month,
-            debit_day=day, bank_code=bank, account_no_enc=KEY.encrypt(account, "account_no"),
-            account_no_hash=KEY.blind_index(account, "account_no"), account_last4=account[-4:],
-            holder_name=f"{name} 보호자", holder_id="800101",
-        )
-        s.add(agreement)
-        s.flush()
-        if registration is not None:
-            s.add(AccountRegistration(
-                contract_id=contract_id, agreement_id=agreement.id, kind=RegistrationKind.NEW, state=registration,
-                bank_code=bank, account_no_enc=agreement.account_no_enc, account_last4=account[-4:],
-                holder_id="800101", requested_on=requested_on, reason_code=reason_code, created_by="admin",
-            ))
-        payer = Payer(customer.id, agreement.id, customer_no, name)
-    if registration is RegistrationState.WAITING:
-        give_evidence(db, KEY, [payer.agreement_id], state=EvidenceState.WAITING)
-    return payer
+PAYERS = PayerStyle(KEY, monthly=300_000, day=5, first="2026-01", grade="초등3", account="110123456789",
+                    limit_times=2, limit_floor=100_000, holder="{name} 보호자", unnamed="{no}",
+                    registration=RegistrationState.DONE, created_by="admin", evidence=EvidenceState.WAITING)
+# A named payer of a 300,000원 course. A registration still waiting gets its consent evidence, waiting to go
+# as the cut-off's EI13 (a 신규 without it would be held, issue 16); the others get none (the evidence screens
+# attach their own).
+add_payer = PAYERS.add
 
 
 def request(db: Database, actor: Actor, contract_id: int, debit_date: date, payers: Iterable[Payer],

@@ -19,7 +19,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-def _academy(db, office, clerk):  # type: ignore[no-untyped-def]
+def _academy(db, office, clerk):
     from app.models import RegistrationState
     from app.services.collection import cash, discounts
     from tests.collection_views.helpers import (
@@ -60,15 +60,15 @@ def _academy(db, office, clerk):  # type: ignore[no-untyped-def]
                   account="01234567890123"),
     ]
     add_payer(db, cid, "2024016", "권나래", day=25, grade="초등5", bank="004", account="94370211112222",
-              registration=RegistrationState.WAITING, requested_on=date(2026, 11, 19), first_month="2026-11")
+              registration=RegistrationState.WAITING, requested_on=date(2026, 11, 19), first="2026-11")
     add_payer(db, cid, "2024017", "황민성", day=25, grade="중등2", bank="045", account="9003123456789",
               registration=RegistrationState.FAILED, reason_code="0014", requested_on=date(2026, 11, 9))
     add_payer(db, cid, "2024018", "안소율", day=25, grade="초등6", bank="032", account="112233445566",
               registration=RegistrationState.FAILED, reason_code="0012", requested_on=date(2026, 11, 10))
     add_payer(db, cid, "2024019", "송하람", day=5, grade="초등1", bank="088", account="110555666777",
-              registration=RegistrationState.SENT, first_month="2026-12", requested_on=date(2026, 11, 18))
+              registration=RegistrationState.SENT, first="2026-12", requested_on=date(2026, 11, 18))
     add_payer(db, cid, "2024020", "임채원", day=5, grade="중등1", bank="090", account="3333098765432",
-              registration=RegistrationState.WAITING, first_month="2026-12", requested_on=date(2026, 11, 20))
+              registration=RegistrationState.WAITING, first="2026-12", requested_on=date(2026, 11, 20))
     siblings = [p.agreement_id for p in twenty_fifth[:2]]  # a sibling discount, decided in October
     discounts.apply_discount(db, office.admin, cid, siblings, 10, now=at(date(2026, 10, 28), 16))
     request(db, clerk, cid, TWENTY_FIFTH, twenty_fifth[:2], NOW)
@@ -103,7 +103,7 @@ def main(out_dir: Path) -> None:
         _academy(db, office, clerk)
         out_dir.mkdir(parents=True, exist_ok=True)
 
-        def window(moment=NOW, actor=office.admin):  # type: ignore[no-untyped-def]
+        def window(moment=NOW, actor=office.admin):
             ctx = AppContext(db, actor, office.contract_id, KEY, clock=lambda: moment)
             win = MainWindow(ctx)
             win.resize(1280, 800)
@@ -111,7 +111,7 @@ def main(out_dir: Path) -> None:
             app.processEvents()
             return win
 
-        def save(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+        def save(widget, name: str) -> None:
             app.processEvents()
             widget.grab().save(str(out_dir / name))
             print(out_dir / name)

@@ -12,7 +12,7 @@ from tests.factories import Office
 LEFT = Qt.MouseButton.LeftButton
 
 
-def _failures(office: Office, actor) -> None:  # type: ignore[no-untyped-def]
+def _failures(office: Office, actor) -> None:
     db, cid = office.db, office.contract_id
     payers = [add_payer(db, cid, "2024001", "김민준"), add_payer(db, cid, "2024002", "이서연", monthly=250_000),
               add_payer(db, cid, "2024003", "박지호", monthly=280_000)]
@@ -23,13 +23,13 @@ def _select(page: CashPage, customer_no: str) -> None:
     page.table.selectRow(next(i for i, r in enumerate(page.model.rows()) if r.customer_no == customer_no))
 
 
-def test_cash_over_the_outstanding_is_refused_with_the_services_words(qtbot, office: Office, clerk, open_page,  # type: ignore[no-untyped-def]
+def test_cash_over_the_outstanding_is_refused_with_the_services_words(qtbot, office: Office, clerk, open_page,
                                                                       boxes: Boxes) -> None:
     _failures(office, clerk)
     page = open_page(CashPage, clerk)
     assert page.note.objectName() == "warningText" and page.note.text() == CASH_NOTE
     assert [r.customer_no for r in page.model.rows()] == ["2024001", "2024002"]
-    assert "총 2건 · 현금수납 가능금액 합계 550,000원" == page.total_label.text()
+    assert page.total_label.text() == "총 2건 · 현금수납 가능금액 합계 550,000원"
     _select(page, "2024001")
     assert page.amount.text() == "300,000"  # the outstanding amount, ready to be received in full
     page.amount.setText("300,001")
@@ -41,7 +41,7 @@ def test_cash_over_the_outstanding_is_refused_with_the_services_words(qtbot, off
     assert boxes.take() == ["수납금액: 숫자만 입력하세요 (예: 12,000)."]
 
 
-def test_partial_then_full_receipt_closes_the_charge(qtbot, office: Office, clerk, open_page) -> None:  # type: ignore[no-untyped-def]
+def test_partial_then_full_receipt_closes_the_charge(qtbot, office: Office, clerk, open_page) -> None:
     _failures(office, clerk)
     page = open_page(CashPage, clerk)
     _select(page, "2024002")
@@ -61,7 +61,7 @@ def test_partial_then_full_receipt_closes_the_charge(qtbot, office: Office, cler
     assert not page.reverse_button.isVisibleTo(page) and not page.reversal_reason.isVisibleTo(page)
 
 
-def test_an_administrator_reverses_a_receipt_with_a_reason(qtbot, office: Office, clerk, open_page,  # type: ignore[no-untyped-def]
+def test_an_administrator_reverses_a_receipt_with_a_reason(qtbot, office: Office, clerk, open_page,
                                                            boxes: Boxes) -> None:
     _failures(office, clerk)
     page = open_page(CashPage)
@@ -82,7 +82,7 @@ def test_an_administrator_reverses_a_receipt_with_a_reason(qtbot, office: Office
     assert not page.reverse_button.isEnabled()
 
 
-def test_filters_and_a_viewer_without_the_receipt_form(office: Office, clerk, viewer, open_page) -> None:  # type: ignore[no-untyped-def]
+def test_filters_and_a_viewer_without_the_receipt_form(office: Office, clerk, viewer, open_page) -> None:
     _failures(office, clerk)
     page = open_page(CashPage, viewer)
     assert page.model.rowCount() == 2 and not page.receive_row.isVisibleTo(page)

@@ -33,7 +33,7 @@ def _cell(page: DiscountsPage, customer_no: str, header: str) -> str:
     return page.model.index(row, page.model.column_of(header)).data()
 
 
-def test_the_preview_shows_truncated_amounts_and_applying_records_history(qtbot, office: Office, clerk,  # type: ignore[no-untyped-def]
+def test_the_preview_shows_truncated_amounts_and_applying_records_history(qtbot, office: Office, clerk,
                                                                           open_page, boxes: Boxes) -> None:
     _agreements(office)
     page = open_page(DiscountsPage, clerk)
@@ -66,7 +66,7 @@ def test_the_preview_shows_truncated_amounts_and_applying_records_history(qtbot,
     assert (333_333, 49_999) in amounts and (255_555, 38_333) in amounts
 
 
-def test_declining_the_confirmation_changes_nothing_and_filters_narrow_the_list(qtbot, office: Office, clerk,  # type: ignore[no-untyped-def]
+def test_declining_the_confirmation_changes_nothing_and_filters_narrow_the_list(qtbot, office: Office, clerk,
                                                                                 open_page, boxes: Boxes) -> None:
     _agreements(office)
     page = open_page(DiscountsPage, clerk)
@@ -84,7 +84,7 @@ def test_declining_the_confirmation_changes_nothing_and_filters_narrow_the_list(
     assert [r.customer_no for r in page.model.rows()] == ["2024002"]
 
 
-def test_a_viewer_sees_discounts_but_cannot_change_them(office: Office, viewer, open_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_sees_discounts_but_cannot_change_them(office: Office, viewer, open_page) -> None:
     _agreements(office)
     page = open_page(DiscountsPage, viewer)
     assert page.model.rowCount() == 4 and not page.model.has_ticks

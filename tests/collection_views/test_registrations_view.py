@@ -24,11 +24,11 @@ def _registrations(office: Office) -> None:
     add_payer(db, cid, "2024001", "김민준", requested_on=date(2026, 10, 1))
     add_payer(db, cid, "2024002", "이서연", registration=RegistrationState.FAILED, reason_code="0012",
               requested_on=date(2026, 11, 10))
-    add_payer(db, cid, "2024003", "박지호", bank="004", first_month="2026-12", registration=RegistrationState.WAITING,
+    add_payer(db, cid, "2024003", "박지호", bank="004", first="2026-12", registration=RegistrationState.WAITING,
               requested_on=date(2026, 11, 19))
-    add_payer(db, cid, "2024004", "최하은", registration=RegistrationState.SENT, first_month="2026-12",
+    add_payer(db, cid, "2024004", "최하은", registration=RegistrationState.SENT, first="2026-12",
               requested_on=date(2026, 11, 18))
-    add_payer(db, cid, "2024005", "정우진", day=25, first_month="2026-11", registration=RegistrationState.WAITING,
+    add_payer(db, cid, "2024005", "정우진", day=25, first="2026-11", registration=RegistrationState.WAITING,
               requested_on=date(2026, 11, 20))
 
 
@@ -41,7 +41,7 @@ def _cell(page: RegistrationsPage, customer_no: str, header: str) -> str:
     return page.model.index(_row(page, customer_no), page.model.column_of(header)).data()
 
 
-def test_states_reasons_warnings_and_the_manuals_red_notes(qtbot, office: Office, clerk, open_page) -> None:  # type: ignore[no-untyped-def]
+def test_states_reasons_warnings_and_the_manuals_red_notes(qtbot, office: Office, clerk, open_page) -> None:
     _registrations(office)
     page = open_page(RegistrationsPage, clerk, AFTER_CUTOFF)
     red = " ".join(label.text() for label in page.findChildren(QLabel) if label.objectName() == "warningText")
@@ -80,7 +80,7 @@ def test_states_reasons_warnings_and_the_manuals_red_notes(qtbot, office: Office
     assert [r.customer_no for r in page.model.rows()] == ["2024003", "2024004"]
 
 
-def test_requeue_a_rejected_one_and_withdraw_a_waiting_one(qtbot, office: Office, clerk, open_page,  # type: ignore[no-untyped-def]
+def test_requeue_a_rejected_one_and_withdraw_a_waiting_one(qtbot, office: Office, clerk, open_page,
                                                            boxes: Boxes) -> None:
     _registrations(office)
     page = open_page(RegistrationsPage, clerk)
@@ -104,7 +104,7 @@ def test_requeue_a_rejected_one_and_withdraw_a_waiting_one(qtbot, office: Office
     assert _cell(page, "2024003", "신청현황") == "신청취소"
 
 
-def test_double_click_opens_the_customer_to_fix_the_account(qtbot, office: Office, clerk, open_page) -> None:  # type: ignore[no-untyped-def]
+def test_double_click_opens_the_customer_to_fix_the_account(qtbot, office: Office, clerk, open_page) -> None:
     _registrations(office)
     page = open_page(RegistrationsPage, clerk)
     index = page.model.index(_row(page, "2024002"), page.model.column_of("고객명"))
@@ -118,7 +118,7 @@ def test_double_click_opens_the_customer_to_fix_the_account(qtbot, office: Offic
     qtbot.waitUntil(lambda: page.active_dialog is None)
 
 
-def test_a_viewer_sees_registrations_without_actions(office: Office, viewer, open_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_sees_registrations_without_actions(office: Office, viewer, open_page) -> None:
     _registrations(office)
     page = open_page(RegistrationsPage, viewer)
     assert page.model.rowCount() == 5 and not page.model.has_ticks

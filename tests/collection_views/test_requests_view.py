@@ -39,7 +39,7 @@ LEFT = Qt.MouseButton.LeftButton
 CHECKED = Qt.CheckState.Checked
 
 
-def _payers(office: Office):  # type: ignore[no-untyped-def]
+def _payers(office: Office):
     db, cid = office.db, office.contract_id
     return {
         "A": add_payer(db, cid, "2024001", "김민준", monthly=300_000, day=25),
@@ -58,7 +58,7 @@ def _cell(page: RequestsPage, customer_no: str, header: str) -> str:
     return page.model.index(_row_of(page, customer_no), page.model.column_of(header)).data()
 
 
-def test_the_clerk_ticks_checks_and_requests_and_the_rows_become_waiting(qtbot, office: Office, clerk, open_page,  # type: ignore[no-untyped-def]
+def test_the_clerk_ticks_checks_and_requests_and_the_rows_become_waiting(qtbot, office: Office, clerk, open_page,
                                                                            boxes: Boxes) -> None:
     payers = _payers(office)
     page = open_page(RequestsPage, clerk)
@@ -112,7 +112,7 @@ def test_the_clerk_ticks_checks_and_requests_and_the_rows_become_waiting(qtbot, 
                                      (payers["B"].agreement_id, 225_000, RequestState.WAITING)])
 
 
-def test_after_the_cutoff_the_request_button_is_gone_and_the_screen_says_why(office: Office, clerk,  # type: ignore[no-untyped-def]
+def test_after_the_cutoff_the_request_button_is_gone_and_the_screen_says_why(office: Office, clerk,
                                                                             open_page) -> None:
     _payers(office)
     clock = Clock(at(date(2026, 11, 24), 13, 59))
@@ -134,7 +134,7 @@ def test_after_the_cutoff_the_request_button_is_gone_and_the_screen_says_why(off
     assert later.debit_date() == date(2026, 12, 7)  # 12-05 is a Saturday
 
 
-def test_a_waiting_request_is_withdrawn_before_the_cutoff(qtbot, office: Office, clerk, open_page,  # type: ignore[no-untyped-def]
+def test_a_waiting_request_is_withdrawn_before_the_cutoff(qtbot, office: Office, clerk, open_page,
                                                           boxes: Boxes) -> None:
     payers = _payers(office)
     request(office.db, clerk, office.contract_id, TWENTY_FIFTH, [payers["A"]], NOW)
@@ -152,7 +152,7 @@ def test_a_waiting_request_is_withdrawn_before_the_cutoff(qtbot, office: Office,
         assert s.scalar(select(DebitRequest.state)) is RequestState.WITHDRAWN
 
 
-def test_outstanding_of_earlier_months_is_added_when_ticked_and_preflight_compares_with_last_month(  # type: ignore[no-untyped-def]
+def test_outstanding_of_earlier_months_is_added_when_ticked_and_preflight_compares_with_last_month(
         qtbot, office: Office, clerk, open_page) -> None:
     payers = _payers(office)
     october = date(2026, 10, 26)  # the 25th of October is a Sunday
@@ -184,7 +184,7 @@ def test_outstanding_of_earlier_months_is_added_when_ticked_and_preflight_compar
     qtbot.waitUntil(lambda: page.active_dialog is None)  # forgotten once Qt deleted it
 
 
-def test_changing_the_date_lists_it_at_once_so_ticks_never_cross_dates(office: Office, clerk,  # type: ignore[no-untyped-def]
+def test_changing_the_date_lists_it_at_once_so_ticks_never_cross_dates(office: Office, clerk,
                                                                       open_page) -> None:
     _payers(office)
     add_payer(office.db, office.contract_id, "2024009", "윤도현", day=5)
@@ -198,7 +198,7 @@ def test_changing_the_date_lists_it_at_once_so_ticks_never_cross_dates(office: O
     assert "12-04(금) 14:00까지" in page.cutoff_label.text()
 
 
-def test_a_viewer_sees_the_list_without_ticks_or_action_buttons(office: Office, viewer, open_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_sees_the_list_without_ticks_or_action_buttons(office: Office, viewer, open_page) -> None:
     _payers(office)
     page = open_page(RequestsPage, viewer)
     page.select_date(TWENTY_FIFTH)
@@ -220,7 +220,7 @@ def _december(office: Office, clerk: Actor) -> dict[str, Payer]:
     """Four payers of the 5th never requested (수강료 ×2, 교재비, 차량비), one requested and at the bank,
     and a 수강료 payer of the 15th (so the 15th is 수강료's next debit date)."""
     db, cid = office.db, office.contract_id
-    first = {"first_month": "2026-12"}
+    first = {"first": "2026-12"}
     payers = {
         "K1": add_payer(db, cid, "2025001", "김가온", monthly=200_000, **first),
         "M1": add_payer(db, cid, "2025002", "이나래", monthly=300_000, **first),
@@ -238,7 +238,7 @@ def _texts(page: RequestsPage) -> list[str]:
     return [label.text() for label in page.missed_panel.findChildren(QLabel) if label.objectName() == "missedTitle"]
 
 
-def test_a_closed_date_says_who_was_not_sent_and_each_remedy_does_what_it_says(  # type: ignore[no-untyped-def]
+def test_a_closed_date_says_who_was_not_sent_and_each_remedy_does_what_it_says(
         qtbot, office: Office, clerk, open_page, boxes: Boxes) -> None:
     payers = _december(office, clerk)
     page = open_page(RequestsPage, clerk, at(date(2026, 12, 8), 10))
@@ -308,7 +308,7 @@ def test_a_closed_date_says_who_was_not_sent_and_each_remedy_does_what_it_says( 
                                        "+ 의뢰 불가 0건 0원")
 
 
-def test_a_viewer_sees_the_missed_panel_without_remedies(office: Office, clerk, viewer, open_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_sees_the_missed_panel_without_remedies(office: Office, clerk, viewer, open_page) -> None:
     _december(office, clerk)
     page = open_page(RequestsPage, viewer, at(date(2026, 12, 8), 10))
     page.select_date(DECEMBER_7)
@@ -316,7 +316,7 @@ def test_a_viewer_sees_the_missed_panel_without_remedies(office: Office, clerk, 
     assert any("조회 권한으로는 처리할 수 없습니다" in label.text() for label in page.missed_panel.findChildren(QLabel))
 
 
-def test_requested_rows_show_what_was_asked_and_how_it_stands_after_the_results(  # type: ignore[no-untyped-def]
+def test_requested_rows_show_what_was_asked_and_how_it_stands_after_the_results(
         office: Office, clerk, open_page) -> None:
     payers = _payers(office)
     ids = request(office.db, clerk, office.contract_id, TWENTY_FIFTH, [payers["A"], payers["B"]], NOW)

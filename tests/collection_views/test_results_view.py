@@ -23,7 +23,7 @@ from tests.factories import Office
 LEFT = Qt.MouseButton.LeftButton
 
 
-def _results(office: Office, actor) -> None:  # type: ignore[no-untyped-def]
+def _results(office: Office, actor) -> None:
     db, cid = office.db, office.contract_id
     payers = [add_payer(db, cid, "2024001", "김민준", account="110222333444"),
               add_payer(db, cid, "2024002", "이서연", monthly=250_000),
@@ -36,14 +36,14 @@ def _results(office: Office, actor) -> None:  # type: ignore[no-untyped-def]
     request(db, actor, cid, TWENTY_FIFTH, [late], NOW)  # debit date after today: outside the default period
 
 
-def _click(qtbot, page: ResultsPage, customer_no: str, header: str) -> None:  # type: ignore[no-untyped-def]
+def _click(qtbot, page: ResultsPage, customer_no: str, header: str) -> None:
     row = next(i for i, r in enumerate(page.model.rows()) if r.customer_no == customer_no)
     index = page.model.index(row, page.model.column_of(header))
     rect = page.table.visualRect(index)
     qtbot.mouseClick(page.table.viewport(), LEFT, pos=rect.center())
 
 
-def test_default_period_states_and_totals_equal_the_rows(office: Office, clerk, open_page) -> None:  # type: ignore[no-untyped-def]
+def test_default_period_states_and_totals_equal_the_rows(office: Office, clerk, open_page) -> None:
     _results(office, clerk)
     page = open_page(ResultsPage, clerk)
     assert (page.date_from.date().toString("yyyy-MM-dd"), page.date_to.date().toString("yyyy-MM-dd")) == (
@@ -68,7 +68,7 @@ def test_default_period_states_and_totals_equal_the_rows(office: Office, clerk, 
     assert page.model.rowCount() == 6 and page.model.row_at(5).state_text == "이체의뢰대기"
 
 
-def test_clicking_a_failure_shows_its_reason_and_a_name_opens_the_customer(qtbot, office: Office, clerk,  # type: ignore[no-untyped-def]
+def test_clicking_a_failure_shows_its_reason_and_a_name_opens_the_customer(qtbot, office: Office, clerk,
                                                                           open_page) -> None:
     _results(office, clerk)
     page = open_page(ResultsPage, clerk)
@@ -87,7 +87,7 @@ def test_clicking_a_failure_shows_its_reason_and_a_name_opens_the_customer(qtbot
     qtbot.waitUntil(lambda: page.active_dialog is None)  # forgotten once Qt deleted it
 
 
-def test_filters_narrow_to_a_state_and_a_customer(office: Office, clerk, open_page) -> None:  # type: ignore[no-untyped-def]
+def test_filters_narrow_to_a_state_and_a_customer(office: Office, clerk, open_page) -> None:
     _results(office, clerk)
     page = open_page(ResultsPage, clerk)
     page.state_filter.setCurrentIndex(page.state_filter.findData("이체처리미완료"))
@@ -99,7 +99,7 @@ def test_filters_narrow_to_a_state_and_a_customer(office: Office, clerk, open_pa
     assert [r.customer_no for r in page.model.rows()] == ["2024002"]
 
 
-def test_excel_download_runs_in_a_worker_and_masks_accounts(qtbot, office: Office, clerk, open_page,  # type: ignore[no-untyped-def]
+def test_excel_download_runs_in_a_worker_and_masks_accounts(qtbot, office: Office, clerk, open_page,
                                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _results(office, clerk)
     page = open_page(ResultsPage, clerk)

@@ -16,7 +16,7 @@ from tests.factories import Office
 LEFT = Qt.MouseButton.LeftButton
 
 
-def _failures(office: Office, actor) -> None:  # type: ignore[no-untyped-def]
+def _failures(office: Office, actor) -> None:
     db, cid = office.db, office.contract_id
     payers = [add_payer(db, cid, "2024001", "김민준"), add_payer(db, cid, "2024002", "이서연", monthly=250_000),
               add_payer(db, cid, "2024003", "박지호", monthly=280_000)]
@@ -31,7 +31,7 @@ def _cell(page: RetriesPage, customer_no: str, header: str) -> str:
     return page.model.index(_row(page, customer_no), page.model.column_of(header)).data()
 
 
-def test_failures_of_this_month_are_retried_on_a_later_date(qtbot, office: Office, clerk, open_page) -> None:  # type: ignore[no-untyped-def]
+def test_failures_of_this_month_are_retried_on_a_later_date(qtbot, office: Office, clerk, open_page) -> None:
     _failures(office, clerk)
     page = open_page(RetriesPage, clerk)
     assert [r.customer_no for r in page.model.rows()] == ["2024001", "2024002"]  # the debited one is not here
@@ -62,7 +62,7 @@ def test_failures_of_this_month_are_retried_on_a_later_date(qtbot, office: Offic
         assert (retry.debit_date, retry.amount, retry.state) == (date(2026, 11, 24), 300_000, RequestState.WAITING)
 
 
-def test_past_the_last_cutoff_of_the_month_the_button_is_gone_and_failures_carry_over(office: Office, clerk,  # type: ignore[no-untyped-def]
+def test_past_the_last_cutoff_of_the_month_the_button_is_gone_and_failures_carry_over(office: Office, clerk,
                                                                                        open_page) -> None:
     _failures(office, clerk)
     clock = Clock(at(date(2026, 11, 27), 13, 59))  # Friday; the 30th's cut-off is 14:00 today
@@ -75,7 +75,7 @@ def test_past_the_last_cutoff_of_the_month_the_button_is_gone_and_failures_carry
     assert {_cell(page, no, "상태") for no in ("2024001", "2024002")} == {CARRIED}
 
 
-def test_a_viewer_reads_the_failures_without_acting(office: Office, clerk, viewer, open_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_reads_the_failures_without_acting(office: Office, clerk, viewer, open_page) -> None:
     _failures(office, clerk)
     page = open_page(RetriesPage, viewer)
     assert page.model.rowCount() == 2 and not page.model.has_ticks

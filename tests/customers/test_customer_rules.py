@@ -14,7 +14,7 @@ from app.services.customers.rules import ValidationError
 from tests.customers.conftest import TODAY, agreement, person
 
 
-def refused(call, *args, **kwargs) -> ValidationError:  # type: ignore[no-untyped-def]
+def refused(call, *args, **kwargs) -> ValidationError:
     with pytest.raises(ValidationError) as info:
         call(*args, **kwargs)
     assert any("\uac00" <= c <= "\ud7a3" for c in info.value.message), "the clerk reads Korean"

@@ -37,7 +37,7 @@ def test_customer_numbers_are_unique_and_never_reused_even_after_deactivation(of
     customer_id = create(office, key)
     detail = customers.get_customer_detail(office.db, office.admin, customer_id)
     customers.set_active(office.db, office.admin, customer_id, False, version_id=detail.version_id)
-    with pytest.raises(ConflictError, match="C-001.*이미 있습니다"):
+    with pytest.raises(ConflictError, match=r"C-001.*이미 있습니다"):
         create(office, key, name="다른 사람")
     assert customers.count_customers(office.db, office.admin, office.contract_id, CustomerQuery()) == 0
     assert customers.count_customers(office.db, office.admin, office.contract_id,
@@ -86,7 +86,7 @@ def test_a_save_racing_between_the_check_and_the_write_is_refused_too(
     detail = customers.get_customer_detail(office.db, office.admin, customer_id)
     original = customers.customer_for
 
-    def read_then_someone_else_saves(s, actor, wanted):  # type: ignore[no-untyped-def]
+    def read_then_someone_else_saves(s, actor, wanted):
         row = original(s, actor, wanted)
         with office.db.engine.begin() as other:
             other.execute(text("UPDATE customer SET name = '다른 PC', version_id = version_id + 1 WHERE id = :i"),

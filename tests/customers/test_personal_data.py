@@ -76,7 +76,8 @@ def test_no_plaintext_resident_or_account_number_anywhere_in_the_database(
     if db.is_sqlite:
         values = list(_sqlite_values(str(url.database)))
         db.dispose()  # checkpoints the WAL into the file that would be copied
-        for file in Path(str(url.database)).parent.glob(Path(str(url.database)).name + "*"):  # the file itself (and its WAL), as copied off the PC
+        for file in Path(str(url.database)).parent.glob(Path(str(url.database)).name + "*"):
+            # the file itself (and its WAL), as copied off the PC
             content = file.read_bytes()
             assert not [s for s in SECRETS if s.encode("ascii") in content], f"plaintext in {file.name}"
     else:

@@ -39,7 +39,7 @@ def no_blocking_boxes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     assert not shown, f"unexpected message boxes: {shown}"
 
 
-def open_page(qtbot, office: Office, key: DataKey, actor: Actor | None = None) -> CustomersPage:  # type: ignore[no-untyped-def]
+def open_page(qtbot, office: Office, key: DataKey, actor: Actor | None = None) -> CustomersPage:
     page = CustomersPage(AppContext(office.db, actor or office.admin, office.contract_id, key, clock=lambda: NOW))
     qtbot.addWidget(page)
     page.resize(1280, 720)
@@ -48,7 +48,7 @@ def open_page(qtbot, office: Office, key: DataKey, actor: Actor | None = None) -
     return page
 
 
-def test_the_list_loads_one_page_and_fetches_more_as_it_scrolls(qtbot, office: Office, key: DataKey) -> None:  # type: ignore[no-untyped-def]
+def test_the_list_loads_one_page_and_fetches_more_as_it_scrolls(qtbot, office: Office, key: DataKey) -> None:
     bulk_customers(office.db, office, key, 450)
     page = open_page(qtbot, office, key)
     assert page.total_label.text() == "총 450명"
@@ -60,7 +60,7 @@ def test_the_list_loads_one_page_and_fetches_more_as_it_scrolls(qtbot, office: O
     assert page.model.data(page.model.index(0, 7)) == "****0001"  # accounts masked on screen
 
 
-def test_search_by_name_and_by_account_number(qtbot, office: Office, key: DataKey) -> None:  # type: ignore[no-untyped-def]
+def test_search_by_name_and_by_account_number(qtbot, office: Office, key: DataKey) -> None:
     bulk_customers(office.db, office, key, 40)
     page = open_page(qtbot, office, key)
     page.search.insert("고객000017")  # Hangul arrives committed from the IME; QTest types ASCII only
@@ -72,7 +72,7 @@ def test_search_by_name_and_by_account_number(qtbot, office: Office, key: DataKe
     assert page.total_label.text() == "총 1명"
 
 
-def test_header_click_sorts_on_the_server_and_filters_apply_at_once(qtbot, office: Office, key: DataKey) -> None:  # type: ignore[no-untyped-def]
+def test_header_click_sorts_on_the_server_and_filters_apply_at_once(qtbot, office: Office, key: DataKey) -> None:
     bulk_customers(office.db, office, key, 12)
     page = open_page(qtbot, office, key)
     header = page.table.horizontalHeader()
@@ -88,7 +88,7 @@ def test_header_click_sorts_on_the_server_and_filters_apply_at_once(qtbot, offic
     assert page.total_label.text() == "총 0명"  # bulk rows have no registration yet
 
 
-def test_new_customer_shows_korean_errors_inline_and_keeps_the_input(qtbot, office: Office, key: DataKey) -> None:  # type: ignore[no-untyped-def]
+def test_new_customer_shows_korean_errors_inline_and_keeps_the_input(qtbot, office: Office, key: DataKey) -> None:
     page = open_page(qtbot, office, key)
     qtbot.mouseClick(page.new_button, LEFT)
     dialog = page.active_dialog
@@ -115,7 +115,7 @@ def test_new_customer_shows_korean_errors_inline_and_keeps_the_input(qtbot, offi
     assert page.total_label.text() == "총 1명"
 
 
-def test_a_taken_number_and_a_stale_edit_are_refused_in_the_dialog(qtbot, office: Office, key: DataKey) -> None:  # type: ignore[no-untyped-def]
+def test_a_taken_number_and_a_stale_edit_are_refused_in_the_dialog(qtbot, office: Office, key: DataKey) -> None:
     customer_id = customers.create_customer(office.db, office.admin, office.contract_id, person(), key).id
     ctx = AppContext(office.db, office.admin, office.contract_id, key, clock=lambda: NOW)
     new = CustomerDialog(ctx, None)
@@ -137,7 +137,7 @@ def test_a_taken_number_and_a_stale_edit_are_refused_in_the_dialog(qtbot, office
     assert "다른 사용자가 먼저" in edit.error.text() and edit.memo.toPlainText() == "통화함"
 
 
-def test_industry_search_fills_the_field(qtbot, office: Office, key: DataKey) -> None:  # type: ignore[no-untyped-def]
+def test_industry_search_fills_the_field(qtbot, office: Office, key: DataKey) -> None:
     dialog = CustomerDialog(AppContext(office.db, office.admin, office.contract_id, key, clock=lambda: NOW))
     qtbot.addWidget(dialog)
     qtbot.mouseClick(dialog.industry_button, LEFT)
@@ -149,14 +149,14 @@ def test_industry_search_fills_the_field(qtbot, office: Office, key: DataKey) ->
     assert dialog.industry.text() == "아파트 관리사무소"
 
 
-def _detail(qtbot, office: Office, key: DataKey, actor: Actor, customer_id: int) -> CustomerDetailDialog:  # type: ignore[no-untyped-def]
+def _detail(qtbot, office: Office, key: DataKey, actor: Actor, customer_id: int) -> CustomerDetailDialog:
     dialog = CustomerDetailDialog(AppContext(office.db, actor, office.contract_id, key, clock=lambda: NOW), customer_id)
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
 
 
-def test_agreement_dialog_computes_the_discount_warns_and_queues_the_registration(qtbot, office: Office, key: DataKey) -> None:  # type: ignore[no-untyped-def]
+def test_agreement_dialog_computes_the_discount_warns_and_queues_the_registration(qtbot, office: Office, key: DataKey) -> None:
     customer_id = customers.create_customer(office.db, office.admin, office.contract_id,
                                             person(representative="홍아빠"), key).id
     detail = _detail(qtbot, office, key, office.admin, customer_id)
@@ -183,7 +183,7 @@ def test_agreement_dialog_computes_the_discount_warns_and_queues_the_registratio
     assert "계좌신청(신규)" in detail.done_message
 
 
-def test_first_debit_too_close_is_warned(qtbot, office: Office, key: DataKey) -> None:  # type: ignore[no-untyped-def]
+def test_first_debit_too_close_is_warned(qtbot, office: Office, key: DataKey) -> None:
     customer_id = customers.create_customer(office.db, office.admin, office.contract_id, person(), key).id
     detail = _detail(qtbot, office, key, office.admin, customer_id)
     late = datetime(2026, 12, 2, 15, 0, tzinfo=SEOUL)
@@ -195,7 +195,7 @@ def test_first_debit_too_close_is_warned(qtbot, office: Office, key: DataKey) ->
     detail.close()
 
 
-def test_masks_on_screen_and_only_the_admin_reveals_audited(qtbot, office: Office, key: DataKey) -> None:  # type: ignore[no-untyped-def]
+def test_masks_on_screen_and_only_the_admin_reveals_audited(qtbot, office: Office, key: DataKey) -> None:
     from app.services.customers import agreements
     from tests.customers.conftest import TODAY, agreement, item_ids
 
@@ -221,7 +221,7 @@ def test_masks_on_screen_and_only_the_admin_reveals_audited(qtbot, office: Offic
     assert admin.revealed is None
 
 
-def test_ending_an_agreement_from_the_detail(qtbot, office: Office, key: DataKey) -> None:  # type: ignore[no-untyped-def]
+def test_ending_an_agreement_from_the_detail(qtbot, office: Office, key: DataKey) -> None:
     from app.services.customers import agreements
     from tests.customers.conftest import TODAY, agreement, item_ids
 
@@ -239,7 +239,7 @@ def test_ending_an_agreement_from_the_detail(qtbot, office: Office, key: DataKey
         assert s.scalars(select(AccountRegistration.state)).all() == [RegistrationState.WITHDRAWN]
 
 
-def test_export_runs_in_the_background_masked_for_a_clerk(qtbot, office: Office, key: DataKey, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_export_runs_in_the_background_masked_for_a_clerk(qtbot, office: Office, key: DataKey, tmp_path: Path) -> None:
     bulk_customers(office.db, office, key, 30)
     clerk = add_user(office, "clerk1", Role.CLERK)
     page = open_page(qtbot, office, key, clerk)
@@ -253,6 +253,6 @@ def test_export_runs_in_the_background_masked_for_a_clerk(qtbot, office: Office,
     assert len(rows) == 30 and rows[0][10] == "****0001"
 
 
-def test_a_viewer_reads_but_does_not_register(qtbot, office: Office, key: DataKey) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_reads_but_does_not_register(qtbot, office: Office, key: DataKey) -> None:
     page = open_page(qtbot, office, key, add_user(office, "viewer1", Role.VIEWER, birth="910101"))
     assert not page.new_button.isVisible() and page.export_button.isVisible() and not page.unmasked.isVisible()

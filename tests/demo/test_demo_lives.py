@@ -30,10 +30,10 @@ from app.models import (
     RequestState,
 )
 from app.models.base import Base, UtcDateTime
-from app.services.aggregates.common import Period, default_period
 from app.services.collection import missed
 from app.services.common.calendar import SEOUL, seoul_datetime
 from app.services.common.errors import ServiceError
+from app.services.common.periods import Period, default_period
 from app.services.exchange.relay.config import SIMULATOR_FOLDER
 from app.services.exchange.relay.rules import REASON_INSUFFICIENT
 from app.services.exchange.relay.state import SimulatorState
@@ -197,7 +197,7 @@ def test_a_failure_while_copying_leaves_the_database_empty(db: Database, tmp_pat
     real = demo_copy._copy_table
     copied: list[str] = []
 
-    def failing(source, target, table, shift, *, keep_ids):  # type: ignore[no-untyped-def]
+    def failing(source, target, table, shift, *, keep_ids):
         if table.name == "ledger_entry":
             raise RuntimeError("connection lost")
         real(source, target, table, shift, keep_ids=keep_ids)

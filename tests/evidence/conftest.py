@@ -1,4 +1,4 @@
-"""Fixtures of the evidence tests: the office's data key, payers with agreements, and actors."""
+"""Fixtures of the evidence tests: the office's data key, payers with agreements, and a stranger."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from app.models import Role
 from app.services.common.crypto import DataKey
 from app.services.common.session import Actor
-from tests.factories import Office, add_user
+from tests.factories import Office
 from tests.transmissions.helpers import Payer, add_payers
 
 ACCOUNTS = ["11012345678901", "22098765432109", "33055566677788"]
@@ -22,16 +22,6 @@ def key() -> DataKey:
 def payers(office: Office, key: DataKey) -> list[Payer]:
     """Three payers C0000001–C0000003, each with one agreement for 수강료 (item A01)."""
     return add_payers(office.db, office.contract_id, key, ACCOUNTS)
-
-
-@pytest.fixture
-def clerk(office: Office) -> Actor:
-    return add_user(office, "clerk", Role.CLERK)
-
-
-@pytest.fixture
-def viewer(office: Office) -> Actor:
-    return add_user(office, "viewer", Role.VIEWER, birth="910606")
 
 
 @pytest.fixture

@@ -111,7 +111,7 @@ def _cp949_member(name: str) -> zipfile.ZipInfo:
     """A member named the way Korean Windows' zip writes it: CP949 bytes, no UTF-8 flag."""
 
     class Cp949Info(zipfile.ZipInfo):
-        def _encodeFilenameFlags(self) -> tuple[bytes, int]:
+        def _encodeFilenameFlags(self) -> tuple[bytes, int]:  # noqa: N802 (zipfile naming)
             return name.encode("cp949"), self.flag_bits & ~0x800
 
     return Cp949Info(name, date_time=(2026, 3, 2, 9, 0, 0))
@@ -183,7 +183,7 @@ def test_what_bulk_attach_refuses_to_start(office: Office, key: DataKey, payers:
     (tmp_path / "C0000001.jpg").write_bytes(small_scan())
     with pytest.raises(PermissionDeniedError):
         evidence.attach_bulk(office.db, viewer, key, tmp_path)
-    with pytest.raises(ServiceError, match="폴더나 .zip"):
+    with pytest.raises(ServiceError, match=r"폴더나 .zip"):
         evidence.attach_bulk(office.db, office.admin, key, tmp_path / "C0000001.jpg")
     (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really")
     with pytest.raises(ServiceError, match="손상"):

@@ -153,7 +153,7 @@ def test_a_png_claiming_huge_dimensions_is_refused_without_decoding() -> None:
 
 
 def test_files_over_50_mb_are_refused_before_anything_else() -> None:
-    with pytest.raises(EvidenceTooLarge, match="50.0MB"):
+    with pytest.raises(EvidenceTooLarge, match=r"50.0MB"):
         fit(b"\xff\xd8\xff" + bytes(MAX_INPUT_BYTES), "huge.jpg", limit=LIMIT)
 
 

@@ -65,7 +65,7 @@ def test_attach_seals_the_bytes_and_records_what_they_are(office: Office, key: D
                                                                              EvidenceKind.WRITTEN, "jpg")
     assert info.original_name == "홍길동 동의서.jpg" and info.original_size == len(data) == info.size
     assert info.sha256 == evidence.sha256_hex(data) and info.state is EvidenceState.WAITING
-    assert info.attached_by == "clerk" and info.attached_at == WHEN and info.keep_until is None
+    assert info.attached_by == "clerk1" and info.attached_at == WHEN and info.keep_until is None
     assert not info.destroyed and info.reason_text == "" and "원본 JPEG 그대로" in (info.note or "")
     with office.db.session() as s:
         stored = s.scalar(select(ConsentEvidence.content_enc).where(ConsentEvidence.id == info.id))
@@ -81,7 +81,7 @@ def test_the_audit_log_says_who_attached_and_opened_what_without_bytes_or_accoun
     evidence.open_content(office.db, clerk, key, info.id)
     attached, = audit_rows(office, "evidence_attached")
     revealed, = audit_rows(office, "personal_data_revealed")
-    assert attached.login_id == "clerk" and attached.target == "C0000001"
+    assert attached.login_id == "clerk1" and attached.target == "C0000001"
     assert json.loads(attached.detail or "{}")["sha256"] == info.sha256
     assert revealed.target == "C0000001" and json.loads(revealed.detail or "{}")["evidence_id"] == info.id
     for row in (attached, revealed):
@@ -289,7 +289,7 @@ def test_a_file_on_disk_is_read_only_when_within_bounds(office: Office, key: Dat
     huge = tmp_path / "huge.tif"
     with open(huge, "wb") as handle:  # sparse: refused by its size, never read
         handle.truncate(51 * 1024 * 1024)
-    with pytest.raises(evidence.EvidenceTooLarge, match="51.0MB"):
+    with pytest.raises(evidence.EvidenceTooLarge, match=r"51.0MB"):
         evidence.attach_file(office.db, office.admin, key, payers[1].agreement_id, huge)
     with pytest.raises(evidence.EvidenceUnsupported, match="읽을 수 없습니다"):
         evidence.attach_file(office.db, office.admin, key, payers[1].agreement_id, tmp_path / "missing.jpg")

@@ -6,10 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.models import Role
 from app.services.common.calendar import ManualClock
-from app.services.common.session import Actor
-from tests.factories import Office, add_user
+from tests.factories import Office
 from tests.home.helpers import Relay
 
 
@@ -22,8 +20,3 @@ def clock() -> ManualClock:
 @pytest.fixture
 def relay(office: Office, clock: ManualClock, tmp_path: Path) -> Relay:
     return Relay(office.db, office.admin, clock, tmp_path / "data")
-
-
-@pytest.fixture
-def clerk(office: Office) -> Actor:
-    return add_user(office, "clerk1", Role.CLERK)

@@ -42,9 +42,10 @@ from app.services.collection import registrations
 from app.services.common import keys
 from app.services.common.calendar import SEOUL, ManualClock
 from app.services.common.crypto import DataKey, KdfParams, wrap_data_key
+from app.services.common.destinations import Destination
 from app.services.common.session import Actor
 from app.services.customers.evidence import store as evidence
-from app.services.exchange import relay_config, sending
+from app.services.exchange import building, relay_config, sending
 from app.services.exchange.cms import decode_eb13, reason
 from app.services.exchange.cms.ei13 import decode_ei13
 from app.services.exchange.relay.config import SIMULATOR_FOLDER, RelayConfig
@@ -90,7 +91,7 @@ def evidence_states(office: Office) -> list[tuple[int, EvidenceState, str | None
 def test_a_new_payer_is_held_until_its_evidence_is_accepted_then_registers(
     office: Office, clerk: Actor, relay: Relay, clock: ManualClock
 ) -> None:
-    payer = add_payer(office.db, office.contract_id, "C001", "110000001234", name="김하늘", queued_at=clock.now(),
+    payer = add_payer(office.db, office.contract_id, "C001", account="110000001234", name="김하늘", queued_at=clock.now(),
                       evidence=None)
 
     # Held: 계좌신청 says why and what to do, the home screen lists it, the scheduler does not plan it.
@@ -103,7 +104,7 @@ def test_a_new_payer_is_held_until_its_evidence_is_accepted_then_registers(
     summary = home.summary(office.db, clerk, office.contract_id, now=clock.now())
     item = summary.item("registrations_evidence")
     assert item is not None and item.title == "동의자료 없는 계좌신청" and item.count == 1
-    assert item.page_key == home.PAGE_REGISTRATIONS and item.examples == ("김하늘(C001) 수강료: 동의자료 없음",)
+    assert item.destination is Destination.REGISTRATIONS and item.examples == ("김하늘(C001) 수강료: 동의자료 없음",)
     assert summary.cutoff.queued_registrations == 0  # not among what the cut-off sends
     assert "계좌신청" not in relay.scheduler.status(clock.now()).next_action
 
@@ -147,15 +148,15 @@ def test_a_new_payer_is_held_until_its_evidence_is_accepted_then_registers(
 def test_an_eb13_forced_out_without_evidence_comes_back_0078_and_the_desk_says_what_to_do(
     office: Office, clerk: Actor, relay: Relay, clock: ManualClock
 ) -> None:
-    payer = add_payer(office.db, office.contract_id, "C002", "110000005678", name="이바다", queued_at=clock.now(),
+    payer = add_payer(office.db, office.contract_id, "C002", account="110000005678", name="이바다", queued_at=clock.now(),
                       evidence=None)
     contract = load_contract(office.db, office.contract_id)
     clock.set(at(MONDAY, 13, 50))
     # The builder will not take it …
-    assert sending.build_registration_file(office.db, contract, MONDAY, KEY, now=clock.now()) is None
+    assert building.build_registration_file(office.db, contract, MONDAY, KEY, now=clock.now()) is None
     # … unless forced, which only this path (a test) does.
-    forced = sending.build_registration_file(office.db, contract, MONDAY, KEY, now=clock.now(), ignore_evidence=True)
-    assert isinstance(forced, sending.BuiltFile) and forced.record_count == 1
+    forced = building.build_registration_file(office.db, contract, MONDAY, KEY, now=clock.now(), ignore_evidence=True)
+    assert isinstance(forced, building.BuiltFile) and forced.record_count == 1
     uploaded = sending.upload_transmission(office.db, relay.factory(contract), forced.transmission_id, key=KEY,
                                            now=clock.now, delays=())
     assert uploaded.sent
@@ -182,7 +183,7 @@ def test_an_eb13_forced_out_without_evidence_comes_back_0078_and_the_desk_says_w
 def test_one_bad_evidence_is_refused_with_the_fix_and_the_others_go(
     office: Office, clerk: Actor, relay: Relay, clock: ManualClock
 ) -> None:
-    payers = [add_payer(office.db, office.contract_id, f"C00{i}", f"11000000{i}{i}{i}{i}", name=f"납부자{i}",
+    payers = [add_payer(office.db, office.contract_id, f"C00{i}", account=f"11000000{i}{i}{i}{i}", name=f"납부자{i}",
                         queued_at=clock.now(), evidence=None) for i in range(1, 4)]
     give_evidence(office.db, KEY, [payers[0].agreement_id, payers[2].agreement_id])
     give_evidence(office.db, KEY, [payers[1].agreement_id], extension="gif")  # a picture the agency does not take
@@ -230,7 +231,7 @@ def test_a_cancellation_needs_no_evidence_and_evidence_of_a_registered_payer_goe
     """해지 is never held; evidence attached for a payer registered long ago goes in the next EI13."""
     from app.models import RegistrationKind
 
-    old = add_payer(office.db, office.contract_id, "C009", "110000009999", name="오래된", queued_at=clock.now(),
+    old = add_payer(office.db, office.contract_id, "C009", account="110000009999", name="오래된", queued_at=clock.now(),
                     registration=RegistrationState.DONE, evidence=None)
     with office.db.session() as s:
         done = s.scalar(select(AccountRegistration).where(AccountRegistration.agreement_id == old.agreement_id))

@@ -12,6 +12,7 @@ from sqlalchemy import update
 from app.models import ConsentEvidence, EvidenceState, RegistrationState
 from app.services.aggregates import registrations as aggregates_registrations
 from app.services.aggregates.common import Period
+from app.services.common.destinations import Destination
 from app.services.common.session import Actor
 from app.services.exchange.cms import reason
 from app.services.home import month_flow
@@ -30,16 +31,16 @@ SHOTS = Path(os.environ.get("KSCMS_SHOT_DIR", "/tmp/work/shots"))
 
 def _office_with_holds(office: Office) -> None:
     db, cid = office.db, office.contract_id
-    add_payer(db, cid, "C001", "110000000001", name="김하늘", queued_at=NOW, evidence=None)
-    refused = add_payer(db, cid, "C002", "110000000002", name="이바다", queued_at=NOW, evidence=None)
+    add_payer(db, cid, "C001", account="110000000001", name="김하늘", queued_at=NOW, evidence=None)
+    refused = add_payer(db, cid, "C002", account="110000000002", name="이바다", queued_at=NOW, evidence=None)
     [evidence_id] = give_evidence(db, KEY, [refused.agreement_id], extension="gif", state=EvidenceState.REJECTED)
     with db.session() as s:
         s.execute(update(ConsentEvidence).where(ConsentEvidence.id == evidence_id).values(reason_code="0102"))
-    add_payer(db, cid, "C003", "110000000003", name="최별", queued_at=NOW)  # evidence waiting: goes by itself
-    add_payer(db, cid, "C004", "110000000004", name="정바람", registration=RegistrationState.DONE)
+    add_payer(db, cid, "C003", account="110000000003", name="최별", queued_at=NOW)  # evidence waiting: goes by itself
+    add_payer(db, cid, "C004", account="110000000004", name="정바람", registration=RegistrationState.DONE)
 
 
-def _shot(widget, name: str) -> Path:  # type: ignore[no-untyped-def]
+def _shot(widget, name: str) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     widget.resize(1366, 768)
     QApplication.processEvents()
@@ -48,7 +49,7 @@ def _shot(widget, name: str) -> Path:  # type: ignore[no-untyped-def]
     return path
 
 
-def test_the_registrations_screen_marks_held_ones_with_reason_and_fix(qtbot, qapp, office: Office,  # type: ignore[no-untyped-def]
+def test_the_registrations_screen_marks_held_ones_with_reason_and_fix(qtbot, qapp, office: Office,
                                                                       clerk: Actor) -> None:
     apply_theme(qapp)
     _office_with_holds(office)
@@ -87,17 +88,17 @@ def test_the_registrations_screen_marks_held_ones_with_reason_and_fix(qtbot, qap
                        "C003": "동의자료 전송 대기"}
 
 
-def test_the_home_screen_lists_registrations_without_evidence(qtbot, qapp, office: Office, clerk: Actor) -> None:  # type: ignore[no-untyped-def]
+def test_the_home_screen_lists_registrations_without_evidence(qtbot, qapp, office: Office, clerk: Actor) -> None:
     apply_theme(qapp)
     _office_with_holds(office)
     item = home.summary(office.db, clerk, office.contract_id, now=NOW).item("registrations_evidence")
-    assert item is not None and item.count == 2 and item.page_key == "collection.registrations"
+    assert item is not None and item.count == 2 and item.destination is Destination.REGISTRATIONS
     assert item.examples == ("김하늘(C001) 수강료: 동의자료 없음",
                              "이바다(C002) 수강료: 동의자료 접수불가: 동의자료 파일형식 오류")
     summary = home.summary(office.db, clerk, office.contract_id, now=NOW)
     step = month_flow.flow(office.db, clerk, office.contract_id, summary, has_payers=True)
     assert step.next_text == "동의자료 없는 계좌신청 2건 — 이체정보에서 출금동의 증빙을 첨부하세요."
-    assert step.next_page == "collection.registrations"
+    assert step.next_destination is Destination.REGISTRATIONS
     ctx = AppContext(db=office.db, actor=clerk, contract_id=office.contract_id, data_key=KEY, clock=lambda: NOW)
     page = HomePage(ctx)
     qtbot.addWidget(page)

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from sqlalchemy import update
 
-from app.models import AgreementStatus, DebitAgreement, Role
+from app.models import AgreementStatus, DebitAgreement
 from app.services.common.session import Actor
 from app.services.customers.evidence import store as evidence
 from app.services.customers.evidence.store import EvidenceInfo
@@ -26,7 +26,7 @@ from tests.evidence.helpers import (
     pdf_document,
     wav_bytes,
 )
-from tests.factories import Office, add_user
+from tests.factories import Office
 
 
 @dataclass
@@ -84,16 +84,6 @@ def chooser(monkeypatch: pytest.MonkeyPatch) -> Chooser:
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_a, **_k: answer.folder)
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, **_k: (answer.save_path, ""))
     return answer
-
-
-@pytest.fixture
-def viewer(office: Office) -> Actor:
-    return add_user(office, "viewer1", Role.VIEWER, birth="910606")
-
-
-@pytest.fixture
-def clerk(office: Office) -> Actor:
-    return add_user(office, "clerk1", Role.CLERK, birth="920707")
 
 
 def context(office: Office, actor: Actor | None = None) -> AppContext:

@@ -20,7 +20,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 SIZE = (1366, 768)
 
 
-def main(out_dir: Path) -> None:  # noqa: PLR0915 - one scene after another
+def main(out_dir: Path) -> None:  # one scene after another
     import gc
 
     import keyring
@@ -73,7 +73,7 @@ def main(out_dir: Path) -> None:  # noqa: PLR0915 - one scene after another
                  for n, name in enumerate(("송하람", "임채원", "황민성"), 1)]
         ctx = AppContext(db, office.admin, cid, KEY, clock=lambda: NOW)
 
-        def save(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+        def save(widget, name: str) -> None:
             app.processEvents()
             widget.grab().save(str(out_dir / name))
             print(out_dir / name)
@@ -89,7 +89,7 @@ def main(out_dir: Path) -> None:  # noqa: PLR0915 - one scene after another
                       .execution_options(synchronize_session=False))
         evidence.attach(db, office.admin, KEY, payers[0].agreement_id, tiff_pages(pages), "김민준 동의서 2쪽.tif",
                         now=NOW)
-        for payer, n in zip(ended, range(3)):
+        for payer, n in zip(ended, range(3), strict=False):
             evidence.attach(db, office.admin, KEY, payer.agreement_id, scan_jpeg(10 + n), f"{payer.customer_no}.jpg",
                             now=NOW)
             end_long_ago(office, payer)

@@ -33,7 +33,7 @@ from tests.factories import Office
 LEFT = Qt.MouseButton.LeftButton
 
 
-def shown(qtbot, widget):  # type: ignore[no-untyped-def]
+def shown(qtbot, widget):
     qtbot.addWidget(widget)
     widget.resize(1366, 768)
     widget.show()
@@ -50,7 +50,7 @@ def scans(folder: Path) -> Path:
     return folder
 
 
-def test_bulk_attach_from_a_folder_reports_in_three_lists_and_saves_them(  # type: ignore[no-untyped-def]
+def test_bulk_attach_from_a_folder_reports_in_three_lists_and_saves_them(
         qtbot, office: Office, payers: list[Payer], chooser: Chooser, tmp_path: Path) -> None:
     page = shown(qtbot, EvidenceBulkPage(context(office)))
     assert not page.run_button.isEnabled()  # nothing chosen yet
@@ -83,7 +83,7 @@ def test_bulk_attach_from_a_folder_reports_in_three_lists_and_saves_them(  # typ
         assert s.scalar(select(AuditLog).where(AuditLog.action == "personal_data_exported")) is not None
 
 
-def test_bulk_attach_from_a_zip_with_a_chosen_kind(qtbot, office: Office, payers: list[Payer],  # type: ignore[no-untyped-def]
+def test_bulk_attach_from_a_zip_with_a_chosen_kind(qtbot, office: Office, payers: list[Payer],
                                                     chooser: Chooser, tmp_path: Path) -> None:
     archive = tmp_path / "녹취.zip"
     with zipfile.ZipFile(archive, "w") as z:
@@ -100,7 +100,7 @@ def test_bulk_attach_from_a_zip_with_a_chosen_kind(qtbot, office: Office, payers
     assert info is not None and info.kind.label == "녹취" and info.extension == "mp3"
 
 
-def test_viewer_role_cannot_start_a_bulk_attach(qtbot, office: Office, payers: list[Payer], viewer) -> None:  # type: ignore[no-untyped-def]
+def test_viewer_role_cannot_start_a_bulk_attach(qtbot, office: Office, payers: list[Payer], viewer) -> None:
     page = shown(qtbot, EvidenceBulkPage(context(office, viewer)))
     assert not page.folder_button.isEnabled() and not page.zip_button.isEnabled()
     assert not page.run_button.isEnabled() and not page.readonly_note.isHidden()
@@ -118,7 +118,7 @@ def due(office: Office, payers: list[Payer]) -> list[int]:
     return ids
 
 
-def test_retention_lists_exports_and_destroys(qtbot, office: Office, payers: list[Payer], chooser: Chooser,  # type: ignore[no-untyped-def]
+def test_retention_lists_exports_and_destroys(qtbot, office: Office, payers: list[Payer], chooser: Chooser,
                                               boxes: Boxes, tmp_path: Path) -> None:
     ids = due(office, payers)
     page = shown(qtbot, EvidenceRetentionPage(context(office)))
@@ -153,7 +153,7 @@ def test_retention_lists_exports_and_destroys(qtbot, office: Office, payers: lis
         assert len(s.scalars(select(AuditLog).where(AuditLog.action == "evidence_destroyed")).all()) == 2
 
 
-def test_destroy_confirmation_names_what_was_not_exported(qtbot, office: Office, payers: list[Payer],  # type: ignore[no-untyped-def]
+def test_destroy_confirmation_names_what_was_not_exported(qtbot, office: Office, payers: list[Payer],
                                                           boxes: Boxes) -> None:
     due(office, payers)
     page = shown(qtbot, EvidenceRetentionPage(context(office)))
@@ -163,7 +163,7 @@ def test_destroy_confirmation_names_what_was_not_exported(qtbot, office: Office,
     assert "1건을 파기합니다" in boxes.asked[-1] and "1건은 이 화면에서 보관 파일로 내보내지 않았습니다" in boxes.asked[-1]
 
 
-def test_retention_is_for_administrators(qtbot, office: Office, payers: list[Payer], clerk, viewer) -> None:  # type: ignore[no-untyped-def]
+def test_retention_is_for_administrators(qtbot, office: Office, payers: list[Payer], clerk, viewer) -> None:
     due(office, payers)
     for actor in (clerk, viewer):
         window = MainWindow(context(office, actor))
@@ -177,7 +177,7 @@ def test_retention_is_for_administrators(qtbot, office: Office, payers: list[Pay
         assert s.scalars(select(ConsentEvidence).where(ConsentEvidence.content_enc.is_(None))).all() == []
 
 
-def test_dispute_pdf_is_saved_from_the_customer_window_and_can_be_opened(  # type: ignore[no-untyped-def]
+def test_dispute_pdf_is_saved_from_the_customer_window_and_can_be_opened(
         qtbot, office: Office, payers: list[Payer], chooser: Chooser, boxes: Boxes, tmp_path: Path) -> None:
     attach(office, payers[0], scan_jpeg(), "동의서.jpg")
     window = shown(qtbot, CustomerDetailDialog(context(office), payers[0].customer_id))
@@ -195,7 +195,7 @@ def test_dispute_pdf_is_saved_from_the_customer_window_and_can_be_opened(  # typ
         assert s.scalar(select(AuditLog).where(AuditLog.action == "personal_data_exported")) is not None
 
 
-def test_dispute_pdf_is_an_administrators_button(qtbot, office: Office, payers: list[Payer], clerk) -> None:  # type: ignore[no-untyped-def]
+def test_dispute_pdf_is_an_administrators_button(qtbot, office: Office, payers: list[Payer], clerk) -> None:
     window = shown(qtbot, CustomerDetailDialog(context(office, clerk), payers[0].customer_id))
     assert window.dispute_button.isHidden()
     window.dispute_pdf()

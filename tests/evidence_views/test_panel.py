@@ -31,7 +31,7 @@ from tests.factories import Office
 LEFT = Qt.MouseButton.LeftButton
 
 
-def edit_dialog(qtbot, office: Office, payer: Payer, actor=None) -> AgreementDialog:  # type: ignore[no-untyped-def]
+def edit_dialog(qtbot, office: Office, payer: Payer, actor=None) -> AgreementDialog:
     ctx = context(office, actor)
     detail = customers.get_customer_detail(office.db, ctx.actor, payer.customer_id)
     row = next(a for a in detail.agreements if a.id == payer.agreement_id)
@@ -41,7 +41,7 @@ def edit_dialog(qtbot, office: Office, payer: Payer, actor=None) -> AgreementDia
     return dialog
 
 
-def choose_and_attach(qtbot, panel: EvidencePanel, chooser: Chooser, path: Path,  # type: ignore[no-untyped-def]
+def choose_and_attach(qtbot, panel: EvidencePanel, chooser: Chooser, path: Path,
                       kind: EvidenceKind | None = None) -> None:
     chooser.open_path = str(path)
     qtbot.mouseClick(panel.attach_button, LEFT)
@@ -53,7 +53,7 @@ def choose_and_attach(qtbot, panel: EvidencePanel, chooser: Chooser, path: Path,
     qtbot.waitUntil(lambda: not panel.busy, timeout=30_000)
 
 
-def test_attach_from_the_agreement_dialog_shows_what_was_kept(qtbot, office: Office, payers: list[Payer],  # type: ignore[no-untyped-def]
+def test_attach_from_the_agreement_dialog_shows_what_was_kept(qtbot, office: Office, payers: list[Payer],
                                                               chooser: Chooser, tmp_path: Path) -> None:
     dialog = edit_dialog(qtbot, office, payers[0])
     panel = dialog.evidence
@@ -87,7 +87,7 @@ def test_attach_from_the_agreement_dialog_shows_what_was_kept(qtbot, office: Off
     assert panel.open_button.text() == "듣기" and "이전 자료 1건" in panel.values["첨부"].text()
 
 
-def test_refusals_say_why_and_what_to_do(qtbot, office: Office, payers: list[Payer], chooser: Chooser,  # type: ignore[no-untyped-def]
+def test_refusals_say_why_and_what_to_do(qtbot, office: Office, payers: list[Payer], chooser: Chooser,
                                          tmp_path: Path) -> None:
     dialog = edit_dialog(qtbot, office, payers[1])
     panel = dialog.evidence
@@ -112,7 +112,7 @@ def test_refusals_say_why_and_what_to_do(qtbot, office: Office, payers: list[Pay
     assert "파일을 읽을 수 없습니다: gone.jpg" in panel.error.text() and "다시 고르세요" in panel.error.text()
 
 
-def test_a_file_chosen_while_adding_goes_with_the_new_agreement(qtbot, office: Office, payers: list[Payer],  # type: ignore[no-untyped-def]
+def test_a_file_chosen_while_adding_goes_with_the_new_agreement(qtbot, office: Office, payers: list[Payer],
                                                                 chooser: Chooser, tmp_path: Path) -> None:
     ctx = context(office)
     detail = customers.get_customer_detail(office.db, ctx.actor, payers[1].customer_id)
@@ -137,7 +137,7 @@ def test_a_file_chosen_while_adding_goes_with_the_new_agreement(qtbot, office: O
     assert info is not None and info.original_name == "2024002 동의서.jpg" and info.item_name == "교재비"
 
 
-def test_viewer_role_sees_the_evidence_but_cannot_attach_or_open_it(qtbot, office: Office, payers: list[Payer],  # type: ignore[no-untyped-def]
+def test_viewer_role_sees_the_evidence_but_cannot_attach_or_open_it(qtbot, office: Office, payers: list[Payer],
                                                                     viewer) -> None:
     attach(office, payers[0], scan_jpeg(), "동의서.jpg")
     panel = EvidencePanel(context(office, viewer), payers[0].agreement_id)
@@ -160,7 +160,7 @@ def test_viewer_role_sees_the_evidence_but_cannot_attach_or_open_it(qtbot, offic
     window.active_dialog.reject()
 
 
-def test_open_button_opens_the_viewer_and_audits_it(qtbot, office: Office, payers: list[Payer]) -> None:  # type: ignore[no-untyped-def]
+def test_open_button_opens_the_viewer_and_audits_it(qtbot, office: Office, payers: list[Payer]) -> None:
     info = attach(office, payers[2], scan_jpeg(), "동의서.jpg")
     panel = EvidencePanel(context(office), payers[2].agreement_id)
     qtbot.addWidget(panel)

@@ -33,7 +33,7 @@ def nothing_on_disk(tmp_path: Path) -> Iterator[None]:
     assert not list(tmp_path.rglob("evidence-*"))
 
 
-def open_viewer(qtbot, data: bytes, extension: str) -> EvidenceViewer:  # type: ignore[no-untyped-def]
+def open_viewer(qtbot, data: bytes, extension: str) -> EvidenceViewer:
     viewer = EvidenceViewer(data, extension, title="동의자료 보기 — 김민준", facts="김민준 (2024001) · 수강료 · 서면")
     qtbot.addWidget(viewer)
     viewer.resize(1000, 740)
@@ -42,7 +42,7 @@ def open_viewer(qtbot, data: bytes, extension: str) -> EvidenceViewer:  # type: 
     return viewer
 
 
-def test_an_image_is_fitted_to_the_window_and_zooms(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_an_image_is_fitted_to_the_window_and_zooms(qtbot) -> None:
     viewer = open_viewer(qtbot, scan_jpeg(), "jpg")
     pane = viewer.pages
     assert pane is not None and viewer.kind == "image" and not viewer.error.isVisible()
@@ -68,7 +68,7 @@ def test_an_image_is_fitted_to_the_window_and_zooms(qtbot) -> None:  # type: ign
     assert pane.fit == "page" and pane.image_label.pixmap().deviceIndependentSize() == shown
 
 
-def test_pdf_pages_render_and_page_through(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_pdf_pages_render_and_page_through(qtbot) -> None:
     viewer = open_viewer(qtbot, scan_pdf(3), "pdf")
     pane = viewer.pages
     assert pane is not None and viewer.kind == "pdf" and pane.pages() == 3
@@ -83,7 +83,7 @@ def test_pdf_pages_render_and_page_through(qtbot) -> None:  # type: ignore[no-un
     assert pane.image_label.pixmap().deviceIndependentSize().width() == pytest.approx(595 * 96 / 72 * 2, abs=2)
 
 
-def test_pdf_without_qtpdf_is_rendered_by_pdftoppm(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_pdf_without_qtpdf_is_rendered_by_pdftoppm(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(evidence_viewer, "HAVE_QTPDF", False)
     viewer = open_viewer(qtbot, scan_pdf(2), "pdf")
     assert isinstance(viewer.source, PdftoppmSource) and viewer.pages is not None
@@ -92,7 +92,7 @@ def test_pdf_without_qtpdf_is_rendered_by_pdftoppm(qtbot, monkeypatch: pytest.Mo
     assert viewer.pages.page_label.text() == "2 / 2쪽"
 
 
-def test_a_recording_plays_from_memory(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_recording_plays_from_memory(qtbot) -> None:
     data = recording()
     viewer = open_viewer(qtbot, data, "wav")
     audio = viewer.audio
@@ -107,7 +107,7 @@ def test_a_recording_plays_from_memory(qtbot) -> None:  # type: ignore[no-untype
     assert audio.buffer.data().size() == 0
 
 
-def test_a_signature_is_summarised(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_signature_is_summarised(qtbot) -> None:
     data = signature()
     viewer = open_viewer(qtbot, data, "der")
     assert viewer.summary is not None
@@ -116,7 +116,7 @@ def test_a_signature_is_summarised(qtbot) -> None:  # type: ignore[no-untyped-de
     assert rows["SHA-256"] == hashlib.sha256(data).hexdigest()
 
 
-def test_damaged_content_is_said_not_crashed(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_damaged_content_is_said_not_crashed(qtbot) -> None:
     viewer = open_viewer(qtbot, b"%PDF-1.4 broken", "pdf")
     assert viewer.pages is None and "PDF 파일을 열 수 없습니다" in viewer.error.text()
     viewer = open_viewer(qtbot, b"\xff\xd8\xff broken", "jpg")

@@ -1,4 +1,4 @@
-"""Fixtures of the home-screen tests: a clock in March 2026, the relay over the simulator, more users."""
+"""Fixtures of the home-screen tests: a clock in March 2026, the relay over the simulator."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.models import Role
 from app.services.common.calendar import ManualClock
-from app.services.common.session import Actor
-from tests.factories import Office, add_user
+from tests.factories import Office
 from tests.home.helpers import Relay
 
 
@@ -22,13 +20,3 @@ def clock() -> ManualClock:
 @pytest.fixture
 def relay(office: Office, clock: ManualClock, tmp_path: Path) -> Relay:
     return Relay(office.db, office.admin, clock, tmp_path / "data")
-
-
-@pytest.fixture
-def clerk(office: Office) -> Actor:
-    return add_user(office, "clerk1", Role.CLERK)
-
-
-@pytest.fixture
-def viewer(office: Office) -> Actor:
-    return add_user(office, "viewer1", Role.VIEWER, birth="910606")

@@ -12,7 +12,6 @@ every debit fails 0021 (잔액부족); anything else goes through.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -20,13 +19,8 @@ from sqlalchemy import select
 
 from app.database.engine import Database
 from app.models import (
-    AccountRegistration,
     Charge,
-    CollectionItem,
-    Customer,
-    DebitAgreement,
     EvidenceState,
-    RegistrationKind,
     RegistrationState,
 )
 from app.services.collection import ledger
@@ -35,7 +29,7 @@ from app.services.common.crypto import DataKey
 from app.services.exchange import relay_config
 from app.services.exchange.relay.config import RelayConfig
 from app.services.exchange.scheduler import CollectionScheduler
-from tests.evidence_support import give_evidence
+from tests.factories import Payer, PayerStyle
 
 KEY = DataKey.generate()
 
@@ -44,47 +38,14 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
     return seoul_datetime(day, time(hour, minute))
 
 
-@dataclass(frozen=True)
-class Payer:
-    customer_id: int
-    agreement_id: int
-    customer_no: str
-    account: str
-
-
-def add_payer(
-    db: Database, contract_id: int, customer_no: str, account: str, *, name: str, day: int = 25,
-    monthly: int = 100_000, discount: int = 0, first: str = "2026-03", last: str | None = None,
-    item: str = "A01", queued_at: datetime | None = None, registration: RegistrationState | None = None,
-    limit: int | None = None, evidence: EvidenceState | None = EvidenceState.WAITING,
-) -> Payer:
-    """A customer with one agreement; its NEW registration queued at `queued_at` (None: not queued).
-
-    `registration` forces a state (for a payer registered long ago: DONE) instead of queuing.
-    `limit` is the 건당출금한도 (default: the monthly amount, at least 200,000원).
-    `evidence`: the consent evidence given with the registration (see `queue_registration`).
-    """
-    with db.session() as s:
-        item_id = s.scalar(select(CollectionItem.id).where(CollectionItem.contract_id == contract_id,
-                                                           CollectionItem.code == item))
-        customer = Customer(contract_id=contract_id, customer_no=customer_no, name=name, grade="중등")
-        s.add(customer)
-        s.flush()
-        agreement = DebitAgreement(
-            customer_id=customer.id, item_id=item_id,
-            debit_limit=limit if limit is not None else max(monthly, 200_000), monthly_amount=monthly,
-            discount_rate=round(discount * 100 / monthly) if discount else 0, discount_amount=discount,
-            first_month=first, last_month=last, debit_day=day, bank_code="088",
-            account_no_enc=KEY.encrypt(account, "account_no"), account_no_hash=KEY.blind_index(account, "account_no"),
-            account_last4=account[-4:], holder_name=name, holder_id="800101",
-        )
-        s.add(agreement)
-        s.flush()
-        payer = Payer(customer.id, agreement.id, customer_no, account)
-    if registration is not None or queued_at is not None:
-        queue_registration(db, contract_id, payer, account, at_=queued_at or at(date(2026, 1, 5), 10),
-                           state=registration or RegistrationState.WAITING, evidence=evidence)
-    return payer
+PAYERS = PayerStyle(KEY, monthly=100_000, day=25, first="2026-03", grade="중등", account="",
+                    limit_times=1, limit_floor=200_000, holder="{name}", unnamed="{no}", registration=None,
+                    created_by="clerk", queue=True, evidence=EvidenceState.WAITING, evidence_only_waiting=False,
+                    rate_from_discount=True)
+# A customer with one agreement; its NEW registration queued at `queued_at` (None: not queued), or forced to
+# `registration` (a payer registered long ago: DONE). `limit` is the 건당출금한도 (default: the monthly amount,
+# at least 200,000원). `evidence`: the consent evidence given with the registration (see `queue_registration`).
+add_payer = PAYERS.add
 
 
 def queue_registration(db: Database, contract_id: int, payer: Payer, account: str, *, at_: datetime,
@@ -96,23 +57,7 @@ def queue_registration(db: Database, contract_id: int, payer: Payer, account: st
     WAITING goes as the next cut-off's EI13 before the EB13; a registration forced to another state
     (registered long ago) has accepted evidence on record; None attaches none (the 신규 is held).
     """
-    if evidence is not None:
-        give_evidence(db, KEY, [payer.agreement_id],
-                      state=evidence if state is RegistrationState.WAITING else EvidenceState.ACCEPTED, at=at_)
-    with db.session() as s:
-        agreement = s.get(DebitAgreement, payer.agreement_id)
-        assert agreement is not None
-        agreement.account_no_enc = KEY.encrypt(account, "account_no")
-        agreement.account_no_hash = KEY.blind_index(account, "account_no")
-        agreement.account_last4 = account[-4:]
-        reg = AccountRegistration(
-            contract_id=contract_id, agreement_id=payer.agreement_id, kind=RegistrationKind.NEW, state=state,
-            bank_code="088", account_no_enc=agreement.account_no_enc, account_last4=account[-4:],
-            holder_id="800101", requested_on=at_.date(), created_by="clerk", created_at=at_, updated_at=at_,
-        )
-        s.add(reg)
-        s.flush()
-        return reg.id
+    return PAYERS.register(db, contract_id, payer, account, state=state, at_=at_, evidence=evidence)
 
 
 def receive_cash(db: Database, contract_id: int, agreement_id: int, period: str, day: date) -> int:
@@ -129,7 +74,7 @@ def receive_cash(db: Database, contract_id: int, agreement_id: int, period: str,
 class Relay:
     """The embedded scheduler over the built-in simulator, ticked through time like the background job."""
 
-    def __init__(self, db: Database, admin, clock: ManualClock, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db: Database, admin, clock: ManualClock, data_dir: Path) -> None:
         relay_config.save(db, admin, RelayConfig())
         self.clock = clock
         self.factory = relay_config.transport_factory(db, clock=clock, data_dir=data_dir)

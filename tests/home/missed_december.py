@@ -29,14 +29,14 @@ def december(office: Office) -> dict[str, int]:
     set_days(office, "A01", "5,15,25")
     set_days(office, "A02", "15")
     made = {
-        "yoon": add_payer(db, cid, "C005", "110000000005", name="윤산", day=5, monthly=80_000, first="2026-12",
+        "yoon": add_payer(db, cid, "C005", account="110000000005", name="윤산", day=5, monthly=80_000, first="2026-12",
                           registration=DONE),
-        "han": add_payer(db, cid, "C006", "110000000006", name="한솔", day=5, monthly=60_000, discount=10_000,
+        "han": add_payer(db, cid, "C006", account="110000000006", name="한솔", day=5, monthly=60_000, discount=10_000,
                          first="2026-12", registration=DONE),
-        "noreg": add_payer(db, cid, "C007", "110000000007", name="노신청", day=5, monthly=70_000, first="2026-12"),
-        "kim": add_payer(db, cid, "C001", "110000000001", name="김하늘", day=15, monthly=100_000, first="2026-12",
+        "noreg": add_payer(db, cid, "C007", account="110000000007", name="노신청", day=5, monthly=70_000, first="2026-12"),
+        "kim": add_payer(db, cid, "C001", account="110000000001", name="김하늘", day=15, monthly=100_000, first="2026-12",
                          registration=DONE),
-        "park": add_payer(db, cid, "C003", "110000000003", name="박구름", day=15, monthly=30_000, first="2026-12",
+        "park": add_payer(db, cid, "C003", account="110000000003", name="박구름", day=15, monthly=30_000, first="2026-12",
                           item="A02", registration=DONE),
     }
     return {k: p.agreement_id for k, p in made.items()}

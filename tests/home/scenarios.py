@@ -31,12 +31,12 @@ def busy_day(office: Office, clerk: Actor, relay: Relay, clock: ManualClock) -> 
     clock.set(at(date(2026, 2, 20), 9))
     queued = clock.now()
     feb = dict(first="2026-02", queued_at=queued)
-    ok = add_payer(db, cid, "C001", "110000000001", name="김하늘", **feb)  # type: ignore[arg-type]
-    poor = add_payer(db, cid, "C002", "110000000021", name="이바다", **feb)  # type: ignore[arg-type]
-    disc = add_payer(db, cid, "C005", "110000000005", name="최별", discount=10_000, last="2026-03",
+    ok = add_payer(db, cid, "C001", account="110000000001", name="김하늘", **feb)  # type: ignore[arg-type]
+    poor = add_payer(db, cid, "C002", account="110000000021", name="이바다", **feb)  # type: ignore[arg-type]
+    disc = add_payer(db, cid, "C005", account="110000000005", name="최별", discount=10_000, last="2026-03",
                      **feb)  # type: ignore[arg-type]
-    fifth = add_payer(db, cid, "C006", "110000000006", name="윤산", day=5, monthly=80_000, **feb)  # type: ignore[arg-type]
-    add_payer(db, cid, "C007", "110000000007", name="강들", day=15, monthly=120_000, **feb)  # type: ignore[arg-type]
+    fifth = add_payer(db, cid, "C006", account="110000000006", name="윤산", day=5, monthly=80_000, **feb)  # type: ignore[arg-type]
+    add_payer(db, cid, "C007", account="110000000007", name="강들", day=15, monthly=120_000, **feb)  # type: ignore[arg-type]
 
     relay.run_until(at(date(2026, 2, 24), 10))
     debits.request(db, clerk, cid, date(2026, 2, 25), [ok.agreement_id, poor.agreement_id, disc.agreement_id],
@@ -44,9 +44,9 @@ def busy_day(office: Office, clerk: Actor, relay: Relay, clock: ManualClock) -> 
     relay.run_until(at(date(2026, 3, 4), 10))
     debits.request(db, clerk, cid, date(2026, 3, 5), [fifth.agreement_id], now=clock.now())
     relay.run_until(at(date(2026, 3, 12), 10))
-    add_payer(db, cid, "C003", "110000000012", name="박구름", queued_at=clock.now())
+    add_payer(db, cid, "C003", account="110000000012", name="박구름", queued_at=clock.now())
     relay.run_until(at(date(2026, 3, 12), 15))
-    add_payer(db, cid, "C004", "110000000004", name="정바람", day=15, queued_at=clock.now())
+    add_payer(db, cid, "C004", account="110000000004", name="정바람", day=15, queued_at=clock.now())
     relay.run_until(at(*BUSY_MOMENT))
 
     notices.fetch_from_relay(db, relay.factory(load_contract(db, cid)), office.institution_id)

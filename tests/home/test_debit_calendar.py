@@ -58,27 +58,27 @@ def _december(office: Office) -> dict[str, int]:
     _days(office, "A01", "5,15,25")
     _days(office, "A02", "15")
     made = {
-        "kim": add_payer(db, cid, "C001", "110000000001", name="김하늘", day=15, monthly=100_000, first="2026-12",
+        "kim": add_payer(db, cid, "C001", account="110000000001", name="김하늘", day=15, monthly=100_000, first="2026-12",
                          registration=DONE),
-        "lee": add_payer(db, cid, "C002", "110000000002", name="이바다", day=15, monthly=120_000, first="2026-12",
+        "lee": add_payer(db, cid, "C002", account="110000000002", name="이바다", day=15, monthly=120_000, first="2026-12",
                          registration=DONE),
-        "park": add_payer(db, cid, "C003", "110000000003", name="박구름", day=15, monthly=30_000, first="2026-12",
+        "park": add_payer(db, cid, "C003", account="110000000003", name="박구름", day=15, monthly=30_000, first="2026-12",
                           item="A02", registration=DONE),
-        "choi": add_payer(db, cid, "C004", "110000000004", name="최별", day=15, monthly=20_000, first="2026-12",
+        "choi": add_payer(db, cid, "C004", account="110000000004", name="최별", day=15, monthly=20_000, first="2026-12",
                           item="A02", registration=DONE),
-        "yoon": add_payer(db, cid, "C005", "110000000005", name="윤산", day=5, monthly=80_000, first="2026-12",
+        "yoon": add_payer(db, cid, "C005", account="110000000005", name="윤산", day=5, monthly=80_000, first="2026-12",
                           registration=DONE),
     }
     return {k: p.agreement_id for k, p in made.items()}
 
 
-def _shot(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+def _shot(widget, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
     QApplication.processEvents()
     assert widget.grab().save(str(SHOTS / name))
 
 
-def _home(qtbot, office: Office, clock: ManualClock) -> HomePage:  # type: ignore[no-untyped-def]
+def _home(qtbot, office: Office, clock: ManualClock) -> HomePage:
     page = HomePage(AppContext(office.db, office.admin, office.contract_id, KEY, clock=clock))
     qtbot.addWidget(page)
     page.resize(1366, 768)
@@ -90,7 +90,7 @@ def _home(qtbot, office: Office, clock: ManualClock) -> HomePage:  # type: ignor
 # --- the home card ---------------------------------------------------------------------------------
 
 
-def test_on_saturday_the_5th_the_card_shows_the_15th_with_each_item(qtbot, qapp, office: Office, request) -> None:  # type: ignore[no-untyped-def]
+def test_on_saturday_the_5th_the_card_shows_the_15th_with_each_item(qtbot, qapp, office: Office, request) -> None:
     apply_theme(qapp)
     ids = _december(office)
     debits.request(office.db, office.admin, office.contract_id, date(2026, 12, 15), [ids["kim"], ids["park"]],
@@ -140,7 +140,7 @@ def test_an_institution_closed_day_moves_the_debit_date(office: Office) -> None:
 def test_days_29_to_31_go_to_the_months_last_business_day(office: Office) -> None:
     db, cid = office.db, office.contract_id
     _days(office, "A01", "31")
-    add_payer(db, cid, "C001", "110000000001", name="김하늘", day=31, first="2027-01", registration=DONE)
+    add_payer(db, cid, "C001", account="110000000001", name="김하늘", day=31, first="2027-01", registration=DONE)
     # February 2027 has no 31st and its 28th is a Sunday: debited Friday 02-26, cut-off Thursday 02-25.
     s = home.summary(db, office.admin, cid, now=at(date(2027, 2, 3), 9))
     assert s.cutoff.debit_date == date(2027, 2, 26) and s.cutoff.at == at(date(2027, 2, 25), 14)
@@ -176,7 +176,7 @@ def test_request_on_a_closed_contracted_day_moves_and_says_so(office: Office, mo
     out = capsys.readouterr().out
     assert "12-05은 휴일이라 출금일은 12-07(월)입니다" in out
     assert "이체의뢰 1건(80,000원)" in out
-    add_payer(office.db, office.contract_id, "C006", "110000000006", name="강들", day=25, monthly=70_000,
+    add_payer(office.db, office.contract_id, "C006", account="110000000006", name="강들", day=25, monthly=70_000,
               first="2026-12", registration=DONE)
     assert cli.main(["request", "--contract", code, "--date", "2026-12-25"]) == 0
     out = capsys.readouterr().out
@@ -186,7 +186,7 @@ def test_request_on_a_closed_contracted_day_moves_and_says_so(office: Office, mo
     assert dates[ids["yoon"]] == date(2026, 12, 7) and date(2026, 12, 28) in dates.values()
 
 
-def test_the_requests_screen_takes_the_contracted_day(qtbot, qapp, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_the_requests_screen_takes_the_contracted_day(qtbot, qapp, office: Office) -> None:
     from app.views.collection.requests_view import RequestsPage
 
     apply_theme(qapp)
@@ -209,7 +209,7 @@ def test_the_requests_screen_takes_the_contracted_day(qtbot, qapp, office: Offic
 # --- the status bar, 수납률 and the chart axis ----------------------------------------------------------
 
 
-def test_the_status_bar_shows_the_institutions_closed_day(qtbot, qapp, office: Office, request) -> None:  # type: ignore[no-untyped-def]
+def test_the_status_bar_shows_the_institutions_closed_day(qtbot, qapp, office: Office, request) -> None:
     from app.views.shell.main_window import MainWindow
 
     apply_theme(qapp)
@@ -233,7 +233,7 @@ def test_a_rate_with_nothing_to_rate_is_a_dash() -> None:
                                          debited_amount=50_000)) == "50.00%"
 
 
-def test_the_amount_axis_has_whole_number_ticks(qtbot, qapp) -> None:  # type: ignore[no-untyped-def]
+def test_the_amount_axis_has_whole_number_ticks(qtbot, qapp) -> None:
     from PySide6.QtCharts import QValueAxis
 
     from app.services.aggregates.common import Period

@@ -42,7 +42,7 @@ SHOTS = Path("/tmp/work/shots")
 
 
 @pytest.fixture(autouse=True)
-def korean_and_no_boxes(qapp, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+def korean_and_no_boxes(qapp, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     apply_theme(qapp)
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
@@ -51,7 +51,7 @@ def korean_and_no_boxes(qapp, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[
     assert not warnings, f"unexpected warning boxes: {warnings}"
 
 
-def opened(qtbot, page: Page, size: tuple[int, int] = (1366, 768)) -> Page:  # type: ignore[no-untyped-def]
+def opened(qtbot, page: Page, size: tuple[int, int] = (1366, 768)) -> Page:
     qtbot.addWidget(page)
     page.resize(*size)
     page.show()
@@ -66,7 +66,7 @@ def context(office: Office, clock: ManualClock, actor: Actor | None = None) -> t
     return ctx, pages
 
 
-def shot(page: Page, name: str, request) -> None:  # type: ignore[no-untyped-def]
+def shot(page: Page, name: str, request) -> None:
     if request.node.callspec.params.get("db") != "sqlite":
         return
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -74,7 +74,7 @@ def shot(page: Page, name: str, request) -> None:  # type: ignore[no-untyped-def
     assert page.grab().save(str(SHOTS / name))
 
 
-def test_the_customer_list_says_where_customers_come_from(qtbot, office: Office, clock: ManualClock,  # type: ignore[no-untyped-def]
+def test_the_customer_list_says_where_customers_come_from(qtbot, office: Office, clock: ManualClock,
                                                           viewer: Actor, request) -> None:
     ctx, pages = context(office, clock)
     page = opened(qtbot, CustomersPage(ctx))
@@ -98,7 +98,7 @@ def test_the_customer_list_says_where_customers_come_from(qtbot, office: Office,
     page.type_filter.setCurrentIndex(0)
     assert empty.message == NO_CUSTOMERS
 
-    add_payer(office.db, office.contract_id, "C001", "110000000001", name="김하늘")
+    add_payer(office.db, office.contract_id, "C001", account="110000000001", name="김하늘")
     page.apply_filters()
     assert empty.isHidden() and empty.message == "" and page.status.text() == ""
 
@@ -109,7 +109,7 @@ def test_the_customer_list_says_where_customers_come_from(qtbot, office: Office,
     assert viewing.empty.message == "'없는이름'(으)로 찾은 고객이 없습니다."
 
 
-def test_a_viewer_is_told_who_registers_customers(qtbot, office: Office, clock: ManualClock, viewer: Actor) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_is_told_who_registers_customers(qtbot, office: Office, clock: ManualClock, viewer: Actor) -> None:
     ctx, _pages = context(office, clock, viewer)
     page = opened(qtbot, CustomersPage(ctx))
     assert isinstance(page, CustomersPage)
@@ -119,7 +119,7 @@ def test_a_viewer_is_told_who_registers_customers(qtbot, office: Office, clock: 
     assert collection.empty.message == NO_CUSTOMERS and collection.empty.buttons == {}
 
 
-def test_the_collection_lists_without_and_with_a_filter(qtbot, office: Office, clock: ManualClock,  # type: ignore[no-untyped-def]
+def test_the_collection_lists_without_and_with_a_filter(qtbot, office: Office, clock: ManualClock,
                                                         request) -> None:
     ctx, pages = context(office, clock)
     registrations = opened(qtbot, RegistrationsPage(ctx))
@@ -154,7 +154,7 @@ def test_the_collection_lists_without_and_with_a_filter(qtbot, office: Office, c
     assert discounts.empty.message == "할인 중인 고객이 없습니다. '할인 고객만'을 풀면 모든 이체정보가 나옵니다."
 
     # A customer without an agreement: the lists that need one say so.
-    for page, reset in ((registrations, lambda: registrations.state_filter.setCurrentIndex(0)),
+    for _page, reset in ((registrations, lambda: registrations.state_filter.setCurrentIndex(0)),
                         (requests, lambda: requests.item_filter.setCurrentIndex(0)),
                         (results, lambda: results.bank_filter.setCurrentIndex(0)),
                         (cash, lambda: cash.customer_name.clear()),
@@ -177,14 +177,14 @@ def test_the_collection_lists_without_and_with_a_filter(qtbot, office: Office, c
     assert pages[-1] == "collection.results"
 
     # Rows: the message goes.
-    add_payer(office.db, office.contract_id, "C002", "110000000002", name="김하늘")
+    add_payer(office.db, office.contract_id, "C002", account="110000000002", name="김하늘")
     for page in (registrations, discounts):
         page.refresh()
     assert discounts.empty.isHidden()
     assert registrations.empty.message == "아직 계좌신청이 없습니다 — 고객 상세정보에서 이체정보를 추가하세요"
 
 
-def test_the_item_list_offers_to_register_the_first_item(qtbot, office: Office, clock: ManualClock,  # type: ignore[no-untyped-def]
+def test_the_item_list_offers_to_register_the_first_item(qtbot, office: Office, clock: ManualClock,
                                                          clerk: Actor, request) -> None:
     strip_to_fresh(office)
     ctx, _pages = context(office, clock)
@@ -200,7 +200,7 @@ def test_the_item_list_offers_to_register_the_first_item(qtbot, office: Office, 
     assert clerks.empty.message == "아직 집금항목이 없습니다" and clerks.empty.buttons == {}
 
 
-def test_adding_an_agreement_without_items_sends_to_the_item_screen(qtbot, office: Office,  # type: ignore[no-untyped-def]
+def test_adding_an_agreement_without_items_sends_to_the_item_screen(qtbot, office: Office,
                                                                     clock: ManualClock, request) -> None:
     strip_to_fresh(office)
     key = DataKey.generate()
@@ -230,8 +230,8 @@ def test_adding_an_agreement_without_items_sends_to_the_item_screen(qtbot, offic
     assert not dialog.isVisible() and not detail.isVisible()  # both make way for 집금항목관리
 
 
-def test_a_customer_with_every_item_still_hears_so(qtbot, office: Office, clock: ManualClock) -> None:  # type: ignore[no-untyped-def]
-    payer = add_payer(office.db, office.contract_id, "C001", "110000000001", name="김하늘")
+def test_a_customer_with_every_item_still_hears_so(qtbot, office: Office, clock: ManualClock) -> None:
+    payer = add_payer(office.db, office.contract_id, "C001", account="110000000001", name="김하늘")
     with office.db.session() as s:  # 교재비 and 차량비 too: every item of the contract
         first = s.get(DebitAgreement, payer.agreement_id)
         assert first is not None

@@ -43,7 +43,7 @@ STEPS = [first_setup.STEP_ITEMS, first_setup.STEP_CONTRACT, first_setup.STEP_REL
 
 
 @pytest.fixture(autouse=True)
-def korean_and_no_boxes(qapp, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+def korean_and_no_boxes(qapp, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Korean font as the app sets it; confirmations say yes; a warning box would block, so it is recorded."""
     apply_theme(qapp)
     warnings: list[str] = []
@@ -76,7 +76,7 @@ def set_fee(office: Office, fee: str) -> None:
         fee_per_registration="0", debit_days=",".join(str(d) for d in row.debit_days), version_id=row.version_id))
 
 
-def opened(qtbot, ctx: AppContext, size: tuple[int, int] = (1280, 1000)) -> HomePage:  # type: ignore[no-untyped-def]
+def opened(qtbot, ctx: AppContext, size: tuple[int, int] = (1280, 1000)) -> HomePage:
     page = HomePage(ctx)
     qtbot.addWidget(page)
     page.resize(*size)
@@ -90,7 +90,7 @@ def texts(page: HomePage) -> list[str]:
     return [label.text() for label in page.findChildren(QLabel) if label.isVisible()]
 
 
-def window_shots(qtbot, ctx: AppContext, name: str, request) -> None:  # type: ignore[no-untyped-def]
+def window_shots(qtbot, ctx: AppContext, name: str, request) -> None:
     """The home screen in the main window at the two laptop sizes (SQLite run only)."""
     if request.node.callspec.params.get("db") != "sqlite":
         return
@@ -131,7 +131,7 @@ def test_each_step_ticks_as_its_data_appears(office: Office, clock: ManualClock,
     assert done_flags(office)[first_setup.STEP_PASSPHRASE]
 
     [item] = contracts.list_items(db, admin, cid)
-    add_payer(db, cid, "C001", "110000000001", name="김하늘", item=item.code, queued_at=clock.now())
+    add_payer(db, cid, "C001", account="110000000001", name="김하늘", item=item.code, queued_at=clock.now())
     progress = first_setup.progress(db, admin, cid)
     assert progress.step(first_setup.STEP_PAYERS).done and progress.step(first_setup.STEP_PAYERS).detail == "고객 1명"
     waiting = progress.step(first_setup.STEP_REGISTRATION)
@@ -182,7 +182,7 @@ def test_a_failed_relay_test_records_nothing(office: Office, clock: ManualClock,
     def unreachable(_info: ContractInfo) -> _Unreachable:
         return _Unreachable()
 
-    with pytest.raises(ServiceError, match="중계 서버에 연결하지 못했습니다. SFTP relay.ksnet.co.kr:22"):
+    with pytest.raises(ServiceError, match=r"중계 서버에 연결하지 못했습니다. SFTP relay.ksnet.co.kr:22"):
         first_setup.run_relay_test(office.db, office.admin, office.contract_id, unreachable,  # type: ignore[arg-type]
                                    now=clock.now())
     with pytest.raises(PermissionDeniedError):
@@ -207,7 +207,7 @@ def test_an_sftp_relay_without_a_pinned_key_is_not_configured(office: Office) ->
 # --- the checklist on the home screen ----------------------------------------------------------------
 
 
-def test_a_fresh_office_gets_the_checklist_not_an_empty_day(qtbot, office: Office, clock: ManualClock,  # type: ignore[no-untyped-def]
+def test_a_fresh_office_gets_the_checklist_not_an_empty_day(qtbot, office: Office, clock: ManualClock,
                                                              request) -> None:
     strip_to_fresh(office)
     ctx = AppContext(office.db, office.admin, office.contract_id, clock=clock)
@@ -222,7 +222,7 @@ def test_a_fresh_office_gets_the_checklist_not_an_empty_day(qtbot, office: Offic
     window_shots(qtbot, ctx, "fresh", request)
 
 
-def test_clicking_a_line_opens_its_screen(qtbot, office: Office, clock: ManualClock) -> None:  # type: ignore[no-untyped-def]
+def test_clicking_a_line_opens_its_screen(qtbot, office: Office, clock: ManualClock) -> None:
     strip_to_fresh(office)
     ctx = AppContext(office.db, office.admin, office.contract_id, clock=clock)
     pages: list[str] = []
@@ -242,7 +242,7 @@ def test_clicking_a_line_opens_its_screen(qtbot, office: Office, clock: ManualCl
     assert pages[-1] == "customers.list"  # next: register payers
 
 
-def test_the_two_steps_done_on_the_checklist(qtbot, office: Office, clock: ManualClock) -> None:  # type: ignore[no-untyped-def]
+def test_the_two_steps_done_on_the_checklist(qtbot, office: Office, clock: ManualClock) -> None:
     ctx = AppContext(office.db, office.admin, office.contract_id, clock=clock)
     page = opened(qtbot, ctx)
     card = page.setup_card
@@ -255,7 +255,7 @@ def test_the_two_steps_done_on_the_checklist(qtbot, office: Office, clock: Manua
         assert s.get(AppSetting, first_setup.KEY_PASSPHRASE) is not None
 
     # 연결 시험 that fails says why in the line and records nothing; then one that succeeds ticks the step.
-    card.transport_for = lambda _info: _Unreachable()  # type: ignore[assignment,return-value]
+    card.transport_for = lambda _info: _Unreachable()
     assert card.relay_button is not None
     card.relay_button.click()
     qtbot.waitUntil(lambda: card.relay_job is None, timeout=5000)
@@ -268,7 +268,7 @@ def test_the_two_steps_done_on_the_checklist(qtbot, office: Office, clock: Manua
     assert card.title.text() == "처음 설정 — 6단계 중 4단계 완료"
 
 
-def test_a_viewer_reads_the_checklist_without_its_buttons(qtbot, office: Office, clock: ManualClock,  # type: ignore[no-untyped-def]
+def test_a_viewer_reads_the_checklist_without_its_buttons(qtbot, office: Office, clock: ManualClock,
                                                           viewer: Actor) -> None:
     page = opened(qtbot, AppContext(office.db, viewer, office.contract_id, clock=clock))
     card = page.setup_card
@@ -276,14 +276,14 @@ def test_a_viewer_reads_the_checklist_without_its_buttons(qtbot, office: Office,
     assert "관리자가 확인합니다" in texts(page)
 
 
-def test_the_checklist_leaves_when_all_is_done(qtbot, office: Office, clock: ManualClock, relay: Relay,  # type: ignore[no-untyped-def]
+def test_the_checklist_leaves_when_all_is_done(qtbot, office: Office, clock: ManualClock, relay: Relay,
                                                request) -> None:
     db, cid = office.db, office.contract_id
     with db.session() as s:  # a half-done office: items, fees, passphrase, payers; relay and 계좌신청 to do
         first_setup.mark_ready_in(s, "admin", clock.now())
         s.execute(delete(AppSetting).where(AppSetting.key == first_setup.KEY_RELAY))
     for n, name in enumerate(("김하늘", "이바다", "박구름"), start=1):
-        add_payer(db, cid, f"C00{n}", f"11000000000{n}", name=name, queued_at=clock.now())
+        add_payer(db, cid, f"C00{n}", account=f"11000000000{n}", name=name, queued_at=clock.now())
     ctx = AppContext(db, office.admin, cid, clock=clock)
     page = opened(qtbot, ctx)
     card = page.setup_card
@@ -305,7 +305,7 @@ def test_the_checklist_leaves_when_all_is_done(qtbot, office: Office, clock: Man
 # --- the month --------------------------------------------------------------------------------------
 
 
-def test_the_month_strip_marks_today_and_the_next_step(qtbot, office: Office, clerk: Actor, relay: Relay,  # type: ignore[no-untyped-def]
+def test_the_month_strip_marks_today_and_the_next_step(qtbot, office: Office, clerk: Actor, relay: Relay,
                                                        clock: ManualClock, request) -> None:
     busy_day(office, clerk, relay, clock)
     assert clock.now() == at(*BUSY_MOMENT)
@@ -323,7 +323,7 @@ def test_the_month_strip_marks_today_and_the_next_step(qtbot, office: Office, cl
     assert strip.marked("next") == month_flow.REQUEST and strip.marks[month_flow.REQUEST].text() == "다음"
     assert flow.next_text == "오늘 14:00까지 이체의뢰 — 아직 의뢰하지 않은 1건 · 120,000원"
     assert strip.stage_frames[month_flow.REQUEST].property("next") is True
-    assert "한 달의 흐름 · 03-16(월) 출금 기준" == strip.head.text()
+    assert strip.head.text() == "한 달의 흐름 · 03-16(월) 출금 기준"
     if request.node.callspec.params.get("db") == "sqlite":
         SHOTS.mkdir(parents=True, exist_ok=True)
         for _ in range(3):
@@ -341,7 +341,7 @@ def test_the_month_strip_marks_today_and_the_next_step(qtbot, office: Office, cl
 def test_after_the_months_last_debit_the_month_closes(office: Office) -> None:
     from app.services.home import today as home
 
-    add_payer(office.db, office.contract_id, "C001", "110000000001", name="김하늘", first="2026-04",
+    add_payer(office.db, office.contract_id, "C001", account="110000000001", name="김하늘", first="2026-04",
               registration=RegistrationState.DONE)
     now = at(date(2026, 3, 27), 10)
     summary = home.summary(office.db, office.admin, office.contract_id, now=now)

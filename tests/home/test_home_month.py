@@ -13,7 +13,9 @@ from sqlalchemy import select
 from app.models import DebitRequest, RequestState
 from app.services import notices
 from app.services.collection import requests as debits
+from app.services.collection import retries
 from app.services.common.calendar import ManualClock
+from app.services.common.destinations import Destination
 from app.services.common.session import Actor
 from app.services.exchange.transmissions import load_contract
 from app.services.home import today as home
@@ -42,10 +44,10 @@ def _march_payers(office: Office) -> dict[str, Payer]:
     queued = at(date(2026, 3, 9), 9, 0)
     db, cid = office.db, office.contract_id
     return {
-        "ok": add_payer(db, cid, "C001", "110000000001", name="김하늘", queued_at=queued),
-        "poor": add_payer(db, cid, "C002", "110000000021", name="이바다", queued_at=queued),
-        "wrong": add_payer(db, cid, "C003", "110000000012", name="박구름", queued_at=queued),
-        "discount": add_payer(db, cid, "C005", "110000000005", name="최별", discount=10_000, last="2026-03",
+        "ok": add_payer(db, cid, "C001", account="110000000001", name="김하늘", queued_at=queued),
+        "poor": add_payer(db, cid, "C002", account="110000000021", name="이바다", queued_at=queued),
+        "wrong": add_payer(db, cid, "C003", account="110000000012", name="박구름", queued_at=queued),
+        "discount": add_payer(db, cid, "C005", account="110000000005", name="최별", discount=10_000, last="2026-03",
                               queued_at=queued),
     }
 
@@ -90,7 +92,7 @@ def test_a_month_of_the_home_screen(office: Office, clerk: Actor, relay: Relay, 
     [result] = s.results
     assert (result.arrived, result.done, result.failed) == (True, 3, 1)
     rejected = s.item("registrations")
-    assert rejected is not None and rejected.count == 1 and rejected.page_key == "collection.registrations"
+    assert rejected is not None and rejected.count == 1 and rejected.destination is Destination.REGISTRATIONS
     assert "박구름(C003)" in rejected.examples[0] and "계좌번호" in rejected.examples[0]
 
     # The clerk corrects the account and requeues: the item goes, the registration waits for 14:00.
@@ -100,10 +102,10 @@ def test_a_month_of_the_home_screen(office: Office, clerk: Actor, relay: Relay, 
 
     # Thu 12 March 15:00 — a new payer whose first debit is Monday the 16th: too late for D-2.
     relay.run_until(at(date(2026, 3, 12), 15))
-    late = add_payer(db, cid, "C004", "110000000004", name="정바람", day=15, queued_at=clock.now())
+    late = add_payer(db, cid, "C004", account="110000000004", name="정바람", day=15, queued_at=clock.now())
     s = _summary(office, clerk, clock)
     risky = s.item("at_risk")
-    assert risky is not None and risky.count == 1 and risky.page_key == "customers.list"
+    assert risky is not None and risky.count == 1 and risky.destination is Destination.CUSTOMERS
     assert "정바람(C004)" in risky.examples[0] and "03-16(월)" in risky.examples[0]
     assert "03-12(목)" in risky.examples[0]  # the D-2 deadline
     # Fri 13 March 14:01 — the 16th's cut-off passed; the next debit (15 April) is safe.
@@ -140,7 +142,7 @@ def test_a_month_of_the_home_screen(office: Office, clerk: Actor, relay: Relay, 
     # The clerk retries on Friday the 27th: the item goes while the retry is in the bank's hands.
     with db.session() as session:
         failed_id = session.scalar(select(DebitRequest.id).where(DebitRequest.state == RequestState.FAILED))
-    debits.retry(db, clerk, cid, [failed_id], date(2026, 3, 27), now=clock.now())
+    retries.retry(db, clerk, cid, [failed_id], date(2026, 3, 27), now=clock.now())
     assert not {"retries", "cash"} & _keys(_summary(office, clerk, clock))
 
     # Mon 30 March 12:00 — the retry failed too; the 31st can still be tried until 14:00.
@@ -151,7 +153,7 @@ def test_a_month_of_the_home_screen(office: Office, clerk: Actor, relay: Relay, 
     s = _summary(office, clerk, clock)
     cash = s.item("cash")
     assert "retries" not in _keys(s) and cash is not None and (cash.count, cash.amount) == (1, 100_000)
-    assert cash.page_key == "collection.cash" and "04-24(금) 14:00" in cash.detail
+    assert cash.destination is Destination.CASH and "04-24(금) 14:00" in cash.detail
     receive_cash(db, cid, payers["poor"].agreement_id, "2026-03", date(2026, 3, 31))
     s = _summary(office, clerk, clock)
     assert "cash" not in _keys(s)

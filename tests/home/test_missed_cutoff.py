@@ -26,6 +26,7 @@ from app.services.aggregates.outstanding import summarise
 from app.services.collection import cash, ledger, missed
 from app.services.collection import requests as debits
 from app.services.common.calendar import ManualClock
+from app.services.common.destinations import Destination
 from app.services.common.errors import (
     ConflictError,
     PermissionDeniedError,
@@ -80,7 +81,7 @@ def test_a_missed_cut_off_stands_on_home_in_the_tray_and_in_the_list(office: Off
     notes = notifications.decide(office.db, office.admin, SATURDAY.now())
     missed_notes = [n for n in notes if n.key.startswith("missed:")]
     assert [n.key for n in missed_notes] == [f"missed:{office.contract_id}:2026-12-07:{m.item_id}"]
-    assert "의뢰하지 않은 2건 130,000원" in missed_notes[0].message and missed_notes[0].page_key == "home"
+    assert "의뢰하지 않은 2건 130,000원" in missed_notes[0].message and missed_notes[0].destination is Destination.HOME
     assert _counts(office) == before  # looking never writes
 
 

@@ -22,6 +22,7 @@ from app.models import Charge, DebitRequest, RegistrationState
 from app.services.collection import cash, missed
 from app.services.collection.missed import Remedy
 from app.services.common.calendar import ManualClock
+from app.services.common.destinations import Destination
 from app.services.common.session import Actor
 from app.views.common.context import AppContext
 from app.views.common.theme import apply_theme
@@ -42,7 +43,7 @@ MESSAGE = ("이체의뢰 마감 12-04(금) 14:00이 지났습니다. 의뢰하�
 
 
 @pytest.fixture(autouse=True)
-def korean_and_no_boxes(qapp, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+def korean_and_no_boxes(qapp, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Korean font as the app sets it; an unexpected warning box would block, so it is recorded and fails."""
     apply_theme(qapp)
     warnings: list[str] = []
@@ -80,7 +81,7 @@ def _counts(office: Office) -> tuple[int, int]:
                 s.scalar(select(func.count()).select_from(DebitRequest)) or 0)
 
 
-def opened(qtbot, ctx: AppContext, size: tuple[int, int] = (1366, 768)) -> HomePage:  # type: ignore[no-untyped-def]
+def opened(qtbot, ctx: AppContext, size: tuple[int, int] = (1366, 768)) -> HomePage:
     page = HomePage(ctx)
     qtbot.addWidget(page)
     page.resize(*size)
@@ -90,7 +91,7 @@ def opened(qtbot, ctx: AppContext, size: tuple[int, int] = (1366, 768)) -> HomeP
     return page
 
 
-def shot(page: HomePage, name: str, request) -> None:  # type: ignore[no-untyped-def]
+def shot(page: HomePage, name: str, request) -> None:
     """The picture at 1366×768, once (from the SQLite run), to look at."""
     if request.node.callspec.params.get("db") != "sqlite":
         return
@@ -112,7 +113,7 @@ def _buttons(page: HomePage, m_key: str = f"{FIFTH.isoformat()}") -> dict[Remedy
 # --- the red list ---------------------------------------------------------------------------------------
 
 
-def test_the_day_after_a_missed_cut_off_it_stands_in_red_at_the_top(qtbot, office: Office, request,  # type: ignore[no-untyped-def]
+def test_the_day_after_a_missed_cut_off_it_stands_in_red_at_the_top(qtbot, office: Office, request,
                                                                     answers) -> None:
     _december(office)
     # Friday 13:59, before the cut-off: nothing in red.
@@ -139,7 +140,7 @@ def test_the_day_after_a_missed_cut_off_it_stands_in_red_at_the_top(qtbot, offic
     shot(page, "home_missed.png", request)
 
 
-def test_move_queues_them_on_the_next_debit_date_and_the_list_empties(qtbot, office: Office, answers) -> None:  # type: ignore[no-untyped-def]
+def test_move_queues_them_on_the_next_debit_date_and_the_list_empties(qtbot, office: Office, answers) -> None:
     ids = _december(office)
     ctx = AppContext(office.db, office.admin, office.contract_id, clock=SATURDAY)
     changed: list[str] = []
@@ -165,7 +166,7 @@ def test_move_queues_them_on_the_next_debit_date_and_the_list_empties(qtbot, off
     assert queued == [(ids["yoon"], date(2026, 12, 15)), (ids["han"], date(2026, 12, 15))]
 
 
-def test_cash_makes_them_cash_candidates_and_offers_the_cash_screen(qtbot, office: Office, answers,  # type: ignore[no-untyped-def]
+def test_cash_makes_them_cash_candidates_and_offers_the_cash_screen(qtbot, office: Office, answers,
                                                                     request) -> None:
     _december(office)
     ctx = AppContext(office.db, office.admin, office.contract_id, clock=SATURDAY)
@@ -188,7 +189,7 @@ def test_cash_makes_them_cash_candidates_and_offers_the_cash_screen(qtbot, offic
     assert pages == ["collection.cash"]
 
 
-def test_unpaid_leaves_them_unpaid_and_gone_from_the_list(qtbot, office: Office, answers) -> None:  # type: ignore[no-untyped-def]
+def test_unpaid_leaves_them_unpaid_and_gone_from_the_list(qtbot, office: Office, answers) -> None:
     ids = _december(office)
     page = opened(qtbot, AppContext(office.db, office.admin, office.contract_id, clock=SATURDAY))
     [m] = page.summary.missed  # type: ignore[union-attr]
@@ -206,7 +207,7 @@ def test_unpaid_leaves_them_unpaid_and_gone_from_the_list(qtbot, office: Office,
     assert remedies == [(ids["yoon"], Remedy.UNPAID), (ids["han"], Remedy.UNPAID)]
 
 
-def test_a_cancel_in_the_confirmation_changes_nothing(qtbot, office: Office, answers) -> None:  # type: ignore[no-untyped-def]
+def test_a_cancel_in_the_confirmation_changes_nothing(qtbot, office: Office, answers) -> None:
     _december(office)
     before = _counts(office)
     ctx = AppContext(office.db, office.admin, office.contract_id, clock=SATURDAY)
@@ -223,7 +224,7 @@ def test_a_cancel_in_the_confirmation_changes_nothing(qtbot, office: Office, ans
     assert missed.missed_debits(office.db, office.admin, office.contract_id, now=SATURDAY.now()) == [m]
 
 
-def test_a_viewer_sees_the_red_list_without_the_buttons(qtbot, office: Office, viewer: Actor, answers,  # type: ignore[no-untyped-def]
+def test_a_viewer_sees_the_red_list_without_the_buttons(qtbot, office: Office, viewer: Actor, answers,
                                                        request) -> None:
     _december(office)
     page = opened(qtbot, AppContext(office.db, viewer, office.contract_id, clock=SATURDAY))
@@ -236,7 +237,7 @@ def test_a_viewer_sees_the_red_list_without_the_buttons(qtbot, office: Office, v
     shot(page, "home_missed_viewer.png", request)
 
 
-def test_a_clerk_can_act_and_without_a_next_date_move_is_disabled(qtbot, office: Office, clerk: Actor,  # type: ignore[no-untyped-def]
+def test_a_clerk_can_act_and_without_a_next_date_move_is_disabled(qtbot, office: Office, clerk: Actor,
                                                                  answers) -> None:
     _december(office)
     page = opened(qtbot, AppContext(office.db, clerk, office.contract_id, clock=SATURDAY))
@@ -254,7 +255,7 @@ def test_a_clerk_can_act_and_without_a_next_date_move_is_disabled(qtbot, office:
                                 "현금수납이나 미납으로 처리하세요.")
 
 
-def test_many_missed_dates_fold_into_a_few_lines(qtbot, office: Office, answers, request) -> None:  # type: ignore[no-untyped-def]
+def test_many_missed_dates_fold_into_a_few_lines(qtbot, office: Office, answers, request) -> None:
     _december(office)
     page = opened(qtbot, AppContext(office.db, office.admin, office.contract_id, clock=SATURDAY))
     summary = page.summary
@@ -280,7 +281,7 @@ def test_many_missed_dates_fold_into_a_few_lines(qtbot, office: Office, answers,
 # --- the other two pictures -------------------------------------------------------------------------------
 
 
-def test_home_on_a_quiet_day_and_on_the_cut_off_day(qtbot, office: Office, request, answers) -> None:  # type: ignore[no-untyped-def]
+def test_home_on_a_quiet_day_and_on_the_cut_off_day(qtbot, office: Office, request, answers) -> None:
     ids = _december(office)
     quiet = opened(qtbot, AppContext(office.db, office.admin, office.contract_id,
                                      clock=ManualClock.at(2026, 12, 2, 10, 0)))
@@ -308,7 +309,7 @@ def test_home_on_a_quiet_day_and_on_the_cut_off_day(qtbot, office: Office, reque
 
 
 @pytest.mark.parametrize("system_tray", [False, True])
-def test_the_tray_says_it_once_and_a_click_opens_home(qtbot, office: Office, system_tray: bool) -> None:  # type: ignore[no-untyped-def]
+def test_the_tray_says_it_once_and_a_click_opens_home(qtbot, office: Office, system_tray: bool) -> None:
     _december(office)
     ctx = AppContext(office.db, office.admin, office.contract_id, clock=SATURDAY)
     window = QMainWindow()
@@ -320,7 +321,7 @@ def test_the_tray_says_it_once_and_a_click_opens_home(qtbot, office: Office, sys
     [note] = tray.check_now()
     [m] = missed.missed_debits(office.db, office.admin, office.contract_id, now=SATURDAY.now())
     assert note.key == f"missed:{office.contract_id}:2026-12-07:{m.item_id}"
-    assert note.title == "이체의뢰 마감을 놓쳤습니다" and note.warning and note.page_key == "home"
+    assert note.title == "이체의뢰 마감을 놓쳤습니다" and note.warning and note.destination is Destination.HOME
     assert "12-07(월) 출금 · 수강료" in note.message and "의뢰하지 않은 2건 130,000원" in note.message
     assert tray.check_now() == []  # once per session
     if system_tray:
@@ -335,7 +336,7 @@ def test_the_tray_says_it_once_and_a_click_opens_home(qtbot, office: Office, sys
     tray.stop()
 
 
-def test_in_the_main_window_the_red_list_and_the_status_bar_link(qtbot, office: Office, request, answers) -> None:  # type: ignore[no-untyped-def]
+def test_in_the_main_window_the_red_list_and_the_status_bar_link(qtbot, office: Office, request, answers) -> None:
     from app.views.shell.main_window import MainWindow
 
     _december(office)
@@ -346,7 +347,7 @@ def test_in_the_main_window_the_red_list_and_the_status_bar_link(qtbot, office: 
     window.show()
     qtbot.waitExposed(window)
     assert window.current_key() == "home"
-    [note] = [n for n in window.tray.check_now() if n.key.startswith("missed:")]
+    [_note] = [n for n in window.tray.check_now() if n.key.startswith("missed:")]
     assert 'href="home"' in window.tray.status_link.text()
     page = window.findChild(HomePage)
     assert page is not None and page.isVisible() and not page.missed_card.isHidden()

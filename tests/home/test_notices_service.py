@@ -23,7 +23,7 @@ from tests.factories import Office, add_user, make_office
 from tests.home.helpers import Relay
 
 
-def _transport(office: Office, relay: Relay):  # type: ignore[no-untyped-def]
+def _transport(office: Office, relay: Relay):
     return relay.factory(load_contract(office.db, office.contract_id))
 
 

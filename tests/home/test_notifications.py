@@ -14,12 +14,12 @@ from app.models import (
 )
 from app.services.collection import requests as debits
 from app.services.common.calendar import ManualClock
+from app.services.common.destinations import Destination
 from app.services.common.session import Actor
 from app.services.exchange.relay.base import RelayNotice, RelayUnavailableError
 from app.services.exchange.scheduler import CollectionScheduler
 from app.services.exchange.transmissions import load_contract
 from app.services.home import notifications
-from app.services.home import today as home
 from app.services.home.notifications import Notification, ShownEvents
 from tests.factories import Office
 from tests.home.helpers import KEY, Relay, add_payer, at
@@ -27,7 +27,7 @@ from tests.home.helpers import KEY, Relay, add_payer, at
 
 def _due_on_the_25th(office: Office) -> list[int]:
     done = RegistrationState.DONE
-    return [add_payer(office.db, office.contract_id, f"C00{n}", f"11000000000{n}", name=name, registration=done,
+    return [add_payer(office.db, office.contract_id, f"C00{n}", account=f"11000000000{n}", name=name, registration=done,
                       monthly=amount).agreement_id
             for n, name, amount in ((1, "김하늘", 100_000), (2, "이바다", 55_000))]
 
@@ -45,7 +45,7 @@ def test_half_an_hour_before_the_cutoff_with_due_charges_not_requested(office: O
     note = _cutoff(office, clock)
     assert note is not None
     assert note.key == f"cutoff:{office.contract_id}:2026-03-25"
-    assert note.title == "이체의뢰 마감 30분 전" and note.page_key == "collection.requests" and note.warning
+    assert note.title == "이체의뢰 마감 30분 전" and note.destination is Destination.REQUESTS and note.warning
     assert "출금일 03-25(수)" in note.message and "2건(155,000원)" in note.message and "14:00까지" in note.message
     assert [n.key for n in notifications.decide(office.db, clerk, clock.now())] == [note.key]
 
@@ -70,15 +70,15 @@ def test_no_reminder_on_a_day_without_a_cutoff_or_with_nothing_due(office: Offic
 def test_results_arriving_are_notified_with_their_counts_once(office: Office, clerk: Actor, relay: Relay,
                                                              clock: ManualClock) -> None:
     queued = clock.now()
-    add_payer(office.db, office.contract_id, "C001", "110000000001", name="김하늘", queued_at=queued, day=15)
-    add_payer(office.db, office.contract_id, "C003", "110000000012", name="박구름", queued_at=queued, day=15)
+    add_payer(office.db, office.contract_id, "C001", account="110000000001", name="김하늘", queued_at=queued, day=15)
+    add_payer(office.db, office.contract_id, "C003", account="110000000012", name="박구름", queued_at=queued, day=15)
     shown = ShownEvents()
     relay.run_until(at(date(2026, 3, 10), 10, 59))
     assert shown.fresh(notifications.decide(office.db, clerk, clock.now())) == []
 
     relay.run_until(at(date(2026, 3, 10), 11, 5))
     [note] = shown.fresh(notifications.decide(office.db, clerk, clock.now()))
-    assert note.title == "계좌신청 결과 도착" and note.page_key == "collection.registrations"
+    assert note.title == "계좌신청 결과 도착" and note.destination is Destination.REGISTRATIONS
     assert "계좌신청완료 1건, 계좌신청미완료 1건" in note.message and note.warning
     assert shown.fresh(notifications.decide(office.db, clerk, clock.now())) == []  # once per session
     assert note.key in shown
@@ -90,7 +90,7 @@ def test_results_arriving_are_notified_with_their_counts_once(office: Office, cl
     debits.request(office.db, clerk, office.contract_id, date(2026, 3, 16), ids, now=clock.now())
     relay.run_until(at(date(2026, 3, 17), 11, 5))
     [debit] = shown.fresh(notifications.decide(office.db, clerk, clock.now()))
-    assert debit.title == "이체의뢰 결과 도착" and debit.page_key == "collection.results" and not debit.warning
+    assert debit.title == "이체의뢰 결과 도착" and debit.destination is Destination.RESULTS and not debit.warning
     assert "출금일 03-16(월): 이체처리완료 1건(100,000원), 이체처리미완료 0건." in debit.message
     # Tomorrow those results are history, not news.
     clock.advance(timedelta(days=1))
@@ -114,7 +114,7 @@ class _Down:
 
 
 def test_a_failed_sending_is_notified(office: Office, clerk: Actor, clock: ManualClock) -> None:
-    add_payer(office.db, office.contract_id, "C001", "110000000001", name="김하늘", queued_at=clock.now())
+    add_payer(office.db, office.contract_id, "C001", account="110000000001", name="김하늘", queued_at=clock.now())
     scheduler = CollectionScheduler(office.db, clock=clock, transport_for=lambda _c: _Down(),  # type: ignore[arg-type,return-value]
                                     data_key=KEY, upload_delays=())
     clock.set(at(date(2026, 3, 9), 13, 58))
@@ -123,7 +123,7 @@ def test_a_failed_sending_is_notified(office: Office, clerk: Actor, clock: Manua
         assert s.scalar(select(Transmission.state)) == TransmissionState.ERROR
     [note] = notifications.decide(office.db, clerk, clock.now())
     assert note.key.startswith("send-error:") and note.title == "파일 송신 실패"
-    assert note.page_key == "collection.transmissions" and note.warning
+    assert note.destination is Destination.TRANSMISSIONS and note.warning
     # The consent evidence goes first (issue 16); with the relay down the EB13 waits for it.
     assert "EI130309_2026 파일을 보내지 못했습니다" in note.message and "연결 시간 초과" in note.message
 
@@ -141,9 +141,9 @@ def test_a_user_who_turned_notifications_off_gets_none(office: Office, clerk: Ac
 
 
 def test_shown_events_remember_by_key() -> None:
-    first = Notification("cutoff:1:2026-03-25", "이체의뢰 마감 30분 전", "2건", home.PAGE_REQUESTS, 1)
-    later = Notification("cutoff:1:2026-03-25", "이체의뢰 마감 15분 전", "1건", home.PAGE_REQUESTS, 1)
-    other = Notification("result:7", "이체의뢰 결과 도착", "…", home.PAGE_RESULTS, 1)
+    first = Notification("cutoff:1:2026-03-25", "이체의뢰 마감 30분 전", "2건", Destination.REQUESTS, 1)
+    later = Notification("cutoff:1:2026-03-25", "이체의뢰 마감 15분 전", "1건", Destination.REQUESTS, 1)
+    other = Notification("result:7", "이체의뢰 결과 도착", "…", Destination.RESULTS, 1)
     shown = ShownEvents()
     assert shown.fresh([first]) == [first]
     assert shown.fresh([later, other]) == [other]  # the same cut-off is reminded once, however the text moves

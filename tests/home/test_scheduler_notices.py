@@ -50,11 +50,11 @@ def test_notices_are_asked_for_at_most_hourly_but_at_once_on_fetch_now(office: O
     asked: list[object] = []
     factory = relay.scheduler.transport_for
 
-    def counting(contract):  # type: ignore[no-untyped-def]
+    def counting(contract):
         transport = factory(contract)
         real = transport.list_notices
 
-        def list_notices():  # type: ignore[no-untyped-def]
+        def list_notices():
             asked.append(clock.now())
             return real()
 
@@ -75,10 +75,10 @@ def test_a_relay_that_cannot_list_notices_is_reported_and_the_pass_goes_on(offic
                                                                            clock: ManualClock) -> None:
     factory = relay.scheduler.transport_for
 
-    def broken(contract):  # type: ignore[no-untyped-def]
+    def broken(contract):
         transport = factory(contract)
 
-        def list_notices():  # type: ignore[no-untyped-def]
+        def list_notices():
             raise RelayUnavailableError("중계서버 연결 끊김")
 
         transport.list_notices = list_notices  # type: ignore[method-assign]

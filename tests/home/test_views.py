@@ -31,7 +31,7 @@ LEFT = Qt.MouseButton.LeftButton
 
 
 @pytest.fixture(autouse=True)
-def korean_and_no_boxes(qapp, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+def korean_and_no_boxes(qapp, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Korean font as the app sets it; confirmations say yes; a warning box would block, so it is recorded."""
     apply_theme(qapp)
     warnings: list[str] = []
@@ -41,7 +41,7 @@ def korean_and_no_boxes(qapp, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[
     assert not warnings, f"unexpected warning boxes: {warnings}"
 
 
-def shot(widget, name: str, request) -> None:  # type: ignore[no-untyped-def]
+def shot(widget, name: str, request) -> None:
     """The picture, once (from the SQLite run), into shots/ to look at."""
     if request.node.callspec.params.get("db") != "sqlite":
         return
@@ -50,7 +50,7 @@ def shot(widget, name: str, request) -> None:  # type: ignore[no-untyped-def]
     assert widget.grab().save(str(SHOTS / name))
 
 
-def opened(qtbot, ctx: AppContext, page_class, size: tuple[int, int] = (1280, 900)):  # type: ignore[no-untyped-def]
+def opened(qtbot, ctx: AppContext, page_class, size: tuple[int, int] = (1280, 900)):
     page = page_class(ctx)
     qtbot.addWidget(page)
     page.resize(*size)
@@ -68,7 +68,7 @@ def recorder(ctx: AppContext) -> list[str]:
 # --- 오늘 할 일 ------------------------------------------------------------------------------------
 
 
-def test_home_on_a_busy_day(qtbot, office: Office, clerk: Actor, relay: Relay, clock: ManualClock,  # type: ignore[no-untyped-def]
+def test_home_on_a_busy_day(qtbot, office: Office, clerk: Actor, relay: Relay, clock: ManualClock,
                             request) -> None:
     busy_day(office, clerk, relay, clock)
     ctx = AppContext(office.db, clerk, office.contract_id, clock=clock)
@@ -77,7 +77,7 @@ def test_home_on_a_busy_day(qtbot, office: Office, clerk: Actor, relay: Relay, c
     assert s is not None
     assert page.day_label.text() == "2026-03-13 (금)\n영업일"
     assert page.countdown_label.text() == "40분 남음" and page.countdown_label.objectName() == "bigAlert"
-    assert "03-13(금) 14:00 마감 · 출금일 03-16(월)" == page.cutoff_label.text()
+    assert page.cutoff_label.text() == "03-13(금) 14:00 마감 · 출금일 03-16(월)"
     assert "계좌신청 대기 1건" in page.queued_label.text()
     assert page.unrequested_label.text() == "아직 의뢰하지 않은 청구 1건 · 120,000원"
     assert set(page.work_buttons) == {"registrations", "cash", "at_risk", "discounts", "notices"}
@@ -86,7 +86,7 @@ def test_home_on_a_busy_day(qtbot, office: Office, clerk: Actor, relay: Relay, c
     # 미납: February's 100,000원 failure is unpaid; March's requests are queued or at the bank, never 미납.
     assert page.metric_text("미납", 1) == "0원" and page.metric_text("미납", 2) == "100,000원"
     assert page.metric_text("미납", 3) == "-100,000원"
-    assert s.item("notices").examples[0] == "3월 현금수납 마감 안내"  # type: ignore[union-attr]
+    assert s.item("notices").examples[0] == "3월 현금수납 마감 안내"
     cash = s.item("cash")
     assert cash is not None and "03-24(화) 14:00" in cash.detail  # before the 25th's request
     shot(page, "home_busy.png", request)
@@ -112,7 +112,7 @@ def test_home_on_a_busy_day(qtbot, office: Office, clerk: Actor, relay: Relay, c
     assert page.timer.interval() == 60_000 and page.timer.isActive()
 
 
-def test_home_on_a_quiet_day(qtbot, office: Office, request) -> None:  # type: ignore[no-untyped-def]
+def test_home_on_a_quiet_day(qtbot, office: Office, request) -> None:
     clock = ManualClock.at(2026, 3, 15, 10, 0)  # a Sunday
     ctx = AppContext(office.db, office.admin, office.contract_id, clock=clock)
     page = opened(qtbot, ctx, HomePage, (1280, 900))
@@ -125,7 +125,7 @@ def test_home_on_a_quiet_day(qtbot, office: Office, request) -> None:  # type: i
     shot(page, "home_quiet.png", request)
 
 
-def test_reading_a_notice_updates_the_home_screen(qtbot, office: Office, clerk: Actor, clock: ManualClock) -> None:  # type: ignore[no-untyped-def]
+def test_reading_a_notice_updates_the_home_screen(qtbot, office: Office, clerk: Actor, clock: ManualClock) -> None:
     notices.post_office_notice(office.db, office.admin, "공지", "본문", now=clock.now())
     ctx = AppContext(office.db, clerk, office.contract_id, clock=clock)
     home_page = opened(qtbot, ctx, HomePage)
@@ -153,7 +153,7 @@ def _board(office: Office, clock: ManualClock) -> None:
                                "2월 미납분 현금수납은 3월 24일(화)까지 받습니다.", now=posted)
 
 
-def test_the_board_marks_unread_and_opening_reads(qtbot, office: Office, clerk: Actor, clock: ManualClock,  # type: ignore[no-untyped-def]
+def test_the_board_marks_unread_and_opening_reads(qtbot, office: Office, clerk: Actor, clock: ManualClock,
                                                   request) -> None:
     _board(office, clock)
     ctx = AppContext(office.db, clerk, office.contract_id, clock=clock)
@@ -183,7 +183,7 @@ def test_the_board_marks_unread_and_opening_reads(qtbot, office: Office, clerk: 
     assert model.rowCount() == 0 and notices.unread_count(office.db, clerk) == 0
 
 
-def test_an_admin_posts_and_deletes_office_notices(qtbot, office: Office, clock: ManualClock) -> None:  # type: ignore[no-untyped-def]
+def test_an_admin_posts_and_deletes_office_notices(qtbot, office: Office, clock: ManualClock) -> None:
     _board(office, clock)
     ctx = AppContext(office.db, office.admin, office.contract_id, clock=clock)
     page = opened(qtbot, ctx, NoticesPage)
@@ -217,12 +217,12 @@ def test_an_admin_posts_and_deletes_office_notices(qtbot, office: Office, clock:
 def _reminder_due(office: Office) -> ManualClock:
     from app.models import RegistrationState
 
-    add_payer(office.db, office.contract_id, "C001", "110000000001", name="김하늘",
+    add_payer(office.db, office.contract_id, "C001", account="110000000001", name="김하늘",
               registration=RegistrationState.DONE)
     return ManualClock(at(date(2026, 3, 24), 13, 30))
 
 
-def test_without_a_system_tray_the_status_bar_carries_the_message(qtbot, office: Office, request) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_system_tray_the_status_bar_carries_the_message(qtbot, office: Office, request) -> None:
     clock = _reminder_due(office)
     ctx = AppContext(office.db, office.admin, office.contract_id, clock=clock)
     window = MainWindow(ctx)
@@ -253,7 +253,7 @@ def test_without_a_system_tray_the_status_bar_carries_the_message(qtbot, office:
     assert not tray.timer.isActive()
 
 
-def test_with_a_system_tray_a_click_on_the_message_opens_its_screen(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_with_a_system_tray_a_click_on_the_message_opens_its_screen(qtbot, office: Office) -> None:
     clock = _reminder_due(office)
     ctx = AppContext(office.db, office.admin, office.contract_id, clock=clock)
     window = QMainWindow()

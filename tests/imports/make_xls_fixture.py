@@ -22,7 +22,7 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "clerk_list.xls"
 
 
 def main() -> None:
-    import xlwt  # type: ignore[import-not-found]
+    import xlwt
 
     wb = xlwt.Workbook(encoding="utf-8")
     ws = wb.add_sheet(SHEET)

@@ -168,7 +168,7 @@ def test_phone_and_birth_dates_that_lost_their_zero(office: Office, tmp_path: Pa
     assert "010315" in message and "1928-03-28" in message and "'텍스트'" in message
 
 
-def test_dates_as_excel_serial_numbers_are_converted(office: Office, tmp_path: Path, key) -> None:  # type: ignore[no-untyped-def]
+def test_dates_as_excel_serial_numbers_are_converted(office: Office, tmp_path: Path, key) -> None:
     rows = [as_list(row_values(1, joined_on=46082, first_month=46113.0, last_month=date(2026, 12, 1))),
             as_list(row_values(2, joined_on=date(2025, 1, 31), first_month=202605))]
     result = preview(office, write_rows(tmp_path / "d.xlsx", rows))
@@ -256,7 +256,7 @@ def test_a_title_line_above_the_header_is_allowed(office: Office, tmp_path: Path
     assert (row, column) == (4, "계좌번호")
 
 
-def test_a_smaller_file_under_the_limit_is_written_whole(office: Office, tmp_path: Path, key) -> None:  # type: ignore[no-untyped-def]
+def test_a_smaller_file_under_the_limit_is_written_whole(office: Office, tmp_path: Path, key) -> None:
     result = preview(office, write_customers(tmp_path / "ok.xlsx", 30, write_only=True))
     assert result.total == 30 and result.error_count == 0
     imports.run_import(office.db, office.admin, result, key)

@@ -142,7 +142,7 @@ def test_an_account_of_the_other_nonghyup_is_warned(bank: str, account: str, oth
     assert numbering_warning("004", "123456") == length_warning("004", "123456")
 
 
-def test_the_agreement_window_warns_before_the_registration_goes_out(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_the_agreement_window_warns_before_the_registration_goes_out(qtbot, office: Office) -> None:
     key = DataKey.generate()
     now = datetime(2026, 11, 27, 10, 30, tzinfo=SEOUL)
     customer_id = customers.create_customer(office.db, office.admin, office.contract_id, person(), key).id

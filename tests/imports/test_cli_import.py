@@ -83,7 +83,7 @@ def test_export_writes_the_masked_list(cli_office: Office, tmp_path: Path, capsy
     assert "C0000001" in cells and not any("110123456789" in c for c in cells)
 
 
-def test_python_dash_m_app_runs_the_import(sqlite_db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_python_dash_m_app_runs_the_import(sqlite_db: Database, tmp_path: Path) -> None:
     from tests.factories import make_office
 
     office = make_office(sqlite_db)

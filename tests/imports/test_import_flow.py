@@ -185,7 +185,7 @@ def test_a_failure_half_way_writes_nothing(office: Office, tmp_path: Path, key: 
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     result = preview(office, write_rows(tmp_path / "f.xlsx", [as_list(row_values(n)) for n in range(1, 6)]))
 
-    def broken(self, pairs):  # type: ignore[no-untyped-def]
+    def broken(self, pairs):
         raise OSError("disk full")
 
     monkeypatch.setattr(Writer, "_insert_agreements", broken)

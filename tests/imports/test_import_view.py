@@ -30,7 +30,7 @@ def no_boxes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     assert not shown, shown
 
 
-def open_page(qtbot, office: Office) -> ImportPage:  # type: ignore[no-untyped-def]
+def open_page(qtbot, office: Office) -> ImportPage:
     page = ImportPage(AppContext(office.db, office.admin, office.contract_id, data_key=DataKey.generate()))
     qtbot.addWidget(page)
     page.resize(1200, 760)
@@ -48,14 +48,14 @@ def bad_file(tmp_path: Path) -> Path:
     return write_rows(tmp_path / "고객리스트.xlsx", rows)
 
 
-def load(qtbot, page: ImportPage, path: Path) -> None:  # type: ignore[no-untyped-def]
+def load(qtbot, page: ImportPage, path: Path) -> None:
     page.ask_open_path = lambda: str(path)  # type: ignore[method-assign]
     page.browse_button.click()
     qtbot.waitUntil(lambda: page.task is None and (page.preview is not None or "파일" in page.status.text()),
                     timeout=20000)
 
 
-def test_the_preview_lists_every_row_with_its_errors(qtbot, office: Office, tmp_path: Path, request) -> None:  # type: ignore[no-untyped-def]
+def test_the_preview_lists_every_row_with_its_errors(qtbot, office: Office, tmp_path: Path, request) -> None:
     page = open_page(qtbot, office)
     assert "안내" in [w.title() for w in page.findChildren(import_view.QGroupBox)]
     assert "해오름수학학원" in page.contract_label.text()
@@ -81,7 +81,7 @@ def test_the_preview_lists_every_row_with_its_errors(qtbot, office: Office, tmp_
     assert saved.exists() and "5행" in page.status.text()
 
 
-def test_valid_only_then_import(qtbot, office: Office, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_valid_only_then_import(qtbot, office: Office, tmp_path: Path) -> None:
     page = open_page(qtbot, office)
     load(qtbot, page, bad_file(tmp_path))
     page.valid_only.setChecked(True)
@@ -96,7 +96,7 @@ def test_valid_only_then_import(qtbot, office: Office, tmp_path: Path) -> None: 
     assert page.preview is None and page.model.rowCount() == 0
 
 
-def test_a_bad_file_shows_why(qtbot, office: Office, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_file_shows_why(qtbot, office: Office, tmp_path: Path) -> None:
     page = open_page(qtbot, office)
     path = tmp_path / "list.xlsx"
     path.write_text("이름,계좌\n", encoding="utf-8")
@@ -105,12 +105,12 @@ def test_a_bad_file_shows_why(qtbot, office: Office, tmp_path: Path) -> None:  #
     assert page.preview is None and not page.import_button.isEnabled()
 
 
-def test_cancel_writes_nothing(qtbot, office: Office, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_writes_nothing(qtbot, office: Office, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     page = open_page(qtbot, office)
     load(qtbot, page, write_rows(tmp_path / "ok.xlsx", [as_list(row_values(n)) for n in range(1, 5)]))
     real = imports.run_import
 
-    def slow(db, actor, preview, key, *, progress, cancelled):  # type: ignore[no-untyped-def]
+    def slow(db, actor, preview, key, *, progress, cancelled):
         deadline = time.monotonic() + 10
         while not cancelled() and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -130,7 +130,7 @@ def test_cancel_writes_nothing(qtbot, office: Office, tmp_path: Path, monkeypatc
 WORK_SHOTS = Path("/tmp/work/shots")
 
 
-def shot(page: ImportPage, request, name: str) -> None:  # type: ignore[no-untyped-def]
+def shot(page: ImportPage, request, name: str) -> None:
     """The page at 1366×768 as a PNG under /tmp/work/shots (SQLite run only: one picture each)."""
     if request.node.callspec.params.get("db") != "sqlite":
         return
@@ -141,7 +141,7 @@ def shot(page: ImportPage, request, name: str) -> None:  # type: ignore[no-untyp
     assert page.grab().save(str(WORK_SHOTS / name))
 
 
-def test_a_clerk_s_list_gets_the_mapping_step_and_it_is_remembered(qtbot, office: Office, tmp_path: Path,  # type: ignore[no-untyped-def]
+def test_a_clerk_s_list_gets_the_mapping_step_and_it_is_remembered(qtbot, office: Office, tmp_path: Path,
                                                                  request) -> None:
     from tests.imports.clerk_sheet import write_clerk_xlsx
 
@@ -183,7 +183,7 @@ def test_a_clerk_s_list_gets_the_mapping_step_and_it_is_remembered(qtbot, office
     assert table.cellWidget(headers.index("메모사항"), 1).currentText() == "메모"
 
 
-def test_a_missing_required_column_opens_the_mapping_step(qtbot, office: Office, tmp_path: Path,  # type: ignore[no-untyped-def]
+def test_a_missing_required_column_opens_the_mapping_step(qtbot, office: Office, tmp_path: Path,
                                                          request) -> None:
     from openpyxl import load_workbook
 
@@ -209,7 +209,7 @@ def test_a_missing_required_column_opens_the_mapping_step(qtbot, office: Office,
     assert table_counts(office.db) == (0, 0, 0)
 
 
-def test_an_old_xls_is_read_on_screen(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_an_old_xls_is_read_on_screen(qtbot, office: Office) -> None:
     page = open_page(qtbot, office)
     load(qtbot, page, Path(__file__).resolve().parent / "fixtures" / "clerk_list.xls")
     assert page.preview is not None and page.preview.total == 11 and page.preview.file_name == "clerk_list.xls"

@@ -65,7 +65,7 @@ def test_a_pinned_key_only_serves_its_host_and_port() -> None:
 
 @pytest.mark.parametrize("text", ["{", "[]", '{"mode": "ftp"}', '{"version": 99}', '{"sftp": {"host": "x"}}'])
 def test_unreadable_configs_are_refused_in_korean(text: str) -> None:
-    with pytest.raises(ValueError, match="중계 설정을 읽을 수 없습니다|알 수 없는 중계 방식"):
+    with pytest.raises(ValueError, match=r"중계 설정을 읽을 수 없습니다|알 수 없는 중계 방식"):
         RelayConfig.from_json(text)
 
 

@@ -340,7 +340,7 @@ def test_evidence_rules(kind: str, extension: str, content: bytes, code: str | N
 
 
 def test_the_rules_are_listed_for_the_clerk_and_every_kind_fits_some_extension() -> None:
-    assert EVIDENCE_EXTENSIONS == {"jpg", "jpeg", "png", "tif", "tiff", "pdf", "mp3", "wav", "der"}
+    assert {"jpg", "jpeg", "png", "tif", "tiff", "pdf", "mp3", "wav", "der"} == EVIDENCE_EXTENSIONS
     assert set(EXTENSIONS_BY_KIND) == set("123456")
     assert all(exts and exts <= EVIDENCE_EXTENSIONS for exts in EXTENSIONS_BY_KIND.values())
     assert len(EVIDENCE_RULES) == 6 and all(any(c in line for c in ("0078", "0101", "0102", "0103", "0105", "EI13"))

@@ -100,7 +100,7 @@ def _debit_day() -> dt.date:
     return BusinessCalendar().add_business_days(_today(), 3)
 
 
-def _wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+def _wait_for(predicate, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -185,7 +185,7 @@ def test_a_different_server_key_is_refused(server: RelaySimProcess) -> None:
         pinned=HostKeyInfo("ssh-ed25519", other.get_fingerprint("sha256"), openssh),
         sleeps=sleeps,
     )
-    with pytest.raises(HostKeyError, match="서버 키가 등록된 키.*와 다릅니다"):
+    with pytest.raises(HostKeyError, match=r"서버 키가 등록된 키.*와 다릅니다"):
         transport.test_connection()
     assert sleeps.calls == []  # never retried
 

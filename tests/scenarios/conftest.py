@@ -1,4 +1,4 @@
-"""Fixtures of the scenario tests: the December academy on both databases, a clerk, quiet message boxes."""
+"""Fixtures of the scenario tests: the December academy on both databases, quiet message boxes."""
 
 from __future__ import annotations
 
@@ -9,15 +9,9 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from app.models import Role
 from app.services.common.session import Actor
-from tests.factories import Office, add_user
+from tests.factories import Office
 from tests.scenarios.december import December, december_academy
-
-
-@pytest.fixture
-def clerk(office: Office) -> Actor:
-    return add_user(office, "clerk1", Role.CLERK)
 
 
 @pytest.fixture

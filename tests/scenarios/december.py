@@ -46,7 +46,7 @@ from app.services.aggregates import requests as aggregates_requests
 from app.services.aggregates import settlement
 from app.services.aggregates.common import GroupBy, Period
 from app.services.aggregates.reports import build, letters
-from app.services.collection import cash, missed, registrations, results
+from app.services.collection import cash, missed, registrations, results, retries
 from app.services.collection import requests as debits
 from app.services.common.calendar import ManualClock
 from app.services.common.session import Actor
@@ -96,7 +96,7 @@ class December(Academy):
         """Each payer's customer and agreement, its NEW registration queued now."""
         for c in CAST:
             self.payers[c.key] = add_payer(
-                self.db, self.cid, c.customer_no, c.account, name=c.name, day=c.day, monthly=c.monthly,
+                self.db, self.cid, c.customer_no, account=c.account, name=c.name, day=c.day, monthly=c.monthly,
                 discount=c.discount, first="2026-12", item=c.item, limit=200_000, queued_at=self.now(),
             )
 
@@ -166,8 +166,8 @@ def look_everywhere(a: December, actor: Actor) -> Iterator[str]:
             debits.preflight(db, actor, cid, debit_date, include_outstanding=outstanding, now=now)
         debits.cutoff_state_for(db, actor, cid, debit_date, now)
         yield f"이체의뢰 {debit_date}"
-    debits.list_retry(db, actor, cid, now=now)
-    debits.retry_dates(db, actor, cid, now=now)
+    retries.list_retry(db, actor, cid, now=now)
+    retries.retry_dates(db, actor, cid, now=now)
     for period in LOOKED_PERIODS:
         for group_by in GroupBy:
             aggregates_requests.summarise(db, actor, cid, period, group_by)

@@ -43,7 +43,7 @@ def run_cli(*args: str, env: dict[str, str], timeout: float = 180) -> subprocess
                           cwd=ROOT, stdin=subprocess.DEVNULL, timeout=timeout)
 
 
-def use_login(monkeypatch, db: Database, *, user: str = "admin", password: str = ADMIN_PASSWORD,  # type: ignore[no-untyped-def]
+def use_login(monkeypatch, db: Database, *, user: str = "admin", password: str = ADMIN_PASSWORD,
               birth: str = ADMIN_BIRTH, contract: str = INSTITUTION_CODE) -> None:
     """For `app.cli.main.main([...])` in the test's own process: the same login as `login_env`, on `db`."""
     monkeypatch.setenv("KSCMS_DATABASE_URL", db_url(db))

@@ -37,7 +37,7 @@ from tests.security.cli import login_env, run_cli
 
 
 @pytest.fixture
-def live_office(tmp_path: Path):  # type: ignore[no-untyped-def]
+def live_office(tmp_path: Path):
     """A SQLite office as installed: the app's own engine (WAL), a data key cached in the keyring."""
     db = db_setup.prepare(db_setup.sqlite_url(tmp_path / "live" / "kscms.db"))
     office = make_office(db)
@@ -344,7 +344,7 @@ def test_a_postgres_dump_gets_the_same_signed_manifest(pg_db: Database, pg_url: 
 
 
 def test_the_restore_dialog_offers_the_unverified_choice_to_an_administrator_only(
-        qtbot, live_office: tuple[Office, DataKey], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        qtbot, live_office: tuple[Office, DataKey], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtWidgets import QMessageBox
 
     from app.views.shell.backup_dialogs import RestoreDialog

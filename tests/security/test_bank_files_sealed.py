@@ -29,7 +29,7 @@ from app.services.common.crypto import (
     is_sealed,
 )
 from app.services.common.errors import ServiceError
-from app.services.exchange import receiving, sending
+from app.services.exchange import building, receiving, sending
 from app.services.exchange import transmissions as tx
 from app.services.exchange.cms import (
     DebitHeader,
@@ -88,8 +88,8 @@ def _built(office: Office, key: DataKey) -> int:
     contract = tx.load_contract(office.db, office.contract_id)
     payers = add_payers(office.db, office.contract_id, key, ACCOUNTS)
     queue_requests(office.db, office.contract_id, payers, DEBIT)
-    built = sending.build_request_file(office.db, contract, DEBIT, key, now=NOW)
-    assert isinstance(built, sending.BuiltFile)
+    built = building.build_request_file(office.db, contract, DEBIT, key, now=NOW)
+    assert isinstance(built, building.BuiltFile)
     return built.transmission_id
 
 
@@ -102,7 +102,7 @@ def test_without_the_key_nothing_is_built_sent_fetched_shown_or_saved(office: Of
         sending.upload_transmission(office.db, relay, tid, key=None, now=lambda: NOW, delays=())
     assert relay.uploads == []
     with pytest.raises(ServiceError, match="KSCMS_PASSPHRASE"):
-        sending.build_request_file(office.db, contract, date(2026, 3, 12), None)
+        building.build_request_file(office.db, contract, date(2026, 3, 12), None)
 
     assert sending.upload_transmission(office.db, relay, tid, key=key, now=lambda: NOW, delays=()).sent
     request = decode_eb21(relay.sent["EB210311_2026"], "EB210311_2026")
@@ -139,8 +139,8 @@ def test_a_sealed_file_moved_to_another_row_is_not_sent_to_the_bank(office: Offi
     contract = tx.load_contract(office.db, office.contract_id)
     late = add_payers(office.db, office.contract_id, key, ["743148169375"], prefix="L")
     queue_requests(office.db, office.contract_id, late, date(2026, 3, 12))
-    other = sending.build_request_file(office.db, contract, date(2026, 3, 12), key, now=NOW)
-    assert isinstance(other, sending.BuiltFile)
+    other = building.build_request_file(office.db, contract, date(2026, 3, 12), key, now=NOW)
+    assert isinstance(other, building.BuiltFile)
     with office.db.session() as s:
         s.get(Transmission, tid).content = s.get(Transmission, other.transmission_id).content
     relay = FakeRelay()
@@ -211,7 +211,7 @@ def test_the_first_unlock_seals_every_old_plaintext_file_in_one_transaction(offi
 def test_a_failure_while_sealing_leaves_every_old_file_as_it_was(office: Office,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     db = office.db
-    key = install_key(db)
+    install_key(db)
     first, second = eb21_bytes(), eb21_bytes(["741148167153", "742148168264"], date(2026, 3, 12))
     _old_row(db, office.contract_id, "EB210311_2026", first)
     _old_row(db, office.contract_id, "EB210312_2026", second)

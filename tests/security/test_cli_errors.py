@@ -121,7 +121,7 @@ def _select(table: str, columns: list[str]) -> str:
     return f"SELECT {', '.join(kept)} FROM {table}"
 
 
-def _digest(table: str, columns: list[str], rows: list) -> str:  # type: ignore[type-arg]
+def _digest(table: str, columns: list[str], rows: list) -> str:
     kept = [c for c in columns if (table, c) not in IGNORED_COLUMNS]
     if table == "audit_log":
         at = kept.index("action")
@@ -327,9 +327,8 @@ def test_a_database_error_carries_no_row_values(office: Office) -> None:
            "active": True, "version_id": 1}
     with office.db.session() as s:
         s.execute(insert(Customer), [row])
-    with pytest.raises(IntegrityError) as refused:
-        with office.db.session() as s:
-            s.execute(insert(Customer), [{**row, "name": "두번째이름"}])
+    with pytest.raises(IntegrityError) as refused, office.db.session() as s:
+        s.execute(insert(Customer), [{**row, "name": "두번째이름"}])
 
     assert "두번째이름" not in str(refused.value) and "parameters hidden" in str(refused.value)
     from app.cli.errors import failure_line

@@ -103,12 +103,12 @@ def login_as(monkeypatch: pytest.MonkeyPatch, db: Database, user: str) -> None:
 
 
 @pytest.fixture
-def viewer(office):  # type: ignore[no-untyped-def]
+def viewer(office):
     return add_user(office, "viewer", Role.VIEWER, password=VIEWER_PASSWORD, birth=VIEWER_BIRTH)
 
 
 @pytest.fixture
-def relay_office(office, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def relay_office(office, monkeypatch: pytest.MonkeyPatch):
     """The office with a data key and two account registrations queued for the 14:00 cut-off of 03-10."""
     key = DataKey.generate()
     wrapped = wrap_data_key(key, PASSPHRASE, params=KdfParams(time_cost=1, memory_cost=1024, parallelism=1))
@@ -126,7 +126,7 @@ def relay_office(office, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-un
 # --- no credentials ------------------------------------------------------------------------------
 
 
-def test_every_data_command_refuses_without_credentials(office, monkeypatch, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_every_data_command_refuses_without_credentials(office, monkeypatch, capsys, tmp_path: Path) -> None:
     """A script with no login, and no terminal to ask on, gets one line naming the variables and exit 2;
     not one row changes (not even an audit row: the database is not opened)."""
     use_login(monkeypatch, office.db)
@@ -145,7 +145,7 @@ def test_every_data_command_refuses_without_credentials(office, monkeypatch, cap
     assert not list(folder.iterdir()) and no_backups(tmp_path)  # no output file, no backup
 
 
-def test_a_real_process_without_a_terminal_refuses_and_a_logged_in_one_runs(office, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_real_process_without_a_terminal_refuses_and_a_logged_in_one_runs(office, tmp_path: Path) -> None:
     env = login_env(office.db, tmp_path / "data")
     refused = run_cli("cash", "--contract", CODE, "--customer", "1", "--amount", "1000",
                       env={k: v for k, v in env.items() if k != "KSCMS_PASSWORD"})
@@ -159,7 +159,7 @@ def test_a_real_process_without_a_terminal_refuses_and_a_logged_in_one_runs(offi
 # --- the login screen's rules -----------------------------------------------------------------------
 
 
-def test_wrong_passwords_count_toward_the_lockout(office, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_passwords_count_toward_the_lockout(office, monkeypatch, capsys) -> None:
     use_login(monkeypatch, office.db, password="guess-0000")
     no_terminal(monkeypatch)
     for left in (4, 3, 2, 1):
@@ -177,7 +177,7 @@ def test_wrong_passwords_count_toward_the_lockout(office, monkeypatch, capsys) -
         assert not s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "cli_command"))
 
 
-def test_a_user_on_the_initial_password_must_change_it_first(office, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_user_on_the_initial_password_must_change_it_first(office, monkeypatch, capsys) -> None:
     auth.create_user(office.db, office.admin, "newclerk", auth.UserForm(name="새 담당", role=Role.CLERK,
                                                                        birth_date="950505"))
     use_login(monkeypatch, office.db, user="newclerk", password="000000", birth="950505")
@@ -200,7 +200,7 @@ def test_a_user_on_the_initial_password_must_change_it_first(office, monkeypatch
 # --- roles as on the screens ------------------------------------------------------------------------
 
 
-def test_a_viewer_cannot_cash_request_send_save_reset_or_back_up(office, viewer, monkeypatch, capsys,  # type: ignore[no-untyped-def]
+def test_a_viewer_cannot_cash_request_send_save_reset_or_back_up(office, viewer, monkeypatch, capsys,
                                                                  tmp_path: Path) -> None:
     login_as(monkeypatch, office.db, "viewer")
     folder = empty_folder(tmp_path, monkeypatch)
@@ -231,7 +231,7 @@ def test_a_viewer_cannot_cash_request_send_save_reset_or_back_up(office, viewer,
     assert not list(folder.iterdir()) and no_backups(tmp_path)
 
 
-def test_the_audit_row_names_the_user_the_os_user_and_the_host(office, viewer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_audit_row_names_the_user_the_os_user_and_the_host(office, viewer, monkeypatch) -> None:
     login_as(monkeypatch, office.db, "viewer")
     assert cli.main(["results", "--contract", CODE]) == 0
     with office.db.session() as s:
@@ -254,7 +254,7 @@ def _token_env(monkeypatch: pytest.MonkeyPatch, token: str) -> None:
     monkeypatch.setenv("KSCMS_SCHEDULER_TOKEN", token)
 
 
-def test_a_scheduler_credential_sends_does_nothing_else_and_stops_when_revoked(relay_office, monkeypatch,  # type: ignore[no-untyped-def]
+def test_a_scheduler_credential_sends_does_nothing_else_and_stops_when_revoked(relay_office, monkeypatch,
                                                                                capsys) -> None:
     db = relay_office.db
     use_login(monkeypatch, db)
@@ -293,7 +293,7 @@ def test_a_scheduler_credential_sends_does_nothing_else_and_stops_when_revoked(r
                         .where(AuditLog.action == "scheduler_credential_refused")) == 2
 
 
-def test_a_running_scheduler_stops_at_the_next_pass_after_revocation(relay_office, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_running_scheduler_stops_at_the_next_pass_after_revocation(relay_office, monkeypatch, capsys) -> None:
     db = relay_office.db
     credential_id, token = scheduler_credentials.create(db, relay_office.admin, "night-pc")
     _token_env(monkeypatch, token)
@@ -324,7 +324,7 @@ def test_a_running_scheduler_stops_at_the_next_pass_after_revocation(relay_offic
 # --- timing and parsing ---------------------------------------------------------------------------------
 
 
-def test_login_time_does_not_tell_which_ids_exist(office, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_login_time_does_not_tell_which_ids_exist(office, monkeypatch) -> None:
     """With production argon2 parameters, an unknown ID or institution costs what a known ID does."""
     monkeypatch.setattr(passwords, "_hasher", PasswordHasher())
     with office.db.session() as s:
@@ -363,7 +363,7 @@ def test_users_unlock_parses_with_the_option_before_or_after_the_id(argv: list[s
     assert (args.users_action, args.login_id, args.contract) == ("unlock", "kim01", "1234567890")
 
 
-def test_init_demo_and_migrate_need_no_login_only_on_an_empty_database(db, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_init_demo_and_migrate_need_no_login_only_on_an_empty_database(db, monkeypatch, capsys) -> None:
     monkeypatch.setenv("KSCMS_DATABASE_URL", db.engine.url.render_as_string(hide_password=False))
     for name in ("KSCMS_CONTRACT", "KSCMS_USER", "KSCMS_PASSWORD", "KSCMS_BIRTH", "KSCMS_SCHEDULER_TOKEN"):
         monkeypatch.delenv(name, raising=False)
@@ -378,7 +378,7 @@ def test_init_demo_and_migrate_need_no_login_only_on_an_empty_database(db, monke
     assert "비어 있지 않습니다" in capsys.readouterr().err
 
 
-def _leaves(parser, prefix: str = ""):  # type: ignore[no-untyped-def]
+def _leaves(parser, prefix: str = ""):
     """(command name, its parser) for every runnable command, sub-commands included."""
     import argparse
 

@@ -158,7 +158,7 @@ def _with_data_key(office: Office) -> None:
         s.add(DataKeyRecord(key_id=key.key_id, wrapped=wrapped.to_json()))
 
 
-def _read_line(stream, deadline: float) -> str:  # type: ignore[no-untyped-def]
+def _read_line(stream, deadline: float) -> str:
     """One line of a child's output, or '' when none came before `deadline`."""
     while time.monotonic() < deadline:
         ready, _w, _x = select_module.select([stream], [], [], 0.2)

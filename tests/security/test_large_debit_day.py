@@ -29,7 +29,7 @@ from app.models import (
     RegistrationState,
     RequestState,
 )
-from app.services.collection import ledger, results
+from app.services.collection import automatic, ledger, results
 from app.services.collection import requests as debits
 from app.services.common.calendar import ManualClock
 from app.services.common.errors import ServiceError
@@ -82,7 +82,7 @@ def _accounts() -> list[str]:
 def _relay(office: Office, clock: ManualClock, data_dir: Path, uploads: dict[str, bytes]) -> Relay:
     relay = Relay(office.db, office.admin, clock, data_dir)
     factory: Callable[[ContractInfo], Transport] = relay.factory
-    relay.scheduler.transport_for = lambda contract: RecordingTransport(factory(contract), uploads)  # type: ignore[assignment]
+    relay.scheduler.transport_for = lambda contract: RecordingTransport(factory(contract), uploads)
     return relay
 
 
@@ -166,7 +166,7 @@ def test_the_capacity_is_the_eb21_trailers_and_the_codec_agrees() -> None:
         encode_eb21,
     )
 
-    assert debits.EB21_CAPACITY == debits.FileCapacity(records=99_999_998, amount=9_999_999_999_999)
+    assert debits.FileCapacity(records=99_999_998, amount=9_999_999_999_999) == debits.EB21_CAPACITY
     header = DebitHeader("9912345678", SMALL_DATE, "0880000", "110123456789")
 
     def record(seq: int, amount: int) -> DebitRecord:
@@ -230,7 +230,7 @@ def test_the_automatic_request_skips_a_day_the_file_cannot_carry_and_says_why(
         contract.auto_request = True
         contract.auto_request_lead_minutes = 120
 
-    report = debits.auto_request_due(office.db, office.contract_id, at(date(2026, 4, 14), 13))
+    report = automatic.auto_request_due(office.db, office.contract_id, at(date(2026, 4, 14), 13))
 
     assert report.outcomes == ()
     assert any("2026-04-15" in line and "120,000원" in line and "다른 출금일로 나누어" in line

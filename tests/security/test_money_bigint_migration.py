@@ -83,7 +83,7 @@ def _money_columns() -> dict[str, tuple[str, ...]]:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.MONEY_COLUMNS  # type: ignore[no-any-return]
+    return module.MONEY_COLUMNS
 
 
 def _store_big(db: Database) -> None:
@@ -140,5 +140,5 @@ def test_the_upgrade_keeps_the_money_and_makes_room_for_billions(old_db: Databas
 def test_the_check_constraints_still_guard_the_money_after_the_upgrade(old_db: Database) -> None:
     """The SQLite schema text was rewritten: its CHECKs must still refuse a negative amount."""
     migrations.upgrade(old_db.engine)
-    with pytest.raises(DBAPIError, match="(?i)check"), old_db.engine.begin() as conn:
+    with pytest.raises(DBAPIError, match=r"(?i)check"), old_db.engine.begin() as conn:
         conn.execute(text("UPDATE ledger_entry SET amount = -1 WHERE id = 1"))

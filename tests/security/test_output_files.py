@@ -241,7 +241,7 @@ def test_cli_import_errors_and_backup_out_refuse_existing_files(cli_office: tupl
 # --- screens ---------------------------------------------------------------------------------------
 
 
-def test_the_customer_screen_refuses_the_live_database_with_a_korean_box(qtbot, sqlite_db: Database,  # type: ignore[no-untyped-def]
+def test_the_customer_screen_refuses_the_live_database_with_a_korean_box(qtbot, sqlite_db: Database,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     from app.views.common.context import AppContext
     from app.views.customers.customers_view import CustomersPage

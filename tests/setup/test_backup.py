@@ -27,7 +27,7 @@ from tests.security.cli import use_login
 
 
 @pytest.fixture
-def file_db(tmp_path: Path):  # type: ignore[no-untyped-def]
+def file_db(tmp_path: Path):
     """A migrated SQLite file with an office in it (the app's own engine: WAL, foreign keys)."""
     db = db_setup.prepare(db_setup.sqlite_url(tmp_path / "live" / "kscms.db"))
     office = make_office(db)
@@ -111,7 +111,7 @@ def _newer(path: Path) -> None:
     [(_not_sqlite, "SQLite 데이터베이스"), (_corrupt, "손상"), (_foreign, "스키마 버전"), (_newer, "더 새로운 버전")],
     ids=["not-sqlite", "corrupt", "not-kscms", "newer-schema"],
 )
-def test_a_bad_backup_is_refused_before_anything_is_touched(file_db: Database, tmp_path: Path, spoil, expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_backup_is_refused_before_anything_is_touched(file_db: Database, tmp_path: Path, spoil, expected: str) -> None:
     folder = tmp_path / "backups"
     bad = backup.backup_sqlite(file_db.engine, tmp_path / "elsewhere")
     spoil(bad)
@@ -168,7 +168,7 @@ def test_a_copy_is_a_standalone_file(file_db: Database, tmp_path: Path) -> None:
     assert backup.check_backup(copy).revision
 
 
-def test_startup_takes_the_daily_backup_once(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_startup_takes_the_daily_backup_once(qtbot) -> None:
     from app.services.settings.demo import data as demo_data
     from app.views.shell.startup import Startup
 
@@ -244,7 +244,7 @@ def test_postgres_backup_without_pg_dump_says_where_to_look(monkeypatch: pytest.
 def test_postgres_backup_passes_the_password_by_environment_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     seen: dict[str, object] = {}
 
-    def fake_run(args, **kwargs):  # type: ignore[no-untyped-def]
+    def fake_run(args, **kwargs):
         seen["args"], seen["env"] = args, kwargs["env"]
         Path(next(a for a in args if a.startswith("--file=")).removeprefix("--file=")).write_bytes(b"PGDMP")
         return subprocess.CompletedProcess(args, 0, "", "")
@@ -254,7 +254,7 @@ def test_postgres_backup_passes_the_password_by_environment_only(monkeypatch: py
     monkeypatch.setattr(backup, "pg_snapshot", fake_pg_snapshot)  # no server here: the manifest's counts are faked
     backup.backup_postgres(server.url(), tmp_path / "x.dump", pg_dump=Path("pg_dump"), run=fake_run)
     assert seen["env"]["PGPASSWORD"] == "s3cret-pw"  # type: ignore[index]
-    assert not any("s3cret-pw" in str(a) for a in seen["args"])  # type: ignore[union-attr]
+    assert not any("s3cret-pw" in str(a) for a in seen["args"])
 
 
 def test_postgres_database_is_not_restored_by_the_program(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from tests.security.backup_helpers import give_data_key
 
 
 @pytest.fixture
-def office_file(tmp_path: Path):  # type: ignore[no-untyped-def]
+def office_file(tmp_path: Path):
     db = db_setup.prepare(db_setup.sqlite_url(tmp_path / "kscms.db"))
     office = make_office(db)
     give_data_key(db)  # as setup does: backups are then signed, and verified on restore
@@ -32,10 +32,10 @@ def office_file(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def _file_menu_texts(window: MainWindow) -> list[str]:
     menu = window.menuBar().actions()[0].menu()
-    return [a.text() for a in menu.actions()]  # type: ignore[union-attr]
+    return [a.text() for a in menu.actions()]
 
 
-def test_backup_and_restore_are_in_the_file_menu_for_administrators_only(qtbot, office_file) -> None:  # type: ignore[no-untyped-def]
+def test_backup_and_restore_are_in_the_file_menu_for_administrators_only(qtbot, office_file) -> None:
     admin = MainWindow(AppContext(db=office_file.db, actor=office_file.admin))
     qtbot.addWidget(admin)
     assert {"백업…", "복원…"} <= set(_file_menu_texts(admin))
@@ -45,17 +45,17 @@ def test_backup_and_restore_are_in_the_file_menu_for_administrators_only(qtbot, 
     assert not {"백업…", "복원…"} & set(_file_menu_texts(window))
 
 
-def test_manual_backup_from_the_menu(qtbot, office_file, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_manual_backup_from_the_menu(qtbot, office_file, monkeypatch: pytest.MonkeyPatch) -> None:
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: shown.append(text))
     window = MainWindow(AppContext(db=office_file.db, actor=office_file.admin))
     qtbot.addWidget(window)
-    next(a for a in window.menuBar().actions()[0].menu().actions() if a.text() == "백업…").trigger()  # type: ignore[union-attr]
+    next(a for a in window.menuBar().actions()[0].menu().actions() if a.text() == "백업…").trigger()
     [made] = backup.list_backups(config.backup_dir())
     assert made.kind == backup.MANUAL and str(made.path) in shown[0]
 
 
-def test_the_confirmation_names_the_date_and_says_the_program_closes(qtbot, office_file) -> None:  # type: ignore[no-untyped-def]
+def test_the_confirmation_names_the_date_and_says_the_program_closes(qtbot, office_file) -> None:
     copy = backup.backup_sqlite(office_file.db.engine, config.backup_dir())
     check = backup.check_backup(copy)
     box, restore_button = restore_question(None, check)  # type: ignore[arg-type]
@@ -65,7 +65,7 @@ def test_the_confirmation_names_the_date_and_says_the_program_closes(qtbot, offi
     assert box.defaultButton() is not restore_button  # 취소 is the default
 
 
-def test_restore_dialog_lists_newest_first_and_restores(qtbot, office_file) -> None:  # type: ignore[no-untyped-def]
+def test_restore_dialog_lists_newest_first_and_restores(qtbot, office_file) -> None:
     db: Database = office_file.db
     older = backup.backup_sqlite(db.engine, config.backup_dir(), reason=backup.DAILY)
     with db.session() as s:
@@ -79,7 +79,7 @@ def test_restore_dialog_lists_newest_first_and_restores(qtbot, office_file) -> N
         assert s.scalar(select(Contract.name)) == "해오름수학학원"
 
 
-def test_restore_dialog_refuses_a_bad_file_with_a_message(qtbot, office_file, tmp_path: Path,  # type: ignore[no-untyped-def]
+def test_restore_dialog_refuses_a_bad_file_with_a_message(qtbot, office_file, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "critical", lambda _p, _t, text: shown.append(text))

@@ -71,12 +71,12 @@ def test_sqlstate_wins_over_the_text() -> None:
 # --- the real server ------------------------------------------------------------------------
 
 
-def _base(pg_server) -> ServerSettings:  # type: ignore[no-untyped-def]
+def _base(pg_server) -> ServerSettings:
     return ServerSettings.from_url(pg_server.base)
 
 
 @pytest.mark.pg
-def test_a_missing_database_on_the_real_server(pg_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_database_on_the_real_server(pg_server) -> None:
     from tests.conftest import require_pg
 
     require_pg(pg_server)

@@ -8,6 +8,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import keyring
 import psycopg
@@ -45,19 +46,19 @@ from tests.setup.wizard_helpers import (
 WAIT = 30_000
 
 
-def start(qtbot, **kwargs) -> SetupWizard:  # type: ignore[no-untyped-def]
+def start(qtbot, **kwargs) -> SetupWizard:
     wizard = SetupWizard(**kwargs)
     qtbot.addWidget(wizard)
     wizard.show()
     return wizard
 
 
-def settle(qtbot, wizard: SetupWizard) -> None:  # type: ignore[no-untyped-def]
+def settle(qtbot, wizard: SetupWizard) -> None:
     qtbot.waitUntil(lambda: not wizard.workers, timeout=WAIT)
     qtbot.wait(10)
 
 
-def go(qtbot, wizard: SetupWizard, page: int) -> None:  # type: ignore[no-untyped-def]
+def go(qtbot, wizard: SetupWizard, page: int) -> None:
     """다음, then wait (the database page works in the background) until `page` shows."""
     wizard.next()
     settle(qtbot, wizard)
@@ -70,7 +71,7 @@ def _visible_errors(wizard: SetupWizard) -> str:
     return " / ".join(label.text() for label in labels)
 
 
-def new_installation(qtbot, wizard: SetupWizard) -> None:  # type: ignore[no-untyped-def]
+def new_installation(qtbot, wizard: SetupWizard) -> None:
     """From the database page to the summary, with valid input everywhere."""
     go(qtbot, wizard, PAGE_INSTITUTION)
     fill_institution(wizard.institution_page)
@@ -82,7 +83,7 @@ def new_installation(qtbot, wizard: SetupWizard) -> None:  # type: ignore[no-unt
     go(qtbot, wizard, PAGE_SUMMARY)
 
 
-def finish(qtbot, wizard: SetupWizard) -> None:  # type: ignore[no-untyped-def]
+def finish(qtbot, wizard: SetupWizard) -> None:
     wizard.button(QWizard.WizardButton.FinishButton).click()
     assert wizard.result() == QDialog.DialogCode.Accepted, wizard.summary_page.error.text()
 
@@ -102,7 +103,7 @@ def assert_new_installation_works(db: Database, wizard: SetupWizard) -> None:
 # --- a local file -----------------------------------------------------------------------------
 
 
-def test_new_installation_on_this_pc(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_new_installation_on_this_pc(qtbot) -> None:
     wizard = start(qtbot)
     assert wizard.database_page.local.isChecked()
     assert wizard.database_page.file_path.text() == str(config.data_dir() / config.SQLITE_FILE)
@@ -135,7 +136,7 @@ def test_new_installation_on_this_pc(qtbot) -> None:  # type: ignore[no-untyped-
         (PAGE_PASSPHRASE, {"passphrase": ADMIN["password"], "again": ADMIN["password"]}, "관리자 비밀번호와 다른"),
     ],
 )
-def test_each_page_refuses_bad_input_keeps_it_and_writes_nothing(qtbot, page: int, override: dict[str, str],  # type: ignore[no-untyped-def]
+def test_each_page_refuses_bad_input_keeps_it_and_writes_nothing(qtbot, page: int, override: dict[str, str],
                                                                  expected: str) -> None:
     wizard = start(qtbot)
     go(qtbot, wizard, PAGE_INSTITUTION)
@@ -156,7 +157,7 @@ def test_each_page_refuses_bad_input_keeps_it_and_writes_nothing(qtbot, page: in
     assert not (config.data_dir() / config.SETTINGS_FILE).exists()
 
 
-def test_second_pc_joins_a_file_database_with_the_passphrase(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_second_pc_joins_a_file_database_with_the_passphrase(qtbot, tmp_path: Path) -> None:
     from app.services.settings.demo import data as demo_data
 
     url = db_setup.sqlite_url(tmp_path / "shared" / "kscms.db")
@@ -166,7 +167,7 @@ def test_second_pc_joins_a_file_database_with_the_passphrase(qtbot, tmp_path: Pa
 
     wizard = start(qtbot, url=url)
     go(qtbot, wizard, PAGE_JOIN)
-    assert "해오름" in wizard.join_page.found.text() or wizard.probe and wizard.probe.institution_name
+    assert "해오름" in wizard.join_page.found.text() or (wizard.probe and wizard.probe.institution_name)
     wizard.join_page.passphrase.setText("wrong-passphrase")
     wizard.next()
     assert wizard.currentId() == PAGE_JOIN
@@ -186,7 +187,7 @@ def test_second_pc_joins_a_file_database_with_the_passphrase(qtbot, tmp_path: Pa
 
 
 @pytest.fixture(scope="module")
-def _office_role(pg_server) -> Iterator[db_setup.ServerSettings]:  # type: ignore[no-untyped-def]
+def _office_role(pg_server) -> Iterator[db_setup.ServerSettings]:
     """A login role of its own on the test server whose search_path is its own schema, so the wizard's
     plain host/port/database/user fields land in a private corner of database 'test' (CREATE and DROP
     DATABASE would force slow checkpoints on a shared server)."""
@@ -204,7 +205,7 @@ def _office_role(pg_server) -> Iterator[db_setup.ServerSettings]:  # type: ignor
 
 
 @pytest.fixture
-def pg_database(pg_server, _office_role: db_setup.ServerSettings) -> db_setup.ServerSettings:  # type: ignore[no-untyped-def]
+def pg_database(pg_server, _office_role: db_setup.ServerSettings) -> db_setup.ServerSettings:
     """An empty database for the office role, as the IT person hands it out (emptied before each test)."""
     role = _office_role.user
     pg_server.execute(f"DROP SCHEMA IF EXISTS {role} CASCADE")
@@ -222,7 +223,7 @@ def fill_server(wizard: SetupWizard, server: db_setup.ServerSettings, password: 
     page.password.setText(password)
 
 
-def test_connection(qtbot, wizard: SetupWizard) -> str:  # type: ignore[no-untyped-def]
+def test_connection(qtbot, wizard: SetupWizard) -> str:
     wizard.database_page.test_button.click()
     settle(qtbot, wizard)
     return wizard.database_page.result.text()
@@ -232,7 +233,7 @@ test_connection.__test__ = False  # type: ignore[attr-defined]  # a helper, not 
 
 
 @pytest.mark.pg
-def test_new_installation_on_the_office_server(qtbot, pg_database: db_setup.ServerSettings) -> None:  # type: ignore[no-untyped-def]
+def test_new_installation_on_the_office_server(qtbot, pg_database: db_setup.ServerSettings) -> None:
     wizard = start(qtbot)
     fill_server(wizard, pg_database)
     assert "아직 비어 있는 데이터베이스" in test_connection(qtbot, wizard)
@@ -249,7 +250,7 @@ def test_new_installation_on_the_office_server(qtbot, pg_database: db_setup.Serv
 
 
 @pytest.mark.pg
-def test_second_pc_joins_the_office_server(qtbot, pg_database: db_setup.ServerSettings) -> None:  # type: ignore[no-untyped-def]
+def test_second_pc_joins_the_office_server(qtbot, pg_database: db_setup.ServerSettings) -> None:
     from app.services.settings.demo import data as demo_data
 
     first = db_setup.prepare(pg_database.url())
@@ -271,7 +272,7 @@ def test_second_pc_joins_the_office_server(qtbot, pg_database: db_setup.ServerSe
 
 
 @pytest.mark.pg
-def test_a_database_name_the_server_does_not_have(qtbot, pg_database: db_setup.ServerSettings) -> None:  # type: ignore[no-untyped-def]
+def test_a_database_name_the_server_does_not_have(qtbot, pg_database: db_setup.ServerSettings) -> None:
     wizard = start(qtbot)
     fill_server(wizard, db_setup.ServerSettings(pg_database.host, pg_database.port, "kscms_no_such_db", pg_database.user))
     assert "그런 이름의 데이터베이스가 없습니다" in test_connection(qtbot, wizard)
@@ -281,7 +282,7 @@ def test_a_database_name_the_server_does_not_have(qtbot, pg_database: db_setup.S
     assert wizard.database_page.result.objectName() == "errorText"
 
 
-def test_an_unreachable_server(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreachable_server(qtbot) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -293,7 +294,7 @@ def test_an_unreachable_server(qtbot) -> None:  # type: ignore[no-untyped-def]
     assert wizard.currentId() == PAGE_DATABASE
 
 
-def test_a_wrong_password_is_named(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_password_is_named(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
     """The test server trusts everyone, so the driver's refusal is reproduced as libpq words it."""
 
     def refuse(*_args: object, **_kwargs: object) -> None:
@@ -309,7 +310,7 @@ def test_a_wrong_password_is_named(qtbot, monkeypatch: pytest.MonkeyPatch) -> No
     assert "비밀번호가 틀렸거나" in test_connection(qtbot, wizard)
 
 
-def test_missing_server_fields_are_named_before_connecting(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_missing_server_fields_are_named_before_connecting(qtbot) -> None:
     wizard = start(qtbot)
     wizard.database_page.server.setChecked(True)
     assert not wizard.database_page.isComplete()  # 다음 stays disabled without a server address
@@ -319,7 +320,7 @@ def test_missing_server_fields_are_named_before_connecting(qtbot) -> None:  # ty
 # --- the relay --------------------------------------------------------------------------------
 
 
-def test_sftp_relay_needs_a_confirmed_host_key(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_sftp_relay_needs_a_confirmed_host_key(qtbot, tmp_path: Path) -> None:
     from app.services.exchange.relay.credentials import KeyringSecrets
     from app.services.exchange.relay.launcher import start_relay_sim
 
@@ -362,7 +363,7 @@ def test_sftp_relay_needs_a_confirmed_host_key(qtbot, tmp_path: Path) -> None:  
     wizard.database.dispose()
 
 
-def test_changing_the_relay_address_forgets_the_fetched_key(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_changing_the_relay_address_forgets_the_fetched_key(qtbot) -> None:
     from app.services.exchange.relay.config import HostKeyInfo
 
     wizard = start(qtbot)
@@ -381,7 +382,7 @@ def test_changing_the_relay_address_forgets_the_fetched_key(qtbot) -> None:  # t
 class FakeWizard:
     """Stands in for SetupWizard in start-up tests: records how it was opened, then is cancelled."""
 
-    opened: list[tuple[str | None, str | None]] = []
+    opened: ClassVar[list[tuple[str | None, str | None]]] = []
 
     def __init__(self, *, url: str | None = None, problem: str | None = None) -> None:
         FakeWizard.opened.append((url, problem))
@@ -400,7 +401,7 @@ def fake_wizard(monkeypatch: pytest.MonkeyPatch) -> type[FakeWizard]:
     return FakeWizard
 
 
-def test_first_start_opens_the_wizard_and_cancelling_ends_quietly(qtbot, fake_wizard: type[FakeWizard]) -> None:  # type: ignore[no-untyped-def]
+def test_first_start_opens_the_wizard_and_cancelling_ends_quietly(qtbot, fake_wizard: type[FakeWizard]) -> None:
     from app.views.shell.startup import Startup, StartupCancelled
 
     with pytest.raises(StartupCancelled):
@@ -409,7 +410,7 @@ def test_first_start_opens_the_wizard_and_cancelling_ends_quietly(qtbot, fake_wi
     assert not (config.data_dir() / config.SQLITE_FILE).exists()  # nothing was created behind the clerk's back
 
 
-def test_an_unreachable_database_on_first_start_opens_the_wizard_with_the_reason(qtbot, fake_wizard: type[FakeWizard]) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreachable_database_on_first_start_opens_the_wizard_with_the_reason(qtbot, fake_wizard: type[FakeWizard]) -> None:
     from app.views.shell.startup import Startup, StartupCancelled
 
     with socket.socket() as sock:
@@ -425,7 +426,7 @@ def test_an_unreachable_database_on_first_start_opens_the_wizard_with_the_reason
     assert opened_url == url and problem and "연결을 거부" in problem
 
 
-def test_an_empty_configured_database_opens_the_wizard(qtbot, fake_wizard: type[FakeWizard], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_configured_database_opens_the_wizard(qtbot, fake_wizard: type[FakeWizard], tmp_path: Path) -> None:
     from app.views.shell.startup import Startup, StartupCancelled
 
     url = db_setup.sqlite_url(tmp_path / "empty.db")
@@ -439,7 +440,7 @@ def test_an_empty_configured_database_opens_the_wizard(qtbot, fake_wizard: type[
 # --- the passphrase dialog (a PC whose keyring lost the key), moved from tests/views -----------
 
 
-def test_passphrase_dialog_unlocks_and_remembers_on_this_pc(qtbot, sqlite_db: Database) -> None:  # type: ignore[no-untyped-def]
+def test_passphrase_dialog_unlocks_and_remembers_on_this_pc(qtbot, sqlite_db: Database) -> None:
     from app.services.settings.demo import data as demo_data
     from app.views.shell.passphrase_dialog import PassphraseDialog
 
@@ -459,7 +460,7 @@ def test_passphrase_dialog_unlocks_and_remembers_on_this_pc(qtbot, sqlite_db: Da
 # --- every page renders -------------------------------------------------------------------------
 
 
-def test_every_wizard_page_and_backup_dialog_renders(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_every_wizard_page_and_backup_dialog_renders(qtbot, tmp_path: Path) -> None:
     from tests.setup import wizard_shots
 
     shots = wizard_shots.main(tmp_path / "shots")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from datetime import UTC
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -37,7 +38,7 @@ def main(out: Path) -> list[Path]:
         return _new_installation(app, out, Path(tmp)) + _join(app, out, Path(tmp)) + _backups(app, out, Path(tmp))
 
 
-def _grab(app, widget, path: Path) -> Path:  # type: ignore[no-untyped-def]
+def _grab(app, widget, path: Path) -> Path:
     widget.show()
     for _ in range(5):
         app.processEvents()
@@ -45,7 +46,7 @@ def _grab(app, widget, path: Path) -> Path:  # type: ignore[no-untyped-def]
     return path
 
 
-def _wait(app, wizard) -> None:  # type: ignore[no-untyped-def]
+def _wait(app, wizard) -> None:
     import time
 
     deadline = time.monotonic() + 30
@@ -56,7 +57,7 @@ def _wait(app, wizard) -> None:  # type: ignore[no-untyped-def]
         app.processEvents()
 
 
-def _new_installation(app, out: Path, tmp: Path) -> list[Path]:  # type: ignore[no-untyped-def]
+def _new_installation(app, out: Path, tmp: Path) -> list[Path]:
     from app.services.exchange.relay.config import HostKeyInfo
     from app.views.setup.setup_wizard import SetupWizard
     from tests.setup.wizard_helpers import fill_admin, fill_institution, fill_passphrase
@@ -107,7 +108,7 @@ def _new_installation(app, out: Path, tmp: Path) -> list[Path]:  # type: ignore[
     return shots
 
 
-def _join(app, out: Path, tmp: Path) -> list[Path]:  # type: ignore[no-untyped-def]
+def _join(app, out: Path, tmp: Path) -> list[Path]:
     from app.database import connection as db_setup
     from app.services.settings.demo import data as demo_data
     from app.views.setup.setup_wizard import SetupWizard
@@ -130,9 +131,9 @@ def _join(app, out: Path, tmp: Path) -> list[Path]:  # type: ignore[no-untyped-d
     return shots + _join_sftp(app, out, tmp)
 
 
-def _join_sftp(app, out: Path, tmp: Path) -> list[Path]:  # type: ignore[no-untyped-def]
+def _join_sftp(app, out: Path, tmp: Path) -> list[Path]:
     """A second PC joining a database whose relay is the agency's SFTP server: only the password is asked."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from app.database import connection as db_setup
     from app.services.common.session import system_actor
@@ -154,7 +155,7 @@ def _join_sftp(app, out: Path, tmp: Path) -> list[Path]:  # type: ignore[no-unty
         passbook_text="새봄피아노", admin_login_id="owner", admin_name="박원장", admin_birth_date="750505",
         passphrase="right-passphrase", admin_password="spring2026"))
     relay = RelayConfig(mode=MODE_SFTP, sftp=SftpSettings(host="relay.example.kr", username="ks1234567890"))
-    relay = relay.pin(HostKeyInfo(*SAMPLE_KEY), pinned_at=datetime.now(timezone.utc), pinned_by="owner")
+    relay = relay.pin(HostKeyInfo(*SAMPLE_KEY), pinned_at=datetime.now(UTC), pinned_by="owner")
     relay_config.save(db, system_actor(1), relay)
     db.dispose()
     wizard = SetupWizard(url=url)
@@ -170,7 +171,7 @@ def _join_sftp(app, out: Path, tmp: Path) -> list[Path]:  # type: ignore[no-unty
     return shots
 
 
-def _backups(app, out: Path, tmp: Path) -> list[Path]:  # type: ignore[no-untyped-def]
+def _backups(app, out: Path, tmp: Path) -> list[Path]:
     from app import config
     from app.database import backup
     from app.database import connection as db_setup

@@ -15,7 +15,7 @@ def key() -> DataKey:
 
 
 @pytest.fixture
-def contract(office) -> ContractInfo:  # type: ignore[no-untyped-def]
+def contract(office) -> ContractInfo:
     return load_contract(office.db, office.contract_id)
 
 

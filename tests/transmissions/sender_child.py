@@ -28,7 +28,7 @@ from app.services.settings.contracts import contract_id_for_code
 class HalfUpload:
     """Wraps a transport: the upload leaves half the bytes in the relay's temporary file, then stops."""
 
-    def __init__(self, inner, marker: Path) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, inner, marker: Path) -> None:
         self.inner = inner
         self.marker = marker
 
@@ -39,7 +39,7 @@ class HalfUpload:
         while True:
             time.sleep(60)
 
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+    def __getattr__(self, name: str):
         return getattr(self.inner, name)
 
 

@@ -27,7 +27,7 @@ PASSPHRASE = "cli-test-passphrase"
 
 
 @pytest.fixture
-def cli_setup(office, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def cli_setup(office, monkeypatch: pytest.MonkeyPatch):
     key = DataKey.generate()
     wrapped = wrap_data_key(key, PASSPHRASE, params=KdfParams(time_cost=1, memory_cost=1024, parallelism=1))
     with office.db.session() as s:
@@ -42,7 +42,7 @@ def cli_setup(office, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyp
     return clock
 
 
-def test_send_receive_list_save_and_decode(office, cli_setup, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_send_receive_list_save_and_decode(office, cli_setup, capsys, tmp_path: Path) -> None:
     code = office.institution_code
     assert cli.main(["send", "--contract", code]) == 0  # 10:00: no cut-off due yet
     assert "지금 보낼 파일이 없습니다" in capsys.readouterr().out
@@ -59,7 +59,7 @@ def test_send_receive_list_save_and_decode(office, cli_setup, capsys, tmp_path: 
     assert cli.main(["transmissions", "--contract", code]) == 0
     listing = capsys.readouterr().out
     lines = [line.split("\t") for line in listing.splitlines() if line[:1].isdigit()]
-    assert [(l[1], l[3], l[5], l[6]) for l in lines] == [("수신", "EB140310_2026", "반영완료", "2"),
+    assert [(row[1], row[3], row[5], row[6]) for row in lines] == [("수신", "EB140310_2026", "반영완료", "2"),
                                                          ("송신", "EB130310_2026", "반영완료", "2"),
                                                          ("송신", "EI130310_2026", "반영완료", "2")]
     sent_id = int(lines[1][0])
@@ -101,7 +101,7 @@ def test_decode_refuses_a_malformed_file_with_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2 and "오류:" in result.stderr and result.stdout == ""
 
 
-def test_scheduler_once_runs_one_pass(office, cli_setup, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_scheduler_once_runs_one_pass(office, cli_setup, capsys) -> None:
     cli_setup.set(datetime(2026, 3, 10, 13, 59, tzinfo=SEOUL))  # in the send window of the 14:00 cut-off
     assert cli.main(["scheduler", "--once"]) == 0
     assert "EB130310_2026 송신완료." in capsys.readouterr().out

@@ -34,11 +34,11 @@ DEBIT = date(2026, 3, 12)
 NAME = "EB210312_2026"
 
 
-def _url(db) -> str:  # type: ignore[no-untyped-def]
+def _url(db) -> str:
     return db.engine.url.render_as_string(hide_password=False)
 
 
-def _prepare(office, tmp_path: Path, count: int = 25) -> Path:  # type: ignore[no-untyped-def]
+def _prepare(office, tmp_path: Path, count: int = 25) -> Path:
     key = DataKey.generate()  # wrapped with cheap argon2 parameters: each child unlocks it at start
     wrapped = wrap_data_key(key, PASSPHRASE, params=KdfParams(time_cost=1, memory_cost=1024, parallelism=1))
     with office.db.session() as s:
@@ -51,7 +51,7 @@ def _prepare(office, tmp_path: Path, count: int = 25) -> Path:  # type: ignore[n
     return data_dir
 
 
-def _child(office, data_dir: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:  # type: ignore[no-untyped-def]
+def _child(office, data_dir: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     full_env = {**os.environ, "PYTHONPATH": str(ROOT)}
     full_env.pop("KSCMS_CRASH_PAUSE", None)
     full_env.update(env or {})
@@ -88,7 +88,7 @@ def _relay_state(data_dir: Path, code: str) -> tuple[list[str], int, int]:
     return names, taken, refused
 
 
-def _assert_sent_exactly_once(office, data_dir: Path, count: int) -> None:  # type: ignore[no-untyped-def]
+def _assert_sent_exactly_once(office, data_dir: Path, count: int) -> None:
     with office.db.session() as s:
         files = s.scalars(select(Transmission)).all()
         assert [(t.remote_name, t.state) for t in files] == [(NAME, TS.SENT)]
@@ -105,7 +105,7 @@ def _assert_sent_exactly_once(office, data_dir: Path, count: int) -> None:  # ty
 
 @pytest.mark.slow
 @pytest.mark.parametrize("step", ["building", "built", "sending", "mid-upload", "uploaded"])
-def test_kill_9_at_each_sending_step_then_restart_sends_once(office, tmp_path: Path, step: str) -> None:  # type: ignore[no-untyped-def]
+def test_kill_9_at_each_sending_step_then_restart_sends_once(office, tmp_path: Path, step: str) -> None:
     data_dir = _prepare(office, tmp_path)
     marker = tmp_path / f"{step}.reached"
     if step == "mid-upload":
@@ -122,7 +122,7 @@ def test_kill_9_at_each_sending_step_then_restart_sends_once(office, tmp_path: P
     expected = {"building": [], "built": [(NAME, TS.CREATED)], "sending": [(NAME, TS.SENDING)],
                 "mid-upload": [(NAME, TS.SENDING)], "uploaded": [(NAME, TS.SENDING)]}[step]
     assert left == expected
-    names, taken, _ = _relay_state(data_dir, office.institution_code)
+    names, _taken, _ = _relay_state(data_dir, office.institution_code)
     if step == "uploaded":
         assert names == [NAME]  # on the relay, but the sender died before saving that
     else:
@@ -139,7 +139,7 @@ def test_kill_9_at_each_sending_step_then_restart_sends_once(office, tmp_path: P
 @pytest.mark.pg
 @pytest.mark.slow
 @pytest.mark.parametrize("lease", ["shared", "none"])
-def test_two_senders_on_one_postgresql_database_make_one_file(pg_db, tmp_path: Path, lease: str) -> None:  # type: ignore[no-untyped-def]
+def test_two_senders_on_one_postgresql_database_make_one_file(pg_db, tmp_path: Path, lease: str) -> None:
     """Two scheduler processes tick through the send window together: one file, sent once.
 
     With lease="none" each process has its own lease (as if the lease had expired under a paused

@@ -23,7 +23,7 @@ from app.models import (
 )
 from app.models import TransmissionState as TS
 from app.services.common.calendar import SEOUL
-from app.services.exchange import receiving, sending
+from app.services.exchange import building, receiving, sending
 from app.services.exchange.cms import (
     decode_eb13,
     decode_eb21,
@@ -48,8 +48,8 @@ SENT_AT = datetime(2026, 3, 10, 13, 58, tzinfo=SEOUL)
 RESULT_AT = datetime(2026, 3, 12, 11, 5, tzinfo=SEOUL)
 
 
-def _send(office, key, contract, relay, kind):  # type: ignore[no-untyped-def]
-    build = sending.build_registration_file if kind == "EB13" else sending.build_request_file
+def _send(office, key, contract, relay, kind):
+    build = building.build_registration_file if kind == "EB13" else building.build_request_file
     built = build(office.db, contract, DAY if kind == "EB13" else DEBIT, key)
     assert sending.upload_transmission(office.db, relay, built.transmission_id, key=key, now=lambda: SENT_AT, delays=()).sent
     with office.db.session() as s:
@@ -57,7 +57,7 @@ def _send(office, key, contract, relay, kind):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def debits(office, key, contract, relay):  # type: ignore[no-untyped-def]
+def debits(office, key, contract, relay):
     """Four requests sent in EB210311_2026: amounts 10,000 / 20,000 / 30,000 / 40,000 (2 charges)."""
     payers = add_payers(office.db, office.contract_id, key, ["100010001000", "200020002000", "300030003000"])
     queue_requests(office.db, office.contract_id, payers, DEBIT, amount=[10_000, 20_000, 30_000])
@@ -66,14 +66,14 @@ def debits(office, key, contract, relay):  # type: ignore[no-untyped-def]
     return decode_eb21(_send(office, key, contract, relay, "EB21"), "EB210311_2026")
 
 
-def _eb22(request, failures, **header_changes):  # type: ignore[no-untyped-def]
+def _eb22(request, failures, **header_changes):
     header = dataclasses.replace(request.header, **header_changes)
     records = [dataclasses.replace(request.records[seq - 1], amount=amt, result_flag=flag, reason_code=code)
                for seq, flag, amt, code in failures]
     return encode_eb22(header, records)
 
 
-def _allow_partial(office, key, debits, seq):  # type: ignore[no-untyped-def]
+def _allow_partial(office, key, debits, seq):
     """Our files ask for full debits only (출금형태 1); to exercise a 'P' answer, store the request as if
     record `seq` had allowed a partial debit (출금형태 0) — the bytes a partial-allowing builder would send."""
     records = [dataclasses.replace(r, withdrawal_mode="0") if r.sequence == seq else r for r in debits.records]
@@ -84,7 +84,7 @@ def _allow_partial(office, key, debits, seq):  # type: ignore[no-untyped-def]
     return decode_eb21(content, "EB210311_2026")
 
 
-def test_eb22_applied_in_one_go_with_payments_and_ledger(office, key, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
+def test_eb22_applied_in_one_go_with_payments_and_ledger(office, key, contract, relay, debits) -> None:
     # seq 2 failed (0021), seq 4 partly: 15,000 of 40,000 not debited → 25,000 debited over its 2 charges
     debits = _allow_partial(office, key, debits, 4)
     relay.results["EB220311_2026"] = _eb22(debits, [(2, "N", 20_000, "0021"), (4, "P", 15_000, "0021")])
@@ -119,7 +119,7 @@ def test_eb22_applied_in_one_go_with_payments_and_ledger(office, key, contract, 
     assert snapshot(office.db) == before and "EB220311_2026" in relay.done
 
 
-def test_eb22_without_failures_means_all_debited(office, key, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
+def test_eb22_without_failures_means_all_debited(office, key, contract, relay, debits) -> None:
     relay.results["EB220311_2026"] = _eb22(debits, [])
     receiving.fetch_results(office.db, relay, contract, key=key, now=lambda: RESULT_AT)
     with office.db.session() as s:
@@ -127,7 +127,7 @@ def test_eb22_without_failures_means_all_debited(office, key, contract, relay, d
     assert ledger_sum(office.db, LedgerKind.DEBIT) == 100_000
 
 
-def test_eb14_applied_accepted_and_rejected(office, key, contract, relay) -> None:  # type: ignore[no-untyped-def]
+def test_eb14_applied_accepted_and_rejected(office, key, contract, relay) -> None:
     payers = add_payers(office.db, office.contract_id, key, ["111100001111", "222200002222", "333300003333"])
     queue_registrations(office.db, office.contract_id, key, payers, requested_on=DAY,
                         evidence=EvidenceState.ACCEPTED)  # built here directly: no EI13 first
@@ -144,7 +144,7 @@ def test_eb14_applied_accepted_and_rejected(office, key, contract, relay) -> Non
                                           (3, RegistrationState.DONE, None)]
 
 
-def _refused(office, key, contract, relay, data, reason_part):  # type: ignore[no-untyped-def]
+def _refused(office, key, contract, relay, data, reason_part):
     before = snapshot(office.db)
     relay.results["EB220311_2026"] = data
     [outcome] = receiving.fetch_results(office.db, relay, contract, key=key, now=lambda: RESULT_AT).outcomes
@@ -161,37 +161,37 @@ def _refused(office, key, contract, relay, data, reason_part):  # type: ignore[n
         assert s.scalar(select(func.count()).select_from(Transmission)) == 2
 
 
-def test_truncated_result_refused_whole(office, key, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
+def test_truncated_result_refused_whole(office, key, contract, relay, debits) -> None:
     data = _eb22(debits, [(2, "N", 20_000, "0021")])
     _refused(office, key, contract, relay, data[:-75], "길이")
 
 
-def test_wrong_totals_refused_whole(office, key, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_totals_refused_whole(office, key, contract, relay, debits) -> None:
     data = bytearray(_eb22(debits, [(2, "N", 20_000, "0021")]))
     trailer = len(data) - 150
     data[trailer + 35: trailer + 43] = b"00000002"  # 불능건수 2 for one record
     _refused(office, key, contract, relay, bytes(data), "트레일러 값 2")
 
 
-def test_unknown_sequence_refused_whole(office, key, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_sequence_refused_whole(office, key, contract, relay, debits) -> None:
     extra = dataclasses.replace(debits.records[0], sequence=77, result_flag="N", reason_code="0021")
     data = encode_eb22(debits.header, [extra])
     _refused(office, key, contract, relay, data, "일련번호 77")
 
 
-def test_result_of_another_institution_refused_whole(office, key, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
+def test_result_of_another_institution_refused_whole(office, key, contract, relay, debits) -> None:
     data = _eb22(debits, [], institution_code="9900000001")
     _refused(office, key, contract, relay, data, "다른 기관")
 
 
-def test_result_without_a_sent_request_is_refused(office, key, contract, relay) -> None:  # type: ignore[no-untyped-def]
+def test_result_without_a_sent_request_is_refused(office, key, contract, relay) -> None:
     header = DebitHeader("9912345678", date(2026, 3, 20), "0880000", "110123456789")
     relay.results["EB220320_2026"] = encode_eb22(header, [])
     [outcome] = receiving.fetch_results(office.db, relay, contract, key=key, now=lambda: RESULT_AT).outcomes
     assert outcome.status == receiving.ApplyStatus.REFUSED and "송신 파일(EB210320_2026)이 없습니다" in outcome.message
 
 
-def test_corrected_result_after_a_refused_one_is_applied(office, key, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
+def test_corrected_result_after_a_refused_one_is_applied(office, key, contract, relay, debits) -> None:
     relay.results["EB220311_2026"] = _eb22(debits, [])[:-10]
     receiving.fetch_results(office.db, relay, contract, key=key, now=lambda: RESULT_AT)
     relay.results["EB220311_2026"] = _eb22(debits, [(1, "N", 10_000, "0031")])
@@ -203,7 +203,7 @@ def test_corrected_result_after_a_refused_one_is_applied(office, key, contract, 
     assert [tuple(n) for n in names] == [("EB220311_2026", TS.ERROR), ("EB220311_2026#2", TS.APPLIED)]
 
 
-def test_request_refused_by_the_relay_after_taking_it(office, key, contract, relay, debits) -> None:  # type: ignore[no-untyped-def]
+def test_request_refused_by_the_relay_after_taking_it(office, key, contract, relay, debits) -> None:
     relay.refused_later["EB220311_2026"] = "[접수 마감] 늦게 도착"
     report = receiving.fetch_results(office.db, relay, contract, key=key, now=lambda: RESULT_AT, expected=["EB220311_2026"])
     assert [o.status for o in report.outcomes] == [receiving.ApplyStatus.REFUSED]

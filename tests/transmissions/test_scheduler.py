@@ -36,14 +36,14 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def sched(office, key, clock, tmp_path: Path) -> CollectionScheduler:  # type: ignore[no-untyped-def]
+def sched(office, key, clock, tmp_path: Path) -> CollectionScheduler:
     relay_config.save(office.db, office.admin, RelayConfig())  # the built-in simulator
     factory = relay_config.transport_factory(office.db, clock=clock, data_dir=tmp_path / "data")
     return CollectionScheduler(office.db, clock=clock, transport_for=factory, data_key=key, upload_delays=())
 
 
 def run_until(sched: CollectionScheduler, clock: ManualClock, end: datetime,
-              events: list[tuple[datetime, Callable[[], None]]] = ()) -> list:  # type: ignore[type-arg, assignment]
+              events: list[tuple[datetime, Callable[[], None]]] = ()) -> list:  # type: ignore[assignment]
     """Tick at every moment something is due (and at each event), as the background job would."""
     pending = sorted(events, key=lambda e: e[0])
     reports = []
@@ -61,12 +61,12 @@ def run_until(sched: CollectionScheduler, clock: ManualClock, end: datetime,
     return reports
 
 
-def _states(db, model):  # type: ignore[no-untyped-def]
+def _states(db, model):
     with db.session() as s:
         return dict(s.execute(select(model.state, func.count()).group_by(model.state)).all())
 
 
-def test_register_then_debit_end_to_end(office, key, sched, clock) -> None:  # type: ignore[no-untyped-def]
+def test_register_then_debit_end_to_end(office, key, sched, clock) -> None:
     db = office.db
     payers = add_payers(db, office.contract_id, key, ["110000000001", "110000000002", "110000000021",
                                                       "110000000012"])
@@ -91,7 +91,7 @@ def test_register_then_debit_end_to_end(office, key, sched, clock) -> None:  # t
     assert any("EB220312_2026 반영완료" in line for r in reports for line in r.lines)
 
 
-def test_a_month_of_cutoffs_in_seconds(office, key, sched, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_month_of_cutoffs_in_seconds(office, key, sched, clock) -> None:
     db = office.db
     clock.set(at(1, 0))
     first = add_payers(db, office.contract_id, key, [f"22{i:06d}5678" for i in range(1, 31)] + ["220000000021"])
@@ -127,7 +127,7 @@ def test_a_month_of_cutoffs_in_seconds(office, key, sched, clock) -> None:  # ty
     assert len(reports) < 400
 
 
-def test_missed_cutoff_is_reported_not_sent_late(office, key, sched, clock) -> None:  # type: ignore[no-untyped-def]
+def test_missed_cutoff_is_reported_not_sent_late(office, key, sched, clock) -> None:
     db = office.db
     payers = add_payers(db, office.contract_id, key, ["550000000001", "550000000002"])
     queue_registrations(db, office.contract_id, key, payers[:1], requested_on=date(2026, 3, 9), created_at=at(9, 10))
@@ -152,7 +152,7 @@ def test_missed_cutoff_is_reported_not_sent_late(office, key, sched, clock) -> N
     assert "EB210310_2026" not in names
 
 
-def test_send_now_and_fetch_now_for_administrators(office, key, sched, clock) -> None:  # type: ignore[no-untyped-def]
+def test_send_now_and_fetch_now_for_administrators(office, key, sched, clock) -> None:
     db = office.db
     payers = add_payers(db, office.contract_id, key, ["660000000001"])
     queue_registrations(db, office.contract_id, key, payers, requested_on=date(2026, 3, 9), created_at=at(9, 8))
@@ -176,7 +176,7 @@ def test_send_now_and_fetch_now_for_administrators(office, key, sched, clock) ->
     assert late.uploads == [] and any("마감" in m.message for m in late.missed)
 
 
-def test_another_process_holding_the_lease_is_reported(office, key, sched, clock) -> None:  # type: ignore[no-untyped-def]
+def test_another_process_holding_the_lease_is_reported(office, key, sched, clock) -> None:
     from app.services.exchange.leases import SenderLease
 
     other = SenderLease(office.db, owner="clerk@OTHER-PC#4242", ttl=timedelta(minutes=5))
@@ -189,7 +189,7 @@ def test_another_process_holding_the_lease_is_reported(office, key, sched, clock
     assert sched.tick(at(9, 13, 59)).skipped is None
 
 
-def test_apscheduler_runs_tick_in_the_background(office, key, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_apscheduler_runs_tick_in_the_background(office, key, tmp_path) -> None:
     ticks: list[datetime] = []
     sched = CollectionScheduler(office.db, clock=lambda: datetime.now(UTC), transport_for=lambda c: None,  # type: ignore[arg-type, return-value]
                                 data_key=key, interval_seconds=0.2)
@@ -204,7 +204,7 @@ def test_apscheduler_runs_tick_in_the_background(office, key, tmp_path) -> None:
     assert len(ticks) >= 2
 
 
-def test_relay_down_at_the_cutoff_then_back_sends_the_same_file(office, key, clock) -> None:  # type: ignore[no-untyped-def]
+def test_relay_down_at_the_cutoff_then_back_sends_the_same_file(office, key, clock) -> None:
     from tests.transmissions.fakes import FakeRelay
 
     relay = FakeRelay(always_down=True)

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BANKS = ["004", "088", "020", "081", "011", "004", "088", "004", "090", "003", "088", "004"]
 
 
-def _shot(widget, name: str, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+def _shot(widget, name: str, tmp_path: Path) -> Path:
     """Render to PNG: into shots/ when KSCMS_SHOTS is set (to look at), else into the test's folder."""
     folder = ROOT / "shots" if os.environ.get("KSCMS_SHOTS") else tmp_path
     folder.mkdir(exist_ok=True)
@@ -47,7 +47,7 @@ def _shot(widget, name: str, tmp_path: Path) -> Path:  # type: ignore[no-untyped
 
 
 @pytest.fixture
-def filled(office, key, tmp_path: Path, qapp):  # type: ignore[no-untyped-def]
+def filled(office, key, tmp_path: Path, qapp):
     apply_theme(qapp)
     db = office.db
     clock = ManualClock.at(2026, 3, 9, 9, 0)
@@ -69,7 +69,7 @@ def filled(office, key, tmp_path: Path, qapp):  # type: ignore[no-untyped-def]
     return ctx, sched, payers
 
 
-def test_screen_lists_files_per_bank_and_opens_a_masked_view(filled, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_screen_lists_files_per_bank_and_opens_a_masked_view(filled, qtbot, tmp_path: Path) -> None:
     ctx, sched, payers = filled
     page = TransmissionsPage(ctx, scheduler=sched)
     qtbot.addWidget(page)
@@ -145,8 +145,8 @@ def test_screen_lists_files_per_bank_and_opens_a_masked_view(filled, qtbot, tmp_
     broken.close()
 
 
-def test_save_send_now_and_fetch_now_buttons(filled, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    ctx, sched, payers = filled
+def test_save_send_now_and_fetch_now_buttons(filled, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx, sched, _payers = filled
     page = TransmissionsPage(ctx, scheduler=sched)
     qtbot.addWidget(page)
     page.show()
@@ -174,7 +174,7 @@ def test_save_send_now_and_fetch_now_buttons(filled, qtbot, tmp_path: Path, monk
     assert page.result.text()  # what 지금 수신 did (the refused 03-13 result is reported again)
 
 
-def test_clerk_sees_the_list_without_admin_buttons(filled, office, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_clerk_sees_the_list_without_admin_buttons(filled, office, qtbot) -> None:
     ctx, sched, _ = filled
     clerk = add_user(office, "clerk2", Role.CLERK)
     page = TransmissionsPage(AppContext(db=ctx.db, actor=clerk, contract_id=ctx.contract_id, clock=ctx.clock),
@@ -186,7 +186,7 @@ def test_clerk_sees_the_list_without_admin_buttons(filled, office, qtbot) -> Non
     assert page.view_button.isVisible()
 
 
-def test_bridge_carries_scheduler_passes_to_the_ui_thread(filled, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_bridge_carries_scheduler_passes_to_the_ui_thread(filled, qtbot) -> None:
     ctx, sched, _ = filled
     bridge = transmissions_view.SchedulerBridge(sched)
     with qtbot.waitSignal(bridge.passed, timeout=5000) as signal:

@@ -39,8 +39,8 @@ KS_HAKWON = b"\xc7\xd0" b"\xbf\xf8"  # 학원
 
 
 def test_hand_written_hangul_bytes_are_euc_kr() -> None:
-    assert KS_ACADEMY == "케이에스학원".encode("euc_kr")
-    assert KS_HAKWON == "학원".encode("euc_kr")
+    assert "케이에스학원".encode("euc_kr") == KS_ACADEMY
+    assert "학원".encode("euc_kr") == KS_HAKWON
 
 
 def _check_lengths(records: list[bytes], size: int) -> bytes:

@@ -276,7 +276,7 @@ def _differences(a: Any, b: Any) -> set[tuple[str, int, str]]:
     for part, x, y, index in [("header", a.header, b.header, 0), ("trailer", a.trailer, b.trailer, len(a.records) + 1)]:
         diffs |= {(part, index, f.name) for f in dataclasses.fields(x) if getattr(x, f.name) != getattr(y, f.name)}
     assert len(a.records) == len(b.records)
-    for i, (x, y) in enumerate(zip(a.records, b.records), start=1):
+    for i, (x, y) in enumerate(zip(a.records, b.records, strict=False), start=1):
         diffs |= {("data", i, f.name) for f in dataclasses.fields(x) if getattr(x, f.name) != getattr(y, f.name)}
     return diffs
 

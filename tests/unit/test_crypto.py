@@ -31,13 +31,15 @@ from app.services.common.crypto import (
     WrappedKeyFormatError,
     WrongPassphraseError,
     keyring_is_trustworthy,
-    masked_account,
-    masked_business_no,
-    masked_resident_no,
     unwrap_data_key,
     wrap_data_key,
 )
 from app.services.common.errors import ServiceError
+from app.services.common.masking import (
+    masked_account,
+    masked_business_no,
+    masked_resident_no,
+)
 
 FAST = KdfParams(time_cost=1, memory_cost=8, parallelism=1)
 ACCOUNT = "110123456789"
@@ -279,7 +281,7 @@ def test_json_round_trip(key: DataKey) -> None:
 
 
 def test_default_params_are_stored(key: DataKey) -> None:
-    assert DEFAULT_KDF_PARAMS == KdfParams(time_cost=3, memory_cost=64 * 1024, parallelism=2)
+    assert KdfParams(time_cost=3, memory_cost=64 * 1024, parallelism=2) == DEFAULT_KDF_PARAMS
     wrapped = wrap_data_key(key, "passphrase-1")
     fields = json.loads(wrapped.to_json())
     assert (fields["t"], fields["m"], fields["p"]) == (3, 65536, 2)
@@ -311,7 +313,7 @@ def test_stored_json_does_not_contain_the_key() -> None:
         lambda f: f.update(salt="AAAAAAAAAAAAAAAAAAAAAA=="),
     ],
 )
-def test_edited_row_does_not_unwrap(key: DataKey, edit) -> None:  # type: ignore[no-untyped-def]
+def test_edited_row_does_not_unwrap(key: DataKey, edit) -> None:
     fields = json.loads(wrap_data_key(key, "passphrase-1", params=FAST).to_json())
     edit(fields)
     with pytest.raises(WrongPassphraseError):
@@ -346,7 +348,7 @@ def test_malformed_json_refused(text: str | bytes) -> None:
         lambda f: f.update(kid="not hex!"),
     ],
 )
-def test_bad_fields_refused(key: DataKey, edit) -> None:  # type: ignore[no-untyped-def]
+def test_bad_fields_refused(key: DataKey, edit) -> None:
     fields = json.loads(wrap_data_key(key, "passphrase-1", params=FAST).to_json())
     edit(fields)
     with pytest.raises(WrappedKeyFormatError):
@@ -381,7 +383,7 @@ def test_keyring_damaged_entry_ignored(memory_keyring: MemoryKeyring) -> None:
 
 
 @pytest.mark.parametrize("backend", [fail.Keyring, null.Keyring])
-def test_no_os_keyring_means_memory_only(key: DataKey, backend, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_no_os_keyring_means_memory_only(key: DataKey, backend, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     keyring.set_keyring(backend())
     cache = KeyringCache(account="db-1")
@@ -393,8 +395,8 @@ def test_no_os_keyring_means_memory_only(key: DataKey, backend, tmp_path: Path, 
 
 
 class _PlaintextLike(keyring.backend.KeyringBackend):
-    priority = 0.5  # type: ignore[assignment]
-    viable = False  # type: ignore[assignment]
+    priority = 0.5
+    viable = False
 
     def get_password(self, service: str, username: str) -> str | None:
         return None
@@ -410,7 +412,7 @@ _PlaintextLike.__module__ = "keyrings.alt.file"
 
 
 class _Recommended(_PlaintextLike):
-    priority = 5  # type: ignore[assignment]
+    priority = 5
 
 
 _Recommended.__module__ = "keyring.backends.Windows"

@@ -63,7 +63,7 @@ def blank(blocks: int) -> bytearray:
 
 def golden_header(count: bytes) -> bytes:
     # 업무구분코드 1/6 · Record 구분 7/2 · 일련번호 9/7 · 신청일 16/8 · 기관코드 24/20 · 총 동의자료 수 44/7 · FILLER 51/974
-    assert 50 + 974 == BLOCK
+    assert BLOCK == 50 + 974
     h = blank(1)
     put(h, 1, b"AE1112", 6)
     put(h, 7, b"11", 2)
@@ -98,7 +98,7 @@ def golden_data(blocks: int, seq: bytes, customer: bytes, bank: bytes, account: 
 def golden_trailer(count: bytes, blocks: bytes) -> bytes:
     # 업무구분코드 1/6 · Record 구분 7/2 · 일련번호 9/7 · 기관코드 16/20 · 총 Data Record 수 36/7 ·
     # 총 Data Block 수 43/10 · FILLER 53/972
-    assert 52 + 972 == BLOCK
+    assert BLOCK == 52 + 972
     t = blank(1)
     put(t, 1, b"AE1112", 6)
     put(t, 7, b"33", 2)

@@ -22,7 +22,7 @@ TODAY = date(2026, 3, 15)
 BANKS = {"004": "KB국민은행", "011": "NH농협은행", "020": "우리은행", "088": "신한은행"}
 
 
-def refused(call, field: str) -> ValidationError:  # type: ignore[no-untyped-def]
+def refused(call, field: str) -> ValidationError:
     """Run ``call``, expect a ValidationError for ``field`` with a Korean message."""
     with pytest.raises(ValidationError) as info:
         call()
@@ -40,7 +40,7 @@ def refused(call, field: str) -> ValidationError:  # type: ignore[no-untyped-def
 def make_brn(first9: str) -> str:
     weights = [1, 3, 7, 1, 3, 7, 1, 3, 5]
     digits = [int(c) for c in first9]
-    total = sum(d * w for d, w in zip(digits, weights)) + (digits[8] * 5) // 10
+    total = sum(d * w for d, w in zip(digits, weights, strict=False)) + (digits[8] * 5) // 10
     number = first9 + str((10 - total % 10) % 10)
     assert brn.is_valid(number)  # parts are valid per stdnum
     return number
@@ -48,7 +48,7 @@ def make_brn(first9: str) -> str:
 
 def make_rrn(first12: str, *, valid: bool = True) -> str:
     weights = [2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5]
-    check = (11 - sum(int(d) * w for d, w in zip(first12, weights)) % 11) % 10
+    check = (11 - sum(int(d) * w for d, w in zip(first12, weights, strict=False)) % 11) % 10
     return first12 + str(check if valid else (check + 1) % 10)
 
 
@@ -177,7 +177,7 @@ def test_business_no_invalid_parts_refused(first9: str) -> None:
     # tax office below 101, kind 00, serial 0000: stdnum's component checks
     weights = [1, 3, 7, 1, 3, 7, 1, 3, 5]
     digits = [int(c) for c in first9]
-    total = sum(d * w for d, w in zip(digits, weights)) + (digits[8] * 5) // 10
+    total = sum(d * w for d, w in zip(digits, weights, strict=False)) + (digits[8] * 5) // 10
     refused(lambda: v.business_no(first9 + str((10 - total % 10) % 10)), "사업자번호")
 
 
@@ -493,7 +493,7 @@ def test_debit_day() -> None:
     refused(lambda: v.debit_day(32, range(1, 40)), "이체예정일")
     refused(lambda: v.debit_day("", [5]), "이체예정일")
     refused(lambda: v.debit_day("five", [5]), "이체예정일")
-    refused(lambda: v.debit_day(True, [1]), "이체예정일")  # type: ignore[arg-type]
+    refused(lambda: v.debit_day(True, [1]), "이체예정일")
 
 
 @pytest.mark.parametrize(
@@ -510,7 +510,7 @@ def test_debit_day() -> None:
         (Decimal("12000"), 12000),
     ],
 )
-def test_amount_accepted(value, expected: int) -> None:  # type: ignore[no-untyped-def]
+def test_amount_accepted(value, expected: int) -> None:
     result = v.amount_won(value, "월이체금액")
     assert result == expected and type(result) is int
 
@@ -519,7 +519,7 @@ def test_amount_accepted(value, expected: int) -> None:  # type: ignore[no-untyp
     "value",
     ["", "abc", "-100", -1, "12,00", "1,2345", "12 000", 12000.5, "12000.5", Decimal("0.1"), "1e3", True, float("nan"), float("inf")],
 )
-def test_amount_refused(value) -> None:  # type: ignore[no-untyped-def]
+def test_amount_refused(value) -> None:
     refused(lambda: v.amount_won(value, "월이체금액"), "월이체금액")
 
 

@@ -245,7 +245,7 @@ def _squeezed(widget: QWidget, screen: str) -> list[Problem]:
 
 
 def _label(label: QLabel, screen: str) -> list[Problem]:
-    if not label.text() or label.pixmap() is not None and not label.pixmap().isNull():
+    if not label.text() or (label.pixmap() is not None and not label.pixmap().isNull()):
         return []
     if label.wordWrap():
         need_height = label.heightForWidth(label.width())
@@ -449,14 +449,14 @@ LONG_NAMES = ("남궁서윤하람", "황보민준지호", "제갈하은서연", 
 class Populated:
     """What the layout test opens: the office, the clerk's moment, and a few rows to open dialogs on."""
 
-    office: "Office"
+    office: Office
     now: datetime
-    key: "DataKey"
+    key: DataKey
     long_customer_id: int
     transmission_id: int | None
 
 
-def populate(db: "Database", tmp: Path) -> Populated:
+def populate(db: Database, tmp: Path) -> Populated:
     """An academy in the middle of November 2026 whose columns have content to measure.
 
     Payers with long Korean names, grades and holder names, amounts in the millions, registrations
@@ -519,7 +519,7 @@ def populate(db: "Database", tmp: Path) -> Populated:
     for n, (state, code) in enumerate(states):
         add_payer(db, cid, f"2026{n:03d}", f"{LONG_NAMES[n % 4][:4]}{n}", day=5 if n % 2 else 25,
                   bank=banks[n], account=f"94370211{n:06d}", registration=state, reason_code=code,
-                  requested_on=date(2026, 11, 9 + n), first_month="2026-12")
+                  requested_on=date(2026, 11, 9 + n), first="2026-12")
     discounts.apply_discount(db, office.admin, cid, [p.agreement_id for p in twenty_fifth[:2]], 10,
                              now=at(date(2026, 10, 28), 16))
     request(db, clerk, cid, TWENTY_FIFTH, twenty_fifth[:3], NOW)

@@ -121,7 +121,7 @@ def _tooltip(calendar: QCalendarWidget, day: date) -> str:
     return str(model.data(cell, Qt.ItemDataRole.ToolTipRole) or "")
 
 
-def _open_popup(qtbot, edit: QDateEdit) -> QCalendarWidget:  # type: ignore[no-untyped-def]
+def _open_popup(qtbot, edit: QDateEdit) -> QCalendarWidget:
     """Click the picker's drop-down arrow, as the clerk does."""
     calendar = edit.calendarWidget()
     qtbot.mouseClick(edit, Qt.MouseButton.LeftButton, pos=QPoint(edit.width() - 6, edit.height() // 2))
@@ -129,7 +129,7 @@ def _open_popup(qtbot, edit: QDateEdit) -> QCalendarWidget:  # type: ignore[no-u
     return calendar
 
 
-def _outstanding_page(qtbot, office: Office) -> OutstandingAggregatePage:  # type: ignore[no-untyped-def]
+def _outstanding_page(qtbot, office: Office) -> OutstandingAggregatePage:
     page = OutstandingAggregatePage(AppContext(office.db, office.admin, office.contract_id, clock=lambda: NOW))
     qtbot.addWidget(page)
     page.resize(1366, 768)
@@ -164,7 +164,7 @@ def test_closed_days_are_the_contracts(office: Office) -> None:
 # --- the 집계 period picker ----------------------------------------------------------------------------------
 
 
-def test_the_aggregate_period_picker_marks_the_institutions_closed_days(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_the_aggregate_period_picker_marks_the_institutions_closed_days(qtbot, office: Office) -> None:
     _closed(office, ACADEMY_DAY, ACADEMY_LABEL)
     _closed(office, WINTER_DAY, WINTER_LABEL)
     page = _outstanding_page(qtbot, office)
@@ -202,7 +202,7 @@ def test_the_aggregate_period_picker_marks_the_institutions_closed_days(qtbot, o
     calendar.window().hide()
 
 
-def test_the_marks_follow_the_chosen_contract(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_the_marks_follow_the_chosen_contract(qtbot, office: Office) -> None:
     _closed(office, ACADEMY_DAY, ACADEMY_LABEL)
     other = _second_contract(office)
     page = _outstanding_page(qtbot, office)
@@ -215,7 +215,7 @@ def test_the_marks_follow_the_chosen_contract(qtbot, office: Office) -> None:  #
     calendar.window().hide()
 
 
-def test_opening_again_reads_a_closed_day_added_meanwhile(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_opening_again_reads_a_closed_day_added_meanwhile(qtbot, office: Office) -> None:
     page = _outstanding_page(qtbot, office)
     calendar = _open_popup(qtbot, page.start_edit)
     assert not _is_red(calendar, ACADEMY_DAY)
@@ -245,7 +245,7 @@ def _unmarked(widget: QWidget) -> list[str]:
     return missing
 
 
-def test_every_date_picker_of_the_app_marks_closed_days(qtbot, office: Office, key: DataKey) -> None:  # type: ignore[no-untyped-def]
+def test_every_date_picker_of_the_app_marks_closed_days(qtbot, office: Office, key: DataKey) -> None:
     ctx = AppContext(office.db, office.admin, office.contract_id, key, clock=lambda: NOW)
     customer_id = customers.create_customer(office.db, office.admin, office.contract_id, person(), key).id
     agreements.create_agreement(office.db, office.admin, customer_id, agreement(item_ids(office.db, office)["수강료"]),

@@ -121,7 +121,7 @@ def render(name: str, states: Callable[[], States], shots: Path) -> list[Problem
 # --- the main window's pages ------------------------------------------------------------------------------
 
 
-def test_every_page_of_the_main_window_fits_at_every_size(qtbot, themed, sqlite_db, tmp_path: Path,  # type: ignore[no-untyped-def]
+def test_every_page_of_the_main_window_fits_at_every_size(qtbot, themed, sqlite_db, tmp_path: Path,
                                                           shots: Path) -> None:
     from app.views.shell.main_window import MainWindow
     from app.views.shell.pages import page_factories
@@ -307,7 +307,7 @@ def _start_dialogs(ctx: AppContext) -> dict[str, Callable[[], States]]:
     return {"login": login, "passphrase": passphrase}
 
 
-def test_every_dialog_fits_at_every_size(qtbot, themed, sqlite_db, tmp_path: Path, shots: Path) -> None:  # type: ignore[no-untyped-def]
+def test_every_dialog_fits_at_every_size(qtbot, themed, sqlite_db, tmp_path: Path, shots: Path) -> None:
     populated = populate(sqlite_db, tmp_path)
     office = populated.office
     ctx = AppContext(sqlite_db, office.admin, office.contract_id, populated.key, clock=lambda: populated.now)
@@ -416,7 +416,7 @@ def _joining_wizard(folder: Path) -> Callable[[], States]:
     return states
 
 
-def test_the_first_start_wizard_fits_at_every_size(qtbot, themed, tmp_path: Path, shots: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_first_start_wizard_fits_at_every_size(qtbot, themed, tmp_path: Path, shots: Path) -> None:
     problems = render("wizard", _new_office_wizard(tmp_path), shots)
     problems += render("wizard", _joining_wizard(tmp_path), shots)
     assert not problems, "\n".join(map(str, problems))
@@ -443,7 +443,7 @@ def _kinds(window: QWidget) -> set[str]:
     return {p.kind for p in check(window, "rule")}
 
 
-def test_the_rules_find_a_search_button_drawn_over_its_box(qtbot, themed) -> None:  # type: ignore[no-untyped-def]
+def test_the_rules_find_a_search_button_drawn_over_its_box(qtbot, themed) -> None:
     """고객관리 at 1366 before issue 15: a row of filters wider than the page, 검색 over the search box."""
 
     def filters() -> QHBoxLayout:
@@ -462,7 +462,7 @@ def test_the_rules_find_a_search_button_drawn_over_its_box(qtbot, themed) -> Non
     assert not _kinds(_window(qtbot, filters(), 1600))
 
 
-def test_the_rules_find_a_form_squeezed_by_its_error_line(qtbot, themed) -> None:  # type: ignore[no-untyped-def]
+def test_the_rules_find_a_form_squeezed_by_its_error_line(qtbot, themed) -> None:
     """The login dialog before issue 15: the error line took its height from the inputs above it."""
     window = QWidget()
     qtbot.addWidget(window)
@@ -487,8 +487,8 @@ def test_the_rules_find_a_form_squeezed_by_its_error_line(qtbot, themed) -> None
     assert all(field.height() >= field.sizeHint().height() for field in fields)
 
 
-def test_the_rules_find_a_cut_title_and_a_stretched_short_column(qtbot, themed) -> None:  # type: ignore[no-untyped-def]
-    from app.views.settings.users_view import ALIGN_CENTER, Column, RowsModel
+def test_the_rules_find_a_cut_title_and_a_stretched_short_column(qtbot, themed) -> None:
+    from app.views.common.tables import ALIGN_CENTER, Column, RowsModel
 
     model = RowsModel([Column("고객번호", lambda r: r[0]), Column("계좌신청 상태", lambda r: r[1], ALIGN_CENTER)])
     model.set_rows([("2024001", "계좌신청완료"), ("2024002", "계좌신청미완료")])
@@ -507,10 +507,10 @@ def test_the_rules_find_a_cut_title_and_a_stretched_short_column(qtbot, themed) 
     assert not _kinds(window)
 
 
-def test_the_rules_find_a_list_that_needs_a_sideways_scroll(qtbot, themed) -> None:  # type: ignore[no-untyped-def]
+def test_the_rules_find_a_list_that_needs_a_sideways_scroll(qtbot, themed) -> None:
     """이체의뢰 at 1024 before issue 15: 의뢰 불가 사유 off the right edge."""
     from app.views.common.column_fit import set_elastic
-    from app.views.settings.users_view import Column, RowsModel
+    from app.views.common.tables import Column, RowsModel
 
     reason = "계좌신청이 완료되지 않았습니다 (계좌신청대기). 이체 2영업일 전까지 완료되어야 합니다."
     columns = [Column(f"금액{n}", lambda _r: "1,250,000원") for n in range(6)] + [Column("사유 · 안내", lambda _r: reason)]
@@ -533,7 +533,7 @@ def test_the_rules_find_a_list_that_needs_a_sideways_scroll(qtbot, themed) -> No
 # --- a form lists every problem at once ----------------------------------------------------------------------
 
 
-def test_the_customer_dialog_lists_every_problem_of_the_form_at_once(qtbot, themed, office: Any) -> None:  # type: ignore[no-untyped-def]
+def test_the_customer_dialog_lists_every_problem_of_the_form_at_once(qtbot, themed, office: Any) -> None:
     from app.services.common.crypto import DataKey
     from app.views.customers.customer_dialog import CustomerDialog
 
@@ -552,7 +552,7 @@ def test_the_customer_dialog_lists_every_problem_of_the_form_at_once(qtbot, them
     assert not [p for p in check(dialog, "customer_new.errors") if p.kind != "scroll"]
 
 
-def test_the_agreement_dialog_lists_every_problem_of_the_form_at_once(qtbot, themed, office: Any) -> None:  # type: ignore[no-untyped-def]
+def test_the_agreement_dialog_lists_every_problem_of_the_form_at_once(qtbot, themed, office: Any) -> None:
     from app.services.common.crypto import DataKey
     from app.views.customers.agreement_dialog import AgreementDialog
     from tests.customers.conftest import person

@@ -21,14 +21,14 @@ MANUAL_LIST = {
 }
 
 
-def _fill(qtbot, dialog: LoginDialog, code: str, login_id: str, password: str, birth: str) -> None:  # type: ignore[no-untyped-def]
+def _fill(qtbot, dialog: LoginDialog, code: str, login_id: str, password: str, birth: str) -> None:
     for widget, value in ((dialog.institution_code, code), (dialog.login_id, login_id),
                           (dialog.password, password), (dialog.birth_date, birth)):
         widget.clear()
         qtbot.keyClicks(widget, value)
 
 
-def test_login_success_closes_the_dialog(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_login_success_closes_the_dialog(qtbot, office: Office) -> None:
     dialog = LoginDialog(office.db)
     qtbot.addWidget(dialog)
     _fill(qtbot, dialog, office.institution_code, "admin", ADMIN_PASSWORD, ADMIN_BIRTH)
@@ -43,7 +43,7 @@ def test_login_success_closes_the_dialog(qtbot, office: Office) -> None:  # type
     assert again.password.text() == ""
 
 
-def test_wrong_password_shows_a_korean_message_and_clears_the_password(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_password_shows_a_korean_message_and_clears_the_password(qtbot, office: Office) -> None:
     dialog = LoginDialog(office.db)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -56,7 +56,7 @@ def test_wrong_password_shows_a_korean_message_and_clears_the_password(qtbot, of
     assert dialog.password.text() == ""
 
 
-def test_empty_fields_are_named(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_empty_fields_are_named(qtbot, office: Office) -> None:
     dialog = LoginDialog(office.db)
     qtbot.addWidget(dialog)
     dialog.institution_code.clear()
@@ -64,7 +64,7 @@ def test_empty_fields_are_named(qtbot, office: Office) -> None:  # type: ignore[
     assert "모두 입력하세요" in dialog.error.text()
 
 
-def test_lockout_is_shown_on_the_login_window(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_lockout_is_shown_on_the_login_window(qtbot, office: Office) -> None:
     dialog = LoginDialog(office.db)
     qtbot.addWidget(dialog)
     for _ in range(5):
@@ -89,7 +89,7 @@ def _tree_labels(window: MainWindow) -> dict[str, list[str]]:
     return labels
 
 
-def test_tree_shows_the_manuals_entries_in_order_for_each_built_screen(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_tree_shows_the_manuals_entries_in_order_for_each_built_screen(qtbot, office: Office) -> None:
     window = MainWindow(AppContext(office.db, office.admin))
     qtbot.addWidget(window)
     assert window.tree.topLevelItem(0).text(0) == "오늘 할 일"  # the home entry sits above the manual's groups
@@ -107,7 +107,7 @@ def test_tree_shows_the_manuals_entries_in_order_for_each_built_screen(qtbot, of
             assert window.stack.currentWidget() is window.pages[key]
 
 
-def test_roles_hide_what_they_must(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_roles_hide_what_they_must(qtbot, office: Office) -> None:
     viewer = add_user(office, "viewer1", Role.VIEWER)
     clerk = add_user(office, "clerk1", Role.CLERK)
     for actor in (viewer, clerk):
@@ -120,7 +120,7 @@ def test_roles_hide_what_they_must(qtbot, office: Office) -> None:  # type: igno
         assert "동의자료 일괄첨부" in _tree_labels(window)["고객관리"]
 
 
-def test_header_shows_contract_user_role_and_business_date(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_header_shows_contract_user_role_and_business_date(qtbot, office: Office) -> None:
     from datetime import datetime
 
     from app.services.common.calendar import SEOUL
@@ -135,7 +135,7 @@ def test_header_shows_contract_user_role_and_business_date(qtbot, office: Office
     assert "휴일" in window.date_label.text()  # 설날 연휴
 
 
-def test_window_size_and_open_screen_are_remembered(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_window_size_and_open_screen_are_remembered(qtbot, office: Office) -> None:
     window = MainWindow(AppContext(office.db, office.admin))
     qtbot.addWidget(window)
     window.resize(1024, 690)  # within the offscreen screen (800x800), so the restore is not clamped
@@ -147,7 +147,7 @@ def test_window_size_and_open_screen_are_remembered(qtbot, office: Office) -> No
     assert again.size().height() == 690  # the default would be 800
 
 
-def test_keyboard_moves_through_the_menu(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_keyboard_moves_through_the_menu(qtbot, office: Office) -> None:
     window = MainWindow(AppContext(office.db, office.admin))
     qtbot.addWidget(window)
     window.show()
@@ -157,7 +157,7 @@ def test_keyboard_moves_through_the_menu(qtbot, office: Office) -> None:  # type
     assert window.current_key() == "settings.items"
 
 
-def test_a_scheduler_pass_reaches_the_status_bar_and_asks_the_tray(qtbot, office: Office,  # type: ignore[no-untyped-def]
+def test_a_scheduler_pass_reaches_the_status_bar_and_asks_the_tray(qtbot, office: Office,
                                                                    monkeypatch) -> None:
     """After login the embedded scheduler runs; each pass that did something shows in the status bar
     and makes the tray check at once whether to tell the clerk (results in, a sending failed)."""
@@ -169,16 +169,16 @@ def test_a_scheduler_pass_reaches_the_status_bar_and_asks_the_tray(qtbot, office
 
     class FakeScheduler:
         def __init__(self) -> None:
-            self.listeners: list = []  # type: ignore[type-arg]
+            self.listeners: list = []
             self.started = False
 
-        def add_listener(self, listener) -> None:  # type: ignore[no-untyped-def]
+        def add_listener(self, listener) -> None:
             self.listeners.append(listener)
 
         def start(self) -> None:
             self.started = True
 
-        def status(self):  # type: ignore[no-untyped-def]
+        def status(self):
             return type("S", (), {"text": lambda self: "다음 작업: 없음"})()
 
     fake = FakeScheduler()

@@ -13,7 +13,7 @@ from tests.factories import ADMIN_BIRTH, ADMIN_PASSWORD, Office
 LEFT = Qt.MouseButton.LeftButton
 
 
-def make(qtbot, office: Office, *, forced: bool = False) -> PasswordDialog:  # type: ignore[no-untyped-def]
+def make(qtbot, office: Office, *, forced: bool = False) -> PasswordDialog:
     dialog = PasswordDialog(office.db, office.admin, forced=forced)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -21,13 +21,13 @@ def make(qtbot, office: Office, *, forced: bool = False) -> PasswordDialog:  # t
     return dialog
 
 
-def fill(qtbot, dialog: PasswordDialog, current: str, new: str, confirm: str) -> None:  # type: ignore[no-untyped-def]
+def fill(qtbot, dialog: PasswordDialog, current: str, new: str, confirm: str) -> None:
     for widget, value in ((dialog.current, current), (dialog.new, new), (dialog.confirm, confirm)):
         widget.clear()
         qtbot.keyClicks(widget, value)
 
 
-def test_the_rule_is_shown(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_the_rule_is_shown(qtbot, office: Office) -> None:
     dialog = make(qtbot, office)
     assert dialog.windowTitle() == "비밀번호 변경"
     texts = " ".join(w.text() for w in dialog.findChildren(type(dialog.error)))
@@ -35,7 +35,7 @@ def test_the_rule_is_shown(qtbot, office: Office) -> None:  # type: ignore[no-un
 
 
 @pytest.mark.parametrize("weak", ["abc12", "abcdefghij", "1234567890"])
-def test_a_weak_password_is_refused_in_korean(qtbot, office: Office, weak: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_weak_password_is_refused_in_korean(qtbot, office: Office, weak: str) -> None:
     dialog = make(qtbot, office)
     fill(qtbot, dialog, ADMIN_PASSWORD, weak, weak)
     qtbot.mouseClick(dialog.change_button, LEFT)
@@ -47,7 +47,7 @@ def test_a_weak_password_is_refused_in_korean(qtbot, office: Office, weak: str) 
     assert auth.login(office.db, office.institution_code, "admin", ADMIN_PASSWORD, ADMIN_BIRTH)
 
 
-def test_the_two_new_entries_must_match(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_the_two_new_entries_must_match(qtbot, office: Office) -> None:
     dialog = make(qtbot, office)
     fill(qtbot, dialog, ADMIN_PASSWORD, "goodPass123", "goodPass124")
     qtbot.mouseClick(dialog.change_button, LEFT)
@@ -55,7 +55,7 @@ def test_the_two_new_entries_must_match(qtbot, office: Office) -> None:  # type:
     assert dialog.confirm.text() == "" and dialog.new.text() == "goodPass123"
 
 
-def test_a_wrong_current_password_is_named(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_current_password_is_named(qtbot, office: Office) -> None:
     dialog = make(qtbot, office)
     fill(qtbot, dialog, "notMine999", "goodPass123", "goodPass123")
     qtbot.mouseClick(dialog.change_button, LEFT)
@@ -63,7 +63,7 @@ def test_a_wrong_current_password_is_named(qtbot, office: Office) -> None:  # ty
     assert dialog.current.text() == ""
 
 
-def test_a_good_password_is_accepted_with_enter(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_a_good_password_is_accepted_with_enter(qtbot, office: Office) -> None:
     dialog = make(qtbot, office)
     fill(qtbot, dialog, ADMIN_PASSWORD, "goodPass123", "goodPass123")
     qtbot.keyClick(dialog.confirm, Qt.Key.Key_Return)
@@ -73,7 +73,7 @@ def test_a_good_password_is_accepted_with_enter(qtbot, office: Office) -> None: 
         auth.login(office.db, office.institution_code, "admin", ADMIN_PASSWORD, ADMIN_BIRTH)
 
 
-def test_forced_mode_explains_and_its_only_way_out_is_logout(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_forced_mode_explains_and_its_only_way_out_is_logout(qtbot, office: Office) -> None:
     dialog = make(qtbot, office, forced=True)
     assert dialog.windowTitle() == "비밀번호 변경 필요"
     texts = " ".join(w.text() for w in dialog.findChildren(type(dialog.error)))
@@ -83,7 +83,7 @@ def test_forced_mode_explains_and_its_only_way_out_is_logout(qtbot, office: Offi
     assert dialog.result() == PasswordDialog.DialogCode.Rejected
 
 
-def test_forced_mode_clears_must_change(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_forced_mode_clears_must_change(qtbot, office: Office) -> None:
     auth.reset_password(office.db, office.admin, office.admin.user_id or 0)
     assert auth.login(office.db, office.institution_code, "admin", "000000", ADMIN_BIRTH).must_change_password
     dialog = make(qtbot, office, forced=True)

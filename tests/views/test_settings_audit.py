@@ -17,7 +17,7 @@ from tests.factories import ADMIN_BIRTH, ADMIN_PASSWORD, Office, add_user
 LEFT = Qt.MouseButton.LeftButton
 
 
-def open_page(qtbot, office: Office) -> AuditPage:  # type: ignore[no-untyped-def]
+def open_page(qtbot, office: Office) -> AuditPage:
     page = AuditPage(AppContext(office.db, office.admin, office.contract_id))
     qtbot.addWidget(page)
     page.resize(1100, 700)
@@ -30,7 +30,7 @@ def actions(page: AuditPage) -> list[str]:
     return [page.model.index(i, 2).data() for i in range(page.model.rowCount())]
 
 
-def test_a_login_is_listed(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_a_login_is_listed(qtbot, office: Office) -> None:
     auth.login(office.db, office.institution_code, "admin", ADMIN_PASSWORD, ADMIN_BIRTH)
     page = open_page(qtbot, office)
     assert "로그인" in actions(page)
@@ -41,7 +41,7 @@ def test_a_login_is_listed(qtbot, office: Office) -> None:  # type: ignore[no-un
     assert page.count.text().startswith(f"{page.model.rowCount()}건")
 
 
-def test_filters_by_action_and_user(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_filters_by_action_and_user(qtbot, office: Office) -> None:
     add_user(office, "clerk3", Role.CLERK)
     auth.login(office.db, office.institution_code, "admin", ADMIN_PASSWORD, ADMIN_BIRTH)
     with pytest.raises(AuthError):
@@ -59,7 +59,7 @@ def test_filters_by_action_and_user(qtbot, office: Office) -> None:  # type: ign
     assert {page.model.index(i, 1).data() for i in range(page.model.rowCount())} == {"admin"}
 
 
-def test_a_period_before_today_is_empty(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_a_period_before_today_is_empty(qtbot, office: Office) -> None:
     auth.login(office.db, office.institution_code, "admin", ADMIN_PASSWORD, ADMIN_BIRTH)
     page = open_page(qtbot, office)
     page.date_to.setDate(page.date_from.date().addDays(-1))
@@ -68,7 +68,7 @@ def test_a_period_before_today_is_empty(qtbot, office: Office) -> None:  # type:
     assert page.model.rowCount() == 0 and page.count.text().startswith("0건")
 
 
-def test_default_period_is_the_last_seven_days(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_default_period_is_the_last_seven_days(qtbot, office: Office) -> None:
     page = open_page(qtbot, office)
     assert page.date_from.date().daysTo(page.date_to.date()) == 6
 

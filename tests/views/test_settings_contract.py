@@ -30,7 +30,7 @@ def no_boxes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     assert not warnings, f"unexpected warning boxes: {warnings}"
 
 
-def open_page(qtbot, office: Office, actor: Actor | None = None) -> ContractPage:  # type: ignore[no-untyped-def]
+def open_page(qtbot, office: Office, actor: Actor | None = None) -> ContractPage:
     page = ContractPage(AppContext(office.db, actor or office.admin, office.contract_id))
     qtbot.addWidget(page)
     page.resize(1100, 700)
@@ -39,7 +39,7 @@ def open_page(qtbot, office: Office, actor: Actor | None = None) -> ContractPage
     return page
 
 
-def test_the_form_shows_the_contract(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_the_form_shows_the_contract(qtbot, office: Office) -> None:
     page = open_page(qtbot, office)
     assert page.institution_code.text() == office.institution_code
     assert page.business_no.text() == "124-81-00998"
@@ -50,7 +50,7 @@ def test_the_form_shows_the_contract(qtbot, office: Office) -> None:  # type: ig
     assert page.request_cutoff.time() == QTime(14, 0)
 
 
-def test_passbook_counter_turns_red(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_passbook_counter_turns_red(qtbot, office: Office) -> None:
     page = open_page(qtbot, office)
     assert "c0392b" not in page.passbook_counter.styleSheet()
     page.passbook.setText("가나다라마바사아자")
@@ -74,7 +74,7 @@ def test_passbook_counter_turns_red(qtbot, office: Office) -> None:  # type: ign
         ("name", "", "계약명"),
     ],
 )
-def test_refusals_name_the_field(qtbot, office: Office, widget: str, value: str, field: str) -> None:  # type: ignore[no-untyped-def]
+def test_refusals_name_the_field(qtbot, office: Office, widget: str, value: str, field: str) -> None:
     page = open_page(qtbot, office)
     edit = getattr(page, widget)
     edit.setText(value)
@@ -86,7 +86,7 @@ def test_refusals_name_the_field(qtbot, office: Office, widget: str, value: str,
     assert contracts.get_contract(office.db, office.admin, office.contract_id).name == "해오름수학학원"
 
 
-def test_good_input_is_saved_and_announced(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_good_input_is_saved_and_announced(qtbot, office: Office) -> None:
     page = open_page(qtbot, office)
     page.name.setText("해오름수학학원 본원")
     page.business_no.setText("1248100998")
@@ -117,7 +117,7 @@ def test_good_input_is_saved_and_announced(qtbot, office: Office) -> None:  # ty
     assert not page.dirty and "저장" in page.status.text()
 
 
-def test_a_conflicting_edit_is_reported_and_can_be_reloaded(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_a_conflicting_edit_is_reported_and_can_be_reloaded(qtbot, office: Office) -> None:
     page = open_page(qtbot, office)
     row = contracts.get_contract(office.db, office.admin, office.contract_id)
     # Another administrator saves first, from another PC.
@@ -136,7 +136,7 @@ def test_a_conflicting_edit_is_reported_and_can_be_reloaded(qtbot, office: Offic
     assert page.name.text() == "다른 PC에서 바꾼 이름" and page.error.isHidden()
 
 
-def test_unsaved_edits_survive_switching_away_and_back(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_unsaved_edits_survive_switching_away_and_back(qtbot, office: Office) -> None:
     page = open_page(qtbot, office)
     page.representative.setText("박대표")
     page.hide()
@@ -144,7 +144,7 @@ def test_unsaved_edits_survive_switching_away_and_back(qtbot, office: Office) ->
     assert page.representative.text() == "박대표"
 
 
-def test_add_a_second_contract(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_add_a_second_contract(qtbot, office: Office) -> None:
     page = open_page(qtbot, office)
     qtbot.mouseClick(page.new_button, LEFT)
     assert page.institution_code.text() == "" and page.cancel_new_button.isVisible()
@@ -163,7 +163,7 @@ def test_add_a_second_contract(qtbot, office: Office) -> None:  # type: ignore[n
     assert len(contracts.list_contracts(office.db, office.admin)) == 2
 
 
-def test_others_read_only(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_others_read_only(qtbot, office: Office) -> None:
     clerk = add_user(office, "clerk2", Role.CLERK)
     page = open_page(qtbot, office, clerk)
     assert page.name.text() == "해오름수학학원"

@@ -26,7 +26,7 @@ def no_boxes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     assert not warnings, f"unexpected warning boxes: {warnings}"
 
 
-def open_page(qtbot, office: Office, actor: Actor | None = None) -> ItemsPage:  # type: ignore[no-untyped-def]
+def open_page(qtbot, office: Office, actor: Actor | None = None) -> ItemsPage:
     page = ItemsPage(AppContext(office.db, actor or office.admin, office.contract_id))
     qtbot.addWidget(page)
     page.resize(1000, 600)
@@ -35,14 +35,14 @@ def open_page(qtbot, office: Office, actor: Actor | None = None) -> ItemsPage:  
     return page
 
 
-def open_register(qtbot, page: ItemsPage) -> ItemDialog:  # type: ignore[no-untyped-def]
+def open_register(qtbot, page: ItemsPage) -> ItemDialog:
     qtbot.mouseClick(page.add_button, LEFT)
     dialog = page.active_dialog
     assert isinstance(dialog, ItemDialog) and dialog.isVisible()
     return dialog
 
 
-def test_the_list_shows_the_contract_items(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_the_list_shows_the_contract_items(qtbot, office: Office) -> None:
     page = open_page(qtbot, office)
     assert [r.code for r in page.model.rows()] == ["A01", "A02", "A03"]
     assert page.model.index(0, 2).data() == "매월 5, 25일"
@@ -50,7 +50,7 @@ def test_the_list_shows_the_contract_items(qtbot, office: Office) -> None:  # ty
     assert "5, 15, 25" in page.days_label.text()
 
 
-def test_register_from_the_catalogue(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_register_from_the_catalogue(qtbot, office: Office) -> None:
     page = open_page(qtbot, office)
     dialog = open_register(qtbot, page)
     assert "5, 15, 25" in " ".join(label.text() for label in dialog.findChildren(QLabel))
@@ -66,7 +66,7 @@ def test_register_from_the_catalogue(qtbot, office: Office) -> None:  # type: ig
     assert (row.name, row.collection_days, row.from_catalogue, row.active) == ("회비", [5, 25], True, True)
 
 
-def test_already_registered_catalogue_items_cannot_be_picked(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_already_registered_catalogue_items_cannot_be_picked(qtbot, office: Office) -> None:
     dialog = open_register(qtbot, open_page(qtbot, office))
     first = dialog.catalogue_list.item(0)
     assert "(등록됨)" in first.text() and not first.flags() & Qt.ItemFlag.ItemIsEnabled
@@ -81,7 +81,7 @@ def test_already_registered_catalogue_items_cannot_be_picked(qtbot, office: Offi
         ("", "5", "집금항목명"),
     ],
 )
-def test_own_item_refusals_name_the_field(qtbot, office: Office, name: str, days: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_own_item_refusals_name_the_field(qtbot, office: Office, name: str, days: str, expected: str) -> None:
     page = open_page(qtbot, office)
     dialog = open_register(qtbot, page)
     dialog.own_item.setChecked(True)
@@ -96,7 +96,7 @@ def test_own_item_refusals_name_the_field(qtbot, office: Office, name: str, days
     assert page.model.rowCount() == 3
 
 
-def test_register_an_own_item(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_register_an_own_item(qtbot, office: Office) -> None:
     page = open_page(qtbot, office)
     dialog = open_register(qtbot, page)
     dialog.own_item.setChecked(True)
@@ -108,14 +108,14 @@ def test_register_an_own_item(qtbot, office: Office) -> None:  # type: ignore[no
     assert page.model.index(page.model.rows().index(row), 3).data() == "자체"
 
 
-def test_no_pick_is_named(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_no_pick_is_named(qtbot, office: Office) -> None:
     dialog = open_register(qtbot, open_page(qtbot, office))
     dialog.days.setText("5")
     qtbot.mouseClick(dialog.save_button, LEFT)
     assert dialog.error.text().startswith("집금항목:")
 
 
-def test_edit_days_of_a_catalogue_item_keeps_its_name(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_edit_days_of_a_catalogue_item_keeps_its_name(qtbot, office: Office) -> None:
     page = open_page(qtbot, office)
     page.select_code("A02")
     qtbot.mouseClick(page.edit_button, LEFT)
@@ -127,7 +127,7 @@ def test_edit_days_of_a_catalogue_item_keeps_its_name(qtbot, office: Office) -> 
     assert (row.name, row.collection_days) == ("교재비", [15, 25])
 
 
-def test_stop_and_resume_an_item(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_stop_and_resume_an_item(qtbot, office: Office) -> None:
     page = open_page(qtbot, office)
     page.select_code("A03")
     qtbot.mouseClick(page.active_button, LEFT)
@@ -138,7 +138,7 @@ def test_stop_and_resume_an_item(qtbot, office: Office) -> None:  # type: ignore
     assert next(r for r in contracts.list_items(office.db, office.admin, office.contract_id) if r.code == "A03").active
 
 
-def test_others_only_read(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_others_only_read(qtbot, office: Office) -> None:
     clerk = add_user(office, "clerk1", Role.CLERK)
     page = open_page(qtbot, office, clerk)
     assert page.model.rowCount() == 3
@@ -148,7 +148,7 @@ def test_others_only_read(qtbot, office: Office) -> None:  # type: ignore[no-unt
     assert page.active_dialog is None
 
 
-def test_an_own_item_can_be_renamed(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_an_own_item_can_be_renamed(qtbot, office: Office) -> None:
     contracts.create_item(office.db, office.admin, office.contract_id, contracts.ItemForm("방과후수업료", "25"))
     page = open_page(qtbot, office)
     page.select_code("Z01")

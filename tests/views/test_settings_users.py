@@ -29,7 +29,7 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     assert not warnings, f"unexpected warning boxes: {warnings}"
 
 
-def open_page(qtbot, office: Office, actor: Actor | None = None) -> UsersPage:  # type: ignore[no-untyped-def]
+def open_page(qtbot, office: Office, actor: Actor | None = None) -> UsersPage:
     page = UsersPage(AppContext(office.db, actor or office.admin, office.contract_id))
     qtbot.addWidget(page)
     page.resize(1000, 600)
@@ -42,7 +42,7 @@ def row_of(page: UsersPage, login_id: str) -> auth.UserRow:
     return next(r for r in page.model.rows() if r.login_id == login_id)
 
 
-def test_admin_adds_a_user_through_the_dialog(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_admin_adds_a_user_through_the_dialog(qtbot, office: Office) -> None:
     page = open_page(qtbot, office)
     assert [r.login_id for r in page.model.rows()] == ["admin"]
     qtbot.mouseClick(page.add_button, LEFT)
@@ -63,7 +63,7 @@ def test_admin_adds_a_user_through_the_dialog(qtbot, office: Office) -> None:  #
     assert "kim01" in page.status.text()
 
 
-def test_a_refused_field_is_named_and_the_dialog_keeps_what_was_typed(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_field_is_named_and_the_dialog_keeps_what_was_typed(qtbot, office: Office) -> None:
     page = open_page(qtbot, office)
     qtbot.mouseClick(page.add_button, LEFT)
     dialog = page.active_dialog
@@ -84,7 +84,7 @@ def test_a_refused_field_is_named_and_the_dialog_keeps_what_was_typed(qtbot, off
     assert dialog.isVisible() and dialog.error.text().startswith("사용자 ID")
 
 
-def test_edit_keeps_the_id_read_only(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_edit_keeps_the_id_read_only(qtbot, office: Office) -> None:
     add_user(office, "lee03", Role.CLERK)
     page = open_page(qtbot, office)
     page.select_login("lee03")
@@ -100,7 +100,7 @@ def test_edit_keeps_the_id_read_only(qtbot, office: Office) -> None:  # type: ig
     assert (row.name, row.role) == ("이수정", Role.VIEWER)
 
 
-def test_double_click_opens_the_edit_dialog(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_double_click_opens_the_edit_dialog(qtbot, office: Office) -> None:
     page = open_page(qtbot, office)
     index = page.model.index(0, 1)
     rect = page.table.visualRect(index)
@@ -111,7 +111,7 @@ def test_double_click_opens_the_edit_dialog(qtbot, office: Office) -> None:  # t
     assert page.active_dialog.user is not None and page.active_dialog.user.login_id == "admin"
 
 
-def test_reset_password_asks_first_and_sets_must_change(qtbot, office: Office, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_reset_password_asks_first_and_sets_must_change(qtbot, office: Office, monkeypatch) -> None:
     clerk = add_user(office, "choi04", Role.CLERK)
     page = open_page(qtbot, office)
     page.select_login("choi04")
@@ -128,7 +128,7 @@ def test_reset_password_asks_first_and_sets_must_change(qtbot, office: Office, m
     assert "000000" in page.status.text()
 
 
-def test_lock_and_unlock(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_lock_and_unlock(qtbot, office: Office) -> None:
     add_user(office, "jung05", Role.CLERK)
     page = open_page(qtbot, office)
     page.select_login("jung05")
@@ -142,7 +142,7 @@ def test_lock_and_unlock(qtbot, office: Office) -> None:  # type: ignore[no-unty
     assert page.lock_button.text() == "잠금"
 
 
-def test_deactivate_and_resume(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_deactivate_and_resume(qtbot, office: Office) -> None:
     add_user(office, "kang06", Role.VIEWER)
     page = open_page(qtbot, office)
     page.select_login("kang06")
@@ -153,13 +153,13 @@ def test_deactivate_and_resume(qtbot, office: Office) -> None:  # type: ignore[n
     assert user_status(row_of(page, "kang06")) == "사용"
 
 
-def test_admin_cannot_lock_or_stop_themself(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_admin_cannot_lock_or_stop_themself(qtbot, office: Office) -> None:
     page = open_page(qtbot, office)
     page.select_login("admin")
     assert not page.lock_button.isEnabled() and not page.active_button.isEnabled()
 
 
-def test_viewer_sees_only_their_own_row_and_no_admin_buttons(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_viewer_sees_only_their_own_row_and_no_admin_buttons(qtbot, office: Office) -> None:
     add_user(office, "other07", Role.CLERK)
     viewer = add_user(office, "view08", Role.VIEWER)
     page = open_page(qtbot, office, viewer)
@@ -181,7 +181,7 @@ def test_viewer_sees_only_their_own_row_and_no_admin_buttons(qtbot, office: Offi
     assert (row.name, row.email, row.role) == ("조회 담당자", "view08@example.com", Role.VIEWER)
 
 
-def test_own_password_change_from_the_user_dialog(qtbot, office: Office) -> None:  # type: ignore[no-untyped-def]
+def test_own_password_change_from_the_user_dialog(qtbot, office: Office) -> None:
     clerk = add_user(office, "han09", Role.CLERK, password="clerk1234")
     page = open_page(qtbot, office, clerk)
     qtbot.mouseClick(page.self_button, LEFT)
