@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from app import config
+from app.database import schema
 
 SELFTEST_PASSPHRASE = "selftest-passphrase-1"
 _ENV_KEYS = (config.ENV_DATA_DIR, config.ENV_DATABASE_URL, config.ENV_PASSPHRASE, "QT_QPA_PLATFORM")
@@ -143,7 +144,7 @@ def _migrate(state: dict[str, Any]) -> str:
     db = Database.from_url(config.database_url())
     state["db"] = db
     migrations.upgrade(db.engine)
-    head, current = migrations.head_revision(), migrations.current_revision(db.engine)
+    head, current = schema.head_revision(), schema.current_revision(db.engine)
     if current != head:
         raise RuntimeError(f"schema at {current}, expected {head}")
     return f"{current} from {migrations_dir()}"
@@ -203,7 +204,7 @@ def _render(state: dict[str, Any], shot: str | None) -> str:
 
         def save(temp: Path) -> None:
             # PySide6 stubs type the format as bytes, but the binding refuses bytes and takes str
-            if not image.save(str(temp), "PNG"):  # type: ignore[call-overload]
+            if not image.save(str(temp), "PNG"):  # type: ignore[call-overload]  # see the line above
                 raise RuntimeError(f"could not save the screenshot to {shot}")
 
         # rewritten on every run of the installer's smoke test, hence force; never the database or a backup

@@ -36,7 +36,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.common.crypto import DataKey
-from app.services.customers.evidence.store import EVIDENCE_PURPOSE
+from app.services.customers.evidence.sealed import EVIDENCE_PURPOSE
 
 
 def tiny_jpeg(shade: int = 200) -> bytes:

@@ -25,6 +25,7 @@ from app.cli.common import ask_passphrase
 from app.cli.errors import CliError
 from app.cli.login import ADMIN
 from app.config import ENV_PASSPHRASE, backup_dir, database_url
+from app.database import copies
 from app.database.engine import Database
 from app.services.common.crypto import DataKey
 
@@ -55,14 +56,14 @@ def cmd_backup(args: argparse.Namespace) -> int:
     key = _key(args.caller.db, ask=False)
     if source is None:
         out = Path(args.out) if args.out else backup.default_dump_path(backup_dir())
-        protected = None if args.out else []
+        protected: list[Path] | None = None if args.out else []
         target = backup.backup_postgres(url, out, key=key, force=args.force, protected=protected)
     elif not source.exists():
         raise CliError(f"데이터베이스 파일이 없습니다: {source}", "no database file")
     elif args.out:
-        target = backup.copy_sqlite(source, Path(args.out), key=key, force=args.force)
+        target = copies.copy_sqlite(source, Path(args.out), key=key, force=args.force)
     else:
-        target = backup.backup_sqlite(args.caller.db.engine, backup_dir(), reason=backup.MANUAL, key=key)
+        target = copies.backup_sqlite(args.caller.db.engine, backup_dir(), reason=copies.MANUAL, key=key)
     if key is None:
         print("경고: 데이터 암호 키가 없어 확인 정보에 서명하지 못했습니다. 이 백업은 '검증 없이 복원'으로만 복원됩니다. "
               "(warning: manifest unsigned, data key not available)", file=sys.stderr)

@@ -18,8 +18,13 @@ from __future__ import annotations
 
 import argparse
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from app.cli.errors import CliError
+
+if TYPE_CHECKING:  # the services are imported when the command runs, so that --help stays light
+    from app.database.engine import Database
+    from app.services.common.session import Actor
 
 NOTHING_DONE = 1
 
@@ -31,7 +36,7 @@ def _date(text: str) -> date:
     return cli_date(text)
 
 
-def _contract(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _contract(args: argparse.Namespace) -> tuple[Database, Actor, int]:
     """(database, the logged-in user, contract id) of --contract, which the user logged in to."""
     from app.services.settings import contracts
 
@@ -39,7 +44,7 @@ def _contract(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return caller.db, caller.user, contracts.contract_id_for_code(caller.db, args.contract)
 
 
-def _item_id(db, contract_id: int, code: str | None) -> int | None:  # type: ignore[no-untyped-def]
+def _item_id(db: Database, contract_id: int, code: str | None) -> int | None:
     from sqlalchemy import select
 
     from app.models import CollectionItem

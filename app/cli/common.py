@@ -12,6 +12,7 @@ import sys
 
 from app.cli.errors import CliError
 from app.config import ENV_PASSPHRASE, backup_dir, database_url
+from app.database import schema
 from app.database.engine import Database
 
 
@@ -24,7 +25,7 @@ def open_database(*, migrate: bool = True) -> Database:
     if migrate:
         try:
             migrations.upgrade(db.engine, backup_to=backup_dir())
-        except migrations.SchemaTooNewError as error:
+        except schema.SchemaTooNewError as error:
             raise CliError(str(error), "database schema is newer than this program") from None
         except Exception as error:  # noqa: BLE001 - report any connection failure in one line
             from app.cli.errors import failure_parts

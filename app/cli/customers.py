@@ -14,23 +14,28 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.cli.common import ask_passphrase
 from app.cli.errors import CliError
 from app.services.common.crypto import DataKey
 
+if TYPE_CHECKING:
+    from app.database.engine import Database
+    from app.services.common.session import Actor
+
 IMPORT_REFUSED = 1
 """Exit status when the file was read but nothing was imported (errors, or all rows skipped)."""
 
 
-def _data_key(db) -> DataKey:  # type: ignore[no-untyped-def]
+def _data_key(db: Database) -> DataKey:
     """The key this PC's keyring holds, else the passphrase (KSCMS_PASSPHRASE or a prompt)."""
     from app.services.common import keys
 
     return keys.cached(db) or keys.unlock(db, ask_passphrase("데이터 암호 문구: "))
 
 
-def _contract(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _contract(args: argparse.Namespace) -> tuple[Database, Actor, int]:
     """(database, the logged-in user, contract id) of --contract, which the user logged in to."""
     from app.services.settings import contracts
 

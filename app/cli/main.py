@@ -21,6 +21,7 @@ from app.cli.common import ask_passphrase, open_database
 from app.cli.errors import CliError, OneLineArgumentParser
 from app.cli.login import ADMIN, OPEN, USER, Access, Caller
 from app.config import ENV_PASSPHRASE
+from app.database import schema
 from app.logging_setup import setup_logging
 
 Handler = Callable[[argparse.Namespace], int]
@@ -105,13 +106,12 @@ def cmd_users(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Upgrade the schema: open before the first institution exists, an administrator's command after."""
     from app.cli import login as cli_login
-    from app.database import migrate as migrations
     from app.services.settings import setup
 
     db = open_database()
     if setup.is_initialized(db):
         args.caller = cli_login.login(args, ADMIN, "migrate", db=db)
-    print(f"스키마 버전 {migrations.current_revision(db.engine)} (schema up to date)")
+    print(f"스키마 버전 {schema.current_revision(db.engine)} (schema up to date)")
     return 0
 
 

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING
 from app.cli.errors import CliError
 
 if TYPE_CHECKING:  # the services are imported when the command runs, so that --help stays light
-    from app.services.collection.missed import MissedDebit, MissedRemedy
+    from app.models import MissedRemedy
+    from app.services.collection.missed import MissedDebit
 
 NONE_MISSED = "마감을 놓친 출금이 없습니다."
 
@@ -50,10 +51,10 @@ def _now() -> datetime:
 
 
 def _remedy(args: argparse.Namespace) -> MissedRemedy | None:
-    from app.services.collection.missed import Remedy
+    from app.models import MissedRemedy
 
     chosen = getattr(args, "remedy", None)
-    return Remedy[REMEDY_OPTIONS[chosen]] if chosen else None
+    return MissedRemedy[REMEDY_OPTIONS[chosen]] if chosen else None
 
 
 def _state(request_id: int | None) -> str:
@@ -85,12 +86,12 @@ def _narrow(found: list[MissedDebit], customers: list[str] | None) -> list[Misse
 
 
 def _print_list(found: list[MissedDebit]) -> None:
-    from app.services.collection.missed import Remedy
+    from app.models import MissedRemedy
 
     for m in found:
         print(m.title)
         print(m.message)
-        choices = " · ".join(f"--{option} {m.remedy_text(Remedy[member])}" for option, member in REMEDY_OPTIONS.items())
+        choices = " · ".join(f"--{option} {m.remedy_text(MissedRemedy[member])}" for option, member in REMEDY_OPTIONS.items())
         print(f"처리: {choices}")
         for r in m.rows:
             print(f"{r.customer_no}\t{r.customer_name}\t{r.period}\t{r.amount:,}원\t{_state(r.request_id)}")
@@ -137,7 +138,7 @@ def _apply(args: argparse.Namespace, contract_id: int, chosen: list[MissedDebit]
 def cmd_missed(args: argparse.Namespace) -> int:
     from app.cli.collection import _contract, _item_id
     from app.services.collection import missed
-    from app.services.common import debit_days
+    from app.services.common import debit_days, formats
 
     db, actor, contract_id = _contract(args)
     remedy = _remedy(args)
@@ -158,7 +159,7 @@ def cmd_missed(args: argparse.Namespace) -> int:
     found = [m for m in missed.missed_debits(db, actor, contract_id, now=now, debit_date=debit_date)
              if item_id is None or m.item_id == item_id]
     if not found:
-        where = f"출금일 {debit_days.day_text(debit_date)}" if debit_date else ""
+        where = f"출금일 {formats.day_text(debit_date)}" if debit_date else ""
         what = f"{args.item.strip()} 집금항목" if args.item else ""
         scope = " ".join(p for p in (where, what) if p)
         if remedy is not None:

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -33,8 +34,10 @@ from app.cli.login import OPEN, RELAY, SCHEDULER, Caller
 from app.database.engine import Database
 from app.models import Contract, Transmission
 from app.services.common import keys
+from app.services.common.access import require_institution
 from app.services.common.calendar import SEOUL, SystemClock
 from app.services.common.crypto import DataKey
+from app.services.common.errors import NotFoundError
 from app.services.exchange import relay_config
 from app.services.exchange import transmissions as tx
 from app.services.exchange.cms import CmsError, decode_any, describe
@@ -93,8 +96,8 @@ class CheckedScheduler(CollectionScheduler):
     locked since). A refused pass does nothing and reports the reason; the command then ends.
     """
 
-    def __init__(self, *args: object, check: Callable[[], str | None], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, check: Callable[[], str | None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self._check = check
 
     def tick(self, now: datetime | None = None) -> PassReport:
@@ -205,8 +208,10 @@ def cmd_save(args: argparse.Namespace) -> int:
     with db.session() as s:
         t = s.get(Transmission, args.id)
         contract = s.get(Contract, t.contract_id) if t else None
-    if t is None or contract is None or contract.institution_id != actor.institution_id:
-        raise CliError(f"송수신 파일 {args.id}번이 없습니다", "no such transmission")
+    try:
+        require_institution(actor, contract.institution_id if contract is not None else None)
+    except NotFoundError:
+        raise CliError(f"송수신 파일 {args.id}번이 없습니다", "no such transmission") from None
     target = tx.save_file(db, actor, args.id, args.out, _data_key(db), force=args.force)
     print(f"{target} ({target.stat().st_size:,}바이트) 저장했습니다. 감사기록에 남았습니다. (saved, audited)")
     return 0

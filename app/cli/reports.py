@@ -24,8 +24,9 @@ from app.cli.errors import CliError
 
 if TYPE_CHECKING:  # the services are imported when a command runs, so that --help stays light
     from app.database.engine import Database
-    from app.services.aggregates.common import GroupBy, Period
+    from app.services.aggregates.common import GroupBy
     from app.services.aggregates.reports.model import Report
+    from app.services.common.periods import Period
     from app.services.common.session import Actor
 
 
@@ -145,7 +146,7 @@ def _write_report(args: argparse.Namespace, r: ReportQuery) -> None:
     from app.services.aggregates.reports import build
 
     report = BUILDERS[args.detail](r, args.kind)
-    fmt = "pdf" if args.pdf else "xlsx"
+    fmt: build.Format = "pdf" if args.pdf else "xlsx"
     target = build.save(r.db, r.actor, report, args.pdf or args.xlsx, fmt, force=args.force)
     print(f"{report.title}\t{report.period_text}\t{' · '.join(report.filters)}")
     for line in total_lines(report):

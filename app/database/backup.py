@@ -1,15 +1,8 @@
 """Copies of the database and putting one back: SQLite through its online backup API, PostgreSQL through pg_dump.
 
-Why it looks like this:
+Why it looks like this (taking, naming and rotating the SQLite copies lives in app/database/copies.py,
+with its own reasons):
 
-* **The online backup API, not a file copy.** A copy of a WAL database taken with the file system
-  may miss the last transactions or catch a page half-written; the backup API copies a consistent
-  snapshot while the program keeps working.
-* **Written under a temporary name, renamed when whole**, so a copy cut short by a power failure is
-  never listed (or rotated, or restored) as a backup.
-* **Daily backups**: one a day at program start, the last ``KEEP_DAILY`` (14) daily copies kept.
-  Copies taken before a schema upgrade or a restore, and manual ones, are never deleted here and do
-  not count against the 14: they are the ones someone may need after a bad day, and they are few.
 * **Restore checks before it touches anything**: the SQLite header, ``PRAGMA integrity_check``, and
   a KSCMS schema revision this program knows (an older one is fine: the next start upgrades it,
   with its own pre-upgrade copy; a newer one is refused). Then the current file is copied aside
@@ -49,19 +42,11 @@ from app.database import backup_manifest as manifests
 from app.database import backup_shape as shape
 from app.database.copies import (
     BEFORE_RESTORE,
-    BEFORE_UPGRADE,
-    DAILY,
-    KEEP_DAILY,
     MANUAL,
     BackupError,
-    BackupFile,
-    backup_sqlite,
     backup_target,
     copy_sqlite,
-    daily_backup,
     describe,
-    list_backups,
-    rotate_daily,
     sqlite_path,
 )
 from app.database.engine import Database
@@ -71,39 +56,6 @@ from app.services.common.crypto import DataKey
 from app.services.common.session import Actor
 
 log = logging.getLogger(__name__)
-
-# The copies in the backups folder are app/database/copies.py's; their names stay callable as backup.*.
-__all__ = [
-    "BEFORE_RESTORE",
-    "BEFORE_UPGRADE",
-    "DAILY",
-    "KEEP_DAILY",
-    "MANUAL",
-    "PG_DOCS",
-    "SQLITE_HEADER",
-    "BackupCheck",
-    "BackupError",
-    "BackupFile",
-    "DumpCheck",
-    "PgSnapshot",
-    "backup_postgres",
-    "backup_sqlite",
-    "check_backup",
-    "copy_sqlite",
-    "daily_backup",
-    "default_dump_path",
-    "describe",
-    "find_pg_dump",
-    "list_backups",
-    "pg_snapshot",
-    "restore_database",
-    "restore_sqlite",
-    "rotate_daily",
-    "sqlite_path",
-    "verify_any",
-    "verify_backup",
-    "verify_dump",
-]
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 PG_DOCS = "docs/shared-database.md의 '서버에서 백업하기'"
@@ -438,7 +390,8 @@ def find_pg_dump() -> Path | None:
     found = shutil.which("pg_dump")
     if found:
         return Path(found)
-    for root in (os.environ.get("ProgramFiles"), os.environ.get("ProgramFiles(x86)")):
+    # Windows' own spelling; os.environ ignores case there, and pg_dump is only looked for in them there.
+    for root in (os.environ.get("ProgramFiles"), os.environ.get("ProgramFiles(x86)")):  # noqa: SIM112 - as above
         if not root:
             continue
         candidates = sorted(Path(root, "PostgreSQL").glob("*/bin/pg_dump.exe"),

@@ -16,8 +16,8 @@ Why it looks like this:
 
 The pieces that need no connection are leaf modules, so the backups and the CLI can use them without
 this one: where the database is and its keyring password (app/database/server_settings.py), what
-went wrong (app/database/problems.py), the schema's revision (app/database/schema.py). Their names
-stay callable here (``db_setup.ServerSettings``...).
+went wrong (app/database/problems.py), the schema's revision (app/database/schema.py). Callers import
+those names from their own modules.
 """
 
 from __future__ import annotations
@@ -33,53 +33,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import config
+from app.database import schema
 from app.database.engine import Database, is_sqlite, make_engine, normalise_url
 from app.database.problems import ConnectionProblem, ProblemKind, describe_connection_error
 from app.database.server_settings import (
-    CHOSEN_KEY,
-    DB_KEYRING_SERVICE,
-    DEFAULT_PORT,
     ServerSettings,
-    display_url,
-    forget_password,
-    has_chosen,
-    keyring_usable,
     load_password,
-    save_choice,
-    save_password,
     sqlite_file,
-    sqlite_url,
 )
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-
-# The problems are app/database/problems.py's and the server settings app/database/server_settings.py's;
-# their names stay callable as connection.* (db_setup.ServerSettings, db_setup.sqlite_url, ...).
-__all__ = [
-    "CHOSEN_KEY",
-    "DB_KEYRING_SERVICE",
-    "DEFAULT_PORT",
-    "SQLITE_HEADER",
-    "ConnectionProblem",
-    "DatabaseState",
-    "Probe",
-    "ProblemKind",
-    "ServerSettings",
-    "check_sqlite_target",
-    "describe_connection_error",
-    "display_url",
-    "forget_password",
-    "has_chosen",
-    "keyring_usable",
-    "load_password",
-    "make_database",
-    "prepare",
-    "probe",
-    "save_choice",
-    "save_password",
-    "sqlite_file",
-    "sqlite_url",
-]
 
 
 # --- connecting --------------------------------------------------------------------------------
@@ -150,7 +113,6 @@ def check_sqlite_target(path: Path) -> None:
 
 def probe(url: str, *, password: str | None = None) -> Probe:
     """What is at `url`, without changing it; ConnectionProblem (Korean) when it cannot be used."""
-    from app.database import migrate as migrations
     from app.models import Institution
 
     path = sqlite_file(url)
@@ -159,11 +121,11 @@ def probe(url: str, *, password: str | None = None) -> Probe:
         if not path.exists() or path.stat().st_size == 0:
             return Probe(DatabaseState.NEW)
         try:
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
+            raw = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
             try:
-                conn.execute("PRAGMA schema_version").fetchone()
+                raw.execute("PRAGMA schema_version").fetchone()
             finally:
-                conn.close()
+                raw.close()
         except sqlite3.DatabaseError as error:
             raise ConnectionProblem(ProblemKind.NOT_KSCMS, f"이 파일을 데이터베이스로 열 수 없습니다: {path.name} ({error})") from None
     where = "" if path is not None else ServerSettings.from_url(url).address
@@ -171,14 +133,15 @@ def probe(url: str, *, password: str | None = None) -> Probe:
     db = Database(create_engine(normalise_url(url))) if path is not None else make_database(url, password=password)
     try:
         try:
-            revision = migrations.check_not_newer(db.engine)
-        except migrations.SchemaTooNewError as error:
+            revision = schema.check_not_newer(db.engine)
+        except schema.SchemaTooNewError as error:
             raise ConnectionProblem(ProblemKind.TOO_NEW, str(error)) from None
         if revision is None:
             with db.engine.connect() as conn:
                 tables = _user_tables(conn, sqlite=path is not None)
             if tables and path is not None:
-                raise ConnectionProblem(ProblemKind.NOT_KSCMS, "이 파일은 KSCMS desk 데이터베이스가 아닙니다 (다른 프로그램의 표가 있습니다).")
+                raise ConnectionProblem(ProblemKind.NOT_KSCMS,
+                                        "이 파일은 KSCMS desk 데이터베이스가 아닙니다 (다른 프로그램의 표가 있습니다).")
             if tables:
                 raise ConnectionProblem(
                     ProblemKind.NOT_KSCMS,
@@ -216,7 +179,7 @@ def prepare(url: str, *, password: str | None = None) -> Database:
     db = make_database(url, password=password)
     try:
         migrations.upgrade(db.engine, backup_to=config.backup_dir() if path is not None else None)
-    except migrations.SchemaTooNewError as error:
+    except schema.SchemaTooNewError as error:
         db.dispose()
         raise ConnectionProblem(ProblemKind.TOO_NEW, str(error)) from None
     except (SQLAlchemyError, OSError) as error:

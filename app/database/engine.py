@@ -37,7 +37,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
-    except Exception:  # an in-memory database has no WAL; that is fine
+    except Exception:  # noqa: BLE001 - a database without WAL (in memory) keeps its journal; that is fine
         pass
     cursor.close()
 

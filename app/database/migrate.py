@@ -3,7 +3,7 @@
 Before upgrading a SQLite file that already holds data, a copy is taken with SQLite's online
 backup API. A database stamped with a revision this program does not know was made by a newer
 version: we refuse to touch it rather than guess. The revision questions themselves live in
-app/database/schema.py; their names are kept here too (``migrations.head_revision``...) for callers.
+app/database/schema.py, and callers ask them there.
 """
 
 from __future__ import annotations
@@ -14,10 +14,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from app.database.schema import (
-    SchemaTooNewError,
     alembic_config,
     check_not_newer,
-    current_revision,
     head_revision,
     quick_head,
     stored_revision,
@@ -25,9 +23,6 @@ from app.database.schema import (
 
 log = logging.getLogger(__name__)
 
-# The revision questions are app/database/schema.py's; their names stay callable as migrations.*.
-__all__ = ["SchemaTooNewError", "alembic_config", "check_not_newer", "current_revision", "head_revision", "quick_head",
-           "upgrade"]
 
 
 def upgrade(engine: Engine, *, backup_to: Path | None = None) -> bool:

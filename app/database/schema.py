@@ -95,7 +95,7 @@ def check_not_newer(engine: Engine) -> str | None:
 def _known(script: ScriptDirectory, revision: str) -> bool:
     try:
         return script.get_revision(revision) is not None
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - alembic raises several kinds for a revision it does not have
         return False
 
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar, cast
 
-from sqlalchemy import ColumnElement, DateTime, Enum, MetaData, func
+from sqlalchemy import ColumnElement, DateTime, Enum, MetaData, Table, func
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, QueryableAttribute, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 _T = TypeVar("_T")
-Key: TypeAlias = "_T | ColumnElement[_T]"
+Key: TypeAlias = "_T | ColumnElement[_T] | QueryableAttribute[_T]"
 """A value to compare a column with: a Python value, or another column (in a join)."""
 
 NAMING_CONVENTION = {
@@ -68,6 +68,12 @@ def str_enum(enum_cls: type[enum.Enum], length: int = 20) -> Enum:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The model's Table, for Core bulk statements. SQLAlchemy types `__table__` as any FromClause (a
+    class may be mapped to a join or a select); every model here is mapped to one Table."""
+    return cast(Table, model.__table__)
 
 
 class TimestampMixin:

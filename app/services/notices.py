@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -65,7 +65,7 @@ class NoticeRow:
 # --- fetching from the relay ------------------------------------------------------------------
 
 
-def _insert(s: Session, model: type) -> object:
+def _insert(s: Session, model: type) -> postgresql.Insert | sqlite.Insert:
     dialect = s.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
@@ -89,12 +89,12 @@ def store_relay_notices(db: Database, notices: list[RelayNotice], institution_id
                 continue
             title = notice.title.strip()[:TITLE_MAX] or "(제목 없음)"
             body = notice.body
-            stmt = _insert(s, Notice).values(  # type: ignore[attr-defined]
+            stmt = _insert(s, Notice).values(
                 institution_id=institution_id, source=NoticeSource.AGENCY.value, external_id=external_id,
                 title=title, body=body, posted_at=_aware(notice.posted_at).astimezone(SEOUL), created_by=None,
             )
-            stmt = stmt.on_conflict_do_nothing(index_elements=["source", "external_id"]).returning(Notice.id)
-            if s.execute(stmt).scalar() is not None:
+            made = stmt.on_conflict_do_nothing(index_elements=["source", "external_id"]).returning(Notice.id)
+            if s.execute(made).scalar() is not None:
                 new += 1
                 continue
             stored = s.scalar(select(Notice).where(Notice.source == NoticeSource.AGENCY,
@@ -121,7 +121,7 @@ def fetch_from_relay(db: Database, transport: Transport, institution_id: int) ->
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _visible(actor: Actor):  # type: ignore[no-untyped-def]
+def _visible(actor: Actor) -> ColumnElement[bool]:
     """Agency notices, and the office notices of the actor's own institution."""
     return or_(Notice.source == NoticeSource.AGENCY,
                (Notice.source == NoticeSource.OFFICE) & (Notice.institution_id == actor.institution_id))
@@ -188,8 +188,7 @@ def _get(s: Session, actor: Actor, notice_id: int) -> Notice:
 def _mark_read(s: Session, actor: Actor, notice_id: int, now: datetime) -> None:
     if actor.user_id is None:
         return
-    stmt = _insert(s, NoticeRead).values(notice_id=notice_id, user_id=actor.user_id,  # type: ignore[attr-defined]
-                                         read_at=_aware(now))
+    stmt = _insert(s, NoticeRead).values(notice_id=notice_id, user_id=actor.user_id, read_at=_aware(now))
     s.execute(stmt.on_conflict_do_nothing(index_elements=["notice_id", "user_id"]))
 
 

@@ -32,12 +32,12 @@ from PySide6.QtWidgets import (
 from app.models import NoticeSource
 from app.services import notices
 from app.services.common.errors import ServiceError
+from app.services.common.formats import stamp_text
 from app.services.common.validation import ValidationError
 from app.services.notices import NoticeRow
 from app.views.common.base import Page, button_row, confirm, hint_label, run_guarded
 from app.views.common.context import AppContext
 from app.views.common.dialogs import accept_row
-from app.views.common.tables import seoul_text
 
 UNREAD_DOT = "●"
 DOT_COLOUR = QColor("#2f6ea5")
@@ -78,7 +78,7 @@ class NoticeTableModel(QAbstractTableModel):
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
         return 0 if parent.isValid() else len(self.HEADERS)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -87,7 +87,7 @@ class NoticeTableModel(QAbstractTableModel):
         row, column = self._rows[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return (UNREAD_DOT if not row.is_read else "", row.source_label, row.title,
-                    seoul_text(row.posted_at, "%Y-%m-%d"))[column]
+                    stamp_text(row.posted_at, "%Y-%m-%d"))[column]
         if role == Qt.ItemDataRole.ToolTipRole:
             return "읽지 않은 공지" if column == 0 and not row.is_read else row.title if column == 2 else None
         if role == Qt.ItemDataRole.FontRole and not row.is_read:
@@ -101,7 +101,7 @@ class NoticeTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
 
-    def headerData(  # noqa: N802
+    def headerData(  # noqa: N802 (Qt naming)
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
@@ -290,7 +290,7 @@ class NoticesPage(Page):
         else:
             self.reader_title.setText(row.title)
             who = row.source_label if row.source is NoticeSource.AGENCY else f"{row.source_label} · {row.author}"
-            self.reader_meta.setText(f"{who} · {seoul_text(row.posted_at)}")
+            self.reader_meta.setText(f"{who} · {stamp_text(row.posted_at)}")
             self.reader.setPlainText(row.body)
         self._update_buttons()
 

@@ -26,11 +26,12 @@ from app.services.aggregates import overview as aggregates_overview
 from app.services.aggregates import registrations as aggregates_registrations
 from app.services.aggregates import requests as aggregates_requests
 from app.services.aggregates import settlement
-from app.services.aggregates.common import GroupBy, Period
+from app.services.aggregates.common import GroupBy
 from app.services.aggregates.reports import build, letters
 from app.services.collection import cash, registrations, results, retries
 from app.services.collection import requests as debits
 from app.services.common.calendar import SEOUL, seoul_datetime
+from app.services.common.periods import Period
 from app.services.customers import records as customers
 from app.services.home import today as home
 from app.views.common.context import AppContext

@@ -18,9 +18,10 @@ from app.models import AuditLog, Contract, RequestState
 from app.services.aggregates import outstanding as aggregates_outstanding
 from app.services.aggregates import requests as aggregates_requests
 from app.services.aggregates import settlement
-from app.services.aggregates.common import GroupBy, Period
+from app.services.aggregates.common import GroupBy
 from app.services.aggregates.reports import build, fonts, letters
 from app.services.aggregates.reports.model import NO_DATA, Report
+from app.services.common.periods import Period
 from tests.aggregates.seed import NOW, Seeded
 from tests.factories import Office
 

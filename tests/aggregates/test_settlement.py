@@ -16,8 +16,8 @@ from app.models import (
     RequestState,
 )
 from app.services.aggregates import settlement
-from app.services.aggregates.common import Period
 from app.services.common.calendar import BusinessCalendar
+from app.services.common.periods import Period
 from app.services.exchange.cms.banks import bank_name
 from tests.aggregates.conftest import Ledger
 from tests.aggregates.seed import NOW, Seeded

@@ -19,9 +19,10 @@ from app.models import (
 from app.services.aggregates import outstanding as aggregates_outstanding
 from app.services.aggregates import requests as aggregates_requests
 from app.services.aggregates import settlement
-from app.services.aggregates.common import GroupBy, Period
+from app.services.aggregates.common import GroupBy
 from app.services.collection import ledger
 from app.services.collection.ledger import LineSpec
+from app.services.common.periods import Period
 from tests.factories import Office
 
 BY = "tester"

@@ -300,7 +300,7 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="generate the data again")
     parser.add_argument("--only", choices=("sqlite", "pg"))
     args = parser.parse_args()
-    from app.services.aggregates.common import Period
+    from app.services.common.periods import Period
 
     worst = 0.0
     for kind in ("sqlite", "pg"):

@@ -27,9 +27,10 @@ TARGET_SECONDS = 5.0
 
 
 def make_report(rows: int):
-    from app.services.aggregates.common import GroupBy, Period, ReportContext
+    from app.services.aggregates.common import GroupBy, ReportContext
     from app.services.aggregates.reports import layouts
     from app.services.aggregates.requests import RequestDetailRow
+    from app.services.common.periods import Period
 
     items = ("수강료", "교재비", "차량비", "특강비")
     states = ("이체처리완료", "이체처리완료", "이체처리완료", "이체처리미완료", "부분출금")

@@ -17,10 +17,10 @@ import pytest
 from app.models import (
     RequestState,
 )
-from app.services.aggregates.common import Period
 from app.services.collection import cash, registrations, results, retries
 from app.services.collection import requests as debits
 from app.services.common.errors import PermissionDeniedError, ServiceError
+from app.services.common.periods import Period
 from tests.collection.academy_months import Academy
 from tests.home.helpers import at
 

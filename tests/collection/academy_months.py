@@ -145,7 +145,7 @@ class Academy:
         rows = registrations.list_registrations(self.db, self.clerk, self.cid, now=self.now())
         return sorted((r for r in rows if r.customer_no == NO[key]), key=lambda r: r.id)
 
-    def due(self, debit_date: date, *, include_outstanding: bool = False) -> dict[str, debits.DueRow]:
+    def due(self, debit_date: date, *, include_outstanding: bool = False) -> dict[str, charges.DueRow]:
         """이체의뢰 list of a debit date, by customer number."""
         found = debits.list_due(self.db, self.clerk, self.cid, debit_date, include_outstanding=include_outstanding,
                                 now=self.now())

@@ -31,10 +31,11 @@ from app.services.aggregates import overview as aggregates_overview
 from app.services.aggregates import registrations as aggregates_registrations
 from app.services.aggregates import requests as aggregates_requests
 from app.services.aggregates import settlement
-from app.services.aggregates.common import GroupBy, Period
+from app.services.aggregates.common import GroupBy
 from app.services.collection import cash, discounts, ledger, results, retries
 from app.services.collection import requests as debits
 from app.services.collection.results import ResultQuery
+from app.services.common.periods import Period
 from app.services.exchange import receiving
 from app.services.exchange.transmissions import load_contract, open_content
 from app.services.home import today as home

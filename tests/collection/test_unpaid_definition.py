@@ -15,11 +15,12 @@ import pytest
 
 from app.models import Contract
 from app.services.aggregates import outstanding as aggregates_outstanding
-from app.services.aggregates.common import GroupBy, Period
+from app.services.aggregates.common import GroupBy
 from app.services.aggregates.reports import letters
 from app.services.collection import cash, ledger, retries
 from app.services.collection import requests as debits
 from app.services.common.calendar import ManualClock
+from app.services.common.periods import Period
 from app.services.common.session import Actor
 from app.services.exchange.transmissions import load_contract
 from app.services.home import today as home

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.models import CustomerType
+from app.services.common.validation import ValidationError
 from app.services.customers import rules
-from app.services.customers.rules import ValidationError
 from tests.customers.conftest import TODAY, agreement, person
 
 

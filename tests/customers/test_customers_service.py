@@ -13,6 +13,7 @@ from app.models import (
     RegistrationState,
     Role,
 )
+from app.services.common import access
 from app.services.common.crypto import DataKey
 from app.services.common.errors import ConflictError, PermissionDeniedError
 from app.services.customers import agreements
@@ -84,7 +85,7 @@ def test_a_save_racing_between_the_check_and_the_write_is_refused_too(
     """Another PC commits in the instant after our version check: the ORM's version column stops our write."""
     customer_id = create(office, key)
     detail = customers.get_customer_detail(office.db, office.admin, customer_id)
-    original = customers.customer_for
+    original = access.customer_for
 
     def read_then_someone_else_saves(s, actor, wanted):
         row = original(s, actor, wanted)

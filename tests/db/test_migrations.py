@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from app.database import migrate as migrations
+from app.database import schema
 from app.database.engine import Database
 from app.models import Base
 
@@ -22,18 +23,18 @@ def test_migrated_schema_matches_the_models(db: Database) -> None:
 
 def test_quick_head_agrees_with_alembic() -> None:
     """Start-up reads the head from the files without Alembic; it must be the head Alembic computes."""
-    assert migrations.quick_head() == migrations.head_revision()
+    assert schema.quick_head() == schema.head_revision()
 
 
 def test_upgrade_twice_changes_nothing(db: Database) -> None:
-    assert migrations.current_revision(db.engine) == migrations.head_revision()
+    assert schema.current_revision(db.engine) == schema.head_revision()
     assert migrations.upgrade(db.engine) is False
 
 
 def test_a_database_from_a_newer_version_is_refused(db: Database) -> None:
     with db.engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = 'ffff_from_the_future'"))
-    with pytest.raises(migrations.SchemaTooNewError, match="더 새로운 버전"):
+    with pytest.raises(schema.SchemaTooNewError, match="더 새로운 버전"):
         migrations.upgrade(db.engine)
 
 

@@ -22,12 +22,13 @@ from app.services.aggregates import overview as aggregates_overview
 from app.services.aggregates import registrations as aggregates_registrations
 from app.services.aggregates import requests as aggregates_requests
 from app.services.aggregates import settlement
-from app.services.aggregates.common import GroupBy, Period
-from app.services.collection import charges, results
+from app.services.aggregates.common import GroupBy
 from app.services.collection import requests as debits
-from app.services.common import keys
+from app.services.collection import results
+from app.services.common import keys, periods
 from app.services.common.calendar import SEOUL, ManualClock, seoul_datetime
 from app.services.common.crypto import DataKey
+from app.services.common.periods import Period
 from app.services.common.session import Actor
 from app.services.customers import agreements
 from app.services.customers import records as customers
@@ -89,9 +90,9 @@ def sign_up(office: DemoOffice, clock: ManualClock, data_key: DataKey, number: s
     saved = customers.create_customer(db, clerk, cid, CustomerForm(
         customer_no=number, name="신입생", grade="초등3", representative="신학부모", mobile="010-5555-0101"), data_key)
     info = load_contract(db, cid)
-    period = charges.add_months(charges.period_of(clock.today()), 1)
+    period = periods.add_months(periods.month_of(clock.today()), 1)
     while not agreements.registration_outlook(info.calendar, clock.now(), period, 15).in_time:
-        period = charges.add_months(period, 1)
+        period = periods.add_months(period, 1)
     tuition = next(i.id for i in contracts.list_items(db, office.admin, cid) if i.code == "A01")
     made = agreements.create_agreement(db, clerk, saved.id, AgreementForm(
         item_id=tuition, debit_limit=500_000, monthly_amount=300_000, first_month=period, debit_day=15,

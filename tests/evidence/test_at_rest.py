@@ -20,10 +20,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from app.database import backup
+from app.database import copies
 from app.database.engine import Database
 from app.models import ConsentEvidence
 from app.services.common.crypto import DataKey
+from app.services.customers.evidence import sealed as sealed_evidence
 from app.services.customers.evidence import store as evidence
 from tests.evidence.helpers import der_bytes, form_page, jpeg_with_comment, pdf_document
 from tests.evidence.test_service import end_agreement
@@ -41,7 +42,7 @@ def secrets_of(marker: bytes, stored: list[bytes]) -> list[bytes]:
     return plain + [s.hex().encode() for s in plain]
 
 
-def attach_marked(office: Office, key: DataKey, payers: list[Payer]) -> tuple[bytes, list[evidence.EvidenceInfo],
+def attach_marked(office: Office, key: DataKey, payers: list[Payer]) -> tuple[bytes, list[sealed_evidence.EvidenceInfo],
                                                                                list[bytes]]:
     marker = f"KSCMS-EVIDENCE-{uuid.uuid4().hex}".encode()
     files = [
@@ -72,8 +73,8 @@ def test_neither_the_database_nor_its_wal_nor_a_backup_nor_a_dump_holds_evidence
     marker, _infos, stored = attach_marked(office, key, payers)
     secrets = secrets_of(marker, stored)
     if db.engine.dialect.name == "sqlite":
-        live = backup.sqlite_path(db.engine)
-        copy = backup.backup_sqlite(db.engine, tmp_path / "backups", key=key)
+        live = copies.sqlite_path(db.engine)
+        copy = copies.backup_sqlite(db.engine, tmp_path / "backups", key=key)
         scanned = [live, Path(f"{live}-wal"), *sorted(copy.parent.iterdir())]
         assert live.stat().st_size + Path(f"{live}-wal").stat().st_size > sum(len(d) for d in stored)
         assert copy.stat().st_size > sum(len(d) for d in stored)  # the evidence is in there, sealed
@@ -118,7 +119,7 @@ def test_destroyed_evidence_leaves_not_even_its_ciphertext_in_the_sqlite_file(of
         sealed = s.scalar(select(ConsentEvidence.content_enc).where(ConsentEvidence.id == infos[0].id))
     assert sealed is not None
     pieces = [sealed[at : at + 48] for at in range(200, len(sealed) - 48, max(1, len(sealed) // 8))]
-    live = backup.sqlite_path(db.engine)
+    live = copies.sqlite_path(db.engine)
     with db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     assert scan_files([live], pieces)  # the ciphertext is there before

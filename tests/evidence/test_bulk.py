@@ -46,7 +46,7 @@ def second_agreement(office: Office, key: DataKey, payer: Payer, item_code: str 
         return row.id
 
 
-def reasons(report: evidence.BulkReport) -> dict[str, str]:
+def reasons(report: evidence_bulk.BulkReport) -> dict[str, str]:
     return {miss.file_name: miss.reason for miss in report.unmatched}
 
 

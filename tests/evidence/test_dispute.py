@@ -32,6 +32,7 @@ from app.services.common.crypto import DataKey
 from app.services.common.errors import NotFoundError, PermissionDeniedError
 from app.services.common.output_files import OutputRefusedError
 from app.services.common.session import Actor
+from app.services.customers.evidence import sealed
 from app.services.customers.evidence import store as evidence
 from app.services.exchange.cms.reasons import reason_text
 from tests.evidence.conftest import ACCOUNTS
@@ -53,7 +54,7 @@ def at(day: int, hour: int = 1) -> datetime:
     return datetime(2026, 3, day, hour, 0, tzinfo=UTC)
 
 
-def a_payers_history(office: Office, key: DataKey, payer: Payer, clerk: Actor) -> list[evidence.EvidenceInfo]:
+def a_payers_history(office: Office, key: DataKey, payer: Payer, clerk: Actor) -> list[sealed.EvidenceInfo]:
     """Two agreements; a two-page form replaced by a copier PDF, a phone recording; registrations
     (one refused 0078, then accepted), debits (one failed for want of funds, one debited) and cash."""
     books = second_agreement(office, key, payer)

@@ -31,6 +31,8 @@ from app.services.common.errors import (
 )
 from app.services.common.output_files import OutputRefusedError
 from app.services.common.session import Actor
+from app.services.customers.evidence import fit
+from app.services.customers.evidence import sealed as sealed_evidence
 from app.services.customers.evidence import store as evidence
 from tests.evidence.conftest import ACCOUNTS
 from tests.evidence.helpers import (
@@ -64,7 +66,7 @@ def test_attach_seals_the_bytes_and_records_what_they_are(office: Office, key: D
     assert (info.customer_no, info.item_name, info.kind, info.extension) == ("C0000001", "수강료",
                                                                              EvidenceKind.WRITTEN, "jpg")
     assert info.original_name == "홍길동 동의서.jpg" and info.original_size == len(data) == info.size
-    assert info.sha256 == evidence.sha256_hex(data) and info.state is EvidenceState.WAITING
+    assert info.sha256 == sealed_evidence.sha256_hex(data) and info.state is EvidenceState.WAITING
     assert info.attached_by == "clerk1" and info.attached_at == WHEN and info.keep_until is None
     assert not info.destroyed and info.reason_text == "" and "원본 JPEG 그대로" in (info.note or "")
     with office.db.session() as s:
@@ -165,9 +167,9 @@ def test_the_contract_sets_the_limit_and_a_refusal_changes_nothing(office: Offic
     info = evidence.attach(office.db, office.admin, key, payers[0].agreement_id,
                            encoded(form_page(width=2480, height=3508, noise=0), "PNG"), "big.png")
     assert info.size <= 100 * 1024 and "PNG → JPEG" in (info.note or "")
-    with pytest.raises(evidence.EvidenceTooLarge):
+    with pytest.raises(fit.EvidenceTooLarge):
         evidence.attach(office.db, office.admin, key, payers[1].agreement_id, der_bytes(b"x" * 110_000), "s.der")
-    with pytest.raises(evidence.EvidenceUnsupported, match="녹취 증빙으로 JPG"):
+    with pytest.raises(fit.EvidenceUnsupported, match="녹취 증빙으로 JPG"):
         evidence.attach(office.db, office.admin, key, payers[1].agreement_id, signed_form(), "a.jpg",
                         kind=EvidenceKind.RECORDING)
     assert evidence.for_agreement(office.db, office.admin, payers[1].agreement_id) == []
@@ -289,7 +291,7 @@ def test_a_file_on_disk_is_read_only_when_within_bounds(office: Office, key: Dat
     huge = tmp_path / "huge.tif"
     with open(huge, "wb") as handle:  # sparse: refused by its size, never read
         handle.truncate(51 * 1024 * 1024)
-    with pytest.raises(evidence.EvidenceTooLarge, match=r"51.0MB"):
+    with pytest.raises(fit.EvidenceTooLarge, match=r"51.0MB"):
         evidence.attach_file(office.db, office.admin, key, payers[1].agreement_id, huge)
-    with pytest.raises(evidence.EvidenceUnsupported, match="읽을 수 없습니다"):
+    with pytest.raises(fit.EvidenceUnsupported, match="읽을 수 없습니다"):
         evidence.attach_file(office.db, office.admin, key, payers[1].agreement_id, tmp_path / "missing.jpg")

@@ -11,8 +11,8 @@ from sqlalchemy import update
 
 from app.models import ConsentEvidence, EvidenceState, RegistrationState
 from app.services.aggregates import registrations as aggregates_registrations
-from app.services.aggregates.common import Period
 from app.services.common.destinations import Destination
+from app.services.common.periods import Period
 from app.services.common.session import Actor
 from app.services.exchange.cms import reason
 from app.services.home import month_flow

@@ -16,7 +16,7 @@ from sqlalchemy import update
 from app.models import AgreementStatus, DebitAgreement
 from app.services.common.session import Actor
 from app.services.customers.evidence import store as evidence
-from app.services.customers.evidence.store import EvidenceInfo
+from app.services.customers.evidence.sealed import EvidenceInfo
 from app.views.common.context import AppContext
 from tests.collection_views.helpers import KEY, NOW, Payer, add_payer
 from tests.evidence.helpers import (

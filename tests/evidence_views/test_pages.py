@@ -159,7 +159,7 @@ def test_destroy_confirmation_names_what_was_not_exported(qtbot, office: Office,
     page = shown(qtbot, EvidenceRetentionPage(context(office)))
     page.model.toggle(0)
     boxes.answer = False
-    page.destroy()
+    page.destroy_ticked()
     assert "1건을 파기합니다" in boxes.asked[-1] and "1건은 이 화면에서 보관 파일로 내보내지 않았습니다" in boxes.asked[-1]
 
 
@@ -172,7 +172,7 @@ def test_retention_is_for_administrators(qtbot, office: Office, payers: list[Pay
         assert window.open_page("customers.evidence_bulk") is True
         page = shown(qtbot, EvidenceRetentionPage(context(office, actor)))  # built anyway: no ticks, no buttons
         assert not page.model.has_ticks and page.export_button.isHidden() and page.destroy_button.isHidden()
-        page.destroy()
+        page.destroy_ticked()
     with office.db.session() as s:
         assert s.scalars(select(ConsentEvidence).where(ConsentEvidence.content_enc.is_(None))).all() == []
 

@@ -47,7 +47,7 @@ def test_an_image_is_fitted_to_the_window_and_zooms(qtbot) -> None:
     pane = viewer.pages
     assert pane is not None and viewer.kind == "image" and not viewer.error.isVisible()
     assert pane.fit == "page" and pane.fit_button.isChecked()
-    room = pane.scroll.viewport().size()
+    room = pane.page_area.viewport().size()
     shown = pane.image_label.pixmap().deviceIndependentSize()
     assert shown.height() <= room.height() and shown.width() <= room.width()  # whole page visible
     assert pane.prev_button.isHidden() and pane.next_button.isHidden()  # one page: no page buttons

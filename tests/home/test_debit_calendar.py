@@ -236,8 +236,8 @@ def test_a_rate_with_nothing_to_rate_is_a_dash() -> None:
 def test_the_amount_axis_has_whole_number_ticks(qtbot, qapp) -> None:
     from PySide6.QtCharts import QValueAxis
 
-    from app.services.aggregates.common import Period
     from app.services.aggregates.overview import ItemAmount, Overview
+    from app.services.common.periods import Period
     from app.views.aggregates.charts_view import OverviewWidget, whole_ticks
 
     assert whole_ticks(2) == (2, 1) and whole_ticks(7) == (8, 2) and whole_ticks(1291) == (1500, 500)

@@ -21,7 +21,7 @@ from app.models import (
     RegistrationState,
     RequestState,
 )
-from app.services.aggregates.common import GroupBy, Period
+from app.services.aggregates.common import GroupBy
 from app.services.aggregates.outstanding import summarise
 from app.services.collection import cash, ledger, missed
 from app.services.collection import requests as debits
@@ -32,6 +32,7 @@ from app.services.common.errors import (
     PermissionDeniedError,
     ServiceError,
 )
+from app.services.common.periods import Period
 from app.services.common.session import Actor
 from app.services.exchange.transmissions import load_contract
 from app.services.home import notifications

@@ -44,11 +44,12 @@ from app.services.aggregates import overview as aggregates_overview
 from app.services.aggregates import registrations as aggregates_registrations
 from app.services.aggregates import requests as aggregates_requests
 from app.services.aggregates import settlement
-from app.services.aggregates.common import GroupBy, Period
+from app.services.aggregates.common import GroupBy
 from app.services.aggregates.reports import build, letters
 from app.services.collection import cash, missed, registrations, results, retries
 from app.services.collection import requests as debits
 from app.services.common.calendar import ManualClock
+from app.services.common.periods import Period
 from app.services.common.session import Actor
 from app.services.customers import records as customers
 from app.services.home import today as home

@@ -22,10 +22,11 @@ import pytest
 from sqlalchemy import select, text
 
 from app import config
-from app.database import backup
+from app.database import backup, server_settings
 from app.database import connection as db_setup
-from app.database.backup import BackupError
+from app.database import copies as backup_copies
 from app.database.backup_manifest import manifest_path
+from app.database.copies import BackupError
 from app.database.engine import Database
 from app.models import AuditLog, Contract, Role
 from app.services.common.crypto import DataKey, MemoryKeyring
@@ -39,7 +40,7 @@ from tests.security.cli import login_env, run_cli
 @pytest.fixture
 def live_office(tmp_path: Path):
     """A SQLite office as installed: the app's own engine (WAL), a data key cached in the keyring."""
-    db = db_setup.prepare(db_setup.sqlite_url(tmp_path / "live" / "kscms.db"))
+    db = db_setup.prepare(server_settings.sqlite_url(tmp_path / "live" / "kscms.db"))
     office = make_office(db)
     key = give_data_key(db)
     yield office, key
@@ -47,7 +48,7 @@ def live_office(tmp_path: Path):
 
 
 def live_file(office: Office) -> Path:
-    return backup.sqlite_path(office.db.engine)
+    return backup_copies.sqlite_path(office.db.engine)
 
 
 def digest(path: Path) -> str:
@@ -102,10 +103,10 @@ def assert_refused_and_untouched(office: Office, bad: Path, expected: str, *, un
 def test_a_backup_has_a_private_signed_manifest_and_restores_exactly(live_office: tuple[Office, DataKey],
                                                                      tmp_path: Path) -> None:
     office, key = live_office
-    made = backup.backup_sqlite(office.db.engine, config.backup_dir())
+    made = backup_copies.backup_sqlite(office.db.engine, config.backup_dir())
     manifest = json.loads(manifest_path(made).read_text(encoding="utf-8"))
     assert manifest["sha256"] == digest(made) and manifest["authenticated"] is True
-    assert manifest["key_id"] == key.key_id and manifest["kind"] == backup.MANUAL and manifest["mac"]
+    assert manifest["key_id"] == key.key_id and manifest["kind"] == backup_copies.MANUAL and manifest["mac"]
     assert manifest["schema_revision"] and manifest["app_version"]
     assert manifest["row_counts"]["contract"] == 1 and manifest["row_counts"]["app_user"] == 1
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in (made, manifest_path(made)))
@@ -125,7 +126,7 @@ def test_a_backup_has_a_private_signed_manifest_and_restores_exactly(live_office
 def test_thirty_backups_with_one_flipped_byte_are_all_refused(live_office: tuple[Office, DataKey],
                                                               tmp_path: Path) -> None:
     office, _ = live_office
-    original = backup.backup_sqlite(office.db.engine, tmp_path / "made")
+    original = backup_copies.backup_sqlite(office.db.engine, tmp_path / "made")
     data = original.read_bytes()
     rng = random.Random(20261204)
     folder = tmp_path / "flipped"
@@ -149,7 +150,7 @@ def test_thirty_backups_with_one_flipped_byte_are_all_refused(live_office: tuple
 def test_amounts_times_ten_with_a_recomputed_hash_fail_the_signature(live_office: tuple[Office, DataKey],
                                                                      tmp_path: Path) -> None:
     office, _ = live_office
-    made = backup.backup_sqlite(office.db.engine, tmp_path / "made")
+    made = backup_copies.backup_sqlite(office.db.engine, tmp_path / "made")
     edit_sqlite(made, "UPDATE contract SET fee_per_debit = fee_per_debit * 10")
     recompute_sha(made)
     assert contract_fee(made) == 3000
@@ -159,7 +160,7 @@ def test_amounts_times_ten_with_a_recomputed_hash_fail_the_signature(live_office
 def test_a_manifest_signed_under_another_key_or_stripped_of_its_signature_is_refused(
         live_office: tuple[Office, DataKey], tmp_path: Path) -> None:
     office, key = live_office
-    made = backup.backup_sqlite(office.db.engine, tmp_path / "made")
+    made = backup_copies.backup_sqlite(office.db.engine, tmp_path / "made")
     edit_sqlite(made, "UPDATE contract SET fee_per_debit = fee_per_debit * 10")
     path = manifest_path(made)
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -181,7 +182,7 @@ def test_row_counts_that_differ_from_the_manifest_are_refused(live_office: tuple
     """A manifest edited to match a backup with a deleted user fails its tag; its counts are in the tag."""
     office, _ = live_office
     add_user(office, "clerk1", Role.CLERK)
-    made = backup.backup_sqlite(office.db.engine, tmp_path / "made")
+    made = backup_copies.backup_sqlite(office.db.engine, tmp_path / "made")
     data = json.loads(manifest_path(made).read_text(encoding="utf-8"))
     data["row_counts"]["app_user"] = 1
     manifest_path(made).write_text(json.dumps(data), encoding="utf-8")
@@ -190,7 +191,7 @@ def test_row_counts_that_differ_from_the_manifest_are_refused(live_office: tuple
 
 def test_a_dropped_table_is_refused_even_unverified(live_office: tuple[Office, DataKey], tmp_path: Path) -> None:
     office, _ = live_office
-    made = backup.backup_sqlite(office.db.engine, tmp_path / "made")
+    made = backup_copies.backup_sqlite(office.db.engine, tmp_path / "made")
     edit_sqlite(made, "DROP TABLE notice")
     recompute_sha(made)
     assert_refused_and_untouched(office, made, "서명 불일치")
@@ -200,7 +201,7 @@ def test_a_dropped_table_is_refused_even_unverified(live_office: tuple[Office, D
 def test_a_faked_older_revision_is_refused_even_unverified(live_office: tuple[Office, DataKey],
                                                            tmp_path: Path) -> None:
     office, _ = live_office
-    made = backup.backup_sqlite(office.db.engine, tmp_path / "made")
+    made = backup_copies.backup_sqlite(office.db.engine, tmp_path / "made")
     edit_sqlite(made, "UPDATE alembic_version SET version_num = '0005_debit_request_take'")
     recompute_sha(made)
     assert backup.check_backup(made).upgrade_needed  # the old structural check believed it
@@ -210,7 +211,7 @@ def test_a_faked_older_revision_is_refused_even_unverified(live_office: tuple[Of
 
 def test_a_backup_without_a_manifest_is_refused(live_office: tuple[Office, DataKey], tmp_path: Path) -> None:
     office, _ = live_office
-    made = backup.backup_sqlite(office.db.engine, tmp_path / "made")
+    made = backup_copies.backup_sqlite(office.db.engine, tmp_path / "made")
     manifest_path(made).unlink()
     assert_refused_and_untouched(office, made, "확인 정보 파일")
 
@@ -222,7 +223,7 @@ def test_unverified_restore_is_refused_for_a_clerk_and_audited_for_an_administra
         live_office: tuple[Office, DataKey], tmp_path: Path) -> None:
     office, _ = live_office
     clerk = add_user(office, "clerk1", Role.CLERK)
-    made = backup.backup_sqlite(office.db.engine, tmp_path / "made")
+    made = backup_copies.backup_sqlite(office.db.engine, tmp_path / "made")
     manifest_path(made).unlink()  # e.g. a copy someone brought on a USB stick without its manifest
     with office.db.session() as s:
         s.execute(text("UPDATE contract SET name = '바뀐학원'"))
@@ -250,11 +251,11 @@ def test_the_daily_backup_without_the_key_is_marked_unsigned_and_restores_only_u
 
     office, _ = live_office
     keyring.set_keyring(MemoryKeyring())  # this PC never unlocked the key
-    made = backup.daily_backup(office.db.engine, config.backup_dir())
+    made = backup_copies.daily_backup(office.db.engine, config.backup_dir())
     assert made is not None
     manifest = json.loads(manifest_path(made).read_text(encoding="utf-8"))
     assert manifest["authenticated"] is False and manifest["mac"] is None and manifest["sha256"] == digest(made)
-    assert [b.manifest_label for b in backup.list_backups(config.backup_dir())] == ["서명 없음"]
+    assert [b.manifest_label for b in backup_copies.list_backups(config.backup_dir())] == ["서명 없음"]
     with pytest.raises(BackupError, match="서명이 없습니다"):
         backup.verify_backup(made)
     check = backup.verify_backup(made, unverified=True)
@@ -269,7 +270,7 @@ def test_cli_restore_refuses_a_forged_backup_and_an_unverified_one_needs_the_adm
     office, _ = live_office
     add_user(office, "clerk1", Role.CLERK)
     env = login_env(office.db, Path(config.data_dir()))
-    made = backup.backup_sqlite(office.db.engine, tmp_path / "made")
+    made = backup_copies.backup_sqlite(office.db.engine, tmp_path / "made")
     assert run_cli("verify-backup", str(made), env=env).returncode == 0
 
     edit_sqlite(made, "UPDATE contract SET fee_per_debit = fee_per_debit * 10")
@@ -283,7 +284,7 @@ def test_cli_restore_refuses_a_forged_backup_and_an_unverified_one_needs_the_adm
     assert done.returncode == 2 and "서명 불일치" in done.stderr, done.stderr
     assert contract_fee(live) == before
 
-    clean = backup.backup_sqlite(office.db.engine, tmp_path / "clean")
+    clean = backup_copies.backup_sqlite(office.db.engine, tmp_path / "clean")
     manifest_path(clean).unlink()
     office.db.dispose()
     clerk_env = login_env(office.db, Path(config.data_dir()), user="clerk1", password="clerk1234", birth="900505")
@@ -351,7 +352,7 @@ def test_the_restore_dialog_offers_the_unverified_choice_to_an_administrator_onl
 
     office, key = live_office
     clerk = add_user(office, "clerk1", Role.CLERK)
-    made = backup.backup_sqlite(office.db.engine, config.backup_dir())
+    made = backup_copies.backup_sqlite(office.db.engine, config.backup_dir())
     manifest_path(made).unlink()
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "critical", lambda _p, _t, text: shown.append(text))
@@ -376,7 +377,7 @@ def test_a_damaged_live_database_is_set_aside_raw_and_the_backup_restored(live_o
                                                                            tmp_path: Path) -> None:
     """The usual reason to restore: the live file is broken. Its bytes are kept (0600), the backup goes in."""
     office, _ = live_office
-    made = backup.backup_sqlite(office.db.engine, config.backup_dir())
+    made = backup_copies.backup_sqlite(office.db.engine, config.backup_dir())
     office.db.dispose()
     live = live_file(office)
     for companion in (Path(f"{live}-wal"), Path(f"{live}-shm")):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import select, text
 
-from app.database import backup
+from app.database import copies
 from app.database.engine import Database
 from app.models import DataKeyRecord, Transmission
 from app.models import TransmissionState as TS
@@ -144,8 +144,8 @@ def test_a_month_leaves_no_account_number_in_the_database_its_wal_backups_or_a_d
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
 
     if db.engine.dialect.name == "sqlite":
-        live = backup.sqlite_path(db.engine)
-        copy = backup.backup_sqlite(db.engine, tmp_path / "backups")
+        live = copies.sqlite_path(db.engine)
+        copy = copies.backup_sqlite(db.engine, tmp_path / "backups")
         scanned = [live, Path(f"{live}-wal"), *sorted(copy.parent.iterdir())]
         assert Path(f"{live}-wal").stat().st_size > 0 and copy.stat().st_size > 0  # real bytes were looked at
         assert scan_files(scanned, secrets) == {}

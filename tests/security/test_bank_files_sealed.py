@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import OperationalError
 
+from app.database import schema
 from app.database.engine import Database
 from app.models import Direction, FileKind, Transmission
 from app.models import TransmissionState as TS
@@ -240,15 +241,14 @@ def test_a_failure_while_sealing_leaves_every_old_file_as_it_was(office: Office,
 def test_the_downgrade_is_refused_while_files_are_sealed(office: Office) -> None:
     import alembic.command
 
-    from app.database import migrate as migrations
 
     key = install_key(office.db)
     _built(office, key)
-    cfg = migrations.alembic_config()
+    cfg = schema.alembic_config()
     with pytest.raises(RuntimeError, match="Downgrade refused"), office.db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
         alembic.command.downgrade(cfg, "0008_money_bigint")
-    assert migrations.current_revision(office.db.engine) == migrations.head_revision()
+    assert schema.current_revision(office.db.engine) == schema.head_revision()
     with office.db.session() as s:
         assert s.scalar(select(Transmission.content_sealed)) is True
 

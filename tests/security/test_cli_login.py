@@ -34,7 +34,7 @@ from app.models import (
     SchedulerCredential,
     User,
 )
-from app.services.common import passwords
+from app.services.common import errors, passwords
 from app.services.common.calendar import SEOUL, ManualClock
 from app.services.common.crypto import DataKey, KdfParams, wrap_data_key
 from app.services.exchange import scheduler_credentials
@@ -332,12 +332,12 @@ def test_login_time_does_not_tell_which_ids_exist(office, monkeypatch) -> None:
         admin.password_hash = passwords.hash_secret(ADMIN_PASSWORD)
         admin.birth_hash = passwords.hash_secret("800101")
     verified: list[str] = []
-    real_verify = auth.verify_secret
+    real_verify = passwords.verify_secret
     monkeypatch.setattr(auth, "verify_secret", lambda h, secret: verified.append(h) or real_verify(h, secret))
 
     def seconds(code: str, login_id: str) -> float:
         started = time.perf_counter()
-        with pytest.raises(auth.AuthError):
+        with pytest.raises(errors.AuthError):
             auth.login(office.db, code, login_id, "wrong-pass", "800101")
         return time.perf_counter() - started
 

@@ -22,6 +22,7 @@ import pytest
 
 from app.services.customers.imports import flow as imports
 from app.services.customers.imports import reader as import_reader
+from app.services.customers.imports import rows
 from app.services.customers.imports.reader import ImportFileError, column_letters
 from tests.factories import Office
 from tests.imports.conftest import table_counts
@@ -133,7 +134,7 @@ def test_too_many_error_cells_are_refused_instead_of_listed(tmp_path: Path) -> N
                      for n in range(2, import_reader.MAX_BAD_CELLS + 10))
     errors = _workbook(tmp_path / "errors.xlsx", [cells])
     with pytest.raises(ImportFileError, match="오류 값이거나"):
-        import_reader.open_sheet(errors, preferred_sheet=imports.TEMPLATE_SHEET, header_test=imports.looks_like_header)
+        import_reader.open_sheet(errors, preferred_sheet=imports.TEMPLATE_SHEET, header_test=rows.looks_like_header)
 
 
 def _template_rows(count: int) -> Iterable[bytes]:

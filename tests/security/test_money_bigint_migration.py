@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app.database import migrate as migrations
+from app.database import schema
 from app.database.engine import Database
 
 BEFORE = "0007_transmission_lz4"
@@ -30,7 +31,7 @@ def old_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]
     url = f"sqlite:///{(tmp_path / 'office.db').as_posix()}" if request.param == "sqlite" \
         else request.getfixturevalue("pg_url")
     db = Database.from_url(url)
-    cfg = migrations.alembic_config()
+    cfg = schema.alembic_config()
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, BEFORE)

@@ -25,12 +25,13 @@ from sqlalchemy import func, select
 from app import config
 from app.database.engine import Database
 from app.models import AuditLog, Customer
-from app.services.aggregates.common import GroupBy, Period
+from app.services.aggregates.common import GroupBy
 from app.services.aggregates.reports import build, letters
 from app.services.collection import results
 from app.services.common import output_files
 from app.services.common.calendar import SEOUL
 from app.services.common.output_files import OutputRefusedError
+from app.services.common.periods import Period
 from app.services.customers import exports
 from app.services.customers.imports import flow as imports
 from app.services.customers.imports.template import template_for_contract

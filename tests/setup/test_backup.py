@@ -16,9 +16,9 @@ from sqlalchemy import update
 
 from app import config
 from app.cli import main as cli
-from app.database import backup
+from app.database import backup, copies, server_settings
 from app.database import connection as db_setup
-from app.database.backup import BackupError
+from app.database.copies import BackupError
 from app.database.engine import Database
 from app.models import Contract, Role
 from tests.factories import add_user, make_office
@@ -29,7 +29,7 @@ from tests.security.cli import use_login
 @pytest.fixture
 def file_db(tmp_path: Path):
     """A migrated SQLite file with an office in it (the app's own engine: WAL, foreign keys)."""
-    db = db_setup.prepare(db_setup.sqlite_url(tmp_path / "live" / "kscms.db"))
+    db = db_setup.prepare(server_settings.sqlite_url(tmp_path / "live" / "kscms.db"))
     office = make_office(db)
     add_user(office, "clerk1", Role.CLERK)
     give_data_key(db)  # as setup does: backups are then signed, and verified on restore
@@ -52,12 +52,12 @@ def digest(path: Path) -> str:
 
 
 def live_path(db: Database) -> Path:
-    return backup.sqlite_path(db.engine)
+    return copies.sqlite_path(db.engine)
 
 
 def test_restore_brings_back_exactly_what_was_backed_up(file_db: Database, tmp_path: Path) -> None:
     folder = tmp_path / "backups"
-    copy = backup.backup_sqlite(file_db.engine, folder, reason=backup.MANUAL)
+    copy = copies.backup_sqlite(file_db.engine, folder, reason=copies.MANUAL)
     file_db.dispose()
     before = snapshot(live_path(file_db))
     assert before["app_user"] and before["contract"]
@@ -113,7 +113,7 @@ def _newer(path: Path) -> None:
 )
 def test_a_bad_backup_is_refused_before_anything_is_touched(file_db: Database, tmp_path: Path, spoil, expected: str) -> None:
     folder = tmp_path / "backups"
-    bad = backup.backup_sqlite(file_db.engine, tmp_path / "elsewhere")
+    bad = copies.backup_sqlite(file_db.engine, tmp_path / "elsewhere")
     spoil(bad)
     file_db.dispose()
     live = live_path(file_db)
@@ -133,7 +133,7 @@ def test_restoring_the_live_file_onto_itself_is_refused(file_db: Database, tmp_p
 
 
 def test_an_older_schema_backup_is_accepted_and_flagged_for_upgrade(file_db: Database, tmp_path: Path) -> None:
-    copy = backup.backup_sqlite(file_db.engine, tmp_path / "b")
+    copy = copies.backup_sqlite(file_db.engine, tmp_path / "b")
     conn = sqlite3.connect(str(copy))
     conn.execute("UPDATE alembic_version SET version_num = '0001_baseline'")
     conn.commit()
@@ -144,17 +144,17 @@ def test_an_older_schema_backup_is_accepted_and_flagged_for_upgrade(file_db: Dat
 
 def test_daily_backup_once_a_day_keeping_the_last_14_and_every_other_kind(file_db: Database, tmp_path: Path) -> None:
     folder = tmp_path / "backups"
-    manual = backup.backup_sqlite(file_db.engine, folder, reason=backup.MANUAL, now=datetime(2026, 1, 1, 9))
-    upgrade = backup.backup_sqlite(file_db.engine, folder, reason="before-upgrade-0002_cus", now=datetime(2026, 1, 1, 9))
+    manual = copies.backup_sqlite(file_db.engine, folder, reason=copies.MANUAL, now=datetime(2026, 1, 1, 9))
+    upgrade = copies.backup_sqlite(file_db.engine, folder, reason="before-upgrade-0002_cus", now=datetime(2026, 1, 1, 9))
     start = datetime(2026, 1, 2, 8, 30)
     for day in range(20):
         now = start + timedelta(days=day)
-        assert backup.daily_backup(file_db.engine, folder, now=now) is not None
-        assert backup.daily_backup(file_db.engine, folder, now=now + timedelta(hours=3)) is None  # once a day
+        assert copies.daily_backup(file_db.engine, folder, now=now) is not None
+        assert copies.daily_backup(file_db.engine, folder, now=now + timedelta(hours=3)) is None  # once a day
 
-    kept = backup.list_backups(folder)
-    daily = [b for b in kept if b.kind == backup.DAILY]
-    assert len(daily) == backup.KEEP_DAILY == 14
+    kept = copies.list_backups(folder)
+    daily = [b for b in kept if b.kind == copies.DAILY]
+    assert len(daily) == copies.KEEP_DAILY == 14
     assert daily[0].taken_at.date() == (start + timedelta(days=19)).date()
     assert daily[-1].taken_at.date() == (start + timedelta(days=6)).date()
     assert manual.exists() and upgrade.exists()
@@ -163,7 +163,7 @@ def test_daily_backup_once_a_day_keeping_the_last_14_and_every_other_kind(file_d
 
 
 def test_a_copy_is_a_standalone_file(file_db: Database, tmp_path: Path) -> None:
-    copy = backup.backup_sqlite(file_db.engine, tmp_path / "b")
+    copy = copies.backup_sqlite(file_db.engine, tmp_path / "b")
     assert copy.read_bytes()[18:20] == b"\x01\x01"  # rollback journal: no -wal needed beside it
     assert backup.check_backup(copy).revision
 
@@ -177,7 +177,7 @@ def test_startup_takes_the_daily_backup_once(qtbot) -> None:
     db.dispose()
     Startup().open_database().dispose()
     Startup().open_database().dispose()
-    daily = [b for b in backup.list_backups(config.backup_dir()) if b.kind == backup.DAILY]
+    daily = [b for b in copies.list_backups(config.backup_dir()) if b.kind == copies.DAILY]
     assert len(daily) == 1
 
 
@@ -188,11 +188,11 @@ def test_cli_backup_and_restore(file_db: Database, tmp_path: Path, monkeypatch: 
                                 capsys: pytest.CaptureFixture[str]) -> None:
     live = live_path(file_db)
     use_login(monkeypatch, file_db)  # backup and restore are the administrator's
-    monkeypatch.setenv("KSCMS_DATABASE_URL", db_setup.sqlite_url(live))
+    monkeypatch.setenv("KSCMS_DATABASE_URL", server_settings.sqlite_url(live))
     file_db.dispose()
     assert cli.main(["backup"]) == 0
-    made = backup.list_backups(config.backup_dir())
-    assert len(made) == 1 and made[0].kind == backup.MANUAL
+    made = copies.list_backups(config.backup_dir())
+    assert len(made) == 1 and made[0].kind == copies.MANUAL
     before = snapshot(made[0].path)  # the data as it was, the administrator's login (audit rows) included
     out_file = tmp_path / "usb" / "copy.db"
     assert cli.main(["backup", "--out", str(out_file)]) == 0
@@ -214,7 +214,7 @@ def test_cli_backup_and_restore(file_db: Database, tmp_path: Path, monkeypatch: 
 def test_cli_restore_refuses_a_bad_file(file_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     use_login(monkeypatch, file_db)
-    monkeypatch.setenv("KSCMS_DATABASE_URL", db_setup.sqlite_url(live_path(file_db)))
+    monkeypatch.setenv("KSCMS_DATABASE_URL", server_settings.sqlite_url(live_path(file_db)))
     bad = tmp_path / "bad.db"
     _not_sqlite(bad)
     assert cli.main(["restore", str(bad), "--yes"]) == 2
@@ -249,8 +249,8 @@ def test_postgres_backup_passes_the_password_by_environment_only(monkeypatch: py
         Path(next(a for a in args if a.startswith("--file=")).removeprefix("--file=")).write_bytes(b"PGDMP")
         return subprocess.CompletedProcess(args, 0, "", "")
 
-    server = db_setup.ServerSettings("192.0.2.10", 5432, "kscms", "kscms")
-    db_setup.save_password(server, "s3cret-pw")
+    server = server_settings.ServerSettings("192.0.2.10", 5432, "kscms", "kscms")
+    server_settings.save_password(server, "s3cret-pw")
     monkeypatch.setattr(backup, "pg_snapshot", fake_pg_snapshot)  # no server here: the manifest's counts are faked
     backup.backup_postgres(server.url(), tmp_path / "x.dump", pg_dump=Path("pg_dump"), run=fake_run)
     assert seen["env"]["PGPASSWORD"] == "s3cret-pw"  # type: ignore[index]

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select, update
 
 from app import config
-from app.database import backup
+from app.database import backup, copies, server_settings
 from app.database import connection as db_setup
 from app.database.engine import Database
 from app.models import Contract, Role
@@ -23,7 +23,7 @@ from tests.security.backup_helpers import give_data_key
 
 @pytest.fixture
 def office_file(tmp_path: Path):
-    db = db_setup.prepare(db_setup.sqlite_url(tmp_path / "kscms.db"))
+    db = db_setup.prepare(server_settings.sqlite_url(tmp_path / "kscms.db"))
     office = make_office(db)
     give_data_key(db)  # as setup does: backups are then signed, and verified on restore
     yield office
@@ -51,12 +51,12 @@ def test_manual_backup_from_the_menu(qtbot, office_file, monkeypatch: pytest.Mon
     window = MainWindow(AppContext(db=office_file.db, actor=office_file.admin))
     qtbot.addWidget(window)
     next(a for a in window.menuBar().actions()[0].menu().actions() if a.text() == "백업…").trigger()
-    [made] = backup.list_backups(config.backup_dir())
-    assert made.kind == backup.MANUAL and str(made.path) in shown[0]
+    [made] = copies.list_backups(config.backup_dir())
+    assert made.kind == copies.MANUAL and str(made.path) in shown[0]
 
 
 def test_the_confirmation_names_the_date_and_says_the_program_closes(qtbot, office_file) -> None:
-    copy = backup.backup_sqlite(office_file.db.engine, config.backup_dir())
+    copy = copies.backup_sqlite(office_file.db.engine, config.backup_dir())
     check = backup.check_backup(copy)
     box, restore_button = restore_question(None, check)  # type: ignore[arg-type]
     qtbot.addWidget(box)
@@ -67,7 +67,7 @@ def test_the_confirmation_names_the_date_and_says_the_program_closes(qtbot, offi
 
 def test_restore_dialog_lists_newest_first_and_restores(qtbot, office_file) -> None:
     db: Database = office_file.db
-    older = backup.backup_sqlite(db.engine, config.backup_dir(), reason=backup.DAILY)
+    older = copies.backup_sqlite(db.engine, config.backup_dir(), reason=copies.DAILY)
     with db.session() as s:
         s.execute(update(Contract).values(name="오후에바뀐학원"))
     dialog = RestoreDialog(db)

@@ -15,15 +15,13 @@ from sqlalchemy.exc import OperationalError as SAOperationalError
 
 from app import config
 from app.database import connection as db_setup
-from app.database.connection import (
-    ConnectionProblem,
-    DatabaseState,
-    ProblemKind,
-    ServerSettings,
-)
-from app.services.settings.demo.data import create as create_demo
 
 # --- naming what went wrong -------------------------------------------------------------------
+from app.database import problems, server_settings
+from app.database.connection import DatabaseState
+from app.database.problems import ConnectionProblem, ProblemKind
+from app.database.server_settings import ServerSettings
+from app.services.settings.demo.data import create as create_demo
 
 LIBPQ = 'connection failed: connection to server at "192.0.2.10", port 5432 failed: '
 
@@ -54,7 +52,7 @@ LIBPQ = 'connection failed: connection to server at "192.0.2.10", port 5432 fail
 def test_psycopg_errors_are_named_in_korean(text: str, kind: ProblemKind, says: str) -> None:
     error = psycopg.OperationalError(text)
     for raised in (error, SAOperationalError("connect", {}, error)):  # bare, and as SQLAlchemy wraps it
-        problem = db_setup.describe_connection_error(raised, "192.0.2.10:5432/kscms")
+        problem = problems.describe_connection_error(raised, "192.0.2.10:5432/kscms")
         assert problem.kind is kind
         assert says in problem.message
         assert "kscms\"" not in problem.message  # the raw server text is not shown to the clerk
@@ -64,7 +62,7 @@ def test_sqlstate_wins_over_the_text() -> None:
     class Refused(psycopg.errors.InvalidPassword):
         pass
 
-    problem = db_setup.describe_connection_error(Refused("로케일에 따른 알 수 없는 문장"))
+    problem = problems.describe_connection_error(Refused("로케일에 따른 알 수 없는 문장"))
     assert problem.kind is ProblemKind.AUTH
 
 
@@ -116,13 +114,13 @@ def test_probe_sees_an_empty_schema_then_an_initialised_one(pg_url: str) -> None
 
 def test_probe_of_sqlite_files(tmp_path: Path) -> None:
     fresh = tmp_path / "new" / "kscms.db"
-    assert db_setup.probe(db_setup.sqlite_url(fresh)).state is DatabaseState.NEW
+    assert db_setup.probe(server_settings.sqlite_url(fresh)).state is DatabaseState.NEW
     assert not fresh.exists()  # probing creates nothing
 
     text = tmp_path / "notes.db"
     text.write_text("메모", encoding="utf-8")
     with pytest.raises(ConnectionProblem) as refused:
-        db_setup.probe(db_setup.sqlite_url(text))
+        db_setup.probe(server_settings.sqlite_url(text))
     assert refused.value.kind is ProblemKind.NOT_KSCMS
 
     other = tmp_path / "other.db"
@@ -131,21 +129,21 @@ def test_probe_of_sqlite_files(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     with pytest.raises(ConnectionProblem, match="다른 프로그램"):
-        db_setup.probe(db_setup.sqlite_url(other))
+        db_setup.probe(server_settings.sqlite_url(other))
 
     newer = tmp_path / "newer.db"
-    db = db_setup.prepare(db_setup.sqlite_url(newer))
+    db = db_setup.prepare(server_settings.sqlite_url(newer))
     with db.engine.begin() as c:
         c.exec_driver_sql("UPDATE alembic_version SET version_num = '9999_future'")
     db.dispose()
     with pytest.raises(ConnectionProblem) as too_new:
-        db_setup.probe(db_setup.sqlite_url(newer))
+        db_setup.probe(server_settings.sqlite_url(newer))
     assert too_new.value.kind is ProblemKind.TOO_NEW
 
 
 def test_a_folder_is_not_a_database_file(tmp_path: Path) -> None:
     with pytest.raises(ConnectionProblem, match="파일 이름"):
-        db_setup.probe(db_setup.sqlite_url(tmp_path))
+        db_setup.probe(server_settings.sqlite_url(tmp_path))
 
 
 # --- the password and this PC's settings -----------------------------------------------------
@@ -154,14 +152,14 @@ def test_a_folder_is_not_a_database_file(tmp_path: Path) -> None:
 def test_the_saved_url_has_no_password_and_the_keyring_supplies_it() -> None:
     server = ServerSettings("192.0.2.10", 5432, "kscms", "clerk")
     assert make_url(server.url()).password is None
-    assert db_setup.save_password(server, "pw-in-keyring-1")
+    assert server_settings.save_password(server, "pw-in-keyring-1")
     assert keyring.get_password("KSCMS desk database", "clerk@192.0.2.10:5432/kscms") == "pw-in-keyring-1"
 
-    db_setup.save_choice(server.url().replace("clerk@", "clerk:leaked-pw@"))
+    server_settings.save_choice(server.url().replace("clerk@", "clerk:leaked-pw@"))
     raw = (config.data_dir() / config.SETTINGS_FILE).read_text(encoding="utf-8")
     assert "leaked-pw" not in raw and "pw-in-keyring-1" not in raw
     assert json.loads(raw)["database_url"] == server.url()
-    assert db_setup.has_chosen()
+    assert server_settings.has_chosen()
 
     db = db_setup.make_database(server.url())
     assert "pw-in-keyring-1" not in repr(db.engine.url) and db.engine.url.password is None
@@ -173,26 +171,26 @@ def test_the_saved_url_has_no_password_and_the_keyring_supplies_it() -> None:
 
 def test_an_explicit_password_wins_and_sqlite_needs_none(tmp_path: Path) -> None:
     server = ServerSettings("192.0.2.10", 5432, "kscms", "clerk")
-    db_setup.save_password(server, "from-keyring")
+    server_settings.save_password(server, "from-keyring")
     db = db_setup.make_database(server.url(), password="typed-in-wizard")
     params: dict[str, object] = {}
     for listener in db.engine.dialect.dispatch.do_connect:
         listener(db.engine.dialect, None, [], params)
     assert params["password"] == "typed-in-wizard"
-    assert not list(db_setup.make_database(db_setup.sqlite_url(tmp_path / "a.db")).engine.dialect.dispatch.do_connect)
+    assert not list(db_setup.make_database(server_settings.sqlite_url(tmp_path / "a.db")).engine.dialect.dispatch.do_connect)
 
 
 def test_the_default_file_is_saved_as_no_url(tmp_path: Path) -> None:
-    assert not db_setup.has_chosen()
-    db_setup.save_choice(config.default_sqlite_url())
+    assert not server_settings.has_chosen()
+    server_settings.save_choice(config.default_sqlite_url())
     settings = config.LocalSettings.load()
-    assert settings.database_url is None and settings.extra[db_setup.CHOSEN_KEY] == "1"
-    assert db_setup.has_chosen()
+    assert settings.database_url is None and settings.extra[server_settings.CHOSEN_KEY] == "1"
+    assert server_settings.has_chosen()
 
 
 def test_no_keyring_means_no_saved_password(monkeypatch: pytest.MonkeyPatch) -> None:
     from keyring.backends import fail
 
     monkeypatch.setattr(keyring, "get_keyring", lambda: fail.Keyring())
-    assert not db_setup.keyring_usable()
-    assert db_setup.save_password(ServerSettings("h"), "pw") is False
+    assert not server_settings.keyring_usable()
+    assert server_settings.save_password(ServerSettings("h"), "pw") is False

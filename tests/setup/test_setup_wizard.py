@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QDialog, QWizard
 
 from app import config
 from app.database import connection as db_setup
+from app.database import server_settings
 from app.database.engine import Database
 from app.services.common import keys
 from app.services.exchange import relay_config
@@ -116,7 +117,7 @@ def test_new_installation_on_this_pc(qtbot) -> None:
     assert_new_installation_works(wizard.database, wizard)
     assert relay_config.load(wizard.database).mode == MODE_SIMULATOR
     assert saved_settings()["database_url"] is None  # the default file
-    assert db_setup.has_chosen()
+    assert server_settings.has_chosen()
     wizard.database.dispose()
 
 
@@ -160,7 +161,7 @@ def test_each_page_refuses_bad_input_keeps_it_and_writes_nothing(qtbot, page: in
 def test_second_pc_joins_a_file_database_with_the_passphrase(qtbot, tmp_path: Path) -> None:
     from app.services.settings.demo import data as demo_data
 
-    url = db_setup.sqlite_url(tmp_path / "shared" / "kscms.db")
+    url = server_settings.sqlite_url(tmp_path / "shared" / "kscms.db")
     first = db_setup.prepare(url)
     demo_data.create(first, passphrase="right-passphrase", customers=2)
     first.dispose()
@@ -187,7 +188,7 @@ def test_second_pc_joins_a_file_database_with_the_passphrase(qtbot, tmp_path: Pa
 
 
 @pytest.fixture(scope="module")
-def _office_role(pg_server) -> Iterator[db_setup.ServerSettings]:
+def _office_role(pg_server) -> Iterator[server_settings.ServerSettings]:
     """A login role of its own on the test server whose search_path is its own schema, so the wizard's
     plain host/port/database/user fields land in a private corner of database 'test' (CREATE and DROP
     DATABASE would force slow checkpoints on a shared server)."""
@@ -195,9 +196,9 @@ def _office_role(pg_server) -> Iterator[db_setup.ServerSettings]:
     name = f"kscms_wiz_{uuid.uuid4().hex[:10]}"
     pg_server.execute(f"CREATE ROLE {name} LOGIN")
     pg_server.execute(f"ALTER ROLE {name} SET search_path = {name}")
-    base = db_setup.ServerSettings.from_url(pg_server.base)
+    base = server_settings.ServerSettings.from_url(pg_server.base)
     try:
-        yield db_setup.ServerSettings(base.host, base.port, base.database, name)
+        yield server_settings.ServerSettings(base.host, base.port, base.database, name)
     finally:
         pg_server.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
         pg_server.execute(f"DROP OWNED BY {name}")
@@ -205,7 +206,7 @@ def _office_role(pg_server) -> Iterator[db_setup.ServerSettings]:
 
 
 @pytest.fixture
-def pg_database(pg_server, _office_role: db_setup.ServerSettings) -> db_setup.ServerSettings:
+def pg_database(pg_server, _office_role: server_settings.ServerSettings) -> server_settings.ServerSettings:
     """An empty database for the office role, as the IT person hands it out (emptied before each test)."""
     role = _office_role.user
     pg_server.execute(f"DROP SCHEMA IF EXISTS {role} CASCADE")
@@ -213,7 +214,7 @@ def pg_database(pg_server, _office_role: db_setup.ServerSettings) -> db_setup.Se
     return _office_role
 
 
-def fill_server(wizard: SetupWizard, server: db_setup.ServerSettings, password: str = "office-db-pw-1") -> None:
+def fill_server(wizard: SetupWizard, server: server_settings.ServerSettings, password: str = "office-db-pw-1") -> None:
     page = wizard.database_page
     page.server.setChecked(True)
     page.host.setText(server.host)
@@ -233,7 +234,7 @@ test_connection.__test__ = False  # type: ignore[attr-defined]  # a helper, not 
 
 
 @pytest.mark.pg
-def test_new_installation_on_the_office_server(qtbot, pg_database: db_setup.ServerSettings) -> None:
+def test_new_installation_on_the_office_server(qtbot, pg_database: server_settings.ServerSettings) -> None:
     wizard = start(qtbot)
     fill_server(wizard, pg_database)
     assert "아직 비어 있는 데이터베이스" in test_connection(qtbot, wizard)
@@ -245,12 +246,12 @@ def test_new_installation_on_the_office_server(qtbot, pg_database: db_setup.Serv
     assert_new_installation_works(wizard.database, wizard)
     settings = saved_settings()
     assert settings["database_url"] == pg_database.url() and "office-db-pw-1" not in json.dumps(settings)
-    assert keyring.get_password(db_setup.DB_KEYRING_SERVICE, pg_database.keyring_account) == "office-db-pw-1"
+    assert keyring.get_password(server_settings.DB_KEYRING_SERVICE, pg_database.keyring_account) == "office-db-pw-1"
     wizard.database.dispose()
 
 
 @pytest.mark.pg
-def test_second_pc_joins_the_office_server(qtbot, pg_database: db_setup.ServerSettings) -> None:
+def test_second_pc_joins_the_office_server(qtbot, pg_database: server_settings.ServerSettings) -> None:
     from app.services.settings.demo import data as demo_data
 
     first = db_setup.prepare(pg_database.url())
@@ -272,9 +273,9 @@ def test_second_pc_joins_the_office_server(qtbot, pg_database: db_setup.ServerSe
 
 
 @pytest.mark.pg
-def test_a_database_name_the_server_does_not_have(qtbot, pg_database: db_setup.ServerSettings) -> None:
+def test_a_database_name_the_server_does_not_have(qtbot, pg_database: server_settings.ServerSettings) -> None:
     wizard = start(qtbot)
-    fill_server(wizard, db_setup.ServerSettings(pg_database.host, pg_database.port, "kscms_no_such_db", pg_database.user))
+    fill_server(wizard, server_settings.ServerSettings(pg_database.host, pg_database.port, "kscms_no_such_db", pg_database.user))
     assert "그런 이름의 데이터베이스가 없습니다" in test_connection(qtbot, wizard)
     wizard.next()
     settle(qtbot, wizard)
@@ -287,7 +288,7 @@ def test_an_unreachable_server(qtbot) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     wizard = start(qtbot)
-    fill_server(wizard, db_setup.ServerSettings("127.0.0.1", port, "kscms", "kscms"))
+    fill_server(wizard, server_settings.ServerSettings("127.0.0.1", port, "kscms", "kscms"))
     assert "연결을 거부" in test_connection(qtbot, wizard)
     wizard.next()
     settle(qtbot, wizard)
@@ -306,7 +307,7 @@ def test_a_wrong_password_is_named(qtbot, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(psycopg, "connect", refuse)
     monkeypatch.setattr(psycopg.Connection, "connect", refuse)
     wizard = start(qtbot)
-    fill_server(wizard, db_setup.ServerSettings("127.0.0.1", 5432, "kscms", "kscms"), password="typo")
+    fill_server(wizard, server_settings.ServerSettings("127.0.0.1", 5432, "kscms", "kscms"), password="typo")
     assert "비밀번호가 틀렸거나" in test_connection(qtbot, wizard)
 
 
@@ -416,7 +417,7 @@ def test_an_unreachable_database_on_first_start_opens_the_wizard_with_the_reason
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    url = db_setup.ServerSettings("127.0.0.1", port, "kscms", "kscms").url()
+    url = server_settings.ServerSettings("127.0.0.1", port, "kscms", "kscms").url()
     settings = config.LocalSettings.load()
     settings.database_url = url
     settings.save()
@@ -429,9 +430,9 @@ def test_an_unreachable_database_on_first_start_opens_the_wizard_with_the_reason
 def test_an_empty_configured_database_opens_the_wizard(qtbot, fake_wizard: type[FakeWizard], tmp_path: Path) -> None:
     from app.views.shell.startup import Startup, StartupCancelled
 
-    url = db_setup.sqlite_url(tmp_path / "empty.db")
+    url = server_settings.sqlite_url(tmp_path / "empty.db")
     db_setup.prepare(url).dispose()
-    db_setup.save_choice(url)
+    server_settings.save_choice(url)
     with pytest.raises(StartupCancelled):
         Startup().open_database()
     assert fake_wizard.opened == [(url, None)]

@@ -12,6 +12,8 @@ import tempfile
 from datetime import UTC
 from pathlib import Path
 
+from app.database import copies, server_settings
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,7 +115,7 @@ def _join(app, out: Path, tmp: Path) -> list[Path]:
     from app.services.settings.demo import data as demo_data
     from app.views.setup.setup_wizard import SetupWizard
 
-    url = db_setup.sqlite_url(tmp / "shared.db")
+    url = server_settings.sqlite_url(tmp / "shared.db")
     db = db_setup.prepare(url)
     demo_data.create(db, passphrase="right-passphrase", customers=2)
     db.dispose()
@@ -147,7 +149,7 @@ def _join_sftp(app, out: Path, tmp: Path) -> list[Path]:
     from app.services.settings import setup
     from app.views.setup.setup_wizard import SetupWizard
 
-    url = db_setup.sqlite_url(tmp / "sftp.db")
+    url = server_settings.sqlite_url(tmp / "sftp.db")
     db = db_setup.prepare(url)
     setup.initialize(db, setup.SetupForm(
         institution_name="새봄피아노학원", institution_code="1234567890", business_no="1248100998",
@@ -178,15 +180,15 @@ def _backups(app, out: Path, tmp: Path) -> list[Path]:
     from app.services.settings.demo import data as demo_data
     from app.views.shell.backup_dialogs import RestoreDialog, restore_question
 
-    url = db_setup.sqlite_url(tmp / "office.db")
+    url = server_settings.sqlite_url(tmp / "office.db")
     db = db_setup.prepare(url)
     demo_data.create(db, passphrase="right-passphrase", customers=2)
     folder = config.backup_dir()
-    backup.backup_sqlite(db.engine, folder, reason=backup.DAILY)
-    backup.backup_sqlite(db.engine, folder, reason=backup.MANUAL)
+    copies.backup_sqlite(db.engine, folder, reason=copies.DAILY)
+    copies.backup_sqlite(db.engine, folder, reason=copies.MANUAL)
     dialog = RestoreDialog(db)
     shots = [_grab(app, dialog, out / "backup-restore-list.png")]
-    box, _restore = restore_question(dialog, backup.check_backup(backup.list_backups(folder)[0].path))
+    box, _restore = restore_question(dialog, backup.check_backup(copies.list_backups(folder)[0].path))
     shots.append(_grab(app, box, out / "backup-restore-confirm.png"))
     box.close()
     dialog.close()

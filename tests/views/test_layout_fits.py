@@ -38,8 +38,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.aggregates.common import GroupBy, Period
+from app.database import server_settings
+from app.services.aggregates.common import GroupBy
 from app.services.collection import requests as debits
+from app.services.common.periods import Period
 from app.services.customers import records as customers
 from app.services.settings import contracts
 from app.services.settings import users as auth
@@ -390,7 +392,7 @@ def _joining_wizard(folder: Path) -> Callable[[], States]:
     from app.database import connection as db_setup
     from app.services.settings import setup
 
-    url = db_setup.sqlite_url(folder / "shared.db")
+    url = server_settings.sqlite_url(folder / "shared.db")
     db = db_setup.prepare(url)
     setup.initialize(db, setup.SetupForm(
         institution_name="해오름수학학원 본원 초중등관", institution_code="9912345678", business_no="1248100998",
@@ -576,11 +578,8 @@ def test_the_agreement_dialog_lists_every_problem_of_the_form_at_once(qtbot, the
 
 def test_a_form_rule_still_raises_its_first_problem_for_an_import_row() -> None:
     """The import reads one refusal per row (field and message): the first, as before; the others ride along."""
-    from app.services.customers.rules import (
-        CustomerForm,
-        ValidationError,
-        validate_customer,
-    )
+    from app.services.common.validation import ValidationError
+    from app.services.customers.rules import CustomerForm, validate_customer
 
     with pytest.raises(ValidationError) as raised:
         validate_customer(CustomerForm(customer_no="", name="", email="x", postal_code="1"))

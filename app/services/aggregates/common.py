@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -37,7 +37,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from app.database.engine import Database
 from app.models import (
@@ -55,7 +55,10 @@ from app.services.common.periods import Period
 from app.services.common.session import Actor
 from app.services.exchange.cms.banks import bank_name
 
-F = TypeVar("F")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+F = TypeVar("F", bound="DataclassInstance")  # a figures dataclass
 
 NO_GRADE_LABEL = "(등급 없음)"
 """How a customer without a 고객등급 is grouped and shown."""
@@ -137,7 +140,7 @@ def count() -> ColumnElement[int]:
     return func.count()
 
 
-def group_key(group_by: GroupBy, bank_column: Any) -> ColumnElement[Any]:
+def group_key(group_by: GroupBy, bank_column: Any) -> ColumnElement[Any] | QueryableAttribute[Any]:
     """The SQL expression of the group key. The query must join `DebitAgreement` (item) and
     `Customer` (grade) itself; `bank_column` is the bank the aggregate means (the request's, or the
     agreement's for charges)."""
@@ -166,7 +169,7 @@ def as_int(value: Any) -> int:
     return int(value or 0)
 
 
-def paged(stmt: Select[Any], offset: int, limit: int | None) -> Select[Any]:
+def paged(stmt: Select, offset: int, limit: int | None) -> Select:
     """A page of a drill-down (the ORDER BY of `stmt` makes pages stable)."""
     if offset:
         stmt = stmt.offset(offset)
@@ -186,12 +189,12 @@ def sum_figures(cls: type[F], rows: Iterable[Any]) -> F:
     A Python sum over the handful of group rows a GROUP BY returned (never over the rows beneath).
     """
     rows = list(rows)
-    return cls(**{f.name: sum(getattr(r, f.name) for r in rows) for f in fields(cls)})  # type: ignore[arg-type]
+    return cls(**{f.name: sum(getattr(r, f.name) for r in rows) for f in fields(cls)})
 
 
 def figures_of(cls: type[F], row: Any, convert: Any = as_int) -> dict[str, Any]:
     """The fields of `cls` read from a result row (SUMs come back as Decimal or None on PostgreSQL)."""
-    return {f.name: convert(getattr(row, f.name)) for f in fields(cls)}  # type: ignore[arg-type]
+    return {f.name: convert(getattr(row, f.name)) for f in fields(cls)}
 
 
 def rate_bp(part: int, whole: int) -> int:

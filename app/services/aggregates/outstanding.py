@@ -14,7 +14,8 @@ A charge counts once in 청구건수 whatever it owes; 미납건수/미납금액
 as the ledger defines it (`ledger.is_unpaid`), as of the period's last day or today, whichever is
 earlier: something left, not queued or in flight, and a debit of it failed or its debit date has
 passed. A charge merely scheduled (청구예정) or asked for (이체의뢰대기/중) is never 미납 here, in the
-drill-down, the PDF/Excel or the 미납 안내문 built from it. The bank is the agreement's (where the next request will go), the grade the customer's.
+drill-down, the PDF/Excel or the 미납 안내문 built from it. The bank is the agreement's (where the next
+request will go), the grade the customer's.
 
 Two GROUP BYs in one statement: ledger rows → one balance per charge (through the charge's index,
 so a month of a million-row ledger reads only that month's entries), then charges → groups.

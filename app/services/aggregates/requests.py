@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 
 from app.database.engine import Database
 from app.models import Customer, DebitAgreement, DebitRequest, RequestState
@@ -222,7 +222,7 @@ class RequestDetailRow:
 
 
 def _detail_statement(group_by: GroupBy, key: str, state: RequestState | None) -> Select:
-    stmt = (
+    stmt: Select = (
         select(R.id, R.debit_date, R.kind, R.state, R.amount, R.debited_amount, R.bank_code, R.reason_code,
                Customer.customer_no, Customer.name, Customer.grade, DebitAgreement.item_id,
                DebitAgreement.account_last4)
@@ -248,7 +248,7 @@ def details(
     return [_detail_row(row, items) for row in result]
 
 
-def _detail_row(row, items: dict[int, str]) -> RequestDetailRow:  # type: ignore[no-untyped-def]
+def _detail_row(row: Row, items: dict[int, str]) -> RequestDetailRow:
     state = RequestState(row.state)
     failed = row.amount - row.debited_amount if state in RESULT_FAILED else 0
     return RequestDetailRow(

@@ -181,11 +181,11 @@ def ledger_statement() -> Select:
 
 @cache
 def registrations_statement() -> Select:
-    A = AccountRegistration
+    reg = AccountRegistration
     return (
-        select(A.bank_code, sum_if(A.state == RegistrationState.DONE).label("done_count"))
-        .where(A.contract_id == CONTRACT_ID, A.requested_on >= START, A.requested_on <= END)
-        .group_by(A.bank_code)
+        select(reg.bank_code, sum_if(reg.state == RegistrationState.DONE).label("done_count"))
+        .where(reg.contract_id == CONTRACT_ID, reg.requested_on >= START, reg.requested_on <= END)
+        .group_by(reg.bank_code)
     )
 
 

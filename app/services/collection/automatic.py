@@ -66,8 +66,8 @@ def auto_request_due(db: Database, contract_id: int, now: datetime) -> AutoReque
         actor = system_actor(contract.institution_id)
         lead = contract.auto_request_lead_minutes
         local = now.astimezone(SEOUL)
-        options = requests._options(contract, info, local.year, local.month)
-        options += requests._options(contract, info, *year_month(add_months(month_of(local.date()), 1)))
+        options = requests.date_options(contract, info, local.year, local.month)
+        options += requests.date_options(contract, info, *year_month(add_months(month_of(local.date()), 1)))
     outcomes: list[RequestOutcome] = []
     skipped: list[str] = []
     for option in options:
@@ -78,28 +78,28 @@ def auto_request_due(db: Database, contract_id: int, now: datetime) -> AutoReque
             if not _claim(s, contract_id, option.debit_date, now):
                 continue
             # Decide with nothing created: a date skipped (closed, empty, no room) leaves no charge behind.
-            _c, _i, rows = requests._rows(s, actor, contract_id, option.debit_date, None, False, now, create=False)
-            state = requests._state(s, info, option.debit_date, now)
+            _c, _i, rows = requests.checked_due_rows(s, actor, contract_id, option.debit_date, None, False, now, create=False)
+            state = requests.cutoff_state_in(s, info, option.debit_date, now)
             ready = [r for r in rows if r.requestable]
             if not state.open or not ready:
                 skipped.append(f"출금일 {option.debit_date:%Y-%m-%d}: "
                                + (state.message if not state.open else "자동 이체의뢰할 건이 없습니다."))
                 continue
-            requests._hold_date(s, contract_id, option.debit_date)
+            requests.hold_date(s, contract_id, option.debit_date)
             try:
-                requests._require_room(s, contract_id, option.debit_date, ready)
+                requests.require_room(s, contract_id, option.debit_date, ready)
             except FileCapacityError as full:
                 skipped.append(f"출금일 {option.debit_date:%Y-%m-%d}: {full.message}")
                 continue
             wanted = {r.agreement_id for r in ready}
-            _c, _i, rows = requests._rows(s, actor, contract_id, option.debit_date, None, False, now, create=True, only=wanted)
+            _c, _i, rows = requests.checked_due_rows(s, actor, contract_id, option.debit_date, None, False, now, create=True, only=wanted)
             ledger.lock_charges(s, [r.charge_id for r in rows if r.charge_id is not None])
-            _c, _i, rows = requests._rows(s, actor, contract_id, option.debit_date, None, False, now, create=False,
+            _c, _i, rows = requests.checked_due_rows(s, actor, contract_id, option.debit_date, None, False, now, create=False,
                                  only=wanted)
             ready = [r for r in rows if r.requestable]
             if not ready:
                 continue
-            made = requests._queue(s, actor, contract_id, option.debit_date, ready, RequestKind.NORMAL, local.date())
+            made = requests.queue(s, actor, contract_id, option.debit_date, ready, RequestKind.NORMAL, local.date())
             total = sum(r.amount for r in made)
             run = s.scalar(select(AutoRequestRun).where(AutoRequestRun.contract_id == contract_id,
                                                         AutoRequestRun.debit_date == option.debit_date))

@@ -2,10 +2,11 @@
 
 The manual limits 현금수납 to 이체처리미완료: only a charge with a failed debit (a FAIL entry) and an
 outstanding amount is listed and accepted — or one whose debit date's cut-off was missed and for which
-the clerk chose cash or 미납 (app/services/collection/missed.py): the bank never had it either. Cash is refused while a request line holds the charge
-(queued or in flight): the bank may be debiting it at that very moment, and cash on top would take
-the payer's money twice. Once the outstanding amount is paid, no request or retry asks for it. The
-amount is 1 … outstanding (partial payments allowed). Receiving and reversing are audited.
+the clerk chose cash or 미납 (app/services/collection/missed.py): the bank never had it either. Cash is
+refused while a request line holds the charge (queued or in flight): the bank may be debiting it at
+that very moment, and cash on top would take the payer's money twice. Once the outstanding amount is
+paid, no request or retry asks for it. The amount is 1 … outstanding (partial payments allowed).
+Receiving and reversing are audited.
 
 The day received is a real day of this charge's life: not after today (cash not yet in hand is not
 received) and not before the month before the charge's period (a payer may hand over a month's fee
@@ -143,12 +144,12 @@ def list_cash_candidates(
         if bal.outstanding <= 0:
             continue
         hold = held.get(charge.id)
-        debit_date, code = last.get(charge.id, (charge.missed_debit_date, None))
+        last_date, code = last.get(charge.id, (charge.missed_debit_date, None))
         rows.append(CashRow(
             charge_id=charge.id, agreement_id=agreement.id, customer_id=customer.id, customer_no=customer.customer_no,
             customer_name=customer.name, item_id=item.id, item_name=item.name, period=charge.period,
             charge_amount=bal.owed, debited=bal.debited, cash=bal.cash_net, outstanding=bal.outstanding,
-            last_debit_date=debit_date, reason_code=code,
+            last_debit_date=last_date, reason_code=code,
             reason_text=reason_text(code) if code or charge.missed_remedy is None else MISSED_REASON,
             blocked=f"{hold[1].label} 상태라 현금수납할 수 없습니다" if hold else None,
         ))
@@ -237,8 +238,9 @@ def list_cash_payments(
     """Cash received between the dates (reversing rows are not listed; the reversed one says so)."""
     with db.session() as s:
         contract_for(s, actor, contract_id)
-        reasons = dict(s.execute(select(Payment.id, Payment.reversal_reason).where(
-            Payment.contract_id == contract_id, Payment.reversal_reason.is_not(None))).all())
+        reasons: dict[int, str] = {payment_id: why for payment_id, why in s.execute(
+            select(Payment.id, Payment.reversal_reason).where(
+                Payment.contract_id == contract_id, Payment.reversal_reason.is_not(None))) if why is not None}
         rows = s.execute(
             select(Payment, Charge.period, Customer.customer_no, Customer.name, CollectionItem.name)
             .join(Charge, Charge.id == Payment.charge_id)

@@ -78,13 +78,6 @@ REMEDIED = {
 }
 
 
-# --- periods ----------------------------------------------------------------------------------
-
-
-period_of = month_of
-"""A charge's period is the "YYYY-MM" month of `common.periods`; the name stays for its callers."""
-
-
 def covers(first_month: str, last_month: str | None, period: str) -> bool:
     """Whether an agreement running first_month … last_month (None: open-ended) is due in `period`."""
     return first_month <= period and (last_month is None or period <= last_month)
@@ -97,7 +90,7 @@ def days_on(calendar: BusinessCalendar, debit_date: date) -> dict[str, tuple[int
     (`BusinessCalendar.debit_date_for`), so a date can serve this month's and last month's periods.
     """
     found: dict[str, tuple[int, ...]] = {}
-    for period in (add_months(period_of(debit_date), -1), period_of(debit_date)):
+    for period in (add_months(month_of(debit_date), -1), month_of(debit_date)):
         year, month = year_month(period)
         days = tuple(d for d in range(1, 32) if calendar.debit_date_for(year, month, d) == debit_date)
         if days:
@@ -113,7 +106,7 @@ def charge_values(monthly_amount: int, discount_amount: int) -> tuple[int, int]:
     return monthly_amount, max(0, min(discount_amount, monthly_amount))
 
 
-def _insert(s: Session):  # type: ignore[no-untyped-def]
+def _insert(s: Session) -> postgresql.Insert | sqlite.Insert:
     dialect = s.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Charge)
 
@@ -227,7 +220,7 @@ def registration_problem(reg: AccountRegistration | None) -> str | None:
 
 def _due_agreements(s: Session, contract_id: int, day_map: dict[str, tuple[int, ...]], item_id: int | None
                     ) -> list[tuple[str, DebitAgreement, Customer, CollectionItem]]:
-    out = []
+    out: list[tuple[str, DebitAgreement, Customer, CollectionItem]] = []
     for period, days in day_map.items():
         stmt = (
             select(DebitAgreement, Customer, CollectionItem)
@@ -270,11 +263,11 @@ def due_rows(s: Session, contract_id: int, calendar: BusinessCalendar, debit_dat
     agreement_ids = [a.id for _p, a, _c, _i in due]
     earlier: dict[int, list[tuple[int, str]]] = {}
     for period in (day_map if with_earlier or include_outstanding else ()):
-        rows = s.execute(select(Charge.agreement_id, Charge.id, Charge.period).where(
+        found = s.execute(select(Charge.agreement_id, Charge.id, Charge.period).where(
             Charge.agreement_id.in_([a.id for p, a, _c, _i in due if p == period]), Charge.period < period)
             .order_by(Charge.period, Charge.id))
-        for agreement_id, charge_id, charge_period in rows:
-            earlier.setdefault(agreement_id, []).append((charge_id, charge_period))
+        for agreement_id, earlier_id, charge_period in found:
+            earlier.setdefault(agreement_id, []).append((earlier_id, charge_period))
     charge_ids = set(current.values()) | {c for lst in earlier.values() for c, _p in lst}
     # Open lines before balances: a result applied in between closes its lines and posts its DEBIT
     # entries in one commit, so a line seen closed here has its DEBIT seen by the balance read after.
@@ -285,7 +278,7 @@ def due_rows(s: Session, contract_id: int, calendar: BusinessCalendar, debit_dat
     remedies = _remedies(s, current.values())
     here = requests_on(s, contract_id, debit_date, agreement_ids)
     elsewhere = _request_dates(s, {request_id for request_id, _state in held.values()})
-    rows = []
+    rows: list[DueRow] = []
     for period, a, c, i in due:
         charge_id = current.get(a.id)
         hold = held.get(charge_id) if charge_id is not None else None
@@ -304,7 +297,8 @@ def _remedies(s: Session, charge_ids: Iterable[int]) -> dict[int, MissedRemedy]:
     for start in range(0, len(ids), 5000):
         for charge_id, remedy in s.execute(select(Charge.id, Charge.missed_remedy).where(
                 Charge.id.in_(ids[start : start + 5000]), Charge.missed_remedy.is_not(None))):
-            out[charge_id] = MissedRemedy(remedy)
+            if remedy is not None:  # the query leaves NULLs out; this says so to the type checker
+                out[charge_id] = MissedRemedy(remedy)
     return out
 
 
@@ -381,14 +375,14 @@ def brought_rows(s: Session, contract_id: int, calendar: BusinessCalendar, debit
     request_ids = [found[a.id].request_id for a, _c, _i in parties]
     newest: dict[int, tuple[int, str]] = {}  # request id → (charge id, period) of its newest charge
     missed_on: dict[int, date] = {}  # charge id → the debit date whose cut-off it missed (moved from)
-    for request_id, charge_id, period, missed in s.execute(
+    for request_id, line_charge, line_period, missed in s.execute(
             select(DebitRequestLine.request_id, Charge.id, Charge.period, Charge.missed_debit_date)
             .join(Charge, Charge.id == DebitRequestLine.charge_id)
             .where(DebitRequestLine.request_id.in_(request_ids))
             .order_by(Charge.period, Charge.id)):
-        newest[request_id] = (charge_id, period)
+        newest[request_id] = (line_charge, line_period)
         if missed is not None:
-            missed_on[charge_id] = missed
+            missed_on[line_charge] = missed
     charge_ids = {charge_id for charge_id, _p in newest.values()}
     held = ledger.open_lines(s, charge_ids)  # before balances, as in `due_rows`
     money = ledger.balances(s, charge_ids)
@@ -396,7 +390,7 @@ def brought_rows(s: Session, contract_id: int, calendar: BusinessCalendar, debit
     rows = []
     for a, c, i in parties:
         here = found[a.id]
-        charge_id, period = newest.get(here.request_id, (None, period_of(debit_date)))
+        charge_id, period = newest.get(here.request_id, (None, month_of(debit_date)))
         bal = money[charge_id] if charge_id is not None else Balance()
         hold = held.get(charge_id) if charge_id is not None else None
         if here.kind is RequestKind.RETRY:
@@ -624,6 +618,8 @@ def retry_rows(s: Session, contract_id: int, calendar: BusinessCalendar, cutoff_
         .group_by(LedgerEntry.debit_request_id, LedgerEntry.charge_id, Charge.period)
         .order_by(Charge.period, LedgerEntry.charge_id)
     ):
+        if request_id is None:  # the IN filter leaves none; this narrows the nullable column's type
+            continue
         failed.setdefault(request_id, []).append((charge_id, period, int(total)))
     charge_ids = {c for parts in failed.values() for c, _p, _x in parts}
     held = ledger.open_lines(s, charge_ids)  # before balances, as in `due_rows`

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, Select, func, select
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.database.engine import Database
@@ -110,7 +111,7 @@ def _rate(rate: int) -> int:
     return rate
 
 
-def _base(contract_id: int):  # type: ignore[no-untyped-def]
+def _base(contract_id: int) -> Select:
     return (
         select(DebitAgreement, Customer, CollectionItem)
         .join(Customer, Customer.id == DebitAgreement.customer_id)
@@ -148,7 +149,7 @@ def _previews(rows: Sequence[tuple[DebitAgreement, Customer, CollectionItem]], r
             for a, c, i in rows]
 
 
-def _selected(s, contract_id: int, agreement_ids: Sequence[int]):  # type: ignore[no-untyped-def]
+def _selected(s: Session, contract_id: int, agreement_ids: Sequence[int]) -> Sequence[Row]:
     wanted = set(agreement_ids)
     if not wanted:
         raise ServiceError("할인을 적용할 고객을 선택하세요.")
@@ -204,7 +205,7 @@ def apply_discount(
                            + ". 다음 이체의뢰부터 할인된 금액으로 의뢰됩니다." + _kept_text(kept))
 
 
-def _charged_from(s, agreement_ids: Sequence[int], at: datetime) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _charged_from(s: Session, agreement_ids: Sequence[int], at: datetime) -> dict[str, int]:
     """period → how many of these agreements already have that period's charge, this month or later.
 
     A charge keeps the discount it was created with (see `charges`), so the clerk is told which

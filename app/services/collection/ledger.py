@@ -228,7 +228,8 @@ def request_money(s: Session, request_ids: Iterable[int]) -> dict[int, RequestMo
             .group_by(LedgerEntry.debit_request_id, LedgerEntry.kind)
         )
         for request_id, kind, total in rows:
-            found[request_id][names[LedgerKind(kind)]] = int(total or 0)
+            if request_id is not None:  # the IN filter leaves none; this narrows the nullable column's type
+                found[request_id][names[LedgerKind(kind)]] = int(total or 0)
     return {i: RequestMoney(**values) for i, values in found.items()}
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, exists, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from app.database.engine import Database
 from app.models import (
@@ -169,7 +169,7 @@ def _next_slot(info: ContractInfo, item_id: int, days: tuple[int, ...], name: st
     return min(ahead, key=lambda sl: sl.debit_date) if ahead else None
 
 
-def _never_asked(charge_id: ColumnElement[int]) -> ColumnElement[bool]:
+def _never_asked(charge_id: ColumnElement[int] | QueryableAttribute[int]) -> ColumnElement[bool]:
     """SQL: no request that was not withdrawn ever carried the charge."""
     line, req = DebitRequestLine, DebitRequest
     return ~exists().where(line.charge_id == charge_id, req.id == line.request_id,
@@ -180,15 +180,15 @@ def _unrequested(s: Session, info: ContractInfo, slot: debit_days.DebitSlot) -> 
     """Payers due on the slot's date by their debit day whose charge was never asked for (see the docstring)."""
     found: list[tuple[str, DebitAgreement, Customer, CollectionItem, int | None]] = []
     for period, days in charges.days_on(info.calendar, slot.debit_date).items():
-        a = DebitAgreement
+        da = DebitAgreement
         rows = s.execute(
-            select(a, Customer, CollectionItem, Charge.id)
-            .join(Customer, Customer.id == a.customer_id)
-            .join(CollectionItem, CollectionItem.id == a.item_id)
-            .outerjoin(Charge, (Charge.agreement_id == a.id) & (Charge.period == period))
-            .where(Customer.contract_id == info.id, Customer.active.is_(True), a.status == AgreementStatus.ACTIVE,
-                   a.item_id == slot.item_id, a.debit_day.in_(days), a.first_month <= period,
-                   a.last_month.is_(None) | (a.last_month >= period),
+            select(da, Customer, CollectionItem, Charge.id)
+            .join(Customer, Customer.id == da.customer_id)
+            .join(CollectionItem, CollectionItem.id == da.item_id)
+            .outerjoin(Charge, (Charge.agreement_id == da.id) & (Charge.period == period))
+            .where(Customer.contract_id == info.id, Customer.active.is_(True), da.status == AgreementStatus.ACTIVE,
+                   da.item_id == slot.item_id, da.debit_day.in_(days), da.first_month <= period,
+                   da.last_month.is_(None) | (da.last_month >= period),
                    Charge.id.is_(None) | (Charge.missed_remedy.is_(None) & _never_asked(Charge.id)))
             .order_by(Customer.customer_no)
         ).all()
@@ -321,7 +321,7 @@ def _move(s: Session, actor: Actor, info: ContractInfo, missed: MissedDebit, row
     if target is None:
         raise ServiceError(f"{missed.item_name}의 다음 출금일을 찾을 수 없어 옮길 수 없습니다. 현금수납이나 미납으로 "
                            "처리하세요.")
-    state = debits._state(s, info, target, now)
+    state = debits.cutoff_state_in(s, info, target, now)
     if not state.open:
         raise ServiceError(state.message)
     today = now.astimezone(SEOUL).date()
@@ -348,9 +348,9 @@ def _move(s: Session, actor: Actor, info: ContractInfo, missed: MissedDebit, row
         if bad or len(due) != len(fresh):
             names = ", ".join(f"{d.customer_name}({d.customer_no}): {d.reason}" for d in bad[:5])
             raise ConflictError(f"옮길 수 없는 건이 있어 아무것도 옮기지 않았습니다. {names} 다시 조회하세요.")
-        debits._hold_date(s, info.id, target)
-        debits._require_room(s, info.id, target, due)
-        made = debits._queue(s, actor, info.id, target, due, RequestKind.NORMAL, today)
+        debits.hold_date(s, info.id, target)
+        debits.require_room(s, info.id, target, due)
+        made = debits.queue(s, actor, info.id, target, due, RequestKind.NORMAL, today)
         moved += sum(m.amount for m in made)
     return moved
 

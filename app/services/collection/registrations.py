@@ -47,7 +47,7 @@ from app.models import (
     Transmission,
 )
 from app.services.collection import ledger
-from app.services.collection.withdrawal import withdrawing
+from app.services.collection.withdrawal import can_withdraw, withdrawing
 from app.services.common import audit
 from app.services.common.access import contract_for
 from app.services.common.calendar import SEOUL, BusinessCalendar
@@ -307,7 +307,7 @@ def list_registrations(
             reason_text=why.text if why else (hold.reason if hold else ""),
             hint=why.hint if why else (hold.hint if hold else ""), result_at=r.result_at,
             can_requeue=_requeue_problem(r, a, r.id in latest) is None,
-            can_withdraw=r.state is RegistrationState.WAITING and r.transmission_id is None,
+            can_withdraw=can_withdraw(r),
             warnings=warnings_for(info, r, a, file_date, now), hold=hold,
         ))
     return rows

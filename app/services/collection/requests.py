@@ -1,7 +1,7 @@
 """이체의뢰: what is due on a debit date, why a row cannot be asked for, asking and withdrawing.
 
 A retry (재처리의뢰, `retries`) and the automatic request (`automatic`) queue through the checks and the
-queueing below (`_state`, `_hold_date`, `_require_room`, `_queue`), so every way into an EB21 obeys
+queueing below (`cutoff_state_in`, `hold_date`, `require_room`, `queue`), so every way into an EB21 obeys
 the same cut-off, the same one-open-request-per-charge rule and the same file capacity.
 
 Why it is shaped like this:
@@ -47,6 +47,7 @@ from app.models import (
     DebitAgreement,
     DebitRequest,
     Direction,
+    FileKind,
     RequestKind,
     RequestState,
     Transmission,
@@ -308,10 +309,12 @@ def cutoff_state(contract: ContractInfo, debit_date: date, now: datetime, *, fil
 def _file_built(s: Session, contract_id: int, debit_date: date) -> bool:
     return s.scalar(select(Transmission.id).where(
         Transmission.contract_id == contract_id, Transmission.direction == Direction.SEND,
-        Transmission.remote_name == remote_name("EB21", debit_date)).limit(1)) is not None
+        Transmission.remote_name == remote_name(FileKind.EB21, debit_date)).limit(1)) is not None
 
 
-def _state(s: Session, info: ContractInfo, debit_date: date, now: datetime) -> CutoffState:
+def cutoff_state_in(s: Session, info: ContractInfo, debit_date: date, now: datetime) -> CutoffState:
+    """`cutoff_state` inside an open session; the retry, the automatic request and a moved charge ask it
+    in their own transaction, so they are refused at exactly the cut-off a request is."""
     return cutoff_state(info, debit_date, now, file_built=_file_built(s, info.id, debit_date))
 
 
@@ -319,7 +322,7 @@ def cutoff_state_for(db: Database, actor: Actor, contract_id: int, debit_date: d
     """`cutoff_state` with the contract and the "EB21 already built" fact read from the database."""
     with db.session() as s:
         contract_for(s, actor, contract_id)
-        return _state(s, contract_info(s, contract_id), debit_date, now)
+        return cutoff_state_in(s, contract_info(s, contract_id), debit_date, now)
 
 
 # --- debit dates --------------------------------------------------------------------------------
@@ -330,10 +333,12 @@ def debit_dates(db: Database, actor: Actor, contract_id: int, year: int, month: 
     with db.session() as s:
         contract = contract_for(s, actor, contract_id)
         info = contract_info(s, contract_id)
-        return _options(contract, info, year, month)
+        return date_options(contract, info, year, month)
 
 
-def _options(contract: Contract, info: ContractInfo, year: int, month: int) -> list[DebitDateOption]:
+def date_options(contract: Contract, info: ContractInfo, year: int, month: int) -> list[DebitDateOption]:
+    """The debit dates of a month for a contract already read; the automatic request walks the same
+    dates the clerk is offered, so it never asks for a date the screen would not."""
     by_date: dict[date, list[int]] = {}
     for day in contract.debit_day_list:
         by_date.setdefault(info.calendar.debit_date_for(year, month, day), []).append(day)
@@ -374,8 +379,12 @@ def check_debit_date(debit_date: date, today: date) -> None:
                            "밖입니다. 이체의뢰는 1년 뒤의 출금일까지, 지난 출금일 조회는 작년 1월 1일부터 할 수 있습니다.")
 
 
-def _rows(s: Session, actor: Actor, contract_id: int, debit_date: date, item_id: int | None, include_outstanding: bool,
-          now: datetime, *, create: bool, only: Collection[int] | None = None) -> tuple[Contract, ContractInfo, list[DueRow]]:
+def checked_due_rows(
+    s: Session, actor: Actor, contract_id: int, debit_date: date, item_id: int | None, include_outstanding: bool,
+    now: datetime, *, create: bool, only: Collection[int] | None = None,
+) -> tuple[Contract, ContractInfo, list[DueRow]]:
+    """The rows due on `debit_date` after the tenancy, window and debit-day checks; the automatic request
+    uses it so what it queues is what the request screen lists."""
     contract = contract_for(s, actor, contract_id)
     info = contract_info(s, contract_id)
     check_debit_date(debit_date, now.astimezone(SEOUL).date())
@@ -402,10 +411,11 @@ def list_due(
     """
     now = now or datetime.now(SEOUL)
     with db.session() as s:
-        _c, info, rows = _rows(s, actor, contract_id, debit_date, item_id, include_outstanding, now, create=False)
+        _c, info, rows = checked_due_rows(s, actor, contract_id, debit_date, item_id, include_outstanding, now,
+                                          create=False)
         rows += charges.brought_rows(s, contract_id, info.calendar, debit_date, item_id=item_id,
                                      exclude={r.agreement_id for r in rows})
-        state = _state(s, info, debit_date, now)
+        state = cutoff_state_in(s, info, debit_date, now)
     return DueList(debit_date, tuple(charges.days_on(info.calendar, debit_date)), include_outstanding, state,
                    tuple(rows))
 
@@ -491,11 +501,12 @@ def _compare(s: Session, calendar: BusinessCalendar, contract_id: int, debit_dat
 # --- requesting -----------------------------------------------------------------------------------
 
 
-def _queue(s: Session, actor: Actor, contract_id: int, debit_date: date, rows: Sequence[DueRow | RetryRow],
-           kind: RequestKind, today: date, retry_of: dict[int, int] | None = None) -> list[ledger.RequestRef]:
+def queue(s: Session, actor: Actor, contract_id: int, debit_date: date, rows: Sequence[DueRow | RetryRow],
+          kind: RequestKind, today: date, retry_of: dict[int, int] | None = None) -> list[ledger.RequestRef]:
     """One WAITING request per row with its lines and ledger entries (rows already checked requestable).
 
-    Bulk Core inserts: a month of a large institution is thousands of requests in one click.
+    Bulk Core inserts: a month of a large institution is thousands of requests in one click. Retries,
+    the automatic request and a moved charge queue through here too, so every request is written alike.
     """
     values = [{"contract_id": contract_id, "agreement_id": row.agreement_id, "kind": kind.value,
                "state": RequestState.WAITING.value, "debit_date": debit_date, "amount": row.request_amount,
@@ -508,9 +519,10 @@ def _queue(s: Session, actor: Actor, contract_id: int, debit_date: date, rows: S
     return made
 
 
-def _hold_date(s: Session, contract_id: int, debit_date: date) -> None:
+def hold_date(s: Session, contract_id: int, debit_date: date) -> None:
     """On PostgreSQL, one requester at a time per (contract, debit date) until commit, so two clerks
-    cannot both fit into the room the file has left (SQLite's BEGIN IMMEDIATE already serializes)."""
+    cannot both fit into the room the file has left (SQLite's BEGIN IMMEDIATE already serializes).
+    Every way into the date's EB21 (request, retry, automatic, moved charge) takes it."""
     if s.get_bind().dialect.name == "postgresql":
         s.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                   {"key": lock_key(f"eb21-room:{contract_id}:{debit_date.isoformat()}")})
@@ -526,8 +538,9 @@ def _queued_for(s: Session, contract_id: int, debit_date: date) -> tuple[int, in
     return int(count), int(amount)
 
 
-def _require_room(s: Session, contract_id: int, debit_date: date, rows: Sequence[DueRow | RetryRow]) -> None:
-    """Raise FileCapacityError when the date's EB21, with `rows` added, would not fit its count or amount fields."""
+def require_room(s: Session, contract_id: int, debit_date: date, rows: Sequence[DueRow | RetryRow]) -> None:
+    """Raise FileCapacityError when the date's EB21, with `rows` added, would not fit its count or amount fields.
+    Public because every way into the file must fit it, not only the request screen."""
     capacity = EB21_CAPACITY
     count, amount = _queued_for(s, contract_id, debit_date)
     asked_count, asked_amount = len(rows), sum(r.request_amount for r in rows)
@@ -589,20 +602,20 @@ def request(
         raise ServiceError("이체의뢰할 고객을 선택하세요.")
     today = now.astimezone(SEOUL).date()
     with ledger.money_session(db, contract_id) as s:
-        contract, info, rows = _rows(s, actor, contract_id, debit_date, item_id, include_outstanding, now,
-                                     create=True, only=wanted)
-        state = _state(s, info, debit_date, now)
+        contract, info, rows = checked_due_rows(s, actor, contract_id, debit_date, item_id, include_outstanding, now,
+                                                create=True, only=wanted)
+        state = cutoff_state_in(s, info, debit_date, now)
         if not state.open:
             raise ServiceError(state.message)
-        _hold_date(s, contract_id, debit_date)
+        hold_date(s, contract_id, debit_date)
         # Lock what may be asked for, then look again: a clerk who got there first is seen now.
         ledger.lock_charges(s, [line.charge_id for r in rows for line in r.lines]
                             + [r.charge_id for r in rows if r.charge_id is not None])
-        _c, _i, rows = _rows(s, actor, contract_id, debit_date, item_id, include_outstanding, now, create=False,
-                             only=wanted)
+        _c, _i, rows = checked_due_rows(s, actor, contract_id, debit_date, item_id, include_outstanding, now,
+                                        create=False, only=wanted)
         _refuse_unrequestable(rows, wanted - {r.agreement_id for r in rows})
-        _require_room(s, contract_id, debit_date, rows)
-        made = _queue(s, actor, contract_id, debit_date, rows, RequestKind.NORMAL, today)
+        require_room(s, contract_id, debit_date, rows)
+        made = queue(s, actor, contract_id, debit_date, rows, RequestKind.NORMAL, today)
         total = sum(r.amount for r in made)
         audit.record(s, "debit_requested", actor=actor, target=f"{contract.institution_code} {debit_date:%Y-%m-%d}",
                      detail={"count": len(made), "amount": total, "include_outstanding": include_outstanding})

@@ -61,10 +61,10 @@ def retry(
         if debit_date not in retry_dates_for(info.calendar, info.request_cutoff, now):
             raise ServiceError(f"{debit_date:%Y-%m-%d}에는 재처리의뢰할 수 없습니다. 이번 달의 영업일 가운데 "
                                "이체의뢰 마감 전인 날을 고르세요.")
-        state = requests._state(s, info, debit_date, now)
+        state = requests.cutoff_state_in(s, info, debit_date, now)
         if not state.open:
             raise ServiceError(state.message)
-        requests._hold_date(s, contract_id, debit_date)
+        requests.hold_date(s, contract_id, debit_date)
         rows = retry_rows(s, contract_id, info.calendar, info.request_cutoff, now, only=wanted)
         ledger.lock_charges(s, [line.charge_id for r in rows for line in r.lines])
         rows = retry_rows(s, contract_id, info.calendar, info.request_cutoff, now, only=wanted)
@@ -75,8 +75,8 @@ def retry(
             listed = "; ".join(f"{r.customer_name}({r.customer_no}): {r.why_not or '원래 출금일 뒤의 날을 고르세요'}"
                                for r in bad[:5])
             raise ServiceError(f"재처리의뢰할 수 없는 건이 있어 아무것도 의뢰하지 않았습니다: {listed}")
-        requests._require_room(s, contract_id, debit_date, rows)
-        made = requests._queue(s, actor, contract_id, debit_date, rows, RequestKind.RETRY, today,
+        requests.require_room(s, contract_id, debit_date, rows)
+        made = requests.queue(s, actor, contract_id, debit_date, rows, RequestKind.RETRY, today,
                       retry_of={r.agreement_id: r.request_id for r in rows})
         total = sum(r.amount for r in made)
         audit.record(s, "debit_retry_requested", actor=actor,

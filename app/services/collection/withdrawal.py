@@ -31,6 +31,12 @@ _WAITING: dict[type[DebitRequest] | type[AccountRegistration], RequestState | Re
 }
 
 
+def can_withdraw(row: DebitRequest | AccountRegistration) -> bool:
+    """Whether `row` may still be withdrawn: waiting, and no file carries it. The lists ask this to
+    offer the button; `withdrawing` refuses by the same rule, so the button never promises more."""
+    return row.state is _WAITING[type(row)] and row.transmission_id is None
+
+
 @contextmanager
 def withdrawing(
     db: Database, actor: Actor, model: type[Queued], row_id: int, *, missing: ServiceError, not_waiting: str,

@@ -35,6 +35,15 @@ def moment_text(moment: datetime) -> str:
     return f"{day_text(local.date())} {local:%H:%M}"
 
 
+def stamp_text(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """'2026-03-13 14:00' in Seoul time, blank for no moment: the stamp of lists and records.
+
+    Stored times are UTC; the clerk reads office time. `fmt` shortens it ('%m-%d %H:%M') or adds the
+    seconds an audit trail needs; `moment_text` is the weekday form that sentences use.
+    """
+    return moment.astimezone(SEOUL).strftime(fmt) if moment else ""
+
+
 def won(amount: int) -> str:
     """'300,000원'."""
     return f"{amount:,}원"

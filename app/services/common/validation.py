@@ -245,7 +245,7 @@ _EXCEL_DECIMAL = re.compile(r"[0-9]+\.0+")
 _EXCEL_MESSAGE = "엑셀이 숫자로 바꾼 값입니다 (예: 1.2345E+11). 엑셀에서 셀 서식을 텍스트로 바꾸고 다시 입력하세요."
 
 
-def account_no(value: str, field: str = "계좌번호") -> str:
+def account_no(value: str | float, field: str = "계좌번호") -> str:
     """Digits only, 6–16 of them (the file field is 16 wide and refuses embedded spaces).
 
     Hyphens and spaces are removed. Values that Excel turned into numbers ('1.2345E+11',

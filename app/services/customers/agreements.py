@@ -51,8 +51,9 @@ from app.services.common.errors import ConflictError, NotFoundError, ServiceErro
 from app.services.common.masking import masked_last4
 from app.services.common.periods import year_month
 from app.services.common.session import Actor
+from app.services.common.validation import ValidationError
 from app.services.customers import rules as customer_rules
-from app.services.customers.rules import AgreementForm, AgreementValues, ValidationError
+from app.services.customers.rules import AgreementForm, AgreementValues
 from app.services.exchange.cms.banks import BANK_NAMES, bank_name
 from app.services.exchange.cms.reasons import reason_text
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
@@ -140,7 +141,7 @@ def _prepare(sheet: Worksheet) -> None:
     sheet.freeze_panes = "A2"
 
 
-def _header(sheet: Worksheet, text: str) -> WriteOnlyCell:
+def _header(sheet: Worksheet, text: str) -> Cell:
     cell = WriteOnlyCell(sheet, value=text)
     cell.font = Font(bold=True)
     cell.fill = PatternFill("solid", fgColor="DDE6F0")
@@ -190,7 +191,7 @@ def _cell(sheet: Worksheet, value: Any) -> Any:
     if value is None or value == "":
         return None
     if isinstance(value, (int, date)):
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]  # openpyxl writes dates; its stubs say datetime
         if isinstance(value, date):
             cell.number_format = "yyyy-mm-dd"
         else:

@@ -112,7 +112,7 @@ class SavedCustomer:
 # --- the list ---------------------------------------------------------------------------------
 
 
-def _customers_in_state(contract_id: int, states: Iterable[RegistrationState]) -> Select[tuple[int]]:
+def _customers_in_state(contract_id: int, states: Iterable[RegistrationState]) -> Select:
     """Customers with an active agreement whose latest live registration is in one of `states`.
 
     "Latest" is said as "no newer live registration of the same agreement", which lets the
@@ -260,7 +260,7 @@ def rows_for(s: Session, customers: Sequence[Customer]) -> list[CustomerListRow]
     for c in customers:
         agreements = by_customer[c.id]
         found = {states[a.id] for a, _ in agreements if a.id in states}
-        state = next((st for st in STATE_PRIORITY if st in found), None)
+        shown = next((st for st in STATE_PRIORITY if st in found), None)
         rows.append(
             CustomerListRow(
                 id=c.id,
@@ -273,7 +273,7 @@ def rows_for(s: Session, customers: Sequence[Customer]) -> list[CustomerListRow]
                 banks=", ".join(dict.fromkeys(bank_name(a.bank_code) for a, _ in agreements)),
                 accounts_masked=", ".join(dict.fromkeys(masked_last4(a.account_last4) for a, _ in agreements)),
                 monthly_total=sum(a.monthly_amount for a, _ in agreements),
-                registration_state=state,
+                registration_state=shown,
                 joined_on=c.joined_on,
                 active=c.active,
                 resident_masked=c.resident_no_masked or "",

@@ -32,8 +32,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from app.models.enums import CustomerType
 from app.services.common import validation
@@ -324,10 +323,15 @@ def holder_id(value: Any, *, today: date | None = None) -> str:
 # --- whole forms --------------------------------------------------------------------------------
 
 
-@cache
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
 def _field_names(form: type) -> frozenset[str]:
     """A form's field names, looked up once (an import builds a form per row)."""
-    return frozenset(f.name for f in fields(form))
+    names = _FIELD_NAMES.get(form)
+    if names is None:
+        names = _FIELD_NAMES[form] = frozenset(f.name for f in fields(form))
+    return names
 
 
 class Remembered:
@@ -363,7 +367,7 @@ class _Checks(validation.FieldChecks):
         # keyword values alone tell its calls apart.
         key = (name, value.__class__, value, args, *kwargs.values())
         try:
-            return cache[key]  # type: ignore[return-value]
+            return cast(_T, cache[key])  # what `rule` returned for this key when it was remembered
         except KeyError:
             pass
         except TypeError:  # an unhashable value: just check it

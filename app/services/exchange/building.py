@@ -372,9 +372,7 @@ def _evidence_to_send(db: Database, contract_id: int) -> tuple[list[int], bool]:
 
 def _evidence_bytes(key: DataKey, row_id: int, sealed: bytes, sha256: str) -> bytes:
     """A piece of evidence as attached (its recorded SHA-256 checked), or _BadRow with the reason."""
-    from app.services.customers.evidence.store import (
-        EVIDENCE_PURPOSE,  # not at import: it brings the image libraries
-    )
+    from app.services.customers.evidence.sealed import EVIDENCE_PURPOSE
 
     try:
         plain = key.open_bytes(sealed, EVIDENCE_PURPOSE)

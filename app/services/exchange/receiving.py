@@ -47,7 +47,7 @@ from app.models import (
     Transmission,
     TransmissionState,
 )
-from app.models.base import utcnow
+from app.models.base import table_of, utcnow
 from app.services.common.crypto import DataKey, DecryptionError
 from app.services.exchange.cms import (
     CmsError,
@@ -313,9 +313,10 @@ def _lock_send(s: Session, send_id: int, sha: str) -> Transmission:
     return send
 
 
-def _check_rows(found: Iterable[tuple[int, int]], sequences: set[int], request_name: str, send_id: int) -> dict[int, int]:
+def _check_rows(found: Iterable[tuple[int, int | None]], sequences: set[int], request_name: str,
+                send_id: int) -> dict[int, int]:
     """seq_no → row id for the rows the request file carried; refuse if they are not exactly those."""
-    by_seq: dict[int, int] = {}
+    by_seq: dict[int | None, int] = {}
     for row_id, seq in found:
         by_seq[seq] = row_id
     if set(by_seq) != sequences:
@@ -324,7 +325,7 @@ def _check_rows(found: Iterable[tuple[int, int]], sequences: set[int], request_n
             "반영하지 않았습니다. 관리자에게 문의하세요.",
             send_id,
         )
-    return by_seq
+    return {seq: row_id for seq, row_id in by_seq.items() if seq is not None}  # all of them, once they matched
 
 
 def _receive_row(
@@ -380,7 +381,7 @@ def _apply_registrations(
             .values(state=RegistrationState.DONE, reason_code=None, result_at=now)
             .execution_options(synchronize_session=False)
         )
-        bulk_update(s.connection(), a.__table__, [
+        bulk_update(s.connection(), table_of(a), [
             {"id": by_seq[seq], "state": RegistrationState.FAILED.value, "reason_code": code}
             for seq, code in rejected.items()
         ])
@@ -420,7 +421,7 @@ def _apply_debits(
         conn = s.connection()
         # Every request of the file in one pass (one statement on PostgreSQL): updating all rows to
         # DONE and then the failures again would write the failed rows twice.
-        bulk_update(conn, r.__table__, [
+        bulk_update(conn, table_of(r), [
             {"id": by_seq[seq], "state": _request_state(o).value, "debited_amount": o.debited_amount,
              "reason_code": o.reason_code, "result_at": now}
             for seq, o in outcomes.items()
@@ -473,16 +474,16 @@ def _post_money(
                           "amount": amount - paid, "entry_on": debit_day, "debit_request_id": request_id,
                           "payment_id": None, "note": None, "created_at": now, "created_by": SYSTEM_USER})
     conn = s.connection()
-    made = bulk_insert(conn, Payment.__table__, payments, returning=("id", "debit_request_id", "charge_id"))
+    made = bulk_insert(conn, table_of(Payment), payments, returning=("id", "debit_request_id", "charge_id"))
     payment_of = {(request_id, charge_id): pid for pid, request_id, charge_id in made}  # one line per (request, charge)
     ledger = [{"contract_id": contract_id, "charge_id": p["charge_id"], "kind": LedgerKind.DEBIT.value,
                "amount": p["amount"], "entry_on": debit_day, "debit_request_id": p["debit_request_id"],
                "payment_id": payment_of[(p["debit_request_id"], p["charge_id"])], "note": None, "created_at": now,
                "created_by": SYSTEM_USER} for p in payments]
-    bulk_insert(conn, LedgerEntry.__table__, ledger + fails)
+    bulk_insert(conn, table_of(LedgerEntry), ledger + fails)
     conn.execute(
-        update(DebitRequestLine.__table__)
-        .where(DebitRequestLine.__table__.c.request_id.in_(
+        update(table_of(DebitRequestLine))
+        .where(table_of(DebitRequestLine).c.request_id.in_(
             select(DebitRequest.id).where(*carried).scalar_subquery()
         ))
         .values(is_open=False)

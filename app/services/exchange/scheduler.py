@@ -30,6 +30,7 @@ only report who is sending. `send_now` / `fetch_now` are the administrator's but
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import threading
@@ -352,7 +353,7 @@ class CollectionScheduler:
             if not self._lease(report):
                 return self._finish(report)
             for c in active_contracts(self.db):
-                self._guarded(c, report, lambda c=c: self._tick_contract(c, now, report))
+                self._guarded(c, report, functools.partial(self._tick_contract, c, now, report))
         return self._finish(report)
 
     def send_due(self, contract_id: int, now: datetime | None = None) -> PassReport:
@@ -541,10 +542,10 @@ class CollectionScheduler:
         if (manual and now < cutoff) or cutoff - self.send_lead <= now < cutoff:
             debit_date = c.calendar.next_business_day(today)
             name = remote_name("EB21", debit_date)
-            if manual or not _send_file(self.db, c.id, name, given_up=True):
-                if any(d == debit_date for d, _n, _a in _queued_requests(self.db, c.id)):
-                    built = building.build_request_file(self.db, c, debit_date, self._key(), now=now)
-                    self._built(built, transport, now, report, manual=manual)
+            if (manual or not _send_file(self.db, c.id, name, given_up=True)) and any(
+                    d == debit_date for d, _n, _a in _queued_requests(self.db, c.id)):
+                built = building.build_request_file(self.db, c, debit_date, self._key(), now=now)
+                self._built(built, transport, now, report, manual=manual)
         if manual and now >= cutoff:
             report.lines.append(f"이체의뢰 마감({moment_text(cutoff)})이 지나 오늘 보낼 이체의뢰는 없습니다.")
         elif manual and not report.built and not report.uploads and not report.problems:
@@ -562,11 +563,11 @@ class CollectionScheduler:
                 if result is None or not result.refused_records:
                     break  # accepted, blocked, or refused as a whole (left for the clerk, not retried now)
         built_eb13 = False
-        if manual or not _send_file(self.db, c.id, remote_name("EB13", today), given_up=True):
-            if _queued_registrations(self.db, c.id):
-                built = building.build_registration_file(self.db, c, today, self._key(), now=now)
-                built_eb13 = isinstance(built, building.BuiltFile)
-                self._built(built, transport, now, report, manual=manual)
+        if ((manual or not _send_file(self.db, c.id, remote_name("EB13", today), given_up=True))
+                and _queued_registrations(self.db, c.id)):
+            built = building.build_registration_file(self.db, c, today, self._key(), now=now)
+            built_eb13 = isinstance(built, building.BuiltFile)
+            self._built(built, transport, now, report, manual=manual)
         if manual or built_eb13:
             held = _held_for_evidence(self.db, c.id)
             if held:

@@ -21,7 +21,8 @@ from app.database.engine import Database
 from app.models import SchedulerCredential
 from app.models.base import utcnow
 from app.services.common import audit
-from app.services.common.errors import AuthError, NotFoundError, ServiceError
+from app.services.common.access import require_institution
+from app.services.common.errors import AuthError, ServiceError
 from app.services.common.passwords import dummy_hash, hash_secret, verify_secret
 from app.services.common.session import Actor
 
@@ -95,8 +96,9 @@ def revoke(db: Database, actor: Actor, credential_id: int, *, now: Clock = utcno
     actor.require_admin()
     with db.session() as s:
         row = s.get(SchedulerCredential, credential_id)
-        if row is None or row.institution_id != actor.institution_id:
-            raise NotFoundError(f"스케줄러 자격 {credential_id}번이 없습니다.")
+        require_institution(actor, row.institution_id if row is not None else None,
+                            f"스케줄러 자격 {credential_id}번이 없습니다.")
+        assert row is not None  # require_institution refused a missing credential
         if row.revoked_at is not None:
             raise ServiceError(f"스케줄러 자격 {credential_id}번은 이미 폐기되었습니다.")
         row.revoked_at = now()
@@ -124,7 +126,7 @@ def authenticate(db: Database, token: str, *, now: Clock = utcnow) -> SchedulerP
             verify_secret(dummy_hash(), parsed[1] if parsed else token)  # the same work as a known id
             audit.record(s, "scheduler_credential_refused", login_id="scheduler", detail={"reason": "unknown credential"})
             outcome: SchedulerPrincipal | None = None
-        elif not verify_secret(row.token_hash, parsed[1]) or row.revoked_at is not None:  # type: ignore[index]
+        elif not verify_secret(row.token_hash, parsed[1]) or row.revoked_at is not None:  # type: ignore[index]  # a row was found, so the token parsed
             reason = "revoked" if row.revoked_at is not None else "wrong token"
             audit.record(s, "scheduler_credential_refused", institution_id=row.institution_id,
                          login_id=f"scheduler:{row.name}"[:30], detail={"reason": reason, "credential": row.id})

@@ -22,8 +22,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any, cast
 
 from sqlalchemy import and_, case, func, or_, select, text, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from app.database.engine import Database
@@ -222,14 +224,14 @@ def seal_legacy_contents(db: Database, key: DataKey) -> int:
             if content is None:
                 continue
             plain = bytes(content)
-            result = s.execute(
+            result = cast("CursorResult[Any]", s.execute(
                 update(Transmission)
                 .where(Transmission.id == tid, Transmission.content_sealed.is_(False))
                 .values(content=key.seal_bytes(plain, BANK_FILE_PURPOSE), content_sealed=True,
                         sha256=func.coalesce(Transmission.sha256, sha256_hex(plain)),
                         version_id=Transmission.version_id + 1)
                 .execution_options(synchronize_session=False)
-            )
+            ))  # an UPDATE answers with a CursorResult, which counts the rows
             done += int(result.rowcount or 0)
         if sqlite:
             s.execute(text("PRAGMA secure_delete = OFF"))
@@ -491,7 +493,7 @@ class DecodedFile:
         if self._file is None:
             return []
         chunk = self._file.records[start : start + count]
-        described = describe(dataclasses.replace(self._file, records=chunk))
+        described = describe(dataclasses.replace(self._file, records=chunk))  # type: ignore[arg-type]  # mypy cannot replace() across a union of file types
         return described[1:-1]
 
 
@@ -540,7 +542,7 @@ def decode_stored(db: Database, actor: Actor, transmission_id: int, key: DataKey
     header: dict[str, str] = {}
     trailer: dict[str, str] = {}
     if file is not None:
-        described = describe(dataclasses.replace(file, records=()))
+        described = describe(dataclasses.replace(file, records=()))  # type: ignore[arg-type]  # as in FileView.rows
         header, trailer = described[0], described[-1]
         if isinstance(file, Ei13File):  # its header counts the records, which were left out just above
             header["총 동의자료 수"] = f"{len(file.records):,}"

@@ -37,9 +37,9 @@ from app.models import (
     User,
 )
 from app.services.collection import missed
+from app.services.common.access import require_institution
 from app.services.common.calendar import SEOUL, seoul_datetime
 from app.services.common.destinations import Destination
-from app.services.common.errors import NotFoundError
 from app.services.common.formats import day_text
 from app.services.common.session import Actor
 from app.services.exchange.transmissions import (
@@ -82,8 +82,9 @@ def set_enabled(db: Database, actor: Actor, enabled: bool) -> None:
     """Turn one's own notifications on or off; kept in the user's row, so it follows them to any PC."""
     with db.session() as s:
         user = s.get(User, actor.user_id) if actor.user_id is not None else None
-        if user is None or user.institution_id != actor.institution_id:
-            raise NotFoundError("사용자를 찾을 수 없습니다. 다시 로그인하세요.")
+        require_institution(actor, user.institution_id if user is not None else None,
+                            "사용자를 찾을 수 없습니다. 다시 로그인하세요.")
+        assert user is not None  # require_institution refused a missing user
         if user.notifications_enabled != enabled:
             user.notifications_enabled = enabled
 
@@ -141,6 +142,8 @@ def arrived_results(db: Database, info: ContractInfo, now: datetime) -> list[Not
             t.received_at >= _start_of_day(now), t.received_at <= now,
         ).order_by(t.id)).all()
         for tid, kind, answers_id, file_date in rows:
+            if answers_id is None:  # the query leaves these out; this narrows the nullable column's type
+                continue
             if str(kind) == "EB14":
                 done, failed, _won = home.outcome_counts(s, "EB13", answers_id)
                 out.append(Notification(

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Subquery, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from app.database.engine import Database
@@ -289,8 +289,8 @@ def expected_results(s: Session, info: ContractInfo, now: datetime) -> list[Expe
         t.file_date >= today - timedelta(days=20),
     ).order_by(t.file_date, t.id)).all()
     out: list[ExpectedResult] = []
-    for tid, kind, file_date, state, applied_at, records in sent:
-        kind = str(kind)
+    for tid, file_kind, file_date, state, applied_at, records in sent:
+        kind = str(file_kind)
         due = info.result_due(kind, file_date)
         arrived = state == TransmissionState.APPLIED
         if due.date() != today and (arrived or due.date() > today):
@@ -311,8 +311,8 @@ def outcome_counts(s: Session, kind: str, send_id: int) -> tuple[int, int, int]:
     """(done, failed, debited won) of the rows a request file carried, once its result is applied."""
     if kind == "EB13":
         a = AccountRegistration
-        rows = s.execute(select(a.state, func.count()).where(a.transmission_id == send_id).group_by(a.state)).all()
-        by = {RegistrationState(state): int(n) for state, n in rows}
+        counted = s.execute(select(a.state, func.count()).where(a.transmission_id == send_id).group_by(a.state)).all()
+        by = {RegistrationState(state): int(n) for state, n in counted}
         return by.get(RegistrationState.DONE, 0), by.get(RegistrationState.FAILED, 0), 0
     r = DebitRequest
     send = s.get(Transmission, send_id)
@@ -332,7 +332,7 @@ def outcome_counts(s: Session, kind: str, send_id: int) -> tuple[int, int, int]:
 # --- work waiting ----------------------------------------------------------------------------------
 
 
-def _latest_registrations(contract_id: int):  # type: ignore[no-untyped-def]
+def _latest_registrations(contract_id: int) -> Subquery:
     """Subquery: each agreement's latest registration (withdrawn ones aside), as `charges` reads it."""
     a = AccountRegistration
     return (select(a.agreement_id, func.max(a.id).label("rid"))

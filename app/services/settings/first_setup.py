@@ -44,11 +44,11 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.common import audit
+from app.services.common.access import contract_for
 from app.services.common.calendar import SEOUL
 from app.services.common.destinations import Destination
 from app.services.common.errors import ServiceError
 from app.services.common.session import Actor
-from app.services.customers.records import contract_for
 from app.services.exchange.relay.base import RelayError, Transport
 from app.services.exchange.relay.config import MODE_SFTP, SETTINGS_KEY, RelayConfig
 from app.services.exchange.transmissions import ContractInfo, contract_info

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.database.engine import Database
 from app.models import Contract, Institution, User
-from app.services.common import keys
+from app.services.common import keys, passwords
 from app.services.common.crypto import DataKey
 from app.services.common.errors import ServiceError
 from app.services.common.session import Actor
@@ -31,7 +31,7 @@ class SetupForm:
     admin_name: str
     admin_birth_date: str
     passphrase: str
-    admin_password: str = auth.INITIAL_PASSWORD
+    admin_password: str = passwords.INITIAL_PASSWORD
 
 
 def is_initialized(db: Database) -> bool:

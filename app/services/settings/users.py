@@ -17,10 +17,10 @@ from app.database.engine import Database
 from app.models import Contract, Institution, Role, User
 from app.models.base import utcnow
 from app.services.common import audit, validation
+from app.services.common.access import require_institution
 from app.services.common.errors import (
     AuthError,
     ConflictError,
-    NotFoundError,
     ServiceError,
 )
 from app.services.common.passwords import (
@@ -179,8 +179,8 @@ def change_own_password(db: Database, actor: Actor, current: str, new: str) -> N
 
 def _get(s: Session, actor: Actor, user_id: int | None) -> User:
     user = s.get(User, user_id) if user_id is not None else None
-    if user is None or user.institution_id != actor.institution_id:
-        raise NotFoundError("사용자를 찾을 수 없습니다.")
+    require_institution(actor, user.institution_id if user is not None else None, "사용자를 찾을 수 없습니다.")
+    assert user is not None  # require_institution refused a missing user
     return user
 
 

@@ -336,9 +336,11 @@ class AggregatePage(Page):
 
     def open_detail(self, selection: Any) -> None:
         """Show the rows behind `selection` (a page at a time) with their total from the summary."""
+        q = self.summary_query
+        assert q is not None  # a row opens only from a summary on screen, which `search` asked for
         self.selection = selection
         self.detail_title.setText(self.selection_title(selection))
-        self.detail_model.start(self.detail_loader(self.summary_query, selection))
+        self.detail_model.start(self.detail_loader(q, selection))
         fit_columns(self.detail_table)
         self.detail_total.setText(self.detail_total_text(selection))
         self.stack.setCurrentIndex(1)

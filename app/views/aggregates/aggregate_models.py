@@ -103,7 +103,7 @@ class PagedModel(RowsModel):
     def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: N802 (Qt naming)
         return not parent.isValid() and self._more
 
-    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: N802
+    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: N802 (Qt naming)
         if parent.isValid() or not self._more or self._loader is None:
             return
         have = self.rowCount()

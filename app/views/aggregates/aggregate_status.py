@@ -18,9 +18,10 @@ from app.models import RegistrationState, RequestState
 from app.services.aggregates import registrations as aggregates_registrations
 from app.services.aggregates import requests as aggregates_requests
 from app.services.aggregates import settlement
-from app.services.aggregates.common import GroupBy, Period
+from app.services.aggregates.common import GroupBy
 from app.services.aggregates.reports import build
 from app.services.aggregates.reports.model import Report
+from app.services.common.periods import Period
 from app.views.aggregates.aggregate_base import (
     ALIGN_CENTER,
     AggregatePage,

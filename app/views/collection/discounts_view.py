@@ -32,6 +32,7 @@ from app.services.collection.discounts import (
     DiscountQuery,
     DiscountRow,
 )
+from app.services.common.formats import stamp_text
 from app.services.customers import records as customers
 from app.views.collection.table_models import (
     ALIGN_CENTER,
@@ -54,7 +55,7 @@ from app.views.common.base import Page, confirm, hint_label, run_guarded
 from app.views.common.column_fit import set_elastic
 from app.views.common.context import AppContext
 from app.views.common.empty_state import EmptyState, has_customers
-from app.views.common.tables import ALERT, seoul_text
+from app.views.common.tables import ALERT
 
 INTRO = ("할인 적용할 고객을 체크박스로 선택하고 면제할인비율을 입력하면 월 이체금액 대비 할인금액이 자동 계산되어 "
          "표시됩니다. 금액에 이상이 없으면 [일괄적용]을 누르세요. 다음 이체 분부터 할인된 금액으로 이체의뢰됩니다.")
@@ -128,8 +129,8 @@ class DiscountsPage(Page):
         self.action_row = QWidget()
         self.action_row.setLayout(actions)
         actions.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.all_box, self.rate, self.apply_button):
-            widget.setVisible(editing)
+        for control in (self.all_box, self.rate, self.apply_button):
+            control.setVisible(editing)
         self.body.addWidget(self.action_row)
 
         columns = (
@@ -149,7 +150,7 @@ class DiscountsPage(Page):
             money_column("새 이체금액", lambda r: self._preview_value(r, lambda p: p.new_net),
                          lambda _r: NEW_COLOUR),
         )
-        self.model = TickModel(columns, key=lambda r: r.agreement_id, ticks=editing, parent=self)
+        self.model: TickModel = TickModel(columns, key=lambda r: r.agreement_id, ticks=editing, parent=self)
         self.model.checked_changed.connect(self.update_preview)
         self.table = make_tick_table(self.model)
         set_elastic(self.table, self.model.column_of("고객등급"))  # a class name narrows before a payer's name
@@ -164,7 +165,7 @@ class DiscountsPage(Page):
         box = QGroupBox("할인 변경 이력")
         layout = QVBoxLayout(box)
         columns = (
-            Column("변경일시", lambda r: seoul_text(r.at), ALIGN_CENTER),
+            Column("변경일시", lambda r: stamp_text(r.at), ALIGN_CENTER),
             Column("변경자", lambda r: r.login_id, ALIGN_CENTER),
             Column("고객번호", lambda r: r.customer_no),
             Column("고객명", lambda r: r.customer_name),

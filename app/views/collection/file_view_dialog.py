@@ -26,12 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.services.common.formats import stamp_text
 from app.services.exchange import transmissions as tx
 from app.services.exchange.transmissions import DecodedFile
 from app.views.common.base import hint_label, run_guarded
 from app.views.common.column_fit import fit_columns
 from app.views.common.context import AppContext
-from app.views.common.tables import seoul_text
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 PAGE = 500
@@ -49,13 +49,13 @@ class RecordsModel(QAbstractTableModel):
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
         return 0 if parent.isValid() else len(self.columns)
 
-    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: N802
+    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: N802 (Qt naming)
         return not parent.isValid() and len(self._rows) < self.decoded.record_count
 
-    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: N802
+    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: N802 (Qt naming)
         if parent.isValid():
             return
         start = len(self._rows)
@@ -76,7 +76,7 @@ class RecordsModel(QAbstractTableModel):
             return int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
         return None
 
-    def headerData(  # noqa: N802
+    def headerData(  # noqa: N802 (Qt naming)
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
@@ -127,28 +127,28 @@ class FileViewDialog(QDialog):
             ("일자", row.file_date.isoformat()),
             ("레코드", f"데이터 {self.decoded.record_count:,}건 · {self.decoded.size:,}바이트"),
             ("시각", " · ".join(t for t in (
-                f"생성 {seoul_text(row.created_at)}" if row.created_at else "",
-                f"송신 {seoul_text(row.sent_at)}" if row.sent_at else "",
-                f"수신 {seoul_text(row.received_at)}" if row.received_at else "",
-                f"반영 {seoul_text(row.applied_at)}" if row.applied_at else "",
+                f"생성 {stamp_text(row.created_at)}" if row.created_at else "",
+                f"송신 {stamp_text(row.sent_at)}" if row.sent_at else "",
+                f"수신 {stamp_text(row.received_at)}" if row.received_at else "",
+                f"반영 {stamp_text(row.applied_at)}" if row.applied_at else "",
             ) if t)),
             ("SHA-256", row.sha256 or ""),
         ]
-        row = column = 0
+        line = column = 0  # the grid's row and pair column (two facts side by side)
         for label, value in facts:
             key = QLabel(label)
             key.setObjectName("hintText")
             text = QLabel(value)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             if label in ("시각", "SHA-256"):  # long lines get a row of their own: the dialog fits 1024
-                row, column = row + (column > 0), 0
-                info.addWidget(key, row, 0)
-                info.addWidget(text, row, 1, 1, 3)
-                row += 1
+                line, column = line + (column > 0), 0
+                info.addWidget(key, line, 0)
+                info.addWidget(text, line, 1, 1, 3)
+                line += 1
                 continue
-            info.addWidget(key, row, column * 2)
-            info.addWidget(text, row, column * 2 + 1)
-            row, column = (row + 1, 0) if column else (row, 1)
+            info.addWidget(key, line, column * 2)
+            info.addWidget(text, line, column * 2 + 1)
+            line, column = (line + 1, 0) if column else (line, 1)
         info.setColumnStretch(3, 1)
 
         layout = QVBoxLayout(self)

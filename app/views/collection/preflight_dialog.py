@@ -94,7 +94,7 @@ class PreflightDialog(QDialog):
     def __init__(self, result: Preflight, parent: QWidget | None = None, *,
                  ticked: tuple[int, int] | None = None, can_request: bool = False) -> None:
         super().__init__(parent)
-        self.result = result
+        self.preflight = result
         self.setWindowTitle(f"이체의뢰 사전 점검 — 출금일 {result.debit_date:%Y-%m-%d}")
         self.setMinimumSize(900, 560)
         layout = QVBoxLayout(self)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -45,7 +46,6 @@ from app.views.collection.table_models import (
     item_combo,
     make_tick_table,
     office_today,
-    open_dialog,
     qdate_to_date,
     search_box,
     set_tone,
@@ -54,6 +54,7 @@ from app.views.collection.table_models import (
 from app.views.common.base import Page, confirm, hint_label
 from app.views.common.context import AppContext
 from app.views.common.date_pickers import mark_closed_days
+from app.views.common.dialogs import open_dialog
 from app.views.common.empty_state import EmptyState, has_customers
 from app.views.common.tables import ALERT
 from app.views.customers.customer_detail import CustomerDetailDialog
@@ -82,7 +83,7 @@ def _state(row: RegistrationRow) -> str:
     return f"{row.state_text} · 보류" if row.hold is not None and row.hold.needs_action else row.state_text
 
 
-def _state_colour(row: RegistrationRow):  # type: ignore[no-untyped-def]
+def _state_colour(row: RegistrationRow) -> QColor | None:
     if row.hold is not None and row.hold.needs_action:
         return ALERT
     return STATE_COLOURS.get(row.state)
@@ -100,7 +101,7 @@ def _notes(row: RegistrationRow) -> str:
     return " / ".join(parts + list(row.warnings))
 
 
-def _notes_colour(row: RegistrationRow):  # type: ignore[no-untyped-def]
+def _notes_colour(row: RegistrationRow) -> QColor | None:
     """Red for what needs the clerk; evidence merely on its way (it goes by itself) in the normal colour."""
     on_its_way = row.hold is not None and not row.hold.needs_action
     return None if on_its_way and not row.warnings else ALERT

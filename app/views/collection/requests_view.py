@@ -26,6 +26,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -62,7 +63,6 @@ from app.views.collection.table_models import (
     item_combo,
     money_column,
     office_today,
-    open_dialog,
     set_tone,
     sync_all_box,
     tick_list,
@@ -71,6 +71,7 @@ from app.views.collection.table_models import (
 from app.views.common.base import Page, confirm, hint_label, run_guarded, show_error
 from app.views.common.column_fit import set_elastic
 from app.views.common.context import AppContext
+from app.views.common.dialogs import open_dialog
 from app.views.common.empty_state import EmptyState, has_customers
 from app.views.common.tables import ALERT
 
@@ -90,7 +91,7 @@ CAUTIONS = (
 )
 
 
-def _status_colour(row: DueRow) -> object:
+def _status_colour(row: DueRow) -> QColor | None:
     if row.status_text in (RequestState.WAITING.label, RequestState.SENT.label):
         return WAITING_COLOUR
     if row.status_text in (RequestState.DONE.label, "현금수납"):

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.models import RequestKind, RequestState
+from app.models import RequestState
 from app.services.collection import results
 from app.services.collection.results import (
     ResultQuery,
@@ -35,6 +35,7 @@ from app.services.collection.results import (
     ResultsView,
 )
 from app.services.common.errors import ServiceError
+from app.services.common.formats import stamp_text
 from app.views.collection.table_models import (
     ALIGN_CENTER,
     ALL,
@@ -45,13 +46,13 @@ from app.views.collection.table_models import (
     bank_combo,
     contract_line,
     date_edit,
+    debit_date_text,
     fill_items,
     fit,
     item_combo,
     make_tick_table,
     money_column,
     office_today,
-    open_dialog,
     qdate_to_date,
     search_box,
     set_tone,
@@ -60,9 +61,10 @@ from app.views.collection.table_models import (
 from app.views.common.base import Page, hint_label, show_error
 from app.views.common.context import AppContext
 from app.views.common.date_pickers import mark_closed_days
+from app.views.common.dialogs import open_dialog
 from app.views.common.empty_state import EmptyState, has_customers
 from app.views.common.save_target import checked_save_path
-from app.views.common.tables import ALERT, seoul_text
+from app.views.common.tables import ALERT
 from app.views.common.workers import Job
 from app.views.customers.customer_detail import CustomerDetailDialog
 
@@ -78,13 +80,8 @@ STATE_CHOICES = (
 FAILED_TEXT = "이체처리미완료"
 COLOURS = {"이체처리완료": DONE_COLOUR, FAILED_TEXT: ALERT, "이체의뢰대기": WAITING_COLOUR}
 
-def _debit_date(row: ResultRow) -> str:
-    """구분 rides on the date: a 재처리의뢰 is the rarer kind, so only it is marked."""
-    return f"{row.debit_date:%Y-%m-%d}" + (" 재처리" if row.kind is RequestKind.RETRY else "")
-
-
 COLUMNS = (
-    Column("출금일", _debit_date, ALIGN_CENTER),
+    Column("출금일", debit_date_text, ALIGN_CENTER),
     Column("고객번호", lambda r: r.customer_no),
     Column("고객명", lambda r: r.customer_name),
     Column("집금항목", lambda r: r.item_name),
@@ -94,7 +91,7 @@ COLUMNS = (
     money_column("출금금액", lambda r: r.debited_amount),
     money_column("미출금액", lambda r: r.unpaid_amount, blank_zero=True),
     Column("진행상태", lambda r: r.state_text, ALIGN_CENTER, lambda r: COLOURS.get(r.state_text)),
-    Column("결과수신", lambda r: seoul_text(r.result_at, "%m-%d %H:%M"), ALIGN_CENTER),
+    Column("결과수신", lambda r: stamp_text(r.result_at, "%m-%d %H:%M"), ALIGN_CENTER),
 )
 
 
@@ -144,9 +141,9 @@ class ResultsPage(Page):
         period.addStretch(1)
         self.body.addLayout(period)
         who = QHBoxLayout()
-        for caption, widget in (("은행", self.bank_filter), ("고객", self.customer)):
+        for caption, field in (("은행", self.bank_filter), ("고객", self.customer)):
             who.addWidget(QLabel(caption))
-            who.addWidget(widget)
+            who.addWidget(field)
             who.addSpacing(8)
         who.addWidget(self.search_button)
         who.addStretch(1)

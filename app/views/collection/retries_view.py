@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from app.models import RequestKind
 from app.services.collection import requests as debits
 from app.services.collection import retries
-from app.services.collection.retries import RetryRow
+from app.services.collection.charges import RetryRow
 from app.services.common.formats import date_text
 from app.views.collection.table_models import (
     ALIGN_CENTER,
@@ -28,6 +28,7 @@ from app.views.collection.table_models import (
     Column,
     TickModel,
     contract_line,
+    debit_date_text,
     fill_items,
     fit,
     item_combo,
@@ -57,7 +58,7 @@ def retry_state(row: RetryRow) -> str:
     return CARRIED if row.carried else row.status_text
 
 
-def _state_colour(row: RetryRow) -> object:
+def _state_colour(row: RetryRow) -> QColor | None:
     if row.carried:
         return ALERT
     if row.can_retry:
@@ -65,13 +66,8 @@ def _state_colour(row: RetryRow) -> object:
     return WAITING_COLOUR if "재처리의뢰함" in row.status_text else None
 
 
-def _debit_date(row: RetryRow) -> str:
-    """The failed request's date; a retry that failed again says so (구분 without its own column)."""
-    return f"{row.debit_date:%Y-%m-%d}" + (" 재처리" if row.kind is RequestKind.RETRY else "")
-
-
 COLUMNS = (
-    Column("출금일", _debit_date, ALIGN_CENTER),
+    Column("출금일", debit_date_text, ALIGN_CENTER),  # a retry that failed again says so
     Column("고객번호", lambda r: r.customer_no),
     Column("고객명", lambda r: r.customer_name),
     Column("집금항목", lambda r: r.item_name),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QKeyEvent
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.models import RequestKind
 from app.services.common import formats
 from app.services.common.calendar import SEOUL
 from app.services.customers import records as customers
@@ -38,6 +38,7 @@ from app.services.customers.agreements import bank_choices
 from app.services.settings import contracts
 from app.views.common.base import hint_label
 from app.views.common.context import AppContext
+from app.views.common.date_pickers import qdate_to_date
 from app.views.common.tables import (
     ALIGN_CENTER,
     ALIGN_RIGHT,
@@ -51,8 +52,8 @@ from app.views.common.tables import (
 
 __all__ = [
     "ALIGN_CENTER", "ALIGN_RIGHT", "ALL", "DONE_COLOUR", "LINK", "WAITING_COLOUR", "Column", "TickList", "TickModel",
-    "bank_combo", "contract_line", "date_edit", "fill_items", "fit", "item_combo", "make_tick_table", "money_column",
-    "office_today", "open_dialog", "qdate_to_date", "search_box", "set_tone", "sync_all_box", "tick_list",
+    "bank_combo", "contract_line", "date_edit", "debit_date_text", "fill_items", "fit", "item_combo", "make_tick_table",
+    "money_column", "office_today", "qdate_to_date", "search_box", "set_tone", "sync_all_box", "tick_list",
     "update_contract_line", "won",
 ]
 
@@ -65,6 +66,21 @@ WAITING_COLOUR = QColor("#8a5a00")
 def won(value: int | None) -> str:
     """'300,000원'; an absent amount stays blank rather than showing 0원."""
     return "" if value is None else formats.won(value)
+
+
+class DatedRequest(Protocol):
+    """A row about one 이체의뢰 (결과조회, 재처리의뢰): its 출금일 and whether it is a 재처리의뢰."""
+
+    @property
+    def debit_date(self) -> date: ...
+
+    @property
+    def kind(self) -> RequestKind: ...
+
+
+def debit_date_text(row: DatedRequest) -> str:
+    """출금일 with 구분 riding on it: a 재처리의뢰 is the rarer kind, so only it is marked."""
+    return f"{row.debit_date:%Y-%m-%d}" + (" 재처리" if row.kind is RequestKind.RETRY else "")
 
 
 def money_column(header: str, value: Callable[[Any], int | None],
@@ -239,14 +255,14 @@ class TickModel(RowsModel):
         """The Korean header of a view column, so a click handler knows what was clicked."""
         return "선택" if column < self._offset else self._columns[column - self._offset].header
 
-    def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+    def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802 (Qt naming)
         if not index.isValid() or not self.has_ticks or index.column() != 0 \
                 or role != Qt.ItemDataRole.CheckStateRole:
             return False
         state = value if isinstance(value, Qt.CheckState) else Qt.CheckState(int(value))
         return self.set_checked(index.row(), state == Qt.CheckState.Checked)
 
-    def headerData(  # noqa: N802
+    def headerData(  # noqa: N802 (Qt naming)
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation != Qt.Orientation.Horizontal:
@@ -333,34 +349,6 @@ def tick_list(layout: QBoxLayout, model: TickModel, *, select_all: str, editing:
     return TickList(model, table, detail, all_box, totals)
 
 
-# --- dialogs ---------------------------------------------------------------------------------------
-
-
-def open_dialog(owner: QWidget, dialog: QDialog, *, accepted: Callable[[], None] | None = None,
-                finished: Callable[[], None] | None = None) -> None:
-    """Open `dialog` window-modal without blocking (`open`, not `exec`) as `owner.active_dialog`.
-
-    The page keeps its reference until Qt has destroyed the dialog: dropping the last Python
-    reference to a closed but not yet deleted dialog lets PySide free parts of it early, and the
-    deferred delete then crashes. The callbacks must not capture the dialog for the same reason.
-    """
-    token = object()
-    setattr(owner, "active_dialog", dialog)
-    setattr(owner, "_dialog_token", token)
-
-    def forget(*_args: object) -> None:
-        if getattr(owner, "_dialog_token", None) is token:
-            setattr(owner, "active_dialog", None)
-
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    if accepted is not None:
-        dialog.accepted.connect(accepted)
-    if finished is not None:
-        dialog.finished.connect(lambda _result: finished())
-    dialog.destroyed.connect(forget)
-    dialog.open()
-
-
 # --- filters and headings --------------------------------------------------------------------------
 
 
@@ -440,9 +428,4 @@ def date_edit(day: date) -> QDateEdit:
     edit.setDisplayFormat("yyyy-MM-dd")
     edit.setMinimumWidth(118)  # the whole date, never '2026-11-0…'
     return edit
-
-
-def qdate_to_date(edit: QDateEdit) -> date:
-    value = edit.date()
-    return date(value.year(), value.month(), value.day())
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.models import TransmissionState
+from app.services.common.formats import stamp_text
 from app.services.exchange import relay_config
 from app.services.exchange import transmissions as tx
 from app.services.exchange.cms import BANK_NAMES
@@ -37,7 +38,7 @@ from app.views.collection.file_view_dialog import FileViewDialog
 from app.views.common.base import Page, confirm, hint_label, show_error
 from app.views.common.column_fit import set_elastic
 from app.views.common.context import AppContext
-from app.views.common.date_pickers import mark_closed_days
+from app.views.common.date_pickers import mark_closed_days, qdate_to_date
 from app.views.common.tables import (
     ALERT,
     ALIGN_CENTER,
@@ -47,7 +48,6 @@ from app.views.common.tables import (
     RowsModel,
     fit_columns,
     make_table,
-    seoul_text,
 )
 from app.views.common.workers import Job
 
@@ -89,7 +89,7 @@ FILE_COLUMNS = (
     Column("출금액", lambda r: _money(r.tally.done_amount), ALIGN_RIGHT),
     Column("미출금액", lambda r: _money(r.tally.failed_amount), ALIGN_RIGHT),
     Column("상태", lambda r: r.state_label, ALIGN_CENTER, _state_colour),
-    Column("송수신 시각", lambda r: seoul_text(r.sent_at if r.direction == "SEND" else r.received_at, "%m-%d %H:%M"),
+    Column("송수신 시각", lambda r: stamp_text(r.sent_at if r.direction == "SEND" else r.received_at, "%m-%d %H:%M"),
            ALIGN_CENTER),
     Column("비고", lambda r: r.error or "", foreground=lambda r: ALERT if r.error else MUTED),
 )
@@ -232,7 +232,7 @@ class TransmissionsPage(Page):
             self.model.set_rows([])
             self.count.setText("계약정보를 선택하세요.")
             return
-        first, last = self.date_from.date().toPython(), self.date_to.date().toPython()
+        first, last = qdate_to_date(self.date_from), qdate_to_date(self.date_to)
         if last < first:
             self.count.setText("기간: 끝 날짜가 시작 날짜보다 앞입니다. 날짜를 바꾸세요.")
             self.model.set_rows([])

@@ -111,7 +111,7 @@ def _share(widths: dict[int, int], wish: dict[int, int], columns: list[int], spa
         share = lack * give // total
         widths[c] += share
         given += share
-    for c, lack in lacking.items():  # what integer division left over, one px at a time
+    for c in lacking:  # what integer division left over, one px at a time
         if given >= give:
             break
         if widths[c] < wish[c]:

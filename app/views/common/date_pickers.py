@@ -16,6 +16,7 @@ shows the next time. Looking only reads.
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from PySide6.QtCore import QDate, QEvent, QLocale, QObject
 from PySide6.QtGui import QColor, QTextCharFormat
@@ -27,7 +28,7 @@ from app.views.common.context import AppContext
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CLOSED_DAY_COLOUR", "KOREAN", "ClosedDayMarks", "mark_closed_days"]
+__all__ = ["CLOSED_DAY_COLOUR", "KOREAN", "ClosedDayMarks", "mark_closed_days", "qdate_to_date"]
 
 CLOSED_DAY_COLOUR = QColor("#c0392b")
 """The app's alert red (home screen, customer list), so a red day reads the same everywhere."""
@@ -135,3 +136,9 @@ def mark_closed_days(ctx: AppContext, *pickers: QDateEdit | QCalendarWidget,
     chosen contract, followed when it changes).
     """
     return tuple(ClosedDayMarks(_calendar_of(picker), ctx, contract_id) for picker in pickers)
+
+
+def qdate_to_date(edit: QDateEdit) -> date:
+    """The picked day as a `date`: PySide's `QDate.toPython()` is typed as returning `object`."""
+    value = edit.date()
+    return date(value.year(), value.month(), value.day())

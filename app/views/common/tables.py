@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from app.services.common.calendar import SEOUL
 from app.views.common import column_fit
 
 ALIGN_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -65,7 +63,7 @@ class RowsModel(QAbstractTableModel):
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
         return 0 if parent.isValid() else len(self._columns)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -80,7 +78,7 @@ class RowsModel(QAbstractTableModel):
             return column.foreground(row)
         return None
 
-    def headerData(  # noqa: N802
+    def headerData(  # noqa: N802 (Qt naming)
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation != Qt.Orientation.Horizontal:
@@ -93,7 +91,7 @@ class RowsModel(QAbstractTableModel):
 
 
 def make_table(
-    model: RowsModel, on_activate: Callable[[], None] | None = None, *, stretch: int | None = None
+    model: RowsModel, on_activate: Callable[[], object] | None = None, *, stretch: int | None = None
 ) -> QTableView:
     """A list the way every settings screen shows one: whole rows, one at a time, Enter opens it.
 
@@ -130,8 +128,3 @@ def fit_columns(view: QTableView, *, padding: int = 20, maximum: int = 360) -> N
     """Columns as wide as their contents plus some air (capped, so one long text cannot push the
     rest away), fitted to the table's width again whenever it is resized (`column_fit`)."""
     column_fit.fit_columns(view, padding=padding, maximum=maximum)
-
-
-def seoul_text(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """Stored times are UTC; the clerk reads office time."""
-    return moment.astimezone(SEOUL).strftime(fmt) if moment else ""

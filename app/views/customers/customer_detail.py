@@ -12,6 +12,7 @@ From here the clerk edits the customer and adds, edits or ends agreements, as th
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDialog,
     QGridLayout,
@@ -52,7 +53,7 @@ def _period(a: AgreementRow) -> str:
     return f"{a.first_month} ~ {a.last_month or ''}"
 
 
-def _registration_colour(a: AgreementRow) -> object:
+def _registration_colour(a: AgreementRow) -> QColor | None:
     if a.status is AgreementStatus.ENDED:
         return MUTED
     return ALERT if a.registration_state is RegistrationState.FAILED else None

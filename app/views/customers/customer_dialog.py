@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -126,7 +127,9 @@ class CustomerDialog(QDialog):
         self.grade.setEditable(True)
         self.grade.addItems(options.grades)
         self.grade.setCurrentText("")
-        self.grade.lineEdit().setPlaceholderText("선택하거나 입력")
+        grade_line = self.grade.lineEdit()
+        assert grade_line is not None  # setEditable(True) gave the combo its line edit
+        grade_line.setPlaceholderText("선택하거나 입력")
         self.resident_no = QLineEdit()
         self.resident_no.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
         self.resident_no.setMaxLength(14)
@@ -171,12 +174,15 @@ class CustomerDialog(QDialog):
         industry_row = QHBoxLayout()
         industry_row.addWidget(self.industry, 1)
         industry_row.addWidget(self.industry_button)
-        left = (("① 계약정보", self.contract), ("② 고객번호", self.customer_no), ("③ 고객명", self.name),
-                ("④ 고객구분", self.customer_type), ("    고객등급", self.grade), (self.identity_label, identity),
-                ("⑥ 대표자명", self.representative))
-        right = (("    전화번호", self.phone), ("    휴대번호", self.mobile), ("    이메일", self.email),
-                 ("⑦ 업종", industry_row), ("⑧ 최초가입일", self.joined_on), ("⑨ 지역구분", self.region),
-                 ("    우편번호", self.postal_code), ("    주소", self.address), ("    상세주소", self.address_detail))
+        # (a caption or its own label, the field or a row of fields)
+        left: tuple[tuple[str | QLabel, QWidget | QLayout], ...] = (
+            ("① 계약정보", self.contract), ("② 고객번호", self.customer_no), ("③ 고객명", self.name),
+            ("④ 고객구분", self.customer_type), ("    고객등급", self.grade), (self.identity_label, identity),
+            ("⑥ 대표자명", self.representative))
+        right: tuple[tuple[str | QLabel, QWidget | QLayout], ...] = (
+            ("    전화번호", self.phone), ("    휴대번호", self.mobile), ("    이메일", self.email),
+            ("⑦ 업종", industry_row), ("⑧ 최초가입일", self.joined_on), ("⑨ 지역구분", self.region),
+            ("    우편번호", self.postal_code), ("    주소", self.address), ("    상세주소", self.address_detail))
         for column, entries in ((0, left), (2, right)):
             for row, (label, widget) in enumerate(entries):
                 grid.addWidget(label if isinstance(label, QLabel) else QLabel(label), row, column,

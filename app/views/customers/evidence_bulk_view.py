@@ -34,14 +34,11 @@ from app.services.aggregates.reports import build
 from app.services.aggregates.reports.model import Column as ReportColumn
 from app.services.aggregates.reports.model import Kind, Report, ReportTable, Section
 from app.services.common.errors import ServiceError
+from app.services.customers.evidence import sealed
 from app.services.customers.evidence import store as evidence
+from app.services.customers.evidence.bulk import BulkMatch, BulkMiss, BulkReport
 from app.services.customers.evidence.fit import size_text
-from app.services.customers.evidence.store import (
-    BulkMatch,
-    BulkMiss,
-    BulkReport,
-    WithoutEvidence,
-)
+from app.services.customers.evidence.sealed import WithoutEvidence
 from app.views.collection.table_models import contract_line, update_contract_line
 from app.views.common.base import Page, hint_label, show_error
 from app.views.common.context import AppContext
@@ -240,7 +237,7 @@ class EvidenceBulkPage(Page):
         self.progress.setVisible(True)
         self.summary.setText("파일 이름을 맞추고 한도에 맞게 줄이는 중입니다…")
         self._update_buttons()
-        self._work.start(lambda: evidence.attach_bulk(db, actor, evidence.require_key(key), source, kind=kind,
+        self._work.start(lambda: evidence.attach_bulk(db, actor, sealed.require_key(key), source, kind=kind,
                                                       now=now, contract_id=contract_id, progress=progress))
 
     def _moved(self, done: int, total: int) -> None:

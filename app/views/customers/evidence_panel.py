@@ -41,15 +41,16 @@ from PySide6.QtWidgets import (
 
 from app.models import EvidenceKind, EvidenceState
 from app.services.common.errors import ServiceError
+from app.services.common.formats import stamp_text
 from app.services.customers.agreements import AgreementRow
+from app.services.customers.evidence import fit, sealed
 from app.services.customers.evidence import store as evidence
 from app.services.customers.evidence.fit import MAX_INPUT_BYTES, extension_of, size_text
-from app.services.customers.evidence.store import EvidenceInfo
+from app.services.customers.evidence.sealed import EvidenceInfo
 from app.views.common.base import confirm, hint_label, show_error
 from app.views.common.context import AppContext
 from app.views.common.dialogs import accept_row, close_row
 from app.views.common.save_target import checked_save_path
-from app.views.common.tables import seoul_text
 from app.views.common.workers import Background
 from app.views.customers.evidence_viewer import (
     AUDIO_EXTENSIONS,
@@ -64,7 +65,7 @@ log = logging.getLogger(__name__)
 CHOICES: tuple[EvidenceKind, ...] = (EvidenceKind.WRITTEN, EvidenceKind.RECORDING, EvidenceKind.E_SIGNATURE,
                                      EvidenceKind.OTHER)
 """The kinds a clerk picks from (the EI13 knows more; these are the ones an office has on paper)."""
-FILE_FILTER = ("동의자료 (" + " ".join(f"*.{e}" for e in sorted(evidence.ALLOWED)) + ");;모든 파일 (*)")
+FILE_FILTER = ("동의자료 (" + " ".join(f"*.{e}" for e in sorted(fit.ALLOWED)) + ");;모든 파일 (*)")
 STATE_COLOUR = {
     EvidenceState.WAITING: "#8a5a00",
     EvidenceState.SENT: "#1f5fa8",
@@ -107,7 +108,7 @@ def read_file(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_INPUT_BYTES:
-            raise evidence.EvidenceTooLarge(
+            raise fit.EvidenceTooLarge(
                 f"파일이 {size_text(size)}로 너무 큽니다 (최대 {size_text(MAX_INPUT_BYTES)}). "
                 "스캔 해상도를 200dpi로 낮춰 다시 스캔하거나, 녹취는 필요한 부분만 잘라 저장하세요.")
         return path.read_bytes()
@@ -221,10 +222,10 @@ class EvidencePanel(QGroupBox):
         left.addWidget(self.message)
         left.addWidget(self.error)
         left.addStretch(1)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(10, 14, 10, 8)
-        row.addLayout(left, 1)
-        row.addLayout(buttons)
+        panel = QHBoxLayout(self)
+        panel.setContentsMargins(10, 14, 10, 8)
+        panel.addLayout(left, 1)
+        panel.addLayout(buttons)
 
         # as tall as its lines: a taller dialog gives its room to the form, not to this box
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
@@ -292,9 +293,9 @@ class EvidencePanel(QGroupBox):
         v["SHA-256"].setText(f"{info.sha256[:16]}…")
         v["SHA-256"].setToolTip(info.sha256)
         earlier = f" · 이전 자료 {self.earlier}건" if self.earlier else ""
-        v["첨부"].setText(f"{info.attached_by} · {seoul_text(info.attached_at)}{earlier}")
+        v["첨부"].setText(f"{info.attached_by} · {stamp_text(info.attached_at)}{earlier}")
         if info.destroyed and info.destroyed_at is not None:
-            v["처리"].setText(f"파기 {info.destroyed_by or ''} · {seoul_text(info.destroyed_at)}")
+            v["처리"].setText(f"파기 {info.destroyed_by or ''} · {stamp_text(info.destroyed_at)}")
         else:
             v["처리"].setText(info.note or "원본 그대로")
 
@@ -315,7 +316,7 @@ class EvidencePanel(QGroupBox):
             self._fail(f"파일을 읽을 수 없습니다: {path.name} ({error.strerror or error}). 파일이 있는지 확인하고 다시 고르세요.")
             return
         ext = extension_of(path.name)
-        if ext not in evidence.ALLOWED:
+        if ext not in fit.ALLOWED:
             self._fail(f"'{path.name}'은(는) 동의자료로 받을 수 없는 형식입니다. 서명한 신청서는 JPG·PNG·PDF·TIF로, "
                        "녹취는 MP3·WAV·M4A·WMA·OGG로, 전자서명은 DER로 저장해 고르세요.")
             return
@@ -330,7 +331,7 @@ class EvidencePanel(QGroupBox):
     def _limit(self) -> int:
         assert self.agreement_id is not None
         try:
-            return evidence.limit_for(self.ctx.db, self.ctx.actor, self.agreement_id)
+            return sealed.limit_for(self.ctx.db, self.ctx.actor, self.agreement_id)
         except ServiceError:
             return 300 * 1024
 
@@ -348,7 +349,7 @@ class EvidencePanel(QGroupBox):
         if agreement_id is None:
             self._work.start(lambda: Pending(path.name, read_file(path), kind))
         else:
-            self._work.start(lambda: evidence.attach(db, actor, evidence.require_key(key), agreement_id,
+            self._work.start(lambda: evidence.attach(db, actor, sealed.require_key(key), agreement_id,
                                                      read_file(path), path.name, kind=kind, now=now))
 
     def _finished(self, token: int, result: Any) -> None:
@@ -399,7 +400,7 @@ class EvidencePanel(QGroupBox):
             return ""
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            info = evidence.attach(self.ctx.db, self.ctx.actor, evidence.require_key(self.ctx.data_key), agreement_id,
+            info = evidence.attach(self.ctx.db, self.ctx.actor, sealed.require_key(self.ctx.data_key), agreement_id,
                                    pending.data, pending.name, kind=pending.kind, now=self.ctx.clock())
         except ServiceError as error:
             return f"동의자료는 첨부하지 못했습니다: {error.message} 이체정보 수정에서 다시 첨부하세요."
@@ -478,7 +479,7 @@ class DisputePdf(QObject):
         self.ctx.signals.status_message.emit("민원 자료를 만드는 중입니다…")
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         # the save dialog asked before replacing a file; the database and backups stay refused
-        self._work.start(lambda: str(evidence.dispute_pdf(db, actor, evidence.require_key(key), customer_id, target,
+        self._work.start(lambda: str(evidence.dispute_pdf(db, actor, sealed.require_key(key), customer_id, target,
                                                           force=True, now=now)))
 
     def _finished(self, _token: int, path: Any) -> None:

@@ -51,10 +51,10 @@ from PySide6.QtWidgets import (
 
 from app import config
 from app.services.common.errors import ServiceError
+from app.services.common.formats import stamp_text
 from app.services.customers.evidence.fit import size_text
 from app.views.common.base import hint_label, show_error
 from app.views.common.context import AppContext
-from app.views.common.tables import seoul_text
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +128,7 @@ class PageSource(ABC):
     def render(self, page: int, size: QSize) -> QImage:
         """The page drawn at `size`."""
 
+    @abstractmethod
     def close(self) -> None:
         """Let go of the content."""
 
@@ -287,11 +288,11 @@ class PagePane(QWidget):
         self.zoom = 1.0
         self.image_label = QLabel()
         self.image_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.scroll = QScrollArea()
-        self.scroll.setWidget(self.image_label)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.scroll.setStyleSheet("QScrollArea { background: #5a5f66; } QLabel { background: #5a5f66; }")
+        self.page_area = QScrollArea()
+        self.page_area.setWidget(self.image_label)
+        self.page_area.setWidgetResizable(True)
+        self.page_area.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.page_area.setStyleSheet("QScrollArea { background: #5a5f66; } QLabel { background: #5a5f66; }")
         self.fit_button = QPushButton("화면에 맞춤")
         self.width_button = QPushButton("폭에 맞춤")
         for button in (self.fit_button, self.width_button):
@@ -318,7 +319,7 @@ class PagePane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.page_area, 1)
         self.fit_button.clicked.connect(lambda: self.fit_to("page"))
         self.width_button.clicked.connect(lambda: self.fit_to("width"))
         self.out_button.clicked.connect(lambda: self.step_zoom(-1))
@@ -340,7 +341,7 @@ class PagePane(QWidget):
         if 0 <= page < self.pages() and page != self.page:
             self.page = page
             self._show()
-            self.scroll.verticalScrollBar().setValue(0)  # a new page starts at its top
+            self.page_area.verticalScrollBar().setValue(0)  # a new page starts at its top
 
     def fit_to(self, mode: str) -> None:
         """"page": the whole page in the window; "width": the page as wide as the window."""
@@ -365,12 +366,12 @@ class PagePane(QWidget):
         if self.fit is None:
             return self.zoom
         natural = self.source.natural_size(self.page)
-        room = self.scroll.size() - QSize(2 * self.scroll.frameWidth(), 2 * self.scroll.frameWidth())
+        room = self.page_area.size() - QSize(2 * self.page_area.frameWidth(), 2 * self.page_area.frameWidth())
         if natural.isEmpty() or room.width() < 40 or room.height() < 40:
             return 1.0
         across = (room.width() - 8) / natural.width()
         if self.fit == "width":  # the page runs down: leave room for the scroll bar it brings
-            return (room.width() - 8 - self.scroll.verticalScrollBar().sizeHint().width()) / natural.width()
+            return (room.width() - 8 - self.page_area.verticalScrollBar().sizeHint().width()) / natural.width()
         return min(across, (room.height() - 8) / natural.height())
 
     def shown_size(self) -> QSize:
@@ -596,7 +597,7 @@ def evidence_facts(info: Any) -> str:
     """The viewer's title line from an `EvidenceInfo`."""
     return (f"{info.customer_name} ({info.customer_no}) · {info.item_name} · {info.kind.label} · "
             f"{info.original_name} → {info.extension.upper()} {size_text(info.size)} · "
-            f"첨부 {info.attached_by} {seoul_text(info.attached_at)}")
+            f"첨부 {info.attached_by} {stamp_text(info.attached_at)}")
 
 
 def show_evidence(ctx: AppContext, parent: QWidget, info: Any,

@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
 
 from app.services.common.errors import ServiceError
 from app.services.customers.imports import flow as imports
+from app.services.customers.imports import reader
 from app.services.customers.imports.reader import ImportCancelled
 from app.services.customers.imports.rows import (
     COLUMNS,
@@ -82,7 +83,7 @@ GUIDANCE = (
     "• 기관에서 쓰던 명단(.xlsx·.xls)도 됩니다: 제목 행, 회원번호·원비·출금일 같은 열 이름, 은행 이름(국민, 농협 …)을 "
     "읽고, 모르는 열은 '열 연결'에서 정합니다.\n"
     "• 주민등록번호는 기본적으로 생년월일만 저장합니다. 자료 행의 병합된 셀과 암호가 걸린 파일은 쓸 수 없습니다.\n"
-    f"• 한 번에 {imports.MAX_ROWS:,}행까지. 취소하거나 중간에 문제가 생기면 아무것도 저장되지 않습니다. "
+    f"• 한 번에 {reader.MAX_ROWS:,}행까지. 취소하거나 중간에 문제가 생기면 아무것도 저장되지 않습니다. "
     "자세한 안내는 양식의 '안내' 시트에 있습니다."
 )
 
@@ -114,7 +115,7 @@ class PreviewModel(QAbstractTableModel):
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
         return 0 if parent.isValid() else len(self.HEADERS)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -137,7 +138,7 @@ class PreviewModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 (Qt naming)
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.HEADERS[section]

@@ -26,17 +26,17 @@ from app.models.enums import Role
 from app.services.common import audit
 from app.services.common.audit import AuditRow
 from app.services.common.calendar import SEOUL
+from app.services.common.formats import stamp_text
 from app.services.settings import users as auth
 from app.views.common.base import Page, hint_label
 from app.views.common.context import AppContext
-from app.views.common.date_pickers import mark_closed_days
+from app.views.common.date_pickers import mark_closed_days, qdate_to_date
 from app.views.common.tables import (
     ALIGN_CENTER,
     Column,
     RowsModel,
     fit_columns,
     make_table,
-    seoul_text,
 )
 
 SEARCH_LIMIT = 1000
@@ -89,7 +89,7 @@ def day_range(first: date, last: date) -> tuple[datetime, datetime]:
 
 DETAIL_COLUMN = Column("내용", lambda r: detail_text(r.detail))
 AUDIT_COLUMNS = (
-    Column("일시", lambda r: seoul_text(r.at, "%Y-%m-%d %H:%M:%S"), ALIGN_CENTER),
+    Column("일시", lambda r: stamp_text(r.at, "%Y-%m-%d %H:%M:%S"), ALIGN_CENTER),
     Column("사용자", lambda r: r.login_id),
     Column("작업", lambda r: r.action_label),
     Column("대상", lambda r: r.target),
@@ -115,9 +115,11 @@ class AuditPage(Page):
         self.user = QComboBox()
         self.user.setEditable(True)
         self.user.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.user.lineEdit().setPlaceholderText("전체")
+        typing = self.user.lineEdit()
+        assert typing is not None  # setEditable(True) gave the combo its line edit
+        typing.setPlaceholderText("전체")
         self.user.setMinimumWidth(140)
-        self.user.lineEdit().returnPressed.connect(self.search)
+        typing.returnPressed.connect(self.search)
         self.action = QComboBox()
         self.action.addItem("전체", "")
         for code, label in audit.ACTION_LABELS.items():
@@ -178,7 +180,7 @@ class AuditPage(Page):
         self.search()
 
     def search(self) -> None:
-        first, last = self.date_from.date().toPython(), self.date_to.date().toPython()
+        first, last = qdate_to_date(self.date_from), qdate_to_date(self.date_to)
         if last < first:
             self.count.setText("기간: 끝 날짜가 시작 날짜보다 앞입니다. 날짜를 바꾸세요.")
             self.model.set_rows([])

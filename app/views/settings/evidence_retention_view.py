@@ -3,7 +3,7 @@
 Evidence is kept for the contract's years (5 by default, 전자금융거래법 §22) after its agreement
 ended; what has passed that term is listed here (`evidence.due_for_destruction`, as of the business
 date). The administrator ticks rows and may first save them to an archive file (a zip with a
-manifest of SHA-256 and dates, `export_archive`), then destroys them (`destroy`): the content is
+manifest of SHA-256 and dates, `export_archive`), then destroys them (`destroy_ticked`): the content is
 gone for good and only the record that it existed stays. Both are audited by the service.
 
 The menu shows this screen to administrators only (like 감사기록); built for another role it lists
@@ -19,9 +19,10 @@ from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QPushButton, QWidget
 
 from app.services.common.errors import ServiceError
+from app.services.customers.evidence import sealed
 from app.services.customers.evidence import store as evidence
 from app.services.customers.evidence.fit import size_text
-from app.services.customers.evidence.store import EvidenceInfo
+from app.services.customers.evidence.sealed import EvidenceInfo
 from app.views.collection.table_models import (
     TickModel,
     contract_line,
@@ -83,7 +84,7 @@ class EvidenceRetentionPage(Page):
         if not self.admin:
             self.body.addWidget(hint_label("관리자만 동의자료를 내보내거나 파기할 수 있습니다.", warning=True))
         self.export_button.clicked.connect(lambda: self.export_archive())
-        self.destroy_button.clicked.connect(self.destroy)
+        self.destroy_button.clicked.connect(self.destroy_ticked)
         self._saving = Background(self)
         self._saving.finished.connect(self._exported)
         self._saving.failed.connect(self._export_failed)
@@ -139,7 +140,7 @@ class EvidenceRetentionPage(Page):
         self.status.setText(f"{len(ids):,}건을 보관 파일로 저장하는 중입니다…")
         self._update_buttons()
         # the save dialog asked before replacing a file; the database and backups stay refused
-        self._saving.start(lambda: evidence.export_archive(db, actor, evidence.require_key(key), ids, target,
+        self._saving.start(lambda: evidence.export_archive(db, actor, sealed.require_key(key), ids, target,
                                                            force=True))
 
     def _exported(self, _token: int, path: Any) -> None:
@@ -159,7 +160,7 @@ class EvidenceRetentionPage(Page):
 
     # --- destroying ------------------------------------------------------------------------------
 
-    def destroy(self) -> None:
+    def destroy_ticked(self) -> None:
         """파기: after a confirmation that names the count (and what was not exported)."""
         ticked = self.ticked()
         if not ticked or not self.admin:

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialog, QPushButton, QWidget
 
+from app.services.common.formats import stamp_text
 from app.services.settings import users as auth
 from app.services.settings.users import UserRow
 from app.views.common.base import Page, button_row, confirm, hint_label, run_guarded
@@ -26,7 +27,6 @@ from app.views.common.tables import (
     RowsModel,
     fit_columns,
     make_table,
-    seoul_text,
 )
 from app.views.settings.user_dialog import UserDialog
 
@@ -55,7 +55,7 @@ USER_COLUMNS = (
     Column("이름", lambda r: r.name),
     Column("권한", lambda r: r.role.label, ALIGN_CENTER),
     Column("상태", user_status, ALIGN_CENTER, _status_colour),
-    Column("최근 로그인", lambda r: seoul_text(r.last_login_at), ALIGN_CENTER),
+    Column("최근 로그인", lambda r: stamp_text(r.last_login_at), ALIGN_CENTER),
     Column("연락처", _contacts),
 )
 

@@ -46,6 +46,8 @@ from PySide6.QtWidgets import (
 
 from app import config
 from app.database import connection as db_setup
+from app.database import problems
+from app.database import server_settings as db_settings
 from app.database.engine import Database
 from app.services.common.crypto import DataKey, KeyringCache
 from app.services.exchange.relay.config import MODE_SFTP, RelayConfig
@@ -106,7 +108,7 @@ class DatabasePage(QWizardPage):
         self.host.setPlaceholderText("예: 192.168.0.10 또는 office-server")
         self.port = QSpinBox()
         self.port.setRange(1, 65535)
-        self.port.setValue(db_setup.DEFAULT_PORT)
+        self.port.setValue(db_settings.DEFAULT_PORT)
         self.port.setMaximumWidth(110)
         self.dbname = QLineEdit("kscms")
         self.user = QLineEdit("kscms")
@@ -121,10 +123,10 @@ class DatabasePage(QWizardPage):
         server_form.addRow("비밀번호", self.password)
         server_form.addRow(message_label(
             "비밀번호는 이 PC의 자격 증명 저장소(Windows 자격 증명 관리자)에만 저장되고 설정 파일에는 저장되지 않습니다."
-            if db_setup.keyring_usable() else
+            if db_settings.keyring_usable() else
             "이 PC에는 자격 증명 저장소가 없어 비밀번호를 기억할 수 없습니다. 다음 시작 때도 연결하려면 서버 관리자에게 "
             "pgpass 파일 설정을 부탁하세요 (docs/shared-database.md).",
-            name="hintText" if db_setup.keyring_usable() else "warningText",
+            name="hintText" if db_settings.keyring_usable() else "warningText",
         ))
 
         self.test_button = QPushButton("연결 시험")
@@ -159,9 +161,9 @@ class DatabasePage(QWizardPage):
     # --- the form -----------------------------------------------------------------------------
 
     def _fill(self, url: str | None) -> None:
-        path = db_setup.sqlite_file(url) if url else None
+        path = db_settings.sqlite_file(url) if url else None
         if url and path is None:
-            server = db_setup.ServerSettings.from_url(url)
+            server = db_settings.ServerSettings.from_url(url)
             self.host.setText(server.host)
             self.port.setValue(server.port)
             self.dbname.setText(server.database)
@@ -196,14 +198,14 @@ class DatabasePage(QWizardPage):
         if self.local.isChecked():
             text = self.file_path.text().strip()
             if not text:
-                raise db_setup.ConnectionProblem(db_setup.ProblemKind.FILE, "데이터베이스 파일의 위치를 입력하세요.")
-            return db_setup.sqlite_url(Path(text).expanduser())
+                raise problems.ConnectionProblem(problems.ProblemKind.FILE, "데이터베이스 파일의 위치를 입력하세요.")
+            return db_settings.sqlite_url(Path(text).expanduser())
         server = self.server_settings()
         server.check()
         return server.url()
 
-    def server_settings(self) -> db_setup.ServerSettings:
-        return db_setup.ServerSettings(self.host.text().strip(), self.port.value(), self.dbname.text().strip(),
+    def server_settings(self) -> db_settings.ServerSettings:
+        return db_settings.ServerSettings(self.host.text().strip(), self.port.value(), self.dbname.text().strip(),
                                        self.user.text().strip())
 
     def chosen_password(self) -> str | None:
@@ -231,7 +233,7 @@ class DatabasePage(QWizardPage):
         """연결 시험: probe only (nothing is created), in the background."""
         try:
             url = self.chosen_url()
-        except db_setup.ConnectionProblem as problem:
+        except problems.ConnectionProblem as problem:
             status(self.result, problem.message, error=True)
             return
         password = self.chosen_password()
@@ -244,16 +246,16 @@ class DatabasePage(QWizardPage):
 
     def _failed(self, error: BaseException) -> None:
         self._set_busy(False)
-        if not isinstance(error, db_setup.ConnectionProblem):
+        if not isinstance(error, problems.ConnectionProblem):
             log.error("database check failed", exc_info=(type(error), error, error.__traceback__))
-            error = db_setup.describe_connection_error(error)
+            error = problems.describe_connection_error(error)
         status(self.result, error.message, error=True)
 
     def validatePage(self) -> bool:  # noqa: N802 (Qt naming)
         """다음: probe and create/upgrade the schema in the background, then move on by itself."""
         try:
             url = self.chosen_url()
-        except db_setup.ConnectionProblem as problem:
+        except problems.ConnectionProblem as problem:
             status(self.result, problem.message, error=True)
             return False
         password = self.chosen_password()
@@ -392,9 +394,9 @@ class SetupWizard(QWizard):
             if not setup.is_database_error(error):
                 raise
             log.exception("setup could not be written")
-            return db_setup.describe_connection_error(error).message
+            return problems.describe_connection_error(error).message
         self._keep_secrets(key)
-        db_setup.save_choice(self.database_url)
+        db_settings.save_choice(self.database_url)
         self.data_key = key
         return None
 
@@ -417,11 +419,11 @@ class SetupWizard(QWizard):
         from app.services.exchange.relay.credentials import KeyringSecrets
 
         KeyringCache(account=key.key_id).save(key)
-        if not db_setup.keyring_usable():
+        if not db_settings.keyring_usable():
             return
         try:
-            if not db_setup.sqlite_file(self.database_url or "") and self.database_password:
-                db_setup.save_password(db_setup.ServerSettings.from_url(self.database_url or ""), self.database_password)
+            if not db_settings.sqlite_file(self.database_url or "") and self.database_password:
+                db_settings.save_password(db_settings.ServerSettings.from_url(self.database_url or ""), self.database_password)
             relay = self.stored_relay() if self.joining else self.relay_page.relay_config(pinned_by="")
             password = self.relay_page.password.text()
             if relay.mode == MODE_SFTP and relay.sftp is not None and password:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.database import connection as db_setup
+from app.database import server_settings
 from app.database.engine import Database
 from app.services.common import keys, validation
 from app.services.common.crypto import DataKey
@@ -398,18 +399,21 @@ class RelayPage(QWizardPage):
         """The choice on this page as the RelayConfig to store (the host key pinned when confirmed)."""
         if not self.sftp.isChecked():
             return RelayConfig()
-        settings = SftpSettings(host=self.host.text().strip(), port=self.port.value(), username=self.username.text().strip())
-        relay = RelayConfig(mode=MODE_SFTP, sftp=settings)
+        relay = RelayConfig(mode=MODE_SFTP, sftp=self.sftp_settings())
         if self.host_key is not None and self.confirmed.isChecked():
             relay = relay.pin(self.host_key, pinned_at=datetime.now(UTC), pinned_by=pinned_by)
         return relay
+
+    def sftp_settings(self) -> SftpSettings:
+        """The server as typed on this page (host, port, user ID)."""
+        return SftpSettings(host=self.host.text().strip(), port=self.port.value(), username=self.username.text().strip())
 
     def validatePage(self) -> bool:  # noqa: N802 (Qt naming)
         if self.setup.joining or not self.sftp.isChecked():
             status(self.error, "")
             return True
         try:
-            self.relay_config(pinned_by="").sftp.check()  # type: ignore[union-attr]
+            self.sftp_settings().check()
         except ValueError as error:
             status(self.error, str(error), error=True)
             return False
@@ -460,11 +464,11 @@ class SummaryPage(QWizardPage):
 
 def summary_html(wizard: Wizard) -> str:
     url = wizard.database_url or ""
-    path = db_setup.sqlite_file(url) if url else None
+    path = server_settings.sqlite_file(url) if url else None
     if path is not None:
         where = f"이 PC의 파일 <b>{escape(str(path))}</b>"
     else:
-        server = db_setup.ServerSettings.from_url(url)
+        server = server_settings.ServerSettings.from_url(url)
         where = f"사무실 서버 <b>{escape(server.address)}</b> (사용자 {escape(server.user)})"
     rows = [("데이터베이스", where)]
     if wizard.joining:
@@ -488,7 +492,7 @@ def summary_html(wizard: Wizard) -> str:
     else:
         rows.append(("중계", "내장 시뮬레이터 (연습용)"))
     keep = ["이 PC의 설정 파일(settings.json)에는 데이터베이스 위치만 저장합니다 (비밀번호 없음)."]
-    if db_setup.keyring_usable():
+    if server_settings.keyring_usable():
         keep.append("비밀번호와 데이터 암호 키는 이 PC의 자격 증명 저장소(Windows 자격 증명 관리자)에 저장합니다.")
     else:
         keep.append("<span style='color:#c0392b'>이 PC에는 자격 증명 저장소가 없어 비밀번호와 데이터 암호 키를 기억하지 "

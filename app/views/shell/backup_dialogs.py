@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import config
-from app.database import backup
+from app.database import backup, backup_manifest, copies
 from app.database.engine import Database
 from app.services.common import output_files
 from app.services.common.crypto import DataKey
@@ -72,8 +72,8 @@ def run_backup(parent: QWidget, ctx: AppContext) -> None:
         return
     if ctx.db.is_sqlite:
         try:
-            path = backup.backup_sqlite(ctx.db.engine, config.backup_dir(), reason=backup.MANUAL, key=ctx.data_key)
-        except backup.BackupError as error:
+            path = copies.backup_sqlite(ctx.db.engine, config.backup_dir(), reason=copies.MANUAL, key=ctx.data_key)
+        except copies.BackupError as error:
             QMessageBox.critical(parent, TITLE_BACKUP, error.message)
             return
         except (OSError, sqlite3.Error) as error:
@@ -126,7 +126,7 @@ def _backup_postgres(parent: QWidget, ctx: AppContext) -> None:
 def _dump_target(parent: QWidget, chosen: Path) -> Path | None:
     """The chosen dump file, unless it would replace a backup (or the database): then a Korean refusal."""
     inside_backups = config.backup_dir().resolve() in chosen.resolve().parents
-    if inside_backups and (chosen.exists() or backup.manifests.manifest_path(chosen).exists()):
+    if inside_backups and (chosen.exists() or backup_manifest.manifest_path(chosen).exists()):
         QMessageBox.warning(parent, TITLE_BACKUP, f"이미 있는 백업 파일은 덮어쓸 수 없습니다. 다른 이름을 고르세요: {chosen}")
         return None
     try:
@@ -226,11 +226,11 @@ class RestoreDialog(QDialog):
         layout.addWidget(explain)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
-        self.backups: list[backup.BackupFile] = []
+        self.backups: list[copies.BackupFile] = []
         self.reload()
 
     def reload(self) -> None:
-        self.backups = backup.list_backups(config.backup_dir())
+        self.backups = copies.list_backups(config.backup_dir())
         self.table.setRowCount(len(self.backups))
         for row, item in enumerate(self.backups):
             cells = (f"{item.taken_at:%Y-%m-%d %H:%M:%S}", item.kind_label, f"{max(item.size // 1024, 1):,} KB",
@@ -273,7 +273,7 @@ class RestoreDialog(QDialog):
             self.safety_copy = backup.restore_database(self.db, path, safety_folder=config.backup_dir(),
                                                        key=self.data_key, unverified=not check.verified,
                                                        actor=self.actor)
-        except backup.BackupError as error:
+        except copies.BackupError as error:
             QMessageBox.critical(self, TITLE_RESTORE, error.message)
             return False
         self.restored = True
@@ -287,11 +287,11 @@ class RestoreDialog(QDialog):
         """The verified check; or, for an administrator who chooses it, the unverified one; else None."""
         try:
             return backup.verify_backup(path, key=self.data_key)
-        except backup.BackupError as error:
+        except copies.BackupError as error:
             refusal = error
         try:
             loose = backup.verify_backup(path, key=self.data_key, unverified=True)
-        except backup.BackupError:
+        except copies.BackupError:
             loose = None  # not a KSCMS database of a known revision and shape: no choice to offer
         admin = self.actor is not None and self.actor.is_admin
         if loose is None or not admin:

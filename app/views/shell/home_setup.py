@@ -303,7 +303,7 @@ class MonthStrip(QFrame):
             self.ctx.signals.open_page.emit(destinations.page_key(self.flow.next_destination))
 
     def show_flow(self, flow: MonthFlow) -> None:
-        from app.services.home.today import day_text
+        from app.services.common.formats import day_text
 
         self.flow = flow
         self.stage_frames, self.marks = {}, {}

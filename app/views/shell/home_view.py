@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -37,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from app.services.collection import missed
 from app.services.collection.missed import MissedDebit, Remedy, RemedyOutcome
+from app.services.common import formats
 from app.services.common.calendar import SEOUL
 from app.services.common.destinations import Destination
 from app.services.common.errors import ServiceError
@@ -110,7 +112,7 @@ def cutoff_lines(c: CutoffInfo) -> list[str]:
     for line in c.lines:
         days = "·".join(str(d) for d in line.days)
         moved = "" if line.days == (line.debit_date.day,) else f" {days}일분"
-        out.append(f"{line.item_name} · {home.day_text(line.debit_date)}{moved} — 의뢰 대기 {line.queued_requests:,}건 · "
+        out.append(f"{line.item_name} · {formats.day_text(line.debit_date)}{moved} — 의뢰 대기 {line.queued_requests:,}건 · "
                    f"{won(line.queued_amount)} / 미의뢰 {line.unrequested_count:,}건 · {won(line.unrequested_amount)}")
     return out
 
@@ -134,7 +136,7 @@ def _card(title: str) -> tuple[QFrame, QVBoxLayout]:
     return frame, layout
 
 
-def _clear(layout: QVBoxLayout | QGridLayout, keep: int = 0) -> None:
+def _clear(layout: QLayout, keep: int = 0) -> None:
     """Remove every widget after the first `keep` (the card title stays)."""
     while layout.count() > keep:
         item = layout.takeAt(keep)
@@ -142,8 +144,8 @@ def _clear(layout: QVBoxLayout | QGridLayout, keep: int = 0) -> None:
         if widget is not None:
             widget.setParent(None)
             widget.deleteLater()
-        elif item is not None and item.layout() is not None:
-            _clear(item.layout())  # type: ignore[arg-type]
+        elif item is not None and (inner := item.layout()) is not None:
+            _clear(inner)
 
 
 def _rate(figures: MonthFigures) -> str:
@@ -426,7 +428,7 @@ class HomePage(Page):
         if s.day.is_business_day:
             self.day_note.setText("은행이 처리하는 날입니다. 마감 전에 의뢰한 건은 오늘 보냅니다.")
         else:
-            self.day_note.setText(f"은행이 쉬는 날입니다. 다음 영업일은 {home.day_text(s.day.next_business_day)}입니다.")
+            self.day_note.setText(f"은행이 쉬는 날입니다. 다음 영업일은 {formats.day_text(s.day.next_business_day)}입니다.")
 
     def _colour_countdown(self, seconds: float) -> None:
         name = "bigAlert" if 0 < seconds <= 3600 else "bigText"
@@ -440,11 +442,11 @@ class HomePage(Page):
         remaining = c.remaining(s.now)
         self.countdown_label.setText(countdown_text(remaining))
         self._colour_countdown(remaining.total_seconds())
-        dates = ", ".join(home.day_text(d) for d in c.debit_dates)
-        self.cutoff_label.setText(f"{home.moment_text(c.at)} 마감 · 출금일 {dates}")
+        dates = ", ".join(formats.day_text(d) for d in c.debit_dates)
+        self.cutoff_label.setText(f"{formats.moment_text(c.at)} 마감 · 출금일 {dates}")
         registration = f"계좌신청 대기 {c.queued_registrations:,}건"
         if c.registration_at != c.at:
-            registration += f" ({home.moment_text(c.registration_at)} 마감)"
+            registration += f" ({formats.moment_text(c.registration_at)} 마감)"
         self.queued_label.setText("\n".join([registration, *cutoff_lines(c)]))
         if c.unrequested_count:
             self.unrequested_label.setText(f"아직 의뢰하지 않은 청구 {c.unrequested_count:,}건 · "
@@ -471,7 +473,7 @@ class HomePage(Page):
                     text = f"도착 · 계좌신청완료 {result.done:,}건, 계좌신청미완료 {result.failed:,}건"
                 status = _label(text, "ok" if not result.failed else "alert", wrap=True)
             elif result.overdue:
-                status = _label(f"지연 · {home.moment_text(result.due_at)}부터 받을 수 있었으나 아직 오지 않았습니다.",
+                status = _label(f"지연 · {formats.moment_text(result.due_at)}부터 받을 수 있었으나 아직 오지 않았습니다.",
                                 "alert", wrap=True)
             else:
                 status = _label(f"대기 · {result.due_at.astimezone(s.now.tzinfo):%H:%M}부터 받을 수 있습니다 "
@@ -544,7 +546,9 @@ class HomePage(Page):
         """The text shown for a metric (tests and the picture check read it)."""
         for row in range(1, self.month_grid.rowCount()):
             head = self.month_grid.itemAtPosition(row, 0)
-            if head is not None and isinstance(head.widget(), QLabel) and head.widget().text() == name:  # type: ignore[union-attr]
+            title = head.widget() if head is not None else None
+            if isinstance(title, QLabel) and title.text() == name:
                 cell = self.month_grid.itemAtPosition(row, column)
-                return cell.widget().text() if cell is not None else ""  # type: ignore[union-attr]
+                value = cell.widget() if cell is not None else None
+                return value.text() if isinstance(value, QLabel) else ""
         return ""

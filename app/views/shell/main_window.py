@@ -233,9 +233,11 @@ class MainWindow(QMainWindow):
     def _select_tree_item(self, key: str) -> None:
         for i in range(self.tree.topLevelItemCount()):
             top = self.tree.topLevelItem(i)
+            if top is None:  # typed Optional for an index out of range; i never is
+                continue
             candidates = [top] + [top.child(j) for j in range(top.childCount())]
             for item in candidates:
-                if item.data(0, KEY_ROLE) == key and self.tree.currentItem() is not item:
+                if item is not None and item.data(0, KEY_ROLE) == key and self.tree.currentItem() is not item:
                     self.tree.blockSignals(True)
                     self.tree.setCurrentItem(item)
                     self.tree.blockSignals(False)

@@ -18,8 +18,8 @@ from app.config import (
     backup_dir,
     database_url,
 )
-from app.database import backup
 from app.database import connection as db_setup
+from app.database import copies, problems, schema, server_settings
 from app.database import migrate as migrations
 from app.database.engine import Database
 from app.services.common import keys
@@ -57,7 +57,7 @@ class Startup:
         PC yet), when the configured database is still empty, or when it cannot be reached and the
         clerk agrees to choose again. Raises StartupCancelled when the wizard is closed.
         """
-        if not db_setup.has_chosen():
+        if not server_settings.has_chosen():
             return self.run_wizard(None, None)
         url = database_url()
         try:
@@ -77,17 +77,17 @@ class Startup:
         db = db_setup.make_database(url)
         try:
             migrations.upgrade(db.engine, backup_to=backup_dir())
-        except migrations.SchemaTooNewError as error:
+        except schema.SchemaTooNewError as error:
             db.dispose()
             raise StartupError(str(error), reconfigurable=False) from None
         except Exception as error:
             log.exception("database unavailable")
             db.dispose()
-            where = "" if db_setup.sqlite_file(url) else db_setup.ServerSettings.from_url(url).address
-            problem = db_setup.describe_connection_error(error, where)
+            where = "" if server_settings.sqlite_file(url) else server_settings.ServerSettings.from_url(url).address
+            problem = problems.describe_connection_error(error, where)
             raise StartupError(
                 f"데이터베이스에 연결할 수 없습니다.\n{problem.message}\n"
-                f"({db_setup.display_url(url)}: {type(error).__name__})"
+                f"({server_settings.display_url(url)}: {type(error).__name__})"
             ) from None
         return db
 
@@ -95,7 +95,7 @@ class Startup:
         """Whether to let the clerk choose the database again after `message` (never for KSCMS_DATABASE_URL)."""
         if os.environ.get(ENV_DATABASE_URL) or QApplication.instance() is None:
             return False
-        if not LocalSettings.load().extra.get(db_setup.CHOSEN_KEY):
+        if not LocalSettings.load().extra.get(server_settings.CHOSEN_KEY):
             return True  # this PC never finished choosing: straight to the wizard, the problem shown there
         answer = QMessageBox.question(
             None, "KSCMS desk",
@@ -120,7 +120,7 @@ class Startup:
         if not db.is_sqlite:
             return
         try:
-            backup.daily_backup(db.engine, backup_dir())
+            copies.daily_backup(db.engine, backup_dir())
         except Exception:  # the clerk can still work; the log says why
             log.warning("daily backup failed", exc_info=True)
 

@@ -145,7 +145,7 @@ def attach_bulk(db: Database, actor: Actor, key: DataKey, source: Path, *, kind:
     customers, items = _directory(db, actor, contract_id)
     matched: list[BulkMatch] = []
     missed: list[BulkMiss] = []
-    with _entries(Path(source)) as entries:
+    with _Entries(Path(source)) as entries:
         planned: list[tuple[_Entry, _Agreement]] = []
         for entry in entries:
             if entry.problem is not None:
@@ -185,7 +185,7 @@ def _contract(db: Database, actor: Actor, contract_id: int | None) -> int:
     """The contract asked for, or the institution's only active one."""
     with db.session() as s:
         if contract_id is not None:
-            from app.services.customers.records import contract_for
+            from app.services.common.access import contract_for
 
             return contract_for(s, actor, contract_id).id
         ids = list(s.scalars(select(Contract.id).where(Contract.institution_id == actor.institution_id,
@@ -308,7 +308,7 @@ def _single_file_per_agreement(planned: list[tuple[_Entry, _Agreement]]
 # --- reading a folder or a zip, bounded -------------------------------------------------------
 
 
-class _entries:
+class _Entries:
     """The files of a folder or a zip as `_Entry` items (a context manager: the zip stays open)."""
 
     def __init__(self, source: Path) -> None:

@@ -199,7 +199,7 @@ def _styles(fonts: FontSet) -> dict[str, ParagraphStyle]:
 
 def _table(rows: list[list[Any]], widths: Sequence[float], fonts: FontSet, *, right: Sequence[int] = ()) -> Table:
     table = Table(rows, colWidths=list(widths), repeatRows=1)
-    style = [
+    style: list[tuple[Any, ...]] = [
         ("FONT", (0, 0), (-1, -1), fonts.regular, 7.8),
         ("FONT", (0, 0), (-1, 0), fonts.bold, 7.8),
         ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
@@ -337,14 +337,14 @@ def _story(facts: _Facts, fonts: FontSet, agreements: Sequence[DebitAgreement], 
 def _evidence_block(e: _Evidence, facts: _Facts, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     """One piece of evidence: a caption, then its pages as pictures, or what it is when it is no picture."""
     i = e.info
-    caption = [Paragraph(f"증빙 {i.id} · {esc(i.item_name)} · {i.kind.label} · {i.extension.upper()} "
+    caption: list[Flowable] = [Paragraph(f"증빙 {i.id} · {esc(i.item_name)} · {i.kind.label} · {i.extension.upper()} "
                          f"{size_text(i.size)} · {i.state.label}", st["h2"]),
                Paragraph(f"원본 파일 {esc(i.original_name)} ({size_text(i.original_size)}) · 첨부 {_when(i.attached_at)} "
                          f"{esc(i.attached_by)}" + (f" · {esc(i.note)}" if i.note else ""), st["small"]),
                Paragraph(f"SHA-256 {i.sha256}", st["mono"])]
     if e.content is None:
         when = _when(i.destroyed_at)
-        return [KeepTogether(caption + [Paragraph(f"보관 기간이 끝나 {when} {esc(i.destroyed_by or '')}이(가) 파기했습니다. "
+        return [KeepTogether([*caption, Paragraph(f"보관 기간이 끝나 {when} {esc(i.destroyed_by or '')}이(가) 파기했습니다. "
                                                   "기록만 남아 있습니다.", st["body"])])]
     if i.extension == "jpg":
         return _with_pictures(caption, _jpeg_flowables(e.content))
@@ -352,7 +352,7 @@ def _evidence_block(e: _Evidence, facts: _Facts, st: dict[str, ParagraphStyle]) 
         try:
             pages = render_pdf_pages(e.content, long_side=1600, what="PDF 동의자료를 문서에 넣으려면 그림으로 바꿔야 하는데")
         except EvidenceRefused as refused:
-            return [KeepTogether(caption + [Paragraph(f"PDF 동의자료의 쪽을 그림으로 넣지 못했습니다: {esc(refused.message)} "
+            return [KeepTogether([*caption, Paragraph(f"PDF 동의자료의 쪽을 그림으로 넣지 못했습니다: {esc(refused.message)} "
                                                       "원본 파일을 함께 전달하고 SHA-256으로 확인하세요.", st["body"])])]
         flowables: list[Flowable] = []
         for number, page in enumerate(pages, start=1):
@@ -363,10 +363,10 @@ def _evidence_block(e: _Evidence, facts: _Facts, st: dict[str, ParagraphStyle]) 
     if i.extension == "mp3":
         seconds = mp3_duration(e.content)
         length = f"길이 {duration_text(seconds)}" if seconds else "길이 알 수 없음"
-        return [KeepTogether(caption + [Paragraph(
+        return [KeepTogether([*caption, Paragraph(
             f"녹취 파일 (MP3, {size_text(i.size)}, {length}). 소리는 문서에 넣을 수 없으니 원본 파일을 함께 전달하고 "
             "위 SHA-256으로 같은 파일인지 확인하세요.", st["body"])])]
-    return [KeepTogether(caption + [Paragraph(
+    return [KeepTogether([*caption, Paragraph(
         f"전자서명 파일 ({i.extension.upper()}, {size_text(i.size)}). 원본 파일을 함께 전달하고 위 SHA-256으로 같은 "
         "파일인지 확인하세요.", st["body"])])]
 

@@ -32,6 +32,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.common import audit
+from app.services.common.access import contract_for
 from app.services.common.crypto import DataKey, DecryptionError
 from app.services.common.errors import NotFoundError, ServiceError
 from app.services.common.session import Actor
@@ -43,7 +44,6 @@ from app.services.customers.evidence.fit import (
     Fitted,
     size_text,
 )
-from app.services.customers.records import contract_for
 from app.services.exchange.cms.reasons import reason_text
 
 EVIDENCE_PURPOSE: Final = "consent_evidence"

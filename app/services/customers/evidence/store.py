@@ -19,7 +19,7 @@ what the 이체정보 dialog, the bulk attach, the retention screen and the EI13
   export through output_files).
 * Bulk attach (`evidence_bulk`) and the 민원 PDF (`evidence_dispute`) live in their own modules and
   are reached through `attach_bulk` and `dispute_pdf` here. The sealed row they share with this
-  module (EvidenceInfo, store_fitted, opened_content ...) is `sealed`'s, kept callable here too.
+  module (EvidenceInfo, store_fitted, opened_content ...) is `sealed`'s, and callers import it there.
 
 Every function checks that the agreement belongs to the actor's institution; what is not found and
 what belongs to another office look the same.
@@ -50,83 +50,34 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.common import audit, output_files
+from app.services.common.access import contract_for
 from app.services.common.calendar import SEOUL
 from app.services.common.crypto import DataKey
 from app.services.common.errors import NotFoundError, ServiceError
 from app.services.common.session import Actor
-from app.services.customers.evidence.bulk import BulkMatch, BulkMiss, BulkReport
+from app.services.customers.evidence.bulk import BulkReport
 from app.services.customers.evidence.fit import (
-    ALLOWED,
-    KINDS_FOR_EXTENSION,
     MAX_INPUT_BYTES,
-    SENT_EXTENSIONS,
-    EvidenceRefused,
     EvidenceTooLarge,
     EvidenceUnsupported,
-    Fitted,
     fit,
     size_text,
 )
 from app.services.customers.evidence.sealed import (
-    EVIDENCE_PURPOSE,
     LIVE_STATES,
     EvidenceInfo,
     WithoutEvidence,
     add_years,
     agreement_of,
     check_kind,
-    info_of,
     info_query,
     infos_in,
-    keep_until,
     limit_for,
     opened_content,
     require_key,
-    sha256_hex,
     store_fitted,
     without_evidence_in,
 )
-from app.services.customers.records import contract_for
-
-__all__ = [
-    "ALLOWED",
-    "EVIDENCE_PURPOSE",
-    "KINDS_FOR_EXTENSION",
-    "SENT_EXTENSIONS",
-    "BulkMatch",
-    "BulkMiss",
-    "BulkReport",
-    "EvidenceInfo",
-    "EvidenceRefused",
-    "EvidenceTooLarge",
-    "EvidenceUnsupported",
-    "Fitted",
-    "WithoutEvidence",
-    "archive_member",
-    "attach",
-    "attach_bulk",
-    "attach_file",
-    "check_kind",
-    "current",
-    "destroy",
-    "dispute_pdf",
-    "due_for_destruction",
-    "export_archive",
-    "fit",
-    "for_agreement",
-    "get",
-    "info_of",
-    "keep_until",
-    "limit_for",
-    "open_content",
-    "opened_content",
-    "read_file",
-    "require_key",
-    "sha256_hex",
-    "store_fitted",
-    "without_evidence",
-    "without_evidence_in",
-]
 
 # --- attaching --------------------------------------------------------------------------------
 
@@ -201,7 +152,7 @@ def get(db: Database, actor: Actor, evidence_id: int) -> EvidenceInfo:
     return found[0]
 
 
-def open_content(db: Database, actor: Actor, key: DataKey, evidence_id: int) -> tuple[bytes, str]:
+def open_content(db: Database, actor: Actor, key: DataKey | None, evidence_id: int) -> tuple[bytes, str]:
     """(bytes, extension) of a piece of evidence for the viewer; audited as a reveal of personal data.
 
     Only users who may edit: the form shows the full account number and the payer's signature.

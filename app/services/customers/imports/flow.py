@@ -272,7 +272,7 @@ def preview_import(
             def bad(position: int, _row: int = row_no) -> str | None:
                 return bad_cells.get((_row, position + first_column))
         else:
-            def bad(position: int) -> str | None:
+            def bad(position: int, _row: int = row_no) -> str | None:  # the same signature as the one above
                 return None
         rows.append(checker.check(row_no, cells, bad))
     if not rows:

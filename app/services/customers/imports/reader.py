@@ -30,6 +30,7 @@ Why it is built this way:
 
 from __future__ import annotations
 
+import itertools
 import re
 import struct
 import zipfile
@@ -403,7 +404,7 @@ def _rows_with_values(path: Path, part: str, stop_after: int) -> int:
     count = 0
     for data in _chunks(path, part):
         starts = [m.start() for m in _ROW_START.finditer(data)] + [len(data)]
-        for begin, end in zip(starts, starts[1:], strict=False):
+        for begin, end in itertools.pairwise(starts):
             if _HAS_VALUE.search(data, begin, end):
                 count += 1
                 if count > stop_after:
@@ -668,7 +669,7 @@ def _open_xls(path: Path, preferred_sheet: str) -> tuple[str, SheetScan, Any]:
     name = _xls_sheet(workbook, preferred_sheet)
     try:
         sheet = workbook.get_sheet_by_name(name)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - calamine's errors for a damaged sheet all mean "cannot read"
         raise ImportFileError(DAMAGED) from None
     scan = scans.get(name) or SheetScan(value_rows=sheet.height, has_values=sheet.height > 0)
     scan.merged = [f"{column_letters(c0)}{r0 + 1}:{column_letters(c1)}{r1 + 1}"

@@ -18,10 +18,12 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 
 from app.database.engine import Database
@@ -69,17 +71,20 @@ GUIDE = (
     (f"- '{DATA_SHEET}' 시트의 첫 행(열 이름)은 바꾸거나 지우지 마세요. 2행부터 고객을 한 행에 한 명씩 입력합니다.", False),
     ("- 주황색 열 이름(* 표시)은 반드시 입력해야 합니다. 회색 열은 비워 두어도 됩니다.", False),
     (f"- 2행의 예시(고객번호가 '{EXAMPLE_PREFIX}'로 시작)는 등록되지 않습니다. 지우거나 그대로 두어도 됩니다.", False),
-    ("- 한 고객은 한 행에 한 번만 씁니다 (고객번호 중복 불가). 집금항목이 여러 개인 고객은 등록 후 고객관리에서 이체정보를 추가하세요.", False),
+    ("- 한 고객은 한 행에 한 번만 씁니다 (고객번호 중복 불가). "
+     "집금항목이 여러 개인 고객은 등록 후 고객관리에서 이체정보를 추가하세요.", False),
     (f"- 한 번에 {MAX_ROWS:,}행까지 등록할 수 있습니다. 더 많으면 파일을 나누어 차례로 등록하세요.", False),
     ("", False),
     ("2. 숫자를 텍스트로 (가장 흔한 실수)", True),
-    ("- 계좌번호, 주민/사업자번호, 예금주생년월일, 전화번호, 우편번호 열은 '텍스트' 서식입니다. 앞자리 0이 사라지지 않도록 서식을 바꾸지 마세요.", False),
+    ("- 계좌번호, 주민/사업자번호, 예금주생년월일, 전화번호, 우편번호 열은 '텍스트' 서식입니다. "
+     "앞자리 0이 사라지지 않도록 서식을 바꾸지 마세요.", False),
     ("- 다른 파일에서 붙여 넣을 때는 '값만 붙여넣기'를 쓰세요. 1.2345E+11처럼 바뀐 계좌번호는 등록하지 않고 오류로 알려 드립니다.", False),
     ("- 셀 병합, 암호 설정, 값이 없는 수식은 쓸 수 없습니다. 파일은 'Excel 통합 문서(*.xlsx)'로 저장하세요.", False),
     ("", False),
     ("3. 항목별 입력 방법", True),
     ("- 고객구분: 개인 또는 사업자 (빈 칸은 개인). 개인은 주민번호 또는 생년월일 6자리, 사업자는 사업자번호 10자리.", False),
-    ("- 주민등록번호 전체를 넣어도 기본적으로 생년월일만 저장합니다. 전체 번호 저장은 일괄등록 화면에서 따로 선택해야 하며, 선택하면 암호화해 저장합니다.", False),
+    ("- 주민등록번호 전체를 넣어도 기본적으로 생년월일만 저장합니다. "
+     "전체 번호 저장은 일괄등록 화면에서 따로 선택해야 하며, 선택하면 암호화해 저장합니다.", False),
     ("- 예금주생년월일/사업자번호: 은행 파일에 보내는 값입니다. 개인은 생년월일 6자리(YYMMDD), 사업자는 사업자번호 10자리.", False),
     ("- 집금항목, 이체예정일, 이체은행: 칸을 누르면 나오는 목록에서 고르세요. 이체예정일은 그 집금항목의 이체일이어야 합니다.", False),
     ("- 월이체금액은 건당출금한도보다 같거나 작아야 합니다. 금액은 원 단위 정수, 할인율은 0~100(%) 정수입니다.", False),
@@ -87,7 +92,8 @@ GUIDE = (
     ("", False),
     ("4. 등록 순서", True),
     ("① 업체계약정보를 확인합니다.  ② 찾아보기로 파일을 고릅니다: 모든 행을 검사해 정상/오류를 보여 줍니다 (아직 저장 안 함).", False),
-    ("③ 일괄등록을 누르고 확인하면 등록합니다. '모두 정상일 때만 등록' 또는 '정상인 행만 등록', 이미 있는 고객번호는 '건너뛰기' 또는 '수정'을 고릅니다.", False),
+    ("③ 일괄등록을 누르고 확인하면 등록합니다. '모두 정상일 때만 등록' 또는 '정상인 행만 등록', "
+     "이미 있는 고객번호는 '건너뛰기' 또는 '수정'을 고릅니다.", False),
     ("④ 등록이 끝나면 고객관리에서 등록 내용을 확인하세요. 새 이체정보마다 계좌신청(신규)이 계좌신청대기로 접수됩니다.", False),
     ("- 오류가 있으면 '오류 목록 저장'으로 오류 내용이 붙은 엑셀을 받아 고친 뒤 그 파일을 그대로 다시 등록할 수 있습니다.", False),
     ("- 취소하거나 중간에 문제가 생기면 아무것도 저장되지 않습니다.", False),
@@ -161,6 +167,7 @@ def write_template(path: Path, items: Sequence[TemplateItem], days: Sequence[int
     output_files.check_target(path, force=force, protected=protected)
     wb = Workbook()
     guide = wb.active
+    assert isinstance(guide, Worksheet)  # a new workbook opens on its one worksheet
     guide.title = GUIDE_SHEET
     guide.column_dimensions["A"].width = 120
     for row, (text, heading) in enumerate(GUIDE, start=1):
@@ -230,7 +237,7 @@ def write_error_workbook(path: Path, header: Sequence[str], rows: Sequence[RowRe
     bold = Font(bold=True)
     red = Font(color="C00000")
 
-    def cell(value: Any, *, font: Font | None = None, text: bool = False) -> WriteOnlyCell:
+    def cell(value: Any, *, font: Font | None = None, text: bool = False) -> Cell:
         item = WriteOnlyCell(ws, value=value)
         if font:
             item.font = font
@@ -242,5 +249,5 @@ def write_error_workbook(path: Path, header: Sequence[str], rows: Sequence[RowRe
     for row in rows:
         raw = list(row.raw or [])[:width] + [""] * max(0, width - len(row.raw or []))
         values = [cell(v, text=i in text_columns and isinstance(v, str)) for i, v in enumerate(raw)]
-        ws.append(values + [cell(row.message, font=red), cell(row.row)])
+        ws.append([*values, cell(row.message, font=red), cell(row.row)])
     return output_files.write_output(path, lambda temp: wb.save(temp), force=force, protected=protected)

@@ -34,6 +34,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from app.models import (
     AccountRegistration,
@@ -43,6 +44,7 @@ from app.models import (
     RegistrationKind,
     RegistrationState,
 )
+from app.models.base import table_of
 from app.services.common.crypto import DataKey
 from app.services.common.errors import ConflictError
 from app.services.customers.imports.reader import ImportCancelled, Progress
@@ -50,9 +52,9 @@ from app.services.customers.imports.rows import RowResult
 
 CHUNK = 5_000
 
-CUSTOMER_T = Customer.__table__
-AGREEMENT_T = DebitAgreement.__table__
-REGISTRATION_T = AccountRegistration.__table__
+CUSTOMER_T = table_of(Customer)
+AGREEMENT_T = table_of(DebitAgreement)
+REGISTRATION_T = table_of(AccountRegistration)
 
 CUSTOMER_COLUMNS = (
     "id", "contract_id", "customer_no", "name", "customer_type", "grade", "resident_no_enc", "resident_no_masked",
@@ -279,7 +281,7 @@ class Writer:
             params["b_id"] = found[row.customer_no]
             customer_params.append(params)
         if customer_params:
-            columns = {k: bindparam(k) for k in customer_params[0] if k != "b_id"}
+            columns: dict[str, BindParameter[Any]] = {k: bindparam(k) for k in customer_params[0] if k != "b_id"}
             self.s.execute(
                 update(CUSTOMER_T).where(CUSTOMER_T.c.id == bindparam("b_id"))
                 .values(**columns, version_id=CUSTOMER_T.c.version_id + 1),

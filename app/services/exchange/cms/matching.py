@@ -108,7 +108,7 @@ def check_result(
                 )
         if amount_field is not None:
             # called before the loop moves on, so the late-bound record_no is this record's
-            _check_amount(rec, asked, lambda ko, en: mismatch(record_no, amount_field, ko, en))  # noqa: B023
+            _check_amount(rec, asked, lambda ko, en: mismatch(record_no, amount_field, ko, en))  # noqa: B023 - called at once
 
 
 def _check_amount(rec: Any, asked: Any, fail: Any) -> None:

@@ -5,8 +5,9 @@ SFTP is used):
 
 - ``base``       the ``Transport`` protocol, ``RelayNotice`` and the errors (RelayUnavailableError,
                  RelayDuplicateError, RelayRejectedError, HostKeyError);
-- ``config``     ``RelayConfig`` (stored under ``relay.config``), ``SftpSettings``, pinned host keys,
+- ``config``     ``RelayConfig`` (stored under ``relay.config``) and
                  ``make_transport(config, *, data_dir, clock, institution_code=None)``;
+- ``sftp_settings`` ``SftpSettings`` and the pinned host keys, shared by ``config`` and ``sftp``;
 - ``simulator``  ``BankSimulator``: the agency and the banks in a folder (the embedded default);
 - ``intake``     what the simulated relay refuses when a request arrives, and when results are due;
 - ``state``      the simulator's SQLite memory (files taken, registrations, notices posted);

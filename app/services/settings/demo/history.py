@@ -72,7 +72,7 @@ from app.services.common.session import Actor
 from app.services.customers import agreements
 from app.services.customers import records as customers
 from app.services.customers.evidence import fit as evidence_fit
-from app.services.customers.evidence import store as evidence
+from app.services.customers.evidence import sealed
 from app.services.customers.rules import AgreementForm
 from app.services.exchange import relay_config
 from app.services.exchange.leases import SenderLease
@@ -386,8 +386,8 @@ class History:
         scan = consent_form()
         if self._form is None:
             self._form = evidence_fit.fit(scan, "출금이체동의서.jpg",
-                                          limit=evidence.limit_for(self.db, self.clerk, agreement_id))
-        evidence.store_fitted(self.db, self.clerk, self.key, agreement_id, self._form,
+                                          limit=sealed.limit_for(self.db, self.clerk, agreement_id))
+        sealed.store_fitted(self.db, self.clerk, self.key, agreement_id, self._form,
                               name=f"출금이체동의서_{family.customer_no}.jpg", original_size=len(scan),
                               kind=EvidenceKind.WRITTEN, now=self.clock.now())
 
