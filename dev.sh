@@ -91,7 +91,8 @@ case "${1:-}" in
     say "lint (ruff) and types (mypy)"
     "$VENV/bin/ruff" check app tests db installer
     "$VENV/bin/mypy"
-    exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
+    # One worker per core; a module's tests stay on one worker, so module fixtures (the bundle) run once.
+    exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider -n auto --dist loadfile "$@"
     ;;
   *)
     echo "usage: bash dev.sh run | bash dev.sh test [pytest args]" >&2
