@@ -1,5 +1,6 @@
 """SQLAlchemy 2 typed models of the whole domain, one module per aggregate root."""
 
+from app.models.academy import FeeCertificate, Pause, Refund, RefundLine
 from app.models.base import Base
 from app.models.collection import CollectionItem
 from app.models.collection_extra import AutoRequestRun, DiscountChange  # noqa: F401 - 수납관리 tables
@@ -15,6 +16,10 @@ from app.models.enums import (
     MissedRemedy,
     NoticeSource,
     PaymentMethod,
+    RefundKind,
+    RefundMethod,
+    RefundRule,
+    RefundState,
     RegistrationKind,
     RegistrationState,
     RequestKind,
@@ -57,6 +62,7 @@ __all__ = [
     "Direction",
     "EvidenceKind",
     "EvidenceState",
+    "FeeCertificate",
     "FileKind",
     "Institution",
     "InstitutionHoliday",
@@ -66,8 +72,15 @@ __all__ = [
     "Notice",
     "NoticeRead",
     "NoticeSource",
+    "Pause",
     "Payment",
     "PaymentMethod",
+    "Refund",
+    "RefundKind",
+    "RefundLine",
+    "RefundMethod",
+    "RefundRule",
+    "RefundState",
     "RegistrationKind",
     "RegistrationState",
     "RequestKind",

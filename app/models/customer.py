@@ -58,6 +58,10 @@ class Customer(TimestampMixin, Base):
     address: Mapped[str | None] = mapped_column(String(200))
     address_detail: Mapped[str | None] = mapped_column(String(200))
     memo: Mapped[str | None] = mapped_column(Text)
+    # 학원: the student when not the payer (교육비 납입증명서), and the birth date that tells whether
+    # the student is under 9 at the year's end (2026 rule for 예체능 학원비).
+    student_name: Mapped[str | None] = mapped_column(String(50))
+    student_birth_date: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 

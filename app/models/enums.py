@@ -102,6 +102,7 @@ class LedgerKind(LabelledEnum):
     CASH = ("CASH", "현금수납")
     REVERSAL = ("REVERSAL", "수납취소")
     CARRY = ("CARRY", "이월")
+    REFUND = ("REFUND", "반환")
 
 
 class FileKind(LabelledEnum):
@@ -153,3 +154,33 @@ class EvidenceState(LabelledEnum):
     REJECTED = ("REJECTED", "증빙접수불가")
     REPLACED = ("REPLACED", "교체됨")
     DESTROYED = ("DESTROYED", "파기")
+
+
+class RefundKind(LabelledEnum):
+    """Why a refund arises: the student leaves (every item) or stops one course (one item)."""
+
+    WITHDRAWAL = ("WITHDRAWAL", "퇴원")
+    COURSE_STOP = ("COURSE_STOP", "수강중단")
+
+
+class RefundState(LabelledEnum):
+    """A refund is computed and owed (within 5 days), then paid out; a mistaken one is cancelled before payout."""
+
+    DUE = ("DUE", "반환대기")
+    PAID = ("PAID", "반환완료")
+    CANCELLED = ("CANCELLED", "취소")
+
+
+class RefundMethod(LabelledEnum):
+    TRANSFER = ("TRANSFER", "계좌이체")
+    CASH = ("CASH", "현금")
+
+
+class RefundRule(LabelledEnum):
+    """The line of 학원법 시행령 별표4 a month's refund follows (a month of teaching, one fee)."""
+
+    BEFORE_START = ("BEFORE_START", "교습 시작 전: 전액")
+    BEFORE_THIRD = ("BEFORE_THIRD", "총 교습시간의 1/3 경과 전: 2/3")
+    BEFORE_HALF = ("BEFORE_HALF", "총 교습시간의 1/2 경과 전: 1/2")
+    AFTER_HALF = ("AFTER_HALF", "총 교습시간의 1/2 경과 후: 반환하지 않음")
+    LATER_MONTH = ("LATER_MONTH", "반환사유 발생 이후 달: 전액")

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Time,
     UniqueConstraint,
@@ -71,6 +72,11 @@ class Contract(TimestampMixin, Base):
     # is kept after its agreement ends.
     evidence_max_bytes: Mapped[int] = mapped_column(Integer, default=307_200, server_default="307200")
     evidence_retention_years: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    # 학원: what the 교육비 납입증명서 prints for the institution (학원 등록번호, 소재지) and the 직인
+    # image (PNG, normalised on upload) stamped on it and on the refund confirmation.
+    academy_registration_no: Mapped[str | None] = mapped_column(String(30))
+    academy_address: Mapped[str | None] = mapped_column(String(200))
+    seal_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -151,6 +152,12 @@ class Payment(Base):
     debit_request_id: Mapped[int | None] = mapped_column(ForeignKey("debit_request.id", ondelete="RESTRICT"))
     reversed_by_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id", ondelete="RESTRICT"))
     reversal_reason: Mapped[str | None] = mapped_column(Text)
+    # 현금영수증 of a cash payment: its approval number and date; `cash_receipt_self` marks a 자진발급
+    # (issued to 010-000-1234 when the payer gave no number).
+    cash_receipt_no: Mapped[str | None] = mapped_column(String(20))
+    cash_receipt_on: Mapped[date | None] = mapped_column(Date)
+    cash_receipt_self: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    cash_receipt_by: Mapped[str | None] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(30))
 
@@ -172,6 +179,7 @@ class LedgerEntry(Base):
     entry_on: Mapped[date] = mapped_column(Date)
     debit_request_id: Mapped[int | None] = mapped_column(ForeignKey("debit_request.id", ondelete="RESTRICT"))
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id", ondelete="RESTRICT"))
+    refund_id: Mapped[int | None] = mapped_column(ForeignKey("refund.id", ondelete="RESTRICT"))
     note: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(30))

@@ -75,6 +75,8 @@ def check_invariants(db: Database) -> dict[int, int]:
             left = owed - k[LedgerKind.DEBIT] - k[LedgerKind.CASH] + k[LedgerKind.REVERSAL]
             assert 0 <= left <= owed, f"charge {charge_id}: outstanding {left} of {owed}"
             assert k[LedgerKind.DEBIT] + k[LedgerKind.CASH] - k[LedgerKind.REVERSAL] <= owed
+            received = k[LedgerKind.DEBIT] + k[LedgerKind.CASH] - k[LedgerKind.REVERSAL] - k[LedgerKind.REFUND]
+            assert received >= 0, f"charge {charge_id}: refunded more than it received"
             assert open_lines.get(charge_id, 0) <= 1, f"charge {charge_id} is in {open_lines[charge_id]} open requests"
             assert open_amount.get(charge_id, 0) <= left, f"charge {charge_id}: an open line asks more than it owes"
             out[charge_id] = left

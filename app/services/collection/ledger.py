@@ -18,9 +18,17 @@ FAIL       the part of a line the result did not      `apply_debit_outcome` / re
            debit
 CASH       현금수납                                     `post_cash`                         − amount
 REVERSAL   현금수납 취소 (undoes one CASH)               `post_reversal`                     + amount
+REFUND     반환 paid out (학원법: a withdrawal)           `post_refund`                       0 (see below)
 =========  =========================================  ==================================  ===============
 
     outstanding(charge) = CHARGE − DISCOUNT − DEBIT − CASH + REVERSAL      and it is never below 0.
+    received(charge)    = DEBIT + CASH − REVERSAL − REFUND                 and it is never below 0.
+
+A refund gives back part of what was received *and* releases the payer from that part of the charge:
+it lowers what the charge asks (owed = CHARGE − DISCOUNT − REFUND) and what it received by the same
+amount, so the outstanding amount does not move. Its entries point (refund_id) at the `Refund` row
+whose lines computed them; a refund never returns more than a charge received, and a charge whose
+line is open (the bank may be debiting it) cannot be refunded.
 
 Rules that follow, and that the writers here enforce:
 
@@ -161,11 +169,17 @@ class Balance:
     failed: int = 0
     cash: int = 0
     reversed: int = 0
+    refunded: int = 0
 
     @property
     def owed(self) -> int:
-        """Charged less discount: what the charge asks of the payer."""
+        """Charged less discount: what the charge asks of the payer (before any refund)."""
         return self.charged - self.discount
+
+    @property
+    def received(self) -> int:
+        """What the institution keeps of this charge: debited and cash, less reversals and refunds."""
+        return self.debited + self.cash - self.reversed - self.refunded
 
     @property
     def outstanding(self) -> int:
@@ -179,7 +193,7 @@ class Balance:
 _FIELD = {
     LedgerKind.CHARGE: "charged", LedgerKind.DISCOUNT: "discount", LedgerKind.REQUEST: "requested",
     LedgerKind.CARRY: "carried", LedgerKind.DEBIT: "debited", LedgerKind.FAIL: "failed",
-    LedgerKind.CASH: "cash", LedgerKind.REVERSAL: "reversed",
+    LedgerKind.CASH: "cash", LedgerKind.REVERSAL: "reversed", LedgerKind.REFUND: "refunded",
 }
 
 
@@ -452,6 +466,8 @@ def post_reversal(s: Session, payment: Payment, reason: str, on: date, by: str) 
         raise ServiceError("현금수납 건만 취소할 수 있습니다.")
     if payment.reversed_by_id is not None:
         raise ServiceError("이미 취소한 현금수납입니다.")
+    if balance(s, payment.charge_id).received < payment.amount:
+        raise ServiceError("이 청구에서 이미 반환한 금액이 있어 현금수납을 취소할 수 없습니다. 반환을 먼저 확인하세요.")
     reversal = Payment(contract_id=payment.contract_id, charge_id=payment.charge_id, method=PaymentMethod.CASH,
                        amount=payment.amount, paid_on=on, reversal_reason=reason, created_by=by)
     s.add(reversal)
@@ -461,6 +477,32 @@ def post_reversal(s: Session, payment: Payment, reason: str, on: date, by: str) 
                  payment_id=payment.id, note=reason[:200]))
     s.flush()
     return reversal
+
+
+def post_refund(s: Session, contract_id: int, refund_id: int, lines: Iterable[tuple[int, int]], on: date,
+                by: str) -> None:
+    """반환 paid out: one REFUND entry per (charge id, amount) line of refund `refund_id`.
+
+    The caller has locked the charges (`lock_charges`). Refused, with nothing written, when a line
+    asks for more than its charge received or when the charge is in an open request.
+    """
+    wanted = [(charge_id, amount) for charge_id, amount in lines if amount > 0]
+    for _charge_id, amount in wanted:
+        if not isinstance(amount, int) or isinstance(amount, bool):
+            raise ServiceError("반환금액은 원 단위 정수여야 합니다.")
+    held = open_lines(s, [c for c, _a in wanted])
+    if held:
+        state = next(iter(held.values()))[1]
+        raise ServiceError(f"반환할 청구가 {state.label} 상태입니다. 이체 결과가 나온 뒤 반환하세요.")
+    money = balances(s, [c for c, _a in wanted])
+    for charge_id, amount in wanted:
+        if amount > money[charge_id].received:
+            raise ServiceError(f"반환금액({amount:,}원)이 수납된 금액({money[charge_id].received:,}원)보다 많습니다.")
+    for charge_id, amount in wanted:
+        entry = _entry(contract_id, charge_id, LedgerKind.REFUND, amount, on, by, note=f"반환 #{refund_id}")
+        entry.refund_id = refund_id
+        s.add(entry)
+    s.flush()
 
 
 # --- what a charge is, as of a date (the clerk's words) -------------------------------------------

@@ -25,4 +25,8 @@ class Destination(Enum):
     CASH = "현금수납관리"
     DISCOUNTS = "할인관리"
     REQUEST_AGGREGATES = "이체의뢰내역집계"
+    PAUSES = "휴원관리"
+    REFUNDS = "반환관리"
+    CASH_RECEIPTS = "현금영수증관리"
+    CERTIFICATES = "교육비 납입증명서"
     NOTICES = "공지사항"

@@ -22,6 +22,10 @@ PAGE_KEYS: dict[Destination, str] = {
     Destination.CASH: "collection.cash",
     Destination.DISCOUNTS: "collection.discounts",
     Destination.REQUEST_AGGREGATES: "aggregates.requests",
+    Destination.PAUSES: "customers.pauses",
+    Destination.REFUNDS: "collection.refunds",
+    Destination.CASH_RECEIPTS: "collection.cash_receipts",
+    Destination.CERTIFICATES: "aggregates.certificates",
     Destination.NOTICES: "notices",
 }
 
