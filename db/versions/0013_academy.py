@@ -24,31 +24,52 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# SQLite: a batch rebuild of collection_item, contract, customer or payment would DROP a table other rows
+# point at (RESTRICT foreign keys, enforced by the app's connection), so an office with data could not
+# upgrade. Every column here is added with a plain ALTER TABLE ADD COLUMN instead — SQLite allows a
+# column CHECK there — and dropped with ALTER TABLE DROP COLUMN (3.35+).
+SQLITE_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("contract", "academy_registration_no", "VARCHAR(30)"),
+    ("contract", "academy_address", "VARCHAR(200)"),
+    ("contract", "seal_png", "BLOB"),
+    ("customer", "student_name", "VARCHAR(50)"),
+    ("customer", "student_birth_date", "DATE"),
+    ("collection_item", "posted_fee",
+     "BIGINT CONSTRAINT ck_collection_item_posted_fee_nonneg CHECK (posted_fee IS NULL OR posted_fee >= 0)"),
+    ("collection_item", "teaching_first_day",
+     "INTEGER CONSTRAINT ck_collection_item_teaching_first_day_range "
+     "CHECK (teaching_first_day IS NULL OR (teaching_first_day >= 1 AND teaching_first_day <= 31))"),
+    ("collection_item", "teaching_last_day",
+     "INTEGER CONSTRAINT ck_collection_item_teaching_last_day_range "
+     "CHECK (teaching_last_day IS NULL OR (teaching_last_day >= 1 AND teaching_last_day <= 31))"),
+    ("collection_item", "teaching_sessions",
+     "INTEGER CONSTRAINT ck_collection_item_teaching_sessions_positive "
+     "CHECK (teaching_sessions IS NULL OR teaching_sessions > 0)"),
+    ("payment", "cash_receipt_no", "VARCHAR(20)"),
+    ("payment", "cash_receipt_on", "DATE"),
+    ("payment", "cash_receipt_self", "BOOLEAN DEFAULT 0 NOT NULL"),
+    ("payment", "cash_receipt_by", "VARCHAR(30)"),
+)
+ITEM_CHECKS = {
+    "posted_fee_nonneg": "posted_fee IS NULL OR posted_fee >= 0",
+    "teaching_first_day_range": "teaching_first_day IS NULL OR (teaching_first_day >= 1 AND teaching_first_day <= 31)",
+    "teaching_last_day_range": "teaching_last_day IS NULL OR (teaching_last_day >= 1 AND teaching_last_day <= 31)",
+    "teaching_sessions_positive": "teaching_sessions IS NULL OR teaching_sessions > 0",
+}
+
+
+def _sqlite() -> bool:
+    return op.get_bind().dialect.name == "sqlite"
+
+
 def upgrade() -> None:
     """New columns on contract, customer, collection_item, payment and ledger_entry; four new tables."""
-    with op.batch_alter_table("contract", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("academy_registration_no", sa.String(length=30), nullable=True))
-        batch_op.add_column(sa.Column("academy_address", sa.String(length=200), nullable=True))
-        batch_op.add_column(sa.Column("seal_png", sa.LargeBinary(), nullable=True))
-    with op.batch_alter_table("customer", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("student_name", sa.String(length=50), nullable=True))
-        batch_op.add_column(sa.Column("student_birth_date", sa.Date(), nullable=True))
-    with op.batch_alter_table("collection_item", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("posted_fee", sa.BigInteger(), nullable=True))
-        batch_op.add_column(sa.Column("teaching_first_day", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("teaching_last_day", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("teaching_sessions", sa.Integer(), nullable=True))
-        batch_op.create_check_constraint("posted_fee_nonneg", "posted_fee IS NULL OR posted_fee >= 0")
-        batch_op.create_check_constraint(
-            "teaching_first_day_range", "teaching_first_day IS NULL OR (teaching_first_day >= 1 AND teaching_first_day <= 31)")
-        batch_op.create_check_constraint(
-            "teaching_last_day_range", "teaching_last_day IS NULL OR (teaching_last_day >= 1 AND teaching_last_day <= 31)")
-        batch_op.create_check_constraint("teaching_sessions_positive", "teaching_sessions IS NULL OR teaching_sessions > 0")
-    with op.batch_alter_table("payment", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("cash_receipt_no", sa.String(length=20), nullable=True))
-        batch_op.add_column(sa.Column("cash_receipt_on", sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column("cash_receipt_self", sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column("cash_receipt_by", sa.String(length=30), nullable=True))
+    if _sqlite():
+        for table, column, ddl in SQLITE_COLUMNS:
+            op.execute(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}")
+    else:
+        _add_columns_postgresql()
+
 
     op.create_table(
         "refund",
@@ -147,17 +168,48 @@ def upgrade() -> None:
         sa.UniqueConstraint("contract_id", "year", "serial", name=op.f("uq_fee_certificate_contract_id")),
     )
     op.create_index("ix_fee_certificate_customer_year", "fee_certificate", ["customer_id", "year"])
-    with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("refund_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(op.f("fk_ledger_entry_refund_id_refund"), "refund", ["refund_id"], ["id"],
-                                    ondelete="RESTRICT")
+    if _sqlite():
+        # No table references ledger_entry, so its batch rebuild (the way to a named table-level foreign
+        # key on SQLite) drops nothing other rows point at; it copies the ledger once.
+        with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
+            batch_op.add_column(sa.Column("refund_id", sa.Integer(), nullable=True))
+            batch_op.create_foreign_key(op.f("fk_ledger_entry_refund_id_refund"), "refund", ["refund_id"], ["id"],
+                                        ondelete="RESTRICT")
+    else:
+        op.add_column("ledger_entry", sa.Column("refund_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f("fk_ledger_entry_refund_id_refund"), "ledger_entry", "refund", ["refund_id"], ["id"],
+                              ondelete="RESTRICT")
+
+
+def _add_columns_postgresql() -> None:
+    op.add_column("contract", sa.Column("academy_registration_no", sa.String(length=30), nullable=True))
+    op.add_column("contract", sa.Column("academy_address", sa.String(length=200), nullable=True))
+    op.add_column("contract", sa.Column("seal_png", sa.LargeBinary(), nullable=True))
+    op.add_column("customer", sa.Column("student_name", sa.String(length=50), nullable=True))
+    op.add_column("customer", sa.Column("student_birth_date", sa.Date(), nullable=True))
+    op.add_column("collection_item", sa.Column("posted_fee", sa.BigInteger(), nullable=True))
+    op.add_column("collection_item", sa.Column("teaching_first_day", sa.Integer(), nullable=True))
+    op.add_column("collection_item", sa.Column("teaching_last_day", sa.Integer(), nullable=True))
+    op.add_column("collection_item", sa.Column("teaching_sessions", sa.Integer(), nullable=True))
+    for name, condition in ITEM_CHECKS.items():
+        op.create_check_constraint(op.f(f"ck_collection_item_{name}"), "collection_item", condition)
+    op.add_column("payment", sa.Column("cash_receipt_no", sa.String(length=20), nullable=True))
+    op.add_column("payment", sa.Column("cash_receipt_on", sa.Date(), nullable=True))
+    op.add_column("payment", sa.Column("cash_receipt_self", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column("payment", sa.Column("cash_receipt_by", sa.String(length=30), nullable=True))
 
 
 def downgrade() -> None:
-    """Drop what upgrade added (refund data and certificates are lost)."""
-    with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("fk_ledger_entry_refund_id_refund"), type_="foreignkey")
-        batch_op.drop_column("refund_id")
+    """Drop what upgrade added (refunds, pauses and certificates are lost; REFUND ledger entries go too)."""
+    op.execute("DELETE FROM ledger_entry WHERE kind = 'REFUND'")
+    if _sqlite():
+        # ledger_entry is referenced by no table, so its batch rebuild (needed to drop a REFERENCES column)
+        # drops nothing other rows point at.
+        with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
+            batch_op.drop_column("refund_id")
+    else:
+        op.drop_constraint(op.f("fk_ledger_entry_refund_id_refund"), "ledger_entry", type_="foreignkey")
+        op.drop_column("ledger_entry", "refund_id")
     op.drop_index("ix_fee_certificate_customer_year", table_name="fee_certificate")
     op.drop_table("fee_certificate")
     op.drop_index("ix_pause_agreement_months", table_name="pause")
@@ -170,18 +222,11 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_refund_customer_id"), table_name="refund")
     op.drop_index("ix_refund_contract_state", table_name="refund")
     op.drop_table("refund")
-    with op.batch_alter_table("payment", schema=None) as batch_op:
-        for column in ("cash_receipt_by", "cash_receipt_self", "cash_receipt_on", "cash_receipt_no"):
-            batch_op.drop_column(column)
-    with op.batch_alter_table("collection_item", schema=None) as batch_op:
-        for name in ("teaching_sessions_positive", "teaching_last_day_range", "teaching_first_day_range", "posted_fee_nonneg"):
-            batch_op.drop_constraint(op.f(f"ck_collection_item_{name}"), type_="check")
-        for column in ("teaching_sessions", "teaching_last_day", "teaching_first_day", "posted_fee"):
-            batch_op.drop_column(column)
-    with op.batch_alter_table("customer", schema=None) as batch_op:
-        batch_op.drop_column("student_birth_date")
-        batch_op.drop_column("student_name")
-    with op.batch_alter_table("contract", schema=None) as batch_op:
-        batch_op.drop_column("seal_png")
-        batch_op.drop_column("academy_address")
-        batch_op.drop_column("academy_registration_no")
+    if not _sqlite():
+        for name in ITEM_CHECKS:
+            op.drop_constraint(op.f(f"ck_collection_item_{name}"), "collection_item", type_="check")
+    for table, column, _ddl in reversed(SQLITE_COLUMNS):
+        if _sqlite():
+            op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        else:
+            op.drop_column(table, column)
