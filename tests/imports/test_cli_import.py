@@ -53,7 +53,7 @@ def test_errors_are_listed_and_nothing_is_imported(cli_office: Office, tmp_path:
     assert code == 1
     assert "3행 [계좌번호] 엑셀이 숫자로 바꾼 값" in captured.out and "등록하지 않았습니다" in captured.err
     assert table_counts(cli_office.db) == (0, 0, 0)
-    assert load_workbook(errors)["고객목록"].cell(1, 29).value == "오류 내용"
+    assert load_workbook(errors)["고객목록"].cell(1, 31).value == "오류 내용"
     assert main(["import-customers", str(path), "--contract", cli_office.institution_code,
                  "--mode", "valid-only"]) == 0
     assert table_counts(cli_office.db) == (1, 1, 1)

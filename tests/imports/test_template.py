@@ -20,7 +20,8 @@ def test_the_template_has_headers_guide_validations_and_text_columns(office: Off
     assert wb.active.title == "안내" and "일괄등록 안내" in wb["안내"]["A1"].value
     ws = wb["고객목록"]
     header = [c.value for c in ws[1]]
-    assert len(header) == 28
+    assert len(header) == 30  # the last two are the optional student columns of 학원 (issue 18)
+    assert header[28:] == ["학생이름(납부자와 다를 때)", "학생생년월일"]
     assert header[0] == "고객번호*" and header[24] == "계좌번호*" and header[2] == "고객구분"
     assert [h.rstrip("*") for h in header] == [c.header for c in COLUMNS]
     assert ws["A2"].value.startswith("예시")

@@ -50,6 +50,8 @@ def row_values(number: int, *, item: str = "수강료", day: int = 25, **changes
         "holder_name": f"보호자{number}",
         "holder_id": f"{70 + number % 25:02d}{1 + number % 12:02d}{1 + number % 28:02d}",
         "manager_name": "김원장",
+        "student_name": "",
+        "student_birth_date": "",
     }
     values.update(changes)
     return values

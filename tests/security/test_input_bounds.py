@@ -156,8 +156,8 @@ def _template_rows(count: int) -> Iterable[bytes]:
 
 
 def test_the_largest_legitimate_template_passes_the_limits_with_margin(tmp_path: Path) -> None:
-    """200,000 rows × 28 columns, byte for byte what openpyxl writes: 291 MB at ratio 11 (the limits'
-    measurement). It passes the directory check and the scan, and sits well under every limit."""
+    """200,000 rows × 30 columns (학생이름 and 학생생년월일 included), byte for byte what openpyxl writes: about
+    300 MB at ratio 11 (the limits' measurement). It passes the directory check and the scan, and sits well under every limit."""
     big = _workbook(tmp_path / "big.xlsx", _template_rows(import_reader.MAX_ROWS), level=6)
     with zipfile.ZipFile(big) as zf:
         info = zf.getinfo(SHEET)
@@ -165,7 +165,7 @@ def test_the_largest_legitimate_template_passes_the_limits_with_margin(tmp_path:
     assert info.file_size / info.compress_size * 5 < import_reader.MAX_RATIO
     import_reader.check_file_type(big)
     scan = import_reader.scan_sheet(big, SHEET)
-    assert scan.value_rows - 1 == import_reader.MAX_ROWS and scan.last_column == 27
+    assert scan.value_rows - 1 == import_reader.MAX_ROWS and scan.last_column == 29
     assert scan.last_row * (scan.last_column + 1) < import_reader.MAX_CELLS
 
 

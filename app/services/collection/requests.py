@@ -31,7 +31,7 @@ Why it is shaped like this:
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -72,6 +72,7 @@ from app.services.exchange.transmissions import ContractInfo, contract_info
 
 __all__ = [
     "EB21_CAPACITY",
+    "OVER_POSTED_FEE",
     "CutoffState",
     "DebitDateOption",
     "DueList",
@@ -270,13 +271,17 @@ class Preflight:
     amount_changes: tuple[PayerChange, ...]
     expired_discounts: tuple[PayerChange, ...]
     excluded: tuple[DueRow, ...]
+    # 학원: charges whose monthly amount is above the item's posted 교습비 (학원법 제15조), requestable
+    # or not, so the clerk fixes them before asking the bank for money the law forbids.
+    over_posted_fee: tuple[PayerChange, ...] = ()
 
     def lines(self) -> list[str]:
         """The summary as Korean lines for the confirmation dialog."""
         diff = self.this_amount - self.last_amount
         out = [f"이번 의뢰 {self.this_count}건 {self.this_amount:,}원 / 지난달 {self.last_count}건 "
                f"{self.last_amount:,}원 (차이 {diff:+,}원)"]
-        for title, group in (("신규", self.new_payers), ("제외", self.dropped_payers), ("계좌 변경", self.changed_payers),
+        for title, group in ((OVER_POSTED_FEE, self.over_posted_fee), ("신규", self.new_payers),
+                             ("제외", self.dropped_payers), ("계좌 변경", self.changed_payers),
                              ("금액 변경", self.amount_changes), ("할인 종료", self.expired_discounts)):
             if group:
                 out.append(f"{title} {len(group)}건: " + "; ".join(p.text for p in group[:10])
@@ -285,6 +290,9 @@ class Preflight:
             out.append(f"의뢰할 수 없는 고객 {len(self.excluded)}명:")
             out.extend(f"  {r.customer_name}({r.customer_no}) {r.item_name}: {r.reason}" for r in self.excluded)
         return out
+
+
+OVER_POSTED_FEE = "게시 교습비 초과"
 
 
 # --- cut-off ------------------------------------------------------------------------------------
@@ -424,11 +432,31 @@ def preflight(
     db: Database, actor: Actor, contract_id: int, debit_date: date, item_id: int | None = None,
     include_outstanding: bool = False, *, now: datetime | None = None,
 ) -> Preflight:
-    """This month against last month: new, changed and dropped payers, amount changes, expired discounts, exclusions."""
+    """This month against last month: new, changed and dropped payers, amount changes, expired discounts,
+    exclusions; and every charge above its item's posted 교습비."""
     due = list_due(db, actor, contract_id, debit_date, item_id, include_outstanding, now=now)
     with db.session() as s:
         info = contract_info(s, contract_id)
-        return _compare(s, info.calendar, contract_id, debit_date, [r for r in due.rows if not r.brought])
+        result = _compare(s, info.calendar, contract_id, debit_date, [r for r in due.rows if not r.brought])
+        return replace(result, over_posted_fee=_over_posted_fee(s, contract_id, due.rows))
+
+
+def _over_posted_fee(s: Session, contract_id: int, rows: Sequence[DueRow]) -> tuple[PayerChange, ...]:
+    """Each row of the date (brought ones too: they go to the bank that day) whose charge asks more a
+    month than the item's posted fee; one query for the contract's fees."""
+    fees = {item_id: fee for item_id, fee in s.execute(
+        select(CollectionItem.id, CollectionItem.posted_fee).where(CollectionItem.contract_id == contract_id,
+                                                                  CollectionItem.posted_fee.is_not(None)))}
+    out: list[PayerChange] = []
+    for row in rows:
+        fee = fees.get(row.item_id)
+        if fee is None or row.monthly_amount <= fee:
+            continue
+        text = (f"{row.customer_name}({row.customer_no}) {row.item_name} {row.period} 월 금액 {row.monthly_amount:,}원 > "
+                f"게시 교습비 {fee:,}원")
+        out.append(PayerChange(row.agreement_id, row.customer_no, row.customer_name, row.item_name, None,
+                               row.monthly_amount, text))
+    return tuple(out)
 
 
 def _compare(s: Session, calendar: BusinessCalendar, contract_id: int, debit_date: date,

@@ -14,6 +14,9 @@ old account after the agreement moved to a new one.
 
 The database allows one agreement per customer and item, ended ones included, so adding an item
 that was ended before reopens that row with the new values.
+
+Every monthly amount written here is checked against the item's posted 교습비 (학원법 제15조), on
+adding, reopening and editing alike: an amount above it is refused with the rule's own words.
 """
 
 from __future__ import annotations
@@ -286,7 +289,8 @@ def _validated(s: Session, customer: Customer, form: AgreementForm, today: date 
     item = s.get(CollectionItem, form.item_id) if form.item_id is not None else None
     if item is None or item.contract_id != customer.contract_id:
         raise ValidationError("집금항목명", "이 계약의 집금항목을 선택하세요.")
-    values = customer_rules.validate_agreement(form, allowed_days=item.day_list or None, today=today)
+    values = customer_rules.validate_agreement(form, allowed_days=item.day_list or None, today=today,
+                                               posted_fee=item.posted_fee)
     return values, item
 
 

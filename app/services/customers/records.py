@@ -339,7 +339,8 @@ def _number_taken(s: Session, contract_id: int, number: str) -> bool:
 def _apply(customer: Customer, values: CustomerValues, data_key: DataKey | None, *, keep_resident: bool) -> None:
     """Copy validated values onto the row; the resident number only ever goes in encrypted."""
     for name in ("name", "customer_type", "grade", "business_no", "representative", "phone", "mobile", "email",
-                 "industry", "joined_on", "region", "postal_code", "address", "address_detail", "memo"):
+                 "industry", "joined_on", "region", "postal_code", "address", "address_detail", "memo",
+                 "student_name", "student_birth_date"):
         setattr(customer, name, getattr(values, name))
     if values.customer_type is CustomerType.BUSINESS:
         customer.resident_no_enc, customer.resident_no_masked = None, None
@@ -359,10 +360,12 @@ def _apply(customer: Customer, values: CustomerValues, data_key: DataKey | None,
 
 
 def create_customer(db: Database, actor: Actor, contract_id: int, form: CustomerForm,
-                    data_key: DataKey | None) -> SavedCustomer:
-    """신규등록. A customer number is unique in its contract forever (rows are never deleted)."""
+                    data_key: DataKey | None, *, today: date | None = None) -> SavedCustomer:
+    """신규등록. A customer number is unique in its contract forever (rows are never deleted).
+
+    `today` decides which birth dates are in the future (the screen's clock; the system date when None)."""
     actor.require_edit()
-    values = customer_rules.validate_customer(form)
+    values = customer_rules.validate_customer(form, today=today)
     try:
         with db.session() as s:
             contract_for(s, actor, contract_id)
@@ -378,7 +381,7 @@ def create_customer(db: Database, actor: Actor, contract_id: int, form: Customer
 
 
 def update_customer(db: Database, actor: Actor, customer_id: int, form: CustomerForm, *, version_id: int,
-                    data_key: DataKey | None) -> SavedCustomer:
+                    data_key: DataKey | None, today: date | None = None) -> SavedCustomer:
     """수정, with optimistic locking: saving over someone else's newer save is refused.
 
     The customer number cannot change (it is the 납부자번호 the bank registered). An empty resident
@@ -388,7 +391,8 @@ def update_customer(db: Database, actor: Actor, customer_id: int, form: Customer
     try:
         with db.session() as s:
             customer = customer_for(s, actor, customer_id)
-            values = customer_rules.validate_customer({**form.__dict__, "customer_no": customer.customer_no})
+            values = customer_rules.validate_customer({**form.__dict__, "customer_no": customer.customer_no},
+                                                      today=today)
             if customer.version_id != version_id:
                 raise ConflictError(STALE_MESSAGE)
             _apply(customer, values, data_key, keep_resident=True)
@@ -444,6 +448,8 @@ class CustomerDetail:
     version_id: int
     agreements: tuple[Any, ...] = ()  # agreements.AgreementRow
     history: tuple[Any, ...] = ()  # agreements.HistoryRow
+    student_name: str = ""  # 학원: the student when not the payer
+    student_birth_date: date | None = None
 
     def form(self) -> CustomerForm:
         """The edit dialog's starting values; the resident field starts empty (= keep the stored one)."""
@@ -452,7 +458,8 @@ class CustomerDetail:
             resident_no="", business_no=self.business_no, representative=self.representative, phone=self.phone,
             mobile=self.mobile, email=self.email, industry=self.industry, joined_on=self.joined_on,
             region=self.region, postal_code=self.postal_code, address=self.address,
-            address_detail=self.address_detail, memo=self.memo,
+            address_detail=self.address_detail, memo=self.memo, student_name=self.student_name,
+            student_birth_date=self.student_birth_date,
         )
 
 
@@ -470,6 +477,7 @@ def get_customer_detail(db: Database, actor: Actor, customer_id: int) -> Custome
             region=c.region or "", postal_code=c.postal_code or "", address=c.address or "",
             address_detail=c.address_detail or "", memo=c.memo or "", active=c.active, version_id=c.version_id,
             agreements=tuple(agreement_rows(s, c.id)), history=tuple(history_rows(s, c.id)),
+            student_name=c.student_name or "", student_birth_date=c.student_birth_date,
         )
 
 

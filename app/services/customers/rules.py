@@ -24,6 +24,10 @@ Choices worth knowing, each from the bank file spec (cms-file-format.md) or the 
 * The generic checks (dates, numbers, phones, EUC-KR) are `app.services.common.validation`'s, so a
   phone number is written the same way on every screen.
 * Money is integer won; a discount rate of 0–100 % gives the amount truncated to the won.
+* 학원: a monthly amount above the item's posted 교습비 is refused (학원법 제15조: no fee above the
+  one posted), here, so the agreement window and the import refuse it in the same words; the
+  student's name and birth date are optional (the 교육비 납입증명서 prints them, the 2026 rule for
+  children under 9 needs the birth date), and a student name equal to the payer's is not kept.
 """
 
 from __future__ import annotations
@@ -65,9 +69,12 @@ __all__ = [
     "holder_name",
     "joined_on",
     "month",
+    "over_posted_fee",
     "phone",
     "postal_code",
     "resident_no",
+    "student_birth_date",
+    "student_name",
     "text",
     "validate_agreement",
     "validate_customer",
@@ -78,11 +85,17 @@ _T = TypeVar("_T")
 MAX_AMOUNT = 9_999_999_999
 """Largest amount a screen takes (the EB21 amount field is N 13; ten billion won is already absurd)."""
 
+POSTED_FEE_FIELD = "월이체금액"
+"""The field a posted-fee refusal names: the monthly amount is what exceeds it."""
+
 MIN_DEBIT_AMOUNT = 140
 """Banks refuse a debit below 140 won (불능코드 0075); a smaller net amount is worth a warning."""
 
 CUSTOMER_NO_MAX = 20
 CUSTOMER_NAME_MAX = 50
+STUDENT_NAME_MAX = 50
+STUDENT_NAME_FIELD = "학생 이름"
+STUDENT_BIRTH_FIELD = "학생 생년월일"
 HOLDER_NAME_MAX_BYTES = 50
 HOLDER_ID_FIELD = "생년월일/사업자번호"
 
@@ -234,9 +247,9 @@ def postal_code(value: Any) -> str | None:
     raise ValidationError("우편번호", "우편번호 5자리로 입력하세요 (예: 06236).")
 
 
-def joined_on(value: Any, field_name: str = "최초가입일", *, today: date | None = None) -> date | None:
+def _date_of(value: Any, field_name: str) -> date | None:
     """A date from a date edit, an Excel cell (date/datetime) or text: 2024-03-02, 2024.3.2, 20240302."""
-    if value is None or value == "":
+    if value is None or value == "" or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, datetime):
         result: date | None = value.date()
@@ -252,9 +265,36 @@ def joined_on(value: Any, field_name: str = "최초가입일", *, today: date | 
         result = _valid_date(int(parts[0]), int(parts[1]), int(parts[2]))
         if result is None:
             raise ValidationError(field_name, f"{raw}은(는) 없는 날짜입니다.")
-    assert result is not None
+    return result
+
+
+def joined_on(value: Any, field_name: str = "최초가입일", *, today: date | None = None) -> date | None:
+    """A date from a date edit, an Excel cell (date/datetime) or text: 2024-03-02, 2024.3.2, 20240302."""
+    result = _date_of(value, field_name)
+    if result is None:
+        return None
     if result.year < 1900 or result > date((today or date.today()).year + 1, 12, 31):
         raise ValidationError(field_name, "날짜를 확인하세요 (1900년 이후, 내년 이전).")
+    return result
+
+
+def student_name(value: Any, payer_name: Any = "") -> str | None:
+    """학생 이름, only when the student is not the payer: the payer's own name (or none) keeps nothing."""
+    name = text(value, STUDENT_NAME_FIELD, STUDENT_NAME_MAX)
+    if name is None or name == _str(payer_name):
+        return None
+    return name
+
+
+def student_birth_date(value: Any, *, today: date | None = None) -> date | None:
+    """학생 생년월일 (optional): a real date, not before 1900 and not after today."""
+    result = _date_of(value, STUDENT_BIRTH_FIELD)
+    if result is None:
+        return None
+    if result.year < 1900:
+        raise ValidationError(STUDENT_BIRTH_FIELD, f"{result:%Y-%m-%d}: 1900년 이후의 날짜를 입력하세요.")
+    if result > (today or date.today()):
+        raise ValidationError(STUDENT_BIRTH_FIELD, f"{result:%Y-%m-%d}은(는) 오늘 이후입니다. 생년월일을 확인하세요.")
     return result
 
 
@@ -266,6 +306,16 @@ def amount(value: Any, field_name: str, *, minimum: int = 0, maximum: int = MAX_
     if isinstance(value, str):
         value = value.replace(" ", "")
     return validation.amount_won(value if value is not None else "", field_name, minimum=minimum, maximum=maximum)
+
+
+def over_posted_fee(monthly_amount: int, posted_fee: int | None) -> str | None:
+    """Why a monthly amount may not be charged for an item with this posted 교습비, or None when it may.
+
+    The law speaks of the fee charged, and the agreement's monthly amount is that fee (a discount
+    lowers what is debited, not the price), so the monthly amount is what is compared."""
+    if posted_fee is None or monthly_amount <= posted_fee:
+        return None
+    return f"게시 교습비({posted_fee:,}원)를 넘는 월 금액은 받을 수 없습니다 (학원법 제15조). 지금 {monthly_amount:,}원입니다."
 
 
 def discount_amount_for(monthly_amount: int, rate: int) -> int:
@@ -403,12 +453,15 @@ class CustomerForm:
     address: str = ""
     address_detail: str = ""
     memo: str = ""
+    student_name: str = ""  # 학원: the student, when not the payer
+    student_birth_date: Any = None  # date, datetime or text
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> CustomerForm:
         """From a dict keyed by the field names above (unknown keys are ignored)."""
         names = _field_names(cls)
-        return cls(**{k: ("" if v is None and k != "joined_on" else v) for k, v in data.items() if k in names})
+        dated = ("joined_on", "student_birth_date")
+        return cls(**{k: ("" if v is None and k not in dated else v) for k, v in data.items() if k in names})
 
 
 @dataclass(frozen=True)
@@ -432,6 +485,8 @@ class CustomerValues:
     address: str | None
     address_detail: str | None
     memo: str | None
+    student_name: str | None = None
+    student_birth_date: date | None = None
     warnings: tuple[str, ...] = ()
 
 
@@ -467,6 +522,8 @@ def validate_customer(form: CustomerForm | Mapping[str, Any], *, today: date | N
     address = c.kept("address", text, f.address, "주소", 200)
     address_detail = c.run(text, f.address_detail, "상세주소", 200)
     memo = c.kept("memo", text, f.memo, "메모", 2000)
+    student = c.run(student_name, f.student_name, f.name)
+    student_birth = c.kept("student_birth", student_birth_date, f.student_birth_date, today=today)
     c.raise_first()
     assert number is not None and name is not None and kind is not None
     return CustomerValues(
@@ -487,6 +544,8 @@ def validate_customer(form: CustomerForm | Mapping[str, Any], *, today: date | N
         address=address,
         address_detail=address_detail,
         memo=memo,
+        student_name=student,
+        student_birth_date=student_birth,
         warnings=resident.warnings if resident else (),
     )
 
@@ -552,9 +611,11 @@ def validate_agreement(
     allowed_days: Sequence[int] | None = None,
     today: date | None = None,
     remembered: Remembered | None = None,
+    posted_fee: int | None = None,
 ) -> AgreementValues:
-    """Every field of an agreement; `allowed_days` are the item's (contract's) debit days. The first
-    refusal is raised, carrying every other refusal of the form in ``problems``.
+    """Every field of an agreement; `allowed_days` are the item's (contract's) debit days and
+    `posted_fee` its posted 교습비 (None: none posted). The first refusal is raised, carrying every
+    other refusal of the form in ``problems``.
 
     Warnings (not refusals): a bank that always needs 계좌신청, a net amount below what banks debit.
     `remembered`: see `Remembered` (the same values, faster over many forms).
@@ -566,6 +627,9 @@ def validate_agreement(
     monthly = c.kept("monthly", amount, f.monthly_amount, "월이체금액", minimum=1)
     if limit is not None and monthly is not None and monthly > limit:
         c.errors.append(ValidationError("월이체금액", f"건당출금한도({limit:,}원)보다 같거나 작아야 합니다."))
+    over = over_posted_fee(monthly, posted_fee) if monthly is not None else None
+    if over:
+        c.errors.append(ValidationError(POSTED_FEE_FIELD, over))
     checked = (c.kept("discount", discount, f.discount_rate, f.discount_amount, monthly) if monthly is not None
                else None)
     rate, discount_won = checked or (0, 0)

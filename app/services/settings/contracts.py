@@ -1,4 +1,14 @@
-"""계약정보 and 집금항목관리: the contract as the bank files carry it, and what it collects when."""
+"""계약정보 and 집금항목관리: the contract as the bank files carry it, and what it collects when.
+
+학원 (issue 18): the contract also carries what the 교육비 납입증명서 prints of the academy (학원 등록번호,
+소재지; the 직인 is `seal.py`'s), and each item its posted 교습비 and its teaching time in a month (first
+and last teaching day, or a number of sessions) from which refunds are computed. A posted fee may
+not be set below what an agreement of the item already charges: the law forbids charging above it,
+so the clerk fixes those agreements first instead of finding them at the next 이체의뢰.
+
+Fields of a form left None are kept as stored (an older caller that does not know them changes
+nothing of them); an empty text clears an optional field.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.database.engine import Database
-from app.models import CollectionItem, Contract, Institution
+from app.models import AgreementStatus, CollectionItem, Contract, Customer, DebitAgreement, Institution
 from app.services.common import audit, validation
 from app.services.common.access import CONTRACT_MISSING, contract_for
 from app.services.common.errors import ConflictError, NotFoundError
@@ -20,6 +30,15 @@ from app.services.exchange.cms import banks
 from app.services.settings import catalogue
 
 STALE_MESSAGE = "다른 사용자가 먼저 이 정보를 수정했습니다. 화면을 새로 고친 뒤 다시 수정하세요."
+REGISTRATION_NO_MAX = 30
+ADDRESS_MAX = 200
+POSTED_FEE_MAX = 9_999_999_999  # as a monthly amount (customers.rules.MAX_AMOUNT)
+SESSIONS_MAX = 100
+POSTED_FEE_FIELD = "게시 교습비"
+FIRST_DAY_FIELD = "교습 시작일"
+LAST_DAY_FIELD = "교습 종료일"
+SESSIONS_FIELD = "월 교습 횟수"
+EXAMPLES = 3  # customers named when a posted fee is refused
 
 
 @dataclass
@@ -46,6 +65,8 @@ class ContractForm:
     year_end_closing: bool = True
     partial_debit: bool = False
     version_id: int | None = None
+    academy_registration_no: str | None = None  # 학원 등록번호 (None: keep)
+    academy_address: str | None = None  # 소재지 (None: keep)
 
 
 @dataclass(frozen=True)
@@ -73,6 +94,21 @@ class ContractRow:
     partial_debit: bool
     active: bool
     version_id: int
+    academy_registration_no: str = ""
+    academy_address: str = ""
+    has_seal: bool = False
+
+
+def _optional_text(value: str, field_name: str, max_chars: int) -> str | None:
+    """Free text printed on paper (not sent to a bank): trimmed, printable, at most `max_chars`; empty → None."""
+    text = value.strip()
+    if not text:
+        return None
+    if any(not ch.isprintable() for ch in text):
+        raise validation.ValidationError(field_name, "쓸 수 없는 제어 문자가 들어 있습니다.")
+    if len(text) > max_chars:
+        raise validation.ValidationError(field_name, f"{max_chars}자 이내로 입력하세요 (지금 {len(text)}자).")
+    return text
 
 
 def parse_days(value: str, field_name: str) -> list[int]:
@@ -107,6 +143,12 @@ def validate_contract(form: ContractForm) -> dict[str, object]:
     for label in labels:
         validation.euc_kr_text(label, "결재란", 12)
     lead = validation.amount_won(form.auto_request_lead_minutes, "자동의뢰 시각(마감 전 분)", maximum=24 * 60)
+    academy: dict[str, object] = {}
+    if form.academy_registration_no is not None:
+        academy["academy_registration_no"] = _optional_text(form.academy_registration_no, "학원 등록번호",
+                                                             REGISTRATION_NO_MAX)
+    if form.academy_address is not None:
+        academy["academy_address"] = _optional_text(form.academy_address, "소재지", ADDRESS_MAX)
     return {
         "institution_code": validation.institution_code(form.institution_code),
         "name": validation.euc_kr_text(form.name, "계약명(이용기관명)", 100),
@@ -127,6 +169,7 @@ def validate_contract(form: ContractForm) -> dict[str, object]:
         "approval_box_labels": ",".join(labels) or "담당,과장,원장",
         "year_end_closing": form.year_end_closing,
         "partial_debit": form.partial_debit,
+        **academy,
     }
 
 
@@ -155,6 +198,9 @@ def _row(c: Contract) -> ContractRow:
         partial_debit=c.partial_debit,
         active=c.active,
         version_id=c.version_id,
+        academy_registration_no=c.academy_registration_no or "",
+        academy_address=c.academy_address or "",
+        has_seal=c.seal_png is not None,
     )
 
 
@@ -225,6 +271,21 @@ class ItemRow:
     from_catalogue: bool
     active: bool
     version_id: int
+    posted_fee: int | None = None  # 게시 교습비 (won); None: none posted
+    teaching_first_day: int | None = None
+    teaching_last_day: int | None = None
+    teaching_sessions: int | None = None
+
+    @property
+    def teaching_text(self) -> str:
+        """'매월 8회', '3~28일', '10일~말일', '' (not set: the whole month counts, by days)."""
+        if self.teaching_sessions:
+            return f"매월 {self.teaching_sessions}회"
+        if self.teaching_first_day is None and self.teaching_last_day is None:
+            return ""
+        first = f"{self.teaching_first_day}일" if self.teaching_first_day else "1일"
+        last = f"{self.teaching_last_day}일" if self.teaching_last_day else "말일"
+        return f"{first}~{last}"
 
 
 @dataclass
@@ -235,10 +296,97 @@ class ItemForm:
     catalogue_code: str | None = None  # None: the institution's own item
     version_id: int | None = None
     warnings: list[str] = field(default_factory=list)
+    # 학원, as typed; None keeps what is stored, "" clears it.
+    posted_fee: str | None = None
+    teaching_first_day: str | None = None
+    teaching_last_day: str | None = None
+    teaching_sessions: str | None = None
 
 
 def _item_row(i: CollectionItem) -> ItemRow:
-    return ItemRow(i.id, i.code, i.name, i.day_list, i.from_catalogue, i.active, i.version_id)
+    return ItemRow(i.id, i.code, i.name, i.day_list, i.from_catalogue, i.active, i.version_id, i.posted_fee,
+                   i.teaching_first_day, i.teaching_last_day, i.teaching_sessions)
+
+
+@dataclass(frozen=True)
+class AcademyTerms:
+    """An item's posted fee and teaching time, checked together."""
+
+    posted_fee: int | None
+    teaching_first_day: int | None
+    teaching_last_day: int | None
+    teaching_sessions: int | None
+
+    def as_dict(self) -> dict[str, int | None]:
+        return {"posted_fee": self.posted_fee, "teaching_first_day": self.teaching_first_day,
+                "teaching_last_day": self.teaching_last_day, "teaching_sessions": self.teaching_sessions}
+
+
+def _whole_number(value: str, field_name: str, low: int, high: int, what: str) -> int | None:
+    text = value.strip().removesuffix("일").removesuffix("회").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+        raise validation.ValidationError(field_name, f"'{value.strip()}'은(는) {low}~{high} 사이의 {what}가 아닙니다.")
+    return int(text)
+
+
+def academy_terms(form: ItemForm, item: CollectionItem | None = None) -> AcademyTerms:
+    """The posted fee and teaching time the form leaves the item with (None fields keep `item`'s).
+
+    Teaching time is counted by days (first and last teaching day, each optional: the month's first
+    and last day stand in) or by sessions, never both, because a refund counts one of them."""
+    checks = validation.FieldChecks()
+    stored = AcademyTerms(item.posted_fee, item.teaching_first_day, item.teaching_last_day,
+                          item.teaching_sessions) if item is not None else AcademyTerms(None, None, None, None)
+    posted = stored.posted_fee
+    if form.posted_fee is not None:
+        posted = checks.run(_posted_fee, form.posted_fee)
+    first, last, sessions = stored.teaching_first_day, stored.teaching_last_day, stored.teaching_sessions
+    if form.teaching_first_day is not None:
+        first = checks.run(_whole_number, form.teaching_first_day, FIRST_DAY_FIELD, 1, 31, "날짜(일)")
+    if form.teaching_last_day is not None:
+        last = checks.run(_whole_number, form.teaching_last_day, LAST_DAY_FIELD, 1, 31, "날짜(일)")
+    if form.teaching_sessions is not None:
+        sessions = checks.run(_whole_number, form.teaching_sessions, SESSIONS_FIELD, 1, SESSIONS_MAX, "횟수")
+    if not checks.errors:
+        if first is not None and last is not None and first > last:
+            checks.errors.append(validation.ValidationError(
+                LAST_DAY_FIELD, f"교습 시작일({first}일)보다 앞설 수 없습니다."))
+        if sessions is not None and (first is not None or last is not None):
+            checks.errors.append(validation.ValidationError(
+                SESSIONS_FIELD, "교습 시작일·종료일과 월 교습 횟수는 함께 쓸 수 없습니다. 반환금을 날짜로 셀지 횟수로 셀지 "
+                                "하나만 입력하세요."))
+    checks.raise_first()
+    return AcademyTerms(posted, first, last, sessions)
+
+
+def _posted_fee(value: str) -> int | None:
+    if not value.strip():
+        return None
+    return validation.amount_won(value, POSTED_FEE_FIELD, minimum=1, maximum=POSTED_FEE_MAX)
+
+
+def _refuse_fee_below_agreements(s: Session, item: CollectionItem, posted_fee: int | None) -> None:
+    """A posted fee below the monthly amount of an agreement in use is refused, naming a few of them."""
+    if posted_fee is None:
+        return
+    over = (DebitAgreement.item_id == item.id, DebitAgreement.status == AgreementStatus.ACTIVE,
+            DebitAgreement.monthly_amount > posted_fee)
+    count = s.scalar(select(func.count()).select_from(DebitAgreement).where(*over)) or 0
+    if not count:
+        return
+    first = s.execute(
+        select(Customer.customer_no, Customer.name, DebitAgreement.monthly_amount)
+        .join(Customer, Customer.id == DebitAgreement.customer_id).where(*over)
+        .order_by(Customer.customer_no).limit(EXAMPLES)
+    ).all()
+    named = ", ".join(f"{no} {name} {amount:,}원" for no, name, amount in first)
+    more = f" 외 {count - len(first):,}건" if count > len(first) else ""
+    raise validation.ValidationError(
+        POSTED_FEE_FIELD,
+        f"{posted_fee:,}원으로 정할 수 없습니다. 이 항목의 사용 중인 이체정보 {count:,}건의 월이체금액이 그보다 많습니다 "
+        f"({named}{more}). 학원법상 게시 교습비를 넘게 받을 수 없으니, 먼저 이 고객들의 월이체금액을 고치세요.")
 
 
 def list_items(db: Database, actor: Actor, contract_id: int, *, active_only: bool = False) -> list[ItemRow]:
@@ -278,6 +426,7 @@ def create_item(db: Database, actor: Actor, contract_id: int, form: ItemForm) ->
     with db.session() as s:
         contract = _get(s, actor, contract_id)
         name, days = _validate_item(s, contract, form)
+        terms = academy_terms(form)
         if form.catalogue_code:
             entry = catalogue.by_code(form.catalogue_code)
             if entry is None:
@@ -294,7 +443,7 @@ def create_item(db: Database, actor: Actor, contract_id: int, form: ItemForm) ->
             raise ConflictError(f"'{name}' 항목은 이미 등록되어 있습니다. 목록에서 수정하세요.")
         item = CollectionItem(
             contract_id=contract_id, code=code, name=name, collection_days=days,
-            from_catalogue=bool(form.catalogue_code), active=form.active,
+            from_catalogue=bool(form.catalogue_code), active=form.active, **terms.as_dict(),
         )
         s.add(item)
         try:
@@ -302,7 +451,7 @@ def create_item(db: Database, actor: Actor, contract_id: int, form: ItemForm) ->
         except IntegrityError:
             raise ConflictError(f"'{name}' 항목은 이미 등록되어 있습니다.") from None
         audit.record(s, "item_created", actor=actor, target=f"{contract.institution_code}/{code}",
-                     detail={"name": name, "days": days})
+                     detail={"name": name, "days": days, **terms.as_dict()})
         return item.id
 
 
@@ -321,10 +470,15 @@ def update_item(db: Database, actor: Actor, item_id: int, form: ItemForm) -> Non
                 name, days = validation.euc_kr_text(form.name, "집금항목명", 40), item.collection_days
             else:
                 name, days = _validate_item(s, contract, form)
-            detail = {"name": name, "days": days, "active": form.active}
+            terms = academy_terms(form, item)
+            if terms.posted_fee != item.posted_fee:
+                _refuse_fee_below_agreements(s, item, terms.posted_fee)
+            detail = {"name": name, "days": days, "active": form.active, **terms.as_dict()}
             item.name = name if not item.from_catalogue else item.name
             item.collection_days = days
             item.active = form.active
+            for key, value in terms.as_dict().items():
+                setattr(item, key, value)
             audit.record(s, "item_updated", actor=actor, target=f"{contract.institution_code}/{item.code}", detail=detail)
     except StaleDataError:
         raise ConflictError(STALE_MESSAGE) from None

@@ -7,6 +7,9 @@ with the reason, so the clerk fixes it before the cut-off rather than hearing fr
 
 The dialog only shows the service's `Preflight`; in request mode its [이체의뢰] button accepts the
 dialog and the page does the request.
+
+A charge above its item's posted 교습비 (학원) is listed first, under its own heading and in red, with
+a warning line above the table: asking for it is charging more than the law allows.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.collection.requests import PayerChange, Preflight
+from app.services.collection.requests import OVER_POSTED_FEE, PayerChange, Preflight
 from app.views.collection.table_models import (
     ALIGN_CENTER,
     ALIGN_RIGHT,
@@ -57,7 +60,8 @@ def check_lines(result: Preflight) -> list[CheckLine]:
     """The groups in the order a clerk checks them: who is missing first, then what changed."""
     lines: list[CheckLine] = []
     groups: tuple[tuple[str, tuple[PayerChange, ...]], ...] = (
-        ("제외", result.dropped_payers), ("신규", result.new_payers), ("금액 변경", result.amount_changes),
+        (OVER_POSTED_FEE, result.over_posted_fee), ("제외", result.dropped_payers), ("신규", result.new_payers),
+        ("금액 변경", result.amount_changes),
         ("계좌 변경", result.changed_payers), ("할인 종료", result.expired_discounts),
     )
     for group, changes in groups:
@@ -78,7 +82,7 @@ def check_lines(result: Preflight) -> list[CheckLine]:
 
 COLUMNS = (
     Column("구분", lambda r: r.group, ALIGN_CENTER,
-           lambda r: ALERT if r.group in ("제외", EXCLUDED) else MUTED if r.group == ALREADY else None),
+           lambda r: ALERT if r.group in ("제외", EXCLUDED, OVER_POSTED_FEE) else MUTED if r.group == ALREADY else None),
     Column("고객번호", lambda r: r.customer_no),
     Column("고객명", lambda r: r.customer_name),
     Column("집금항목", lambda r: r.item_name),
@@ -107,12 +111,18 @@ class PreflightDialog(QDialog):
         self.summary.setObjectName("headerInfo")
         layout.addWidget(self.summary)
         queued = sum(1 for r in result.excluded if r.open_request_id is not None)
-        counts = (("신규", len(result.new_payers)), ("제외", len(result.dropped_payers)),
+        counts = ((OVER_POSTED_FEE, len(result.over_posted_fee)), ("신규", len(result.new_payers)), ("제외", len(result.dropped_payers)),
                   ("계좌 변경", len(result.changed_payers)), ("금액 변경", len(result.amount_changes)),
                   ("할인 종료", len(result.expired_discounts)), (EXCLUDED, len(result.excluded) - queued),
                   (ALREADY, queued))
         self.counts = QLabel(" · ".join(f"{name} {count}건" for name, count in counts))
         layout.addWidget(self.counts)
+        over = len(result.over_posted_fee)
+        self.fee_warning = hint_label(
+            f"게시 교습비를 넘는 청구가 {over}건 있습니다. 게시한 교습비보다 많이 받으면 과태료 대상입니다 "
+            "(학원법 제15조). 의뢰하기 전에 고객의 월이체금액이나 집금항목의 게시 교습비를 확인하세요.", warning=True)
+        self.fee_warning.setVisible(bool(over))
+        layout.addWidget(self.fee_warning)
 
         self.lines = check_lines(result)
         self.model = TickModel(COLUMNS, key=lambda r: r.key, ticks=False, parent=self)

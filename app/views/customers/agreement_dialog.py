@@ -7,6 +7,9 @@ now completes before the first debit's D-2 deadline, from the business-day calen
 
 In 수정 the account number starts empty and is kept unless a new one is typed, so the stored number
 is never put on screen; a new bank, account or holder id queues the re-registration.
+
+학원: when the item has a posted 교습비, it is shown under the monthly amount and turns red as soon as
+the typed amount exceeds it; saving such an amount is refused by the service (학원법 제15조).
 """
 
 from __future__ import annotations
@@ -106,6 +109,8 @@ class AgreementDialog(QDialog):
         self.discount_amount = QLineEdit("0")
         self.discount_amount.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.net_label = QLabel()
+        self.fee_label = QLabel()
+        self.fee_label.setWordWrap(True)
         self.first_month = month_edit(next_month(self.today))
         self.has_last = QCheckBox("지정")
         self.last_month = month_edit(next_month(self.today))
@@ -133,6 +138,7 @@ class AgreementDialog(QDialog):
         left.addRow("③ 월이체금액", self.monthly_amount)
         left.addRow("④ 할인/면제비율", self.discount_rate)
         left.addRow("⑤ 할인/면제금액", self.discount_amount)
+        left.addRow("    게시 교습비", self.fee_label)
         left.addRow("    실 이체금액", self.net_label)
         left.addRow("⑥ 최초이체년월", self.first_month)
         left.addRow("    최종이체년월", last_row)
@@ -148,6 +154,7 @@ class AgreementDialog(QDialog):
             form.setHorizontalSpacing(12)
             form.setVerticalSpacing(6)
             form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.left_form = left
         columns = QGridLayout()
         columns.addLayout(left, 0, 0)
         columns.addLayout(right, 0, 1)
@@ -180,6 +187,7 @@ class AgreementDialog(QDialog):
         layout.addWidget(buttons.box)
 
         self.item.currentIndexChanged.connect(lambda _i: self._fill_days())
+        self.item.currentIndexChanged.connect(lambda _i: self._update_amounts())
         for edit in (self.monthly_amount, self.discount_amount):
             edit.textChanged.connect(lambda _t: self._update_amounts())
         self.discount_rate.valueChanged.connect(lambda _v: self._update_amounts())
@@ -276,6 +284,18 @@ class AgreementDialog(QDialog):
             self.net_label.setText("")
         else:
             self.net_label.setText(f"{max(0, monthly - discount):,}원 (월이체금액 − 할인)")
+        self._show_posted_fee(monthly)
+
+    def _show_posted_fee(self, monthly: int | None) -> None:
+        """The chosen item's posted 교습비, red with the reason once the monthly amount exceeds it."""
+        item = next((i for i in self.items if i.id == self.item.currentData()), None)
+        fee = item.posted_fee if item is not None else None
+        self.left_form.setRowVisible(self.fee_label, fee is not None)
+        if fee is None:
+            return
+        over = customer_rules.over_posted_fee(monthly, fee) if monthly is not None else None
+        self.fee_label.setText(over or f"{fee:,}원 (월이체금액은 이보다 많을 수 없습니다)")
+        self.fee_label.setStyleSheet("color: #c0392b; font-weight: bold;" if over else "color: #555555;")
 
     def _update_notices(self) -> None:
         code = self.bank.currentData()

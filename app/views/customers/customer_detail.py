@@ -78,7 +78,8 @@ class CustomerDetailDialog(QDialog):
         grid.setVerticalSpacing(4)
         layout_fields = (
             ("고객번호", "고객명", "고객구분"), ("고객등급", "주민(사업자)번호", "대표자명"),
-            ("전화번호", "휴대번호", "이메일"), ("업종", "최초가입일", "지역구분"), ("주소",), ("메모",),
+            ("전화번호", "휴대번호", "이메일"), ("업종", "최초가입일", "지역구분"), ("학생 이름", "학생 생년월일"),
+            ("주소",), ("메모",),
         )
         for row, names in enumerate(layout_fields):
             for column, name in enumerate(names):
@@ -195,6 +196,14 @@ class CustomerDetailDialog(QDialog):
             Column("계좌신청", lambda a: a.registration_text, ALIGN_CENTER, _registration_colour),
         )
 
+    def _birth_text(self, d: CustomerDetail) -> str:
+        """'2018-03-02 (올해 말 만 8세)': the 2026 rule counts 예체능 학원비 of children under 9 at the year's end."""
+        born = d.student_birth_date
+        if born is None:
+            return ""
+        year = self.ctx.clock().year
+        return f"{born.isoformat()} ({year}년 말 만 {year - born.year}세)" if born.year <= year else born.isoformat()
+
     def _account_text(self, a: AgreementRow) -> str:
         if self.revealed is not None and a.id in self.revealed.accounts:
             return self.revealed.accounts[a.id]
@@ -215,7 +224,8 @@ class CustomerDetailDialog(QDialog):
             "대표자명": d.representative, "전화번호": d.phone, "휴대번호": d.mobile, "이메일": d.email,
             "업종": d.industry, "최초가입일": d.joined_on.isoformat() if d.joined_on else "", "지역구분": d.region,
             "주소": " ".join(p for p in (f"({d.postal_code})" if d.postal_code else "", d.address, d.address_detail) if p),
-            "메모": d.memo,
+            "메모": d.memo, "학생 이름": d.student_name or ("" if not d.student_birth_date else "(고객 본인)"),
+            "학생 생년월일": self._birth_text(d),
         }
         for name, value in texts.items():
             self.values[name].setText(value or "-")

@@ -8,6 +8,9 @@ the second press of 저장.
 
 The resident number field echoes only while being edited, and in 수정 it starts empty: the stored
 number is never put back on screen here (개인정보 보기 in the detail is the audited way to see it).
+
+학원: the student's name (only when the student is not the payer) and birth date, both optional, are
+printed on the 교육비 납입증명서; the birth date tells who is under 9 at the year's end (2026 rule).
 """
 
 from __future__ import annotations
@@ -162,6 +165,12 @@ class CustomerDialog(QDialog):
         self.address_detail = QLineEdit()
         self.memo = QPlainTextEdit()
         self.memo.setFixedHeight(56)
+        self.student_name = QLineEdit()
+        self.student_name.setMaxLength(customer_rules.STUDENT_NAME_MAX)
+        self.student_name.setPlaceholderText("학원: 수강생이 고객(납부자)과 다를 때만")
+        self.student_birth = QLineEdit()
+        self.student_birth.setMaxLength(10)
+        self.student_birth.setPlaceholderText("예: 2018-03-02 (선택)")
 
         grid = QGridLayout()
         grid.setHorizontalSpacing(10)
@@ -178,7 +187,8 @@ class CustomerDialog(QDialog):
         left: tuple[tuple[str | QLabel, QWidget | QLayout], ...] = (
             ("① 계약정보", self.contract), ("② 고객번호", self.customer_no), ("③ 고객명", self.name),
             ("④ 고객구분", self.customer_type), ("    고객등급", self.grade), (self.identity_label, identity),
-            ("⑥ 대표자명", self.representative))
+            ("⑥ 대표자명", self.representative), ("    학생 이름", self.student_name),
+            ("    학생 생년월일", self.student_birth))
         right: tuple[tuple[str | QLabel, QWidget | QLayout], ...] = (
             ("    전화번호", self.phone), ("    휴대번호", self.mobile), ("    이메일", self.email),
             ("⑦ 업종", industry_row), ("⑧ 최초가입일", self.joined_on), ("⑨ 지역구분", self.region),
@@ -244,6 +254,8 @@ class CustomerDialog(QDialog):
             edit.setText(value)
         self.region.setCurrentText(detail.region)
         self.memo.setPlainText(detail.memo)
+        self.student_name.setText(detail.student_name)
+        self.student_birth.setText(detail.student_birth_date.isoformat() if detail.student_birth_date else "")
         joined = detail.joined_on
         self.joined_on.setDate(QDate(joined.year, joined.month, joined.day) if joined else NO_DATE)
 
@@ -276,14 +288,16 @@ class CustomerDialog(QDialog):
             joined_on=None if joined == NO_DATE else date(joined.year(), joined.month(), joined.day()),
             region=self.region.currentText(), postal_code=self.postal_code.text(), address=self.address.text(),
             address_detail=self.address_detail.text(), memo=self.memo.toPlainText(),
+            student_name=self.student_name.text(), student_birth_date=self.student_birth.text(),
         )
 
     def save(self) -> None:
         """Validate, show warnings once, save; a refusal stays in the dialog with the input kept."""
         self.error.setVisible(False)
         form = self.form()
+        today = self.ctx.clock().date()
         try:
-            values = customer_rules.validate_customer(form)
+            values = customer_rules.validate_customer(form, today=today)
             if values.warnings and values.warnings != self._acknowledged:
                 self._acknowledged = values.warnings
                 self.warning.setText("\n".join(values.warnings) + "\n그래도 저장하려면 [저장]을 한 번 더 누르세요.")
@@ -292,11 +306,13 @@ class CustomerDialog(QDialog):
                 return
             if self.detail is None:
                 assert self.contract_id is not None
-                saved = customers.create_customer(self.ctx.db, self.ctx.actor, self.contract_id, form, self.ctx.data_key)
+                saved = customers.create_customer(self.ctx.db, self.ctx.actor, self.contract_id, form, self.ctx.data_key,
+                                                  today=today)
                 self.done_message = f"고객 {saved.customer_no} {values.name}을(를) 등록했습니다. 이어서 이체정보를 추가하세요."
             else:
                 saved = customers.update_customer(self.ctx.db, self.ctx.actor, self.detail.id, form,
-                                                  version_id=self.detail.version_id, data_key=self.ctx.data_key)
+                                                  version_id=self.detail.version_id, data_key=self.ctx.data_key,
+                                                  today=today)
                 self.done_message = f"고객 {saved.customer_no} {values.name}의 정보를 저장했습니다."
         except ValidationError as error:
             self._fail(error.lines(), error.field)  # every problem of the form at once, the first focused
@@ -316,7 +332,8 @@ class CustomerDialog(QDialog):
             "주민등록번호": self.resident_no, "사업자번호": self.business_no, "대표자명": self.representative,
             "전화번호": self.phone, "휴대번호": self.mobile, "이메일": self.email, "업종": self.industry,
             "최초가입일": self.joined_on, "지역구분": self.region, "우편번호": self.postal_code, "주소": self.address,
-            "상세주소": self.address_detail, "메모": self.memo,
+            "상세주소": self.address_detail, "메모": self.memo, customer_rules.STUDENT_NAME_FIELD: self.student_name,
+            customer_rules.STUDENT_BIRTH_FIELD: self.student_birth,
         }
         target = widgets.get(field)
         if target is not None and target.isEnabled():

@@ -5,16 +5,23 @@ Every value here ends up in a bank file or decides when files are sent, so the f
 typed values left in place. 통장기재내용 is printed in each payer's passbook and is limited to 16
 bytes of EUC-KR, so a live counter shows the bytes as they are typed. Two administrators editing
 the same contract are caught by optimistic locking; the second is told and can reload.
+
+학원 정보 (issue 18): the 학원 등록번호 and 소재지 the 교육비 납입증명서 prints are saved with the form;
+the 직인 is saved at once by its own buttons (a picture is not "typed"), shown as it will be stamped:
+normalised by `seal.normalise`, paper made transparent.
 """
 
 from __future__ import annotations
 
 from datetime import time
+from pathlib import Path
 
-from PySide6.QtCore import Qt, QTime
+from PySide6.QtCore import QSize, Qt, QTime
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -25,6 +32,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSpinBox,
     QTimeEdit,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -32,13 +40,15 @@ from app.services.common import validation
 from app.services.common.errors import ServiceError
 from app.services.common.validation import ValidationError
 from app.services.exchange.cms import banks
-from app.services.settings import contracts
+from app.services.settings import contracts, seal
 from app.services.settings.contracts import ContractForm, ContractRow
-from app.views.common.base import Page, hint_label
+from app.views.common.base import Page, confirm, hint_label, run_guarded
 from app.views.common.context import AppContext
 from app.views.settings.user_dialog import note, read_only
 
 PASSBOOK_MAX_BYTES = validation.PASSBOOK_MAX_BYTES
+SEAL_BOX = QSize(120, 120)
+SEAL_FILTER = "이미지 (*.png *.jpg *.jpeg *.bmp *.gif)"
 OK_STYLE = "color: #555555;"
 BAD_STYLE = "color: #c0392b; font-weight: bold;"
 
@@ -125,6 +135,24 @@ class ContractPage(Page):
         self.approval.toggled.connect(self._sync_enabled)
         self.year_end = QCheckBox("12월 31일은 이체하지 않음")
         self.partial_debit = QCheckBox("허용 (잔액이 모자라면 있는 만큼 출금)")
+        self.registration_no = QLineEdit()
+        self.registration_no.setMaxLength(contracts.REGISTRATION_NO_MAX)
+        self.registration_no.setPlaceholderText("예: 제2019-12호 (교육지원청 학원 등록증)")
+        self.address = QLineEdit()
+        self.address.setMaxLength(contracts.ADDRESS_MAX)
+        self.address.setPlaceholderText("학원 등록증의 소재지")
+        self.seal_preview = QLabel("등록된 직인 없음")
+        self.seal_preview.setObjectName("sealPreview")
+        self.seal_preview.setFixedSize(SEAL_BOX + QSize(12, 12))
+        self.seal_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.seal_preview.setStyleSheet("background: white; border: 1px solid #c8c8c8; color: #888888;")
+        self.seal_button = QPushButton("직인 등록…")
+        self.seal_button.clicked.connect(self.choose_seal)
+        self.seal_delete_button = QPushButton("직인 삭제")
+        self.seal_delete_button.clicked.connect(self.delete_seal)
+        self.seal_status = QLabel("")
+        self.seal_status.setObjectName("hintText")
+        self.seal_status.setWordWrap(True)
         self.partial_debit.setToolTip("이체의뢰 파일의 출금형태를 '0'(부분출금 허용)으로 보냅니다. 끄면 '1'(전액출금):\n"
                                       "잔액이 의뢰금액보다 적으면 한 푼도 출금되지 않습니다.\n"
                                       "출금되지 않은 금액은 미수납으로 남아 재처리·현금수납·다음 달 의뢰에서 받습니다.")
@@ -147,7 +175,7 @@ class ContractPage(Page):
         self.save_button.clicked.connect(self.save)
 
         for edit in (self.institution_code, self.name, self.business_no, self.representative, self.account_no,
-                     self.passbook, self.debit_days, self.approval_labels):
+                     self.passbook, self.debit_days, self.approval_labels, self.registration_no, self.address):
             edit.textChanged.connect(self._mark_dirty)
             edit.returnPressed.connect(self.save)
         for spin in (self.fee_debit, self.fee_registration, self.auto_lead):
@@ -225,6 +253,30 @@ class ContractPage(Page):
         form.addRow("", note("출력물 결재란에 들어갈 칸, 쉼표로 구분 (1~5칸)"))
         form.addRow("연말 휴무(12/31)", self.year_end)
 
+        academy = QGroupBox("학원 정보 (교육비 납입증명서·반환 확인서에 인쇄)")
+        academy_row = QHBoxLayout(academy)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.addRow("학원 등록번호", self.registration_no)
+        form.addRow("소재지", self.address)
+        form.addRow("", note("학원이 아니면 비워 두세요.\n학원명·대표자는 기본 정보의 것을 씁니다."))
+        academy_row.addLayout(form, 1)
+        seal_label = QLabel("직인")
+        academy_row.addWidget(seal_label, 0, Qt.AlignmentFlag.AlignTop)
+        academy_row.addWidget(self.seal_preview, 0, Qt.AlignmentFlag.AlignTop)
+        seal_buttons = QHBoxLayout()
+        seal_buttons.addWidget(self.seal_button)
+        seal_buttons.addWidget(self.seal_delete_button)
+        seal_buttons.addStretch(1)
+        seal_side = QVBoxLayout()
+        seal_side.addLayout(seal_buttons)
+        seal_side.addWidget(note("버튼을 누르면 바로 저장됩니다.\nPNG·JPEG·BMP·GIF, 2MB 이하.\n"
+                                 "흰 바탕은 투명하게 바꾸고\n300×300픽셀 안으로 줄입니다."))
+        seal_side.addWidget(self.seal_status)
+        seal_side.addStretch(1)
+        academy_row.addLayout(seal_side)
+
         content = QWidget()
         grid = QGridLayout(content)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -232,9 +284,10 @@ class ContractPage(Page):
         grid.addWidget(settlement, 1, 0)
         grid.addWidget(schedule, 0, 1)
         grid.addWidget(other, 1, 1)
+        grid.addWidget(academy, 2, 0, 1, 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
-        grid.setRowStretch(2, 1)
+        grid.setRowStretch(3, 1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -257,13 +310,13 @@ class ContractPage(Page):
         """Others read the contract: line edits stay selectable (read-only), the rest is disabled."""
         if not editable:
             for edit in (self.institution_code, self.name, self.business_no, self.representative,
-                         self.account_no, self.passbook, self.debit_days):
+                         self.account_no, self.passbook, self.debit_days, self.registration_no, self.address):
                 read_only(edit, focusable=True)
         for widget in (self.bank, self.fee_debit, self.fee_registration, self.registration_cutoff,
                        self.request_cutoff, self.result_time, self.auto_request, self.auto_lead, self.approval,
                        self.approval_labels, self.year_end, self.partial_debit):
             widget.setEnabled(editable)
-        for button in (self.save_button, self.new_button):
+        for button in (self.save_button, self.new_button, self.seal_button, self.seal_delete_button):
             button.setVisible(editable)
         if editable:
             self._sync_enabled()
@@ -317,6 +370,10 @@ class ContractPage(Page):
         self.approval_labels.setText(",".join(row.approval_box_labels) if row else "담당,과장,원장")
         self.year_end.setChecked(row.year_end_closing if row else True)
         self.partial_debit.setChecked(row.partial_debit if row else False)
+        self.registration_no.setText(row.academy_registration_no if row else "")
+        self.address.setText(row.academy_address if row else "")
+        self._show_seal(row)
+        self.seal_status.clear()
         self._loading = False
         self.dirty = False
         self.error.setVisible(False)
@@ -377,6 +434,8 @@ class ContractPage(Page):
             year_end_closing=self.year_end.isChecked(),
             partial_debit=self.partial_debit.isChecked(),
             version_id=None if self.creating or self.contract is None else self.contract.version_id,
+            academy_registration_no=self.registration_no.text(),
+            academy_address=self.address.text(),
         )
 
     def save(self) -> None:
@@ -419,7 +478,72 @@ class ContractPage(Page):
             "대표자": self.representative, "정산은행": self.bank, "은행": self.bank, "계좌": self.account_no,
             "통장기재": self.passbook, "수수료(이체)": self.fee_debit, "수수료(계좌신청)": self.fee_registration,
             "이체가능일": self.debit_days, "자동": self.auto_lead, "결재란": self.approval_labels,
+            "학원 등록번호": self.registration_no, "소재지": self.address,
         }
         target = next((w for label, w in widgets.items() if field and label in field), None)
         if target is not None:
             target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # --- 직인 ----------------------------------------------------------------------------------
+
+    def _show_seal(self, row: ContractRow | None) -> None:
+        """The stored seal, scaled into the box as it will be stamped (or why there is none)."""
+        image = seal.seal_image(self.ctx.db, self.ctx.actor, row.id) if row is not None and row.has_seal else None
+        pixmap = QPixmap()
+        if image is not None and pixmap.loadFromData(image, "PNG"):
+            self.seal_preview.setPixmap(pixmap.scaled(SEAL_BOX, Qt.AspectRatioMode.KeepAspectRatio,
+                                                      Qt.TransformationMode.SmoothTransformation))
+        else:
+            self.seal_preview.setPixmap(QPixmap())
+            self.seal_preview.setText("등록된 직인 없음")
+        has_contract = row is not None and not self.creating
+        self.seal_button.setEnabled(has_contract)
+        self.seal_button.setText("직인 바꾸기…" if image is not None else "직인 등록…")
+        self.seal_delete_button.setEnabled(has_contract and image is not None)
+
+    def choose_seal(self) -> None:
+        """[직인 등록…]: pick an image file; it is checked, normalised and saved at once."""
+        if self.contract is None or self.creating:
+            return
+        chosen, _ = QFileDialog.getOpenFileName(self, "직인 이미지 선택", str(Path.home()), SEAL_FILTER)
+        if chosen:
+            self.register_seal_file(chosen)
+
+    def register_seal_file(self, path: str | Path) -> bool:
+        """Save the seal from `path`; a refused file shows why under the preview and changes nothing."""
+        contract = self.contract
+        if contract is None:
+            return False
+        try:
+            data = seal.read_file(path)
+            seal.set_seal(self.ctx.db, self.ctx.actor, contract.id, data)
+        except ServiceError as error:
+            text = f"{error.field}: {error.message}" if isinstance(error, ValidationError) else error.message
+            self.seal_status.setText(text)
+            self.seal_status.setStyleSheet(BAD_STYLE)
+            return False
+        self._after_seal("직인을 등록했습니다.")
+        return True
+
+    def delete_seal(self) -> None:
+        """[직인 삭제]: after a question, since the certificates printed later go out without it."""
+        contract = self.contract
+        if contract is None or not confirm(self, "등록된 직인을 삭제할까요? 이후 출력하는 증명서에는 직인이 찍히지 않습니다."):
+            return
+        if run_guarded(self, lambda: seal.set_seal(self.ctx.db, self.ctx.actor, contract.id, None)):
+            self._after_seal("직인을 삭제했습니다.")
+
+    def _after_seal(self, message: str) -> None:
+        """Show the new seal. Saving it moved the contract's version: take the new one, and keep any
+        typed, unsaved values on the form (they are saved by [저장] as before)."""
+        assert self.contract is not None
+        fresh = contracts.get_contract(self.ctx.db, self.ctx.actor, self.contract.id)
+        if self.dirty:
+            self.contract = fresh
+            self._show_seal(fresh)
+        else:
+            self.load(force=True)
+        self.seal_status.setText(message)
+        self.seal_status.setStyleSheet(OK_STYLE)
+        self.ctx.signals.status_message.emit(message)
+        self.ctx.signals.data_changed.emit("contract")

@@ -4,6 +4,10 @@ The manual: 등록 picks an item from the catalogue KSNET keeps (케이에스넷
 항목을 선택하여 등록) and the 집금주기 is written as the days. Items the catalogue lacks are added as
 the institution's own (자체 항목). The days must be among the contract's 이체가능일, so the dialog
 lists those next to the field. Only an administrator changes items; everyone else reads.
+
+학원 (issue 18): an item may carry its posted 교습비 (no monthly amount above it is accepted anywhere)
+and its teaching time in a month, by days or by sessions, from which a withdrawal's refund is
+computed. Both are optional; an office that is not an academy leaves them empty.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -35,6 +40,7 @@ from app.views.common.empty_state import EmptyState
 from app.views.common.tables import (
     ALIGN_CENTER,
     ALIGN_LEFT,
+    ALIGN_RIGHT,
     MUTED,
     Column,
     RowsModel,
@@ -50,6 +56,14 @@ def days_text(days: list[int]) -> str:
     return ", ".join(str(d) for d in days)
 
 
+def won_text(value: int | None) -> str:
+    return "" if value is None else f"{value:,}원"
+
+
+def number_text(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
 ITEM_COLUMNS = (
     Column("코드", lambda r: r.code, ALIGN_CENTER),
     Column("항목명", lambda r: r.name),
@@ -57,6 +71,8 @@ ITEM_COLUMNS = (
     Column("구분", lambda r: "카탈로그" if r.from_catalogue else "자체", ALIGN_CENTER),
     Column("사용 여부", lambda r: "사용" if r.active else "사용 중지", ALIGN_LEFT,
            lambda r: None if r.active else MUTED),
+    Column("게시 교습비", lambda r: won_text(r.posted_fee), ALIGN_RIGHT),
+    Column("교습 시간", lambda r: r.teaching_text, ALIGN_CENTER),
 )
 
 
@@ -77,7 +93,7 @@ class ItemDialog(QDialog):
         self.item = item
         self.done_message = ""
         self.setWindowTitle("집금항목 등록" if item is None else "집금항목 수정")
-        self.setMinimumSize(480, 0 if item else 520)
+        self.setMinimumWidth(480)  # the height is the form's own: the catalogue list keeps its 180 px
 
         self.from_catalogue = QRadioButton("케이에스넷 항목에서 선택")
         self.own_item = QRadioButton("자체 항목 (목록에 없는 항목)")
@@ -103,6 +119,21 @@ class ItemDialog(QDialog):
         self.days.setPlaceholderText("예: 5, 25")
         self.active = QCheckBox("사용")
         self.active.setChecked(item.active if item else True)
+        self.posted_fee = QLineEdit(f"{item.posted_fee:,}" if item and item.posted_fee is not None else "")
+        self.posted_fee.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.posted_fee.setPlaceholderText("원 (선택)")
+        self.posted_fee.setMaximumWidth(160)
+        self.first_day = self._small_edit(item.teaching_first_day if item else None, "1")
+        self.last_day = self._small_edit(item.teaching_last_day if item else None, "말일")
+        self.sessions = self._small_edit(item.teaching_sessions if item else None, "")
+        teaching = QHBoxLayout()
+        teaching.addWidget(self.first_day)
+        teaching.addWidget(QLabel("일 ~"))
+        teaching.addWidget(self.last_day)
+        teaching.addWidget(QLabel("일   또는 매월"))
+        teaching.addWidget(self.sessions)
+        teaching.addWidget(QLabel("회"))
+        teaching.addStretch(1)
 
         allowed = days_text(contract.debit_days)
         form = QFormLayout()
@@ -122,6 +153,12 @@ class ItemDialog(QDialog):
                 form.addRow("", note("케이에스넷 항목의 이름은 바꿀 수 없습니다."))
         form.addRow("집금일", self.days)
         form.addRow("", note(f"매월 출금할 날, 쉼표로 구분 (예: 5, 25)\n이 계약의 이체가능일: {allowed}일"))
+        form.addRow("게시 교습비", self.posted_fee)
+        form.addRow("", note("학원이 게시한 교습비 (학원이 아니면 비워 두세요).\n"
+                             "이보다 많은 월이체금액은 받지 않습니다 (학원법 제15조)."))
+        form.addRow("교습 시간", teaching)
+        form.addRow("", note("퇴원 반환금 계산용: 한 달의 교습 시작일·종료일\n"
+                             "(비우면 1일~말일) 또는 월 교습 횟수 중 하나만 입력하세요."))
         form.addRow("", self.active)
         layout.addLayout(form)
 
@@ -140,6 +177,15 @@ class ItemDialog(QDialog):
         self.from_catalogue.setChecked(True)
         self._kind_changed()
         (self.search if item is None else self.days).setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @staticmethod
+    def _small_edit(value: int | None, placeholder: str) -> QLineEdit:
+        edit = QLineEdit(number_text(value))
+        edit.setAlignment(Qt.AlignmentFlag.AlignRight)
+        edit.setPlaceholderText(placeholder)
+        edit.setMaxLength(3)
+        edit.setFixedWidth(52)
+        return edit
 
     # --- catalogue or own item ----------------------------------------------------------------
 
@@ -200,7 +246,9 @@ class ItemDialog(QDialog):
                 self._fail("집금항목: 목록에서 항목을 고르거나 '자체 항목'을 선택하세요.")
                 return
         form = ItemForm(name=self.name.text(), collection_days=self.days.text(), active=self.active.isChecked(),
-                        catalogue_code=code, version_id=self.item.version_id if self.item else None)
+                        catalogue_code=code, version_id=self.item.version_id if self.item else None,
+                        posted_fee=self.posted_fee.text(), teaching_first_day=self.first_day.text(),
+                        teaching_last_day=self.last_day.text(), teaching_sessions=self.sessions.text())
         try:
             if self.item is None:
                 contracts.create_item(self.ctx.db, self.ctx.actor, self.contract.id, form)
@@ -209,8 +257,13 @@ class ItemDialog(QDialog):
                 contracts.update_item(self.ctx.db, self.ctx.actor, self.item.id, form)
                 self.done_message = f"집금항목 '{form.name.strip()}'을(를) 저장했습니다."
         except ValidationError as error:
-            self._fail(f"{error.field}: {error.message}")
-            (self.days if error.field == "집금일" else self.name).setFocus(Qt.FocusReason.OtherFocusReason)
+            self._fail(error.lines())
+            fields: dict[str, QWidget] = {
+                "집금일": self.days, contracts.POSTED_FEE_FIELD: self.posted_fee,
+                contracts.FIRST_DAY_FIELD: self.first_day, contracts.LAST_DAY_FIELD: self.last_day,
+                contracts.SESSIONS_FIELD: self.sessions,
+            }
+            fields.get(error.field, self.name).setFocus(Qt.FocusReason.OtherFocusReason)
             return
         except ServiceError as error:
             self._fail(error.message)

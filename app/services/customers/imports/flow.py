@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.database.engine import Database
-from app.models import AppSetting, Customer
+from app.models import AppSetting, CollectionItem, Customer
 from app.models.base import utcnow
 from app.services.common import audit, output_files
 from app.services.common.calendar import SEOUL
@@ -206,7 +206,7 @@ class FastRules:
                  ) -> tuple[rules.CustomerValues, rules.AgreementValues]:
         return (rules.validate_customer(customer, today=self.today, remembered=self.remembered),
                 rules.validate_agreement(agreement, allowed_days=item.days if item else None, today=self.today,
-                                         remembered=self.remembered))
+                                         remembered=self.remembered, posted_fee=item.posted_fee if item else None))
 
 
 def _never() -> bool:
@@ -237,7 +237,7 @@ def preview_import(
     """
     actor.require_edit()
     contracts.get_contract(db, actor, contract_id)
-    items = [ItemChoice(i.id, i.code, i.name, tuple(i.collection_days))
+    items = [ItemChoice(i.id, i.code, i.name, tuple(i.collection_days), i.posted_fee)
              for i in contracts.list_items(db, actor, contract_id, active_only=True)]
     if not items:
         raise ServiceError("이 계약에 사용 중인 집금항목이 없습니다. 환경설정 > 집금항목관리에서 먼저 등록하세요.")
@@ -473,6 +473,7 @@ def run_import(
                 "account_length_warnings": preview.account_warnings,
             })
             s.flush()
+            _guard_posted_fees(s, [*new_rows, *update_rows])
             counts = Writer(s, job, progress, cancelled).run(new_rows, update_rows)
             _remember(s, actor, preview)
     except IntegrityError:
@@ -483,6 +484,22 @@ def run_import(
     log.info("import done: contract %s, %s added, %s updated", preview.contract_id, counts.customers_added,
              counts.customers_updated)
     return ImportResult(counts, preview.count(Status.SKIP), preview.error_count)
+
+
+def _guard_posted_fees(session: Session, rows: list[RowResult]) -> None:
+    """A posted 교습비 lowered since the preview would let an amount above it in: refuse the whole import."""
+    used = sorted({r.agreement.item_id for r in rows if r.agreement is not None})
+    if not used:
+        return
+    fees = dict(session.execute(select(CollectionItem.id, CollectionItem.posted_fee)
+                                .where(CollectionItem.id.in_(used))).all())
+    over = [r for r in rows if r.agreement is not None
+            and rules.over_posted_fee(r.agreement.monthly_amount, fees.get(r.agreement.item_id))]
+    if over:
+        raise ConflictError(
+            f"미리보기 이후 게시 교습비가 바뀌어 {len(over):,}행(예: {over[0].row}행)의 월이체금액이 게시 교습비를 넘습니다. "
+            "파일을 다시 선택해 미리보기부터 다시 하세요. 아무것도 저장하지 않았습니다."
+        )
 
 
 def column_lines(plan: ColumnPlan) -> list[str]:

@@ -18,6 +18,10 @@ by the name people use ('국민', 'NH농협은행'), never guessed between two b
 
 Every error of a row is listed (not only the first), each with the Excel row number, the column
 header the clerk sees and a Korean reason, so the clerk fixes the file in one go.
+
+학원 (issue 18): two optional columns at the right carry the student's name (when not the payer) and
+birth date, and a monthly amount above the item's posted 교습비 is refused like any other bad cell
+(the rule is customer_rules'; the item's fee travels in `ItemChoice`, read once per file).
 """
 
 from __future__ import annotations
@@ -93,6 +97,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("예금주명", "holder_name", Kind.TEXT, True, 12),
     Column("예금주생년월일/사업자번호", "holder_id", Kind.IDNUM, True, 16, "생년월일 6자리 또는 사업자번호 10자리"),
     Column("관리자명", "manager_name", Kind.TEXT, False, 10),
+    Column("학생이름(납부자와 다를 때)", "student_name", Kind.TEXT, False, 16,
+           "학원: 수강생이 납부자(고객)와 다를 때만 (교육비 납입증명서에 인쇄)"),
+    Column("학생생년월일", "student_birth_date", Kind.DATE, False, 12, "학원: 예 2018-03-02 (만 9세 미만 여부)"),
 )
 BY_KEY: Mapping[str, Column] = {c.key: c for c in COLUMNS}
 REQUIRED_MARK = "*"
@@ -169,6 +176,7 @@ _FIELD_HEADERS = {
     "주민등록번호": "주민/사업자번호", "사업자번호": "주민/사업자번호", "생년월일": "주민/사업자번호",
     "집금항목명": "집금항목", "할인/면제비율": "할인율", "할인/면제금액": "할인율",
     "예금주 생년월일/사업자번호": "예금주생년월일/사업자번호", "생년월일/사업자번호": "예금주생년월일/사업자번호",
+    rules.STUDENT_NAME_FIELD: "학생이름(납부자와 다를 때)", rules.STUDENT_BIRTH_FIELD: "학생생년월일",
 }
 
 EXCEL_NUMBER = (
@@ -597,6 +605,7 @@ class ItemChoice:
     code: str
     name: str
     days: tuple[int, ...]
+    posted_fee: int | None = None  # 학원: the posted 교습비 no monthly amount may exceed
 
 
 def item_lookup(items: Sequence[ItemChoice]) -> dict[str, ItemChoice]:
@@ -730,7 +739,8 @@ class RowChecker:
             try:
                 customer_form, agreement_form = self._forms(form, item)
                 rules.validate_customer(customer_form, today=self.today)
-                rules.validate_agreement(agreement_form, allowed_days=item.days if item else None, today=self.today)
+                rules.validate_agreement(agreement_form, allowed_days=item.days if item else None, today=self.today,
+                                         posted_fee=item.posted_fee if item else None)
             except ValidationError as problem:
                 errors.append(RowError(row, self.header_of(problem.field), problem.message))
         errors.sort(key=lambda e: self._order(e.column))
@@ -774,7 +784,8 @@ class RowChecker:
     def _forms(self, form: Mapping[str, Any], item: ItemChoice | None) -> tuple[dict[str, Any], dict[str, Any]]:
         customer = {k: form.get(k, "") for k in (
             "customer_no", "name", "customer_type", "grade", "representative", "phone", "mobile", "email",
-            "industry", "joined_on", "region", "postal_code", "address", "address_detail", "memo")}
+            "industry", "joined_on", "region", "postal_code", "address", "address_detail", "memo",
+            "student_name", "student_birth_date")}
         customer["resident_no"] = customer["business_no"] = form.get("id_no", "")
         agreement = {k: form.get(k, "") for k in (
             "debit_limit", "monthly_amount", "discount_rate", "first_month", "last_month", "debit_day",
@@ -788,8 +799,16 @@ class RowChecker:
         if self.fast is not None:
             return self.fast(customer, agreement, item)
         values = rules.validate_customer(customer, today=self.today)
-        terms = rules.validate_agreement(agreement, allowed_days=item.days if item else None, today=self.today)
+        terms = rules.validate_agreement(agreement, allowed_days=item.days if item else None, today=self.today,
+                                         posted_fee=item.posted_fee if item else None)
         return values, terms
+
+    @staticmethod
+    def _monthly(value: Any, item: ItemChoice | None) -> int:
+        """월이체금액 on its own: a whole won amount, not above the item's posted 교습비."""
+        monthly = rules.amount(value, "월이체금액", minimum=1)
+        _over_fee(monthly, item)
+        return monthly
 
     def _each_field(self, row: int, form: Mapping[str, Any], item: ItemChoice | None,
                     known: list[RowError]) -> list[RowError]:
@@ -819,7 +838,7 @@ class RowChecker:
             ("address_detail", lambda: rules.text(form["address_detail"], "상세주소", 200)),
             ("memo", lambda: rules.text(form["memo"], "메모", 2000)),
             ("debit_limit", lambda: rules.amount(form["debit_limit"], "건당출금한도", minimum=1)),
-            ("monthly_amount", lambda: rules.amount(form["monthly_amount"], "월이체금액", minimum=1)),
+            ("monthly_amount", lambda: self._monthly(form["monthly_amount"], item)),
             ("first_month", lambda: rules.month(form["first_month"], "최초이체년월")),
             ("last_month", lambda: rules.month(form["last_month"], "최종이체년월") if form["last_month"] else None),
             ("debit_day", lambda: rules.debit_day(form["debit_day"], item.days if item else None)),
@@ -828,6 +847,8 @@ class RowChecker:
             ("holder_name", lambda: rules.holder_name(form["holder_name"])),
             ("holder_id", lambda: rules.holder_id(form["holder_id"], today=self.today)),
             ("manager_name", lambda: rules.text(form["manager_name"], "관리자명", 50)),
+            ("student_name", lambda: rules.student_name(form["student_name"], form.get("name", ""))),
+            ("student_birth_date", lambda: rules.student_birth_date(form["student_birth_date"], today=self.today)),
         ]
         found: list[RowError] = []
         for key, check in checks:
@@ -839,6 +860,12 @@ class RowChecker:
             except ValidationError as problem:
                 found.append(RowError(row, header, problem.message))
         return found
+
+
+def _over_fee(monthly: int, item: ItemChoice | None) -> None:
+    reason = rules.over_posted_fee(monthly, item.posted_fee if item else None)
+    if reason:
+        raise ValidationError(rules.POSTED_FEE_FIELD, reason)
 
 
 def bank_choice(code: str) -> str:

@@ -89,6 +89,9 @@ GUIDE = (
     ("- 집금항목, 이체예정일, 이체은행: 칸을 누르면 나오는 목록에서 고르세요. 이체예정일은 그 집금항목의 이체일이어야 합니다.", False),
     ("- 월이체금액은 건당출금한도보다 같거나 작아야 합니다. 금액은 원 단위 정수, 할인율은 0~100(%) 정수입니다.", False),
     ("- 최초이체년월·최종이체년월은 2026-03처럼, 최초가입일은 2026-03-02처럼 씁니다. 최종이체년월이 비어 있으면 계속 이체합니다.", False),
+    ("- 학원: 월이체금액은 그 집금항목의 게시 교습비를 넘을 수 없습니다 (학원법 제15조). 넘는 행은 오류로 알려 드립니다.", False),
+    ("- 학원: 학생이름은 수강생이 납부자(고객)와 다를 때만, 학생생년월일은 2018-03-02처럼 씁니다 (둘 다 선택). "
+     "교육비 납입증명서에 인쇄됩니다.", False),
     ("", False),
     ("4. 등록 순서", True),
     ("① 업체계약정보를 확인합니다.  ② 찾아보기로 파일을 고릅니다: 모든 행을 검사해 정상/오류를 보여 줍니다 (아직 저장 안 함).", False),
@@ -110,7 +113,7 @@ def _example_row(items: Sequence[TemplateItem]) -> dict[str, Any]:
         "item": item.name, "debit_limit": 500000, "monthly_amount": 300000, "discount_rate": 0,
         "first_month": "2026-04", "last_month": "", "debit_day": item.days[0] if item.days else 25,
         "bank_code": bank_choice("004"), "account_no": "123456-01-234567", "holder_name": "김부모",
-        "holder_id": "800101", "manager_name": "김원장",
+        "holder_id": "800101", "manager_name": "김원장", "student_name": "", "student_birth_date": date(2015, 1, 1),
     }
 
 

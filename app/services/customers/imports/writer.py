@@ -59,7 +59,8 @@ REGISTRATION_T = table_of(AccountRegistration)
 CUSTOMER_COLUMNS = (
     "id", "contract_id", "customer_no", "name", "customer_type", "grade", "resident_no_enc", "resident_no_masked",
     "business_no", "representative", "phone", "mobile", "email", "industry", "joined_on", "region", "postal_code",
-    "address", "address_detail", "memo", "active", "version_id", "created_at", "updated_at",
+    "address", "address_detail", "memo", "student_name", "student_birth_date", "active", "version_id", "created_at",
+    "updated_at",
 )
 AGREEMENT_COLUMNS = (
     "id", "customer_id", "item_id", "debit_limit", "monthly_amount", "discount_rate", "discount_amount",
@@ -72,7 +73,8 @@ REGISTRATION_COLUMNS = (
 )
 # Customer columns an `update` takes from the file, by the sheet column (key) that carries them.
 _UPDATE_KEYS = ("name", "customer_type", "grade", "id_no", "representative", "phone", "mobile", "email", "industry",
-                "joined_on", "region", "postal_code", "address", "address_detail", "memo")
+                "joined_on", "region", "postal_code", "address", "address_detail", "memo", "student_name",
+                "student_birth_date")
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,8 @@ class Writer:
                 values.grade, enc, masked, business, values.representative, values.phone, values.mobile,
                 values.email, values.industry, self.to_date(values.joined_on) if values.joined_on else None,
                 values.region, values.postal_code, values.address, values.address_detail, values.memo,
+                values.student_name,
+                self.to_date(values.student_birth_date) if values.student_birth_date else None,
                 True, 1, self.stamp, self.stamp,
             ))
             pairs.append((customer_id, row))
