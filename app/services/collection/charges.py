@@ -15,6 +15,12 @@ the request made for *its* debit date (`DueRow.requested_*`), so a queued or ans
 was asked and how it stands, not an empty amount. `brought_rows` adds what the date's file carries
 for agreements not due on it by their debit day (a 재처리의뢰, a charge moved from a missed cut-off),
 so the list holds everything that goes to the bank that day.
+
+A paused month (휴원, app/services/customers/pauses.py) makes no charge: `ensure_charges` skips an
+agreement with a live pause covering the period, and `due_rows` excludes it with the pause's months
+and reason (`PAUSED`) as the first check after an ended agreement, so the request list, the
+automatic request and the home counts leave it out alike. The pauses are read once per period of
+the date (`pauses.paused_agreements`), never per row; the month after the pause is charged again.
 """
 
 from __future__ import annotations
@@ -44,12 +50,14 @@ from app.models import (
     RequestKind,
     RequestState,
 )
+from app.models.academy import Pause
 from app.services.collection import ledger
 from app.services.collection.ledger import Balance, LineSpec
 from app.services.common.calendar import SEOUL, BusinessCalendar
 from app.services.common.masking import masked_last4
 from app.services.common.periods import add_months, first_day, last_day, month_of, year_month
 from app.services.common.search import number_or_name
+from app.services.customers.pauses import months_text, paused_agreements
 from app.services.exchange.cms.banks import bank_name
 from app.services.exchange.cms.reasons import reason, reason_text
 
@@ -58,6 +66,8 @@ MIN_DEBIT_AMOUNT = 140
 
 # Why a row cannot be requested (DueRow.reason) — the clerk's words.
 ENDED = "이체정보가 해지되었습니다"
+PAUSED = "휴원 중입니다 ({months}: {reason})"
+PAUSED_STATUS = "휴원"
 CUSTOMER_INACTIVE = "사용중지된 고객입니다"
 NO_REGISTRATION = "계좌신청 내역이 없습니다 (계좌신청 후 의뢰할 수 있습니다)"
 REGISTRATION_PENDING = "계좌신청이 완료되지 않았습니다 ({state})"
@@ -112,13 +122,20 @@ def _insert(s: Session) -> postgresql.Insert | sqlite.Insert:
 
 
 def ensure_charges(s: Session, contract_id: int, period: str, agreements: Iterable[DebitAgreement], on: date,
-                   by: str) -> dict[int, int]:
-    """agreement id → charge id of `period`, creating the missing charges of ACTIVE covering agreements.
+                   by: str, *, paused: Collection[int] | None = None) -> dict[int, int]:
+    """agreement id → charge id of `period`, creating the missing charges of ACTIVE covering agreements
+    that are not paused (휴원) in `period`.
 
     Never twice: ``ON CONFLICT DO NOTHING RETURNING`` tells which rows this transaction inserted, and
-    only those get their CHARGE/DISCOUNT entries.
+    only those get their CHARGE/DISCOUNT entries. `paused`: the agreement ids paused in `period` when
+    the caller read them already (`due_rows`); None reads them here (one query).
     """
-    wanted = [a for a in agreements if a.status is AgreementStatus.ACTIVE and covers(a.first_month, a.last_month, period)]
+    agreements = list(agreements)
+    covering = [a for a in agreements
+                if a.status is AgreementStatus.ACTIVE and covers(a.first_month, a.last_month, period)]
+    if paused is None:
+        paused = paused_agreements(s, [a.id for a in covering], period) if covering else {}
+    wanted = [a for a in covering if a.id not in paused]
     if wanted:
         values = []
         for a in wanted:
@@ -253,10 +270,13 @@ def due_rows(s: Session, contract_id: int, calendar: BusinessCalendar, debit_dat
     if not due:
         return []
     current: dict[int, int] = {}
+    paused: dict[tuple[str, int], Pause] = {}  # (period, agreement id) → the pause that keeps it uncharged
     for period in day_map:
         agreements = [a for p, a, _c, _i in due if p == period]
+        here_paused = paused_agreements(s, [a.id for a in agreements], period)
+        paused.update({(period, agreement_id): pause for agreement_id, pause in here_paused.items()})
         if create:
-            current.update(ensure_charges(s, contract_id, period, agreements, today, by))
+            current.update(ensure_charges(s, contract_id, period, agreements, today, by, paused=here_paused))
         else:
             current.update(s.execute(select(Charge.agreement_id, Charge.id).where(
                 Charge.agreement_id.in_([a.id for a in agreements]), Charge.period == period)).all())
@@ -286,7 +306,7 @@ def due_rows(s: Session, contract_id: int, calendar: BusinessCalendar, debit_dat
         rows.append(_row(period, a, c, i, charge_id, earlier.get(a.id, []), money, held, regs.get(a.id),
                          last_state, include_outstanding, here.get(a.id),
                          moved_to if moved_to != debit_date else None,
-                         remedies.get(charge_id) if charge_id is not None else None))
+                         remedies.get(charge_id) if charge_id is not None else None, paused.get((period, a.id))))
     return rows
 
 
@@ -457,13 +477,15 @@ def _status(charge_id: int | None, bal: Balance, held: tuple[int, RequestState] 
 def _row(period: str, a: DebitAgreement, c: Customer, i: CollectionItem, charge_id: int | None,
          earlier: list[tuple[int, str]], money: dict[int, Balance], held: dict[int, tuple[int, RequestState]],
          reg: AccountRegistration | None, last: dict[int, RequestState], include_outstanding: bool,
-         here: RequestedHere | None, moved_to: date | None, remedy: MissedRemedy | None) -> DueRow:
+         here: RequestedHere | None, moved_to: date | None, remedy: MissedRemedy | None,
+         pause: Pause | None = None) -> DueRow:
     if charge_id is not None:
         bal = money[charge_id]
         amount, discount = bal.charged, bal.discount
     else:
         amount, discount = charge_values(a.monthly_amount, a.discount_amount)
-        bal = Balance(charged=amount, discount=discount)
+        # A paused month makes no charge: it owes nothing (월이체금액 and 할인 still show what it would be).
+        bal = Balance() if pause is not None else Balance(charged=amount, discount=discount)
     hold = held.get(charge_id) if charge_id is not None else None
     current_left = 0 if hold else bal.outstanding
     older = [(cid, p, money[cid].outstanding) for cid, p in earlier if cid not in held and money[cid].outstanding > 0]
@@ -480,18 +502,21 @@ def _row(period: str, a: DebitAgreement, c: Customer, i: CollectionItem, charge_
             room -= take
     request_amount = sum(line.amount for line in lines)
     left = sum(x for _c, _p, x in wanted) - request_amount
-    reason = _reason(a, c, reg, hold, bal, wanted, request_amount, remedy)
+    reason = _reason(a, c, reg, hold, bal, wanted, request_amount, remedy, pause)
     note = CAPPED.format(limit=a.debit_limit, left=left) if left > 0 and request_amount > 0 else None
     if moved_to is not None and hold is not None:  # its charge went to another date's file
         note = f"{moved_to:%m-%d} 출금으로 의뢰됨"
     status = _status(charge_id, bal, hold, last.get(charge_id) if charge_id is not None else None)
     if here is not None and (hold is None or hold[0] == here.request_id):
         status = _requested_status(here.state, bal, hold)
+    elif pause is not None and charge_id is None:
+        status = PAUSED_STATUS
     return DueRow(
         agreement_id=a.id, customer_id=c.id, customer_no=c.customer_no, customer_name=c.name, grade=c.grade or "",
         item_id=i.id, item_code=i.code, item_name=i.name, bank_code=a.bank_code, bank_name=bank_name(a.bank_code),
         account_masked=masked_last4(a.account_last4), period=period, charge_id=charge_id, monthly_amount=amount,
-        discount=discount, charge_amount=amount - discount, current_outstanding=current_left,
+        discount=discount, charge_amount=0 if pause is not None and charge_id is None else amount - discount,
+        current_outstanding=current_left,
         earlier_outstanding=earlier_left, debit_limit=a.debit_limit,
         request_amount=0 if reason else request_amount, left_outstanding=left if not reason else 0,
         status_text=status, open_request_id=hold[0] if hold else None, reason=reason, note=note,
@@ -503,9 +528,11 @@ def _row(period: str, a: DebitAgreement, c: Customer, i: CollectionItem, charge_
 
 def _reason(a: DebitAgreement, c: Customer, reg: AccountRegistration | None, hold: tuple[int, RequestState] | None,
             bal: Balance, wanted: list[tuple[int, str, int]], request_amount: int,
-            remedy: MissedRemedy | None = None) -> str | None:
+            remedy: MissedRemedy | None = None, pause: Pause | None = None) -> str | None:
     if a.status is not AgreementStatus.ACTIVE:
         return ENDED
+    if pause is not None:
+        return PAUSED.format(months=months_text(pause.first_month, pause.last_month), reason=pause.reason)
     if not c.active:
         return CUSTOMER_INACTIVE
     problem = registration_problem(reg)

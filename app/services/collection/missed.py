@@ -42,6 +42,7 @@ from app.models import (
     DebitRequest,
     DebitRequestLine,
     MissedRemedy,
+    Pause,
     RequestKind,
     RequestState,
 )
@@ -189,7 +190,10 @@ def _unrequested(s: Session, info: ContractInfo, slot: debit_days.DebitSlot) -> 
             .where(Customer.contract_id == info.id, Customer.active.is_(True), da.status == AgreementStatus.ACTIVE,
                    da.item_id == slot.item_id, da.debit_day.in_(days), da.first_month <= period,
                    da.last_month.is_(None) | (da.last_month >= period),
-                   Charge.id.is_(None) | (Charge.missed_remedy.is_(None) & _never_asked(Charge.id)))
+                   Charge.id.is_(None) | (Charge.missed_remedy.is_(None) & _never_asked(Charge.id)),
+                   # 휴원: a paused month is never charged, so its cut-off passing misses nothing.
+                   ~exists().where(Pause.agreement_id == da.id, Pause.cancelled_at.is_(None),
+                                   Pause.first_month <= period, Pause.last_month >= period))
             .order_by(Customer.customer_no)
         ).all()
         found.extend((period, agreement, customer, item, charge_id) for agreement, customer, item, charge_id in rows)
