@@ -329,18 +329,20 @@ def check_the_month(qtbot: Any, a: December, tmp_path: Path, capsys: pytest.Capt
     shot(page, "scenario_home_12-29.png", a)
 
     # --- 미납내역집계: the screen's table, its status line, its PDF and its .xlsx -----------------------
-    unpaid_rows = [("교재비", "1", "50,000원", "0원", "1", "50,000원"),
-                   ("수강료", "7", "810,000원", "540,000원", "2", "270,000원"),
-                   ("합계", "8", "860,000원", "540,000원", "3", "320,000원")]
+    # The last column, 반환금액, holds 0원 and stays hidden: no one withdrew (학원 반환, issue 18).
+    unpaid_rows = [("교재비", "1", "50,000원", "0원", "1", "50,000원", "0원"),
+                   ("수강료", "7", "810,000원", "540,000원", "2", "270,000원", "0원"),
+                   ("합계", "8", "860,000원", "540,000원", "3", "320,000원", "0원")]
     outstanding = open_page(qtbot, OutstandingAggregatePage(AppContext(a.db, a.clerk, a.cid, clock=a.clock)))
     assert (outstanding.period.start, outstanding.period.end) == (date(2026, 12, 1), date(2026, 12, 29))
     assert table_texts(outstanding.summary_model) == unpaid_rows
+    assert outstanding.summary_table.isColumnHidden(len(unpaid_rows[0]) - 1)
     assert outstanding.status.text() == "청구월 2026-12월분, 2026-12-29 현재 원장 기준 · 미납 3건 320,000원"
     shot(outstanding, "scenario_outstanding_12-29.png", a)
     report = build.outstanding_summary(a.db, a.clerk, a.cid, a.period(), GroupBy.ITEM, now=a.now())
     build.save(a.db, a.clerk, report, tmp_path / "outstanding.pdf", "pdf")
     build.save(a.db, a.clerk, report, tmp_path / "outstanding.xlsx", "xlsx")
-    assert [pdf_has_row(tmp_path / "outstanding.pdf", row) for row in unpaid_rows] == [True] * 3
+    assert [pdf_has_row(tmp_path / "outstanding.pdf", row[:-1]) for row in unpaid_rows] == [True] * 3  # no 반환금액
     rows = xlsx_rows(tmp_path / "outstanding.xlsx")
     assert [r for r in rows if r and r[0] in ("교재비", "수강료", "합계")] == [
         ("교재비", 1, 50_000, 0, 1, 50_000), ("수강료", 7, 810_000, 540_000, 2, 270_000),
@@ -368,7 +370,7 @@ def check_the_month(qtbot: Any, a: December, tmp_path: Path, capsys: pytest.Capt
     out = run_report(capsys, monkeypatch, a, "outstanding", tmp_path / "cli_outstanding.pdf")
     assert out[:2] == ["미납내역집계\t2026-12-01 ~ 2026-12-29\t집금항목별 집계 · 청구월: 2026-12월분 · 2026-12-29 현재",
                        "합계\t청구건수 8\t청구금액(할인 후) 860,000원\t수납금액 540,000원\t미납건수 3\t미납금액 320,000원"]
-    assert pdf_has_row(tmp_path / "cli_outstanding.pdf", unpaid_rows[-1])
+    assert pdf_has_row(tmp_path / "cli_outstanding.pdf", unpaid_rows[-1][:-1])
     out = run_report(capsys, monkeypatch, a, "requests", tmp_path / "cli_requests.pdf")
     assert pdf_has_row(tmp_path / "cli_requests.pdf", request_rows[-1])
     assert out[1] == ("합계\t의뢰건수 6\t의뢰금액 700,000원\t출금건수 4\t출금금액 450,000원\t불능건수 2\t"

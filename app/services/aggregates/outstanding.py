@@ -10,6 +10,11 @@ What "over a period" means here (the manual gives only the dates):
   count. With the default period (to today) that is the balance now; a past period prints the same
   figures whenever it is printed again, which is what a clerk filing a monthly report needs.
 
+A refund (반환, 학원) gives back money received and releases the payer from the same part of the
+charge, so it leaves the 미납 amount alone: a refunded charge is never unpaid because of its refund.
+What was refunded shows beside 수납금액 as 반환금액 (REFUND entries on or before the period's end), and
+수납금액 keeps its meaning (출금 + 현금 − 수납취소, before refunds).
+
 A charge counts once in 청구건수 whatever it owes; 미납건수/미납금액 are the charges that are **미납**
 as the ledger defines it (`ledger.is_unpaid`), as of the period's last day or today, whichever is
 earlier: something left, not queued or in flight, and a debit of it failed or its debit date has
@@ -69,7 +74,8 @@ from app.services.common.session import Actor
 from app.services.exchange.cms.banks import bank_name
 
 L = LedgerEntry
-BALANCE_KINDS = (LedgerKind.CHARGE, LedgerKind.DISCOUNT, LedgerKind.DEBIT, LedgerKind.CASH, LedgerKind.REVERSAL)
+BALANCE_KINDS = (LedgerKind.CHARGE, LedgerKind.DISCOUNT, LedgerKind.DEBIT, LedgerKind.CASH, LedgerKind.REVERSAL,
+                 LedgerKind.REFUND)
 
 
 def _owed() -> Any:
@@ -83,13 +89,19 @@ def _received() -> Any:
                 (L.kind == LedgerKind.REVERSAL, -L.amount), else_=0)
 
 
+def _refunded() -> Any:
+    """REFUND of an entry: what was given back of the charge (it moves neither owed nor received here)."""
+    return case((L.kind == LedgerKind.REFUND, L.amount), else_=0)
+
+
 def balances_statement() -> Select:
     """One row per charge of the period's months: its owed and received sums as of the period's end,
     and the agreement's debit day its state needs (bound: contract_id, first_month, last_month, end)."""
     return (
         select(Charge.id.label("charge_id"), Charge.agreement_id.label("agreement_id"),
                Charge.period.label("period"), DebitAgreement.debit_day.label("debit_day"),
-               total(_owed()).label("owed"), total(_received()).label("received"))
+               total(_owed()).label("owed"), total(_received()).label("received"),
+               total(_refunded()).label("refunded"))
         .select_from(Charge)
         .join(L, L.charge_id == Charge.id)
         .join(DebitAgreement, DebitAgreement.id == Charge.agreement_id)
@@ -123,6 +135,7 @@ class OutstandingFigures:
     received_amount: int = 0  # 수납액 (출금 + 현금 − 수납취소)
     unpaid_count: int = 0
     unpaid_amount: int = 0
+    refunded_amount: int = 0  # 반환금액 (학원): given back of these charges; not part of 수납금액's meaning
 
 
 @dataclass(frozen=True)
@@ -149,7 +162,7 @@ def summary_statement(group_by: GroupBy) -> Select:
     stmt = (
         select(key, count().label("charge_count"), total(b.c.owed).label("owed_amount"),
                total(b.c.received).label("received_amount"), sum_if(unpaid).label("unpaid_count"),
-               sum_if(unpaid, left).label("unpaid_amount"))
+               sum_if(unpaid, left).label("unpaid_amount"), total(b.c.refunded).label("refunded_amount"))
         .select_from(b)
         .join(DebitAgreement, DebitAgreement.id == b.c.agreement_id)
     )

@@ -14,6 +14,10 @@ Rules (documented here because the contract holds only the fees, not the way the
   per bank. They are not tied to a debit date, so they appear as their own table and are deducted
   from the period's total.
 * **정산예정액** = 출금액 − 이체수수료 (per row) and, for the period, 출금액 − 이체수수료 − 계좌신청수수료.
+* **반환** (학원: refunds to withdrawn students, app/services/collection/refunds.py) are paid by the
+  institution itself, not by the agency, so they never change the 정산예정액; the refunds paid out in
+  the period (by payout day) are listed beside it and netted from it as 반환 후 순수입
+  (`net_after_refunds`), what the institution keeps of the period's collections.
 
 Checks (each is a :class:`SettlementIssue` in Korean):
 
@@ -36,9 +40,13 @@ from app.database.engine import Database
 from app.models import (
     AccountRegistration,
     Contract,
+    Customer,
     DebitRequest,
     LedgerEntry,
     LedgerKind,
+    Refund,
+    RefundMethod,
+    RefundState,
     RegistrationState,
     RequestState,
 )
@@ -112,6 +120,18 @@ class SettlementIssue:
 
 
 @dataclass(frozen=True)
+class SettlementRefund:
+    """A refund paid out in the period (반환완료, more than 0원), by payout day."""
+
+    refund_id: int
+    paid_on: date
+    customer_no: str
+    customer_name: str
+    amount: int
+    method: str
+
+
+@dataclass(frozen=True)
 class Settlement:
     period: Period
     fee_per_debit: int
@@ -120,6 +140,17 @@ class Settlement:
     registration_fees: tuple[RegistrationFeeRow, ...]
     issues: tuple[SettlementIssue, ...]
     total: SettlementFigures
+    refunds: tuple[SettlementRefund, ...] = ()
+
+    @property
+    def refund_total(self) -> int:
+        """반환금액: what the institution paid back in the period (never deducted by the agency)."""
+        return sum(r.amount for r in self.refunds)
+
+    @property
+    def net_after_refunds(self) -> int:
+        """반환 후 순수입: 정산예정액 − 반환금액."""
+        return self.net_total - self.refund_total
 
     @property
     def registration_fee_total(self) -> int:
@@ -189,6 +220,18 @@ def registrations_statement() -> Select:
     )
 
 
+@cache
+def refunds_statement() -> Select:
+    """Refunds paid out in the period (by payout day), with the payer, for the 반환 table."""
+    return (
+        select(Refund.id, Refund.paid_on, Refund.amount, Refund.paid_method, Customer.customer_no, Customer.name)
+        .join(Customer, Customer.id == Refund.customer_id)
+        .where(Refund.contract_id == CONTRACT_ID, Refund.state == RefundState.PAID, Refund.amount > 0,
+               Refund.paid_on >= START, Refund.paid_on <= END)
+        .order_by(Refund.paid_on, Refund.id)
+    )
+
+
 def settle(db: Database, actor: Actor, contract_id: int, period: Period, *, now: datetime) -> Settlement:
     """정산내역현황 of the period, with the checks as of `now` (aware)."""
     bound = params(contract_id, period)
@@ -198,6 +241,9 @@ def settle(db: Database, actor: Actor, contract_id: int, period: Period, *, now:
         requests = sorted(conn.execute(requests_statement(), bound).all(), key=lambda r: (r.debit_date, r.bank_code))
         ledger = {(r.debit_date, r.bank_code): r for r in conn.execute(ledger_statement(), bound)}
         registrations = sorted(conn.execute(registrations_statement(), bound).all(), key=lambda r: r.bank_code)
+        refunds = tuple(SettlementRefund(r.id, r.paid_on, r.customer_no, r.name, as_int(r.amount),
+                                         RefundMethod(r.paid_method).label if r.paid_method else "")
+                        for r in conn.execute(refunds_statement(), bound))
 
     rows: list[SettlementRow] = []
     issues: list[SettlementIssue] = []
@@ -238,4 +284,4 @@ def settle(db: Database, actor: Actor, contract_id: int, period: Period, *, now:
         for r in registrations if as_int(r.done_count)
     )
     grand = sum_figures(SettlementFigures, rows)
-    return Settlement(period, fee_debit, fee_registration, tuple(rows), fees, tuple(issues), grand)
+    return Settlement(period, fee_debit, fee_registration, tuple(rows), fees, tuple(issues), grand, refunds)

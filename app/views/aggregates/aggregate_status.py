@@ -249,9 +249,11 @@ class SettlementPage(AggregatePage):
         else:
             self.issues_label.setText("")
         self.issues_label.setVisible(bool(result.issues))
+        refunds = (f"\n반환 {len(result.refunds):,}건 {won(result.refund_total)} (학원이 직접 지급, 정산에서 차감되지 않음) → "
+                   f"반환 후 순수입 {won(result.net_after_refunds)}") if result.refunds else ""
         self.totals_label.setText(
             f"출금금액 {won(result.total.debited_amount)} − 이체수수료 {won(result.total.debit_fee)} − "
-            f"계좌신청수수료 {won(result.registration_fee_total)} = 정산예정액 {won(result.net_total)}")
+            f"계좌신청수수료 {won(result.registration_fee_total)} = 정산예정액 {won(result.net_total)}{refunds}")
 
     def summary_status(self, result: Any) -> str:
         check = "정산 확인: 이상 없음" if result.consistent else f"확인이 필요한 항목 {len(result.issues)}건"

@@ -170,6 +170,10 @@ UNPAID_DETAIL_COLUMNS = [
 ]
 
 
+REFUNDED_COLUMN = 6
+"""미납내역집계's 반환금액 column: hidden unless the period's charges had a refund (학원 반환)."""
+
+
 class OutstandingAggregatePage(AggregatePage):
     """미납내역집계: unpaid amounts by 집금항목, 고객등급 or 은행, and the 미납 안내문 letters."""
 
@@ -191,6 +195,7 @@ class OutstandingAggregatePage(AggregatePage):
             won_column("수납금액", lambda r: r.received_amount),
             count_column("미납건수", lambda r: r.unpaid_count),
             won_column("미납금액", lambda r: r.unpaid_amount),
+            won_column("반환금액", lambda r: r.refunded_amount),  # 학원: shown only when something was refunded
         ]
 
     def detail_columns(self) -> Sequence[Column]:
@@ -203,6 +208,7 @@ class OutstandingAggregatePage(AggregatePage):
     def show_summary(self, summary: Any) -> None:
         self.summary_model.set_header(0, summary.group_by.label)
         super().show_summary(summary)
+        self.summary_table.setColumnHidden(REFUNDED_COLUMN, summary.total.refunded_amount == 0)
 
     def summary_status(self, summary: Any) -> str:
         return (f"청구월 {summary.period.months_text}, {summary.period.end:%Y-%m-%d} 현재 원장 기준 · "

@@ -116,11 +116,20 @@ def settlement_report(ctx: ReportContext, result: Settlement) -> Report:
         ["계좌신청수수료 합계", result.registration_fee_total],
         ["수수료 합계", result.fee_total],
     ])], total=["정산예정액", result.net_total], caption="기간 합계", page_share=0.4)
+    tables = [debits, registrations, summary]
+    if result.refunds:
+        tables.append(ReportTable(
+            [Column("지급일", 15, Kind.DATE), Column("고객번호", 14), Column("고객명", 16), Column("지급방법", 12, Kind.CENTER),
+             Column("반환금액", 22, Kind.WON)],
+            [Section([[r.paid_on, r.customer_no, r.customer_name, r.method, r.amount] for r in result.refunds])],
+            total=["반환 후 순수입", "", "", "", result.net_after_refunds], caption="반환 (학원이 직접 지급)",
+            footnote=(f"조회기간에 지급한 반환 {len(result.refunds):,}건 {result.refund_total:,}원. 반환은 정산에서 "
+                      "차감되지 않고 학원이 직접 지급하므로, 반환 후 순수입 = 정산예정액 − 반환금액입니다.")))
     alerts = [f"{i.debit_date:%Y-%m-%d} {i.bank}: {i.message}" if i.debit_date else i.message for i in result.issues]
     if alerts:
         alerts.append(CALL_AGENCY)
     return Report(
-        title="정산내역현황", context=ctx, period_text=result.period.text, tables=[debits, registrations, summary],
+        title="정산내역현황", context=ctx, period_text=result.period.text, tables=tables,
         filters=["출금일 기준", f"건당 이체수수료 {result.fee_per_debit:,}원",
                  f"건당 계좌신청수수료 {result.fee_per_registration:,}원"],
         alerts=alerts, notes=["정산 확인: 이상 없음." if not alerts else CALL_AGENCY], landscape=True,

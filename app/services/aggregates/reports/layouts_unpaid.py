@@ -34,16 +34,26 @@ AS_OF_NOTE = ("조회기간에 든 달의 청구분을 조회 종료일(오늘�
               "미납액 = 청구액 - 할인 - 출금 - 현금수납 + 수납취소.")
 
 
-def _unpaid_cells(label: str, f: OutstandingFigures) -> list[Cell]:
-    return [label, f.charge_count, f.owed_amount, f.received_amount, f.unpaid_count, f.unpaid_amount]
+REFUND_NOTE = ("반환금액은 학원이 퇴원·수강중단으로 돌려준 금액입니다. 반환은 받은 돈을 돌려주고 그만큼 청구를 "
+               "면제하므로 미납금액은 바뀌지 않으며, 수납금액은 반환 전 금액입니다.")
+
+
+def _unpaid_cells(label: str, f: OutstandingFigures, refunds: bool = False) -> list[Cell]:
+    cells: list[Cell] = [label, f.charge_count, f.owed_amount, f.received_amount, f.unpaid_count, f.unpaid_amount]
+    return [*cells, f.refunded_amount] if refunds else cells
 
 
 def outstanding_summary(ctx: ReportContext, summary: OutstandingSummary) -> Report:
+    """The summary; a 반환금액 column (학원) only when something of the period's charges was refunded."""
+    refunds = summary.total.refunded_amount > 0
     columns = [Column(summary.group_by.label, 30), Column("청구건수", 12, Kind.COUNT),
                Column("청구금액(할인 후)", 24, Kind.WON), Column("수납금액", 22, Kind.WON),
                Column("미납건수", 12, Kind.COUNT), Column("미납금액", 22, Kind.WON)]
-    table = ReportTable(columns, [Section([_unpaid_cells(r.label, r) for r in summary.rows])],
-                        total=_unpaid_cells("합계", summary.total), footnote=AS_OF_NOTE)
+    if refunds:
+        columns.append(Column("반환금액", 20, Kind.WON))
+    table = ReportTable(columns, [Section([_unpaid_cells(r.label, r, refunds) for r in summary.rows])],
+                        total=_unpaid_cells("합계", summary.total, refunds),
+                        footnote=f"{AS_OF_NOTE} {REFUND_NOTE}" if refunds else AS_OF_NOTE)
     return Report(
         title="미납내역집계", context=ctx, period_text=summary.period.text, tables=[table],
         filters=[f"{summary.group_by.label}별 집계", f"청구월: {summary.period.months_text}",
