@@ -12,6 +12,10 @@ The day received is a real day of this charge's life: not after today (cash not 
 received) and not before the month before the charge's period (a payer may hand over a month's fee
 a little early, never years before; a typo such as 1900-01-01 or 9999-12-31 would otherwise land in
 the month totals, the settlement and the 납입증명서 of the wrong year).
+
+A 현금영수증 issued on the spot may be recorded with the receipt (`ReceiptEntry`): the approval number
+and the day, or 자진발급. It is checked like a later 발급 입력 (app/services/collection/cash_receipts.py),
+in the same unit of work: a bad number refuses the whole receipt and nothing is written.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from app.models import (
     Payment,
     PaymentMethod,
 )
-from app.services.collection import ledger
+from app.services.collection import cash_receipts, ledger
 from app.services.common import audit
 from app.services.common.access import contract_for
 from app.services.common.calendar import SEOUL
@@ -91,6 +95,15 @@ class CashReceipt:
 
 
 @dataclass(frozen=True)
+class ReceiptEntry:
+    """A 현금영수증 issued when the cash was handed over: its approval number and day, or 자진발급."""
+
+    approval_no: str | None
+    issued_on: date | None
+    self_issued: bool = False
+
+
+@dataclass(frozen=True)
 class CashPaymentRow:
     payment_id: int
     charge_id: int
@@ -103,6 +116,7 @@ class CashPaymentRow:
     created_by: str
     reversed: bool
     reversal_reason: str
+    receipt: str = ""  # 현금영수증: 발급 MM-DD / 자진발급 MM-DD / 미발급 (D-n) / 미발급 · 기한 경과 n일; '' when not due
 
 
 def list_cash_candidates(
@@ -175,11 +189,13 @@ def check_received_on(received_on: date, period: str, today: date) -> None:
 
 
 def receive_cash(db: Database, actor: Actor, charge_id: int, amount: int, received_on: date, *,
-                 today: date | None = None) -> CashReceipt:
+                 today: date | None = None, receipt: ReceiptEntry | None = None) -> CashReceipt:
     """Record `amount` won received in cash against a failed, outstanding charge (partial allowed).
 
     `today` is the office's date (the screens pass their clock's); the day received must lie between
-    the month before the charge's period and today (`check_received_on`). Nothing is written otherwise.
+    the month before the charge's period and today (`check_received_on`). `receipt`, when given, is
+    the 현금영수증 issued for it (checked as `cash_receipts.apply_receipt` checks a later entry).
+    Nothing is written unless all of it is accepted.
     """
     actor.require_edit()
     if isinstance(amount, bool) or not isinstance(amount, int):
@@ -195,14 +211,32 @@ def receive_cash(db: Database, actor: Actor, charge_id: int, amount: int, receiv
         if not s.scalar(select(Charge.id).where(Charge.id == charge_id, _cash_allowed(contract_id))):
             raise ServiceError(ONLY_FAILED)
         check_received_on(received_on, charge.period, today)
+        if receipt is not None:  # refused before any money is written
+            cash_receipts.approval_number(receipt.approval_no, self_issued=receipt.self_issued)
+            cash_receipts.check_issued_on(receipt.issued_on, received_on, today)
         payment = ledger.post_cash(s, charge, amount, received_on, actor.login_id)
         left = ledger.outstanding(s, charge_id)
         audit.record(s, "cash_received", actor=actor, target=f"{contract.institution_code} 청구 {charge.period}",
                      detail={"charge_id": charge_id, "payment_id": payment.id, "amount": amount,
                              "received_on": received_on.isoformat(), "outstanding_after": left})
+        if receipt is not None:
+            cash_receipts.apply_receipt(s, actor, payment, contract.institution_code, approval_no=receipt.approval_no,
+                                        issued_on=receipt.issued_on, self_issued=receipt.self_issued, today=today)
         payment_id = payment.id
     done = "완납되었습니다" if left == 0 else f"남은 미수납액은 {left:,}원입니다"
-    return CashReceipt(payment_id, charge_id, amount, left, f"현금 {amount:,}원을 수납했습니다. {done}.")
+    return CashReceipt(payment_id, charge_id, amount, left,
+                       f"현금 {amount:,}원을 수납했습니다. {done}.{_receipt_note(amount, receipt, received_on)}")
+
+
+def _receipt_note(amount: int, receipt: ReceiptEntry | None, received_on: date) -> str:
+    """What the clerk must still do about the 현금영수증 (nothing when one was recorded or none is due)."""
+    if receipt is not None:
+        return " 현금영수증 발급도 기록했습니다."
+    if amount < cash_receipts.THRESHOLD:
+        return ""
+    deadline = cash_receipts.deadline_of(received_on)
+    return (f" {cash_receipts.THRESHOLD:,}원 이상이므로 {deadline:%Y-%m-%d}까지 현금영수증을 발급하고 "
+            "현금영수증관리에서 승인번호를 입력하세요.")
 
 
 def reverse_cash(db: Database, actor: Actor, payment_id: int, reason: str, *, on: date | None = None) -> CashReceipt:
@@ -233,9 +267,11 @@ def reverse_cash(db: Database, actor: Actor, payment_id: int, reason: str, *, on
 
 
 def list_cash_payments(
-    db: Database, actor: Actor, contract_id: int, date_from: date, date_to: date
+    db: Database, actor: Actor, contract_id: int, date_from: date, date_to: date, *, today: date | None = None
 ) -> list[CashPaymentRow]:
-    """Cash received between the dates (reversing rows are not listed; the reversed one says so)."""
+    """Cash received between the dates (reversing rows are not listed; the reversed one says so), each
+    with its 현금영수증 state as of `today` (`cash_receipts.receipt_states`)."""
+    today = today or datetime.now(SEOUL).date()
     with db.session() as s:
         contract_for(s, actor, contract_id)
         reasons: dict[int, str] = {payment_id: why for payment_id, why in s.execute(
@@ -251,6 +287,8 @@ def list_cash_payments(
                    Payment.reversal_reason.is_(None), Payment.paid_on >= date_from, Payment.paid_on <= date_to)
             .order_by(Payment.paid_on, Payment.id)
         ).all()
+        receipts = cash_receipts.receipt_states([p for p, *_rest in rows], today)
     return [CashPaymentRow(p.id, p.charge_id, no, name, item, period, p.amount, p.paid_on, p.created_by or "",
-                           p.reversed_by_id is not None, reasons.get(p.reversed_by_id, "") if p.reversed_by_id else "")
+                           p.reversed_by_id is not None, reasons.get(p.reversed_by_id, "") if p.reversed_by_id else "",
+                           receipts[p.id])
             for p, period, no, name, item in rows]

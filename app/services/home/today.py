@@ -54,6 +54,9 @@ from app.services.common.periods import add_months, first_day, last_day, month_o
 from app.services.common.session import Actor
 from app.services.exchange.cms.reasons import reason_text
 from app.services.exchange.transmissions import ContractInfo, contract_info
+from app.services.home.cash_receipts_due import cash_receipts_due
+from app.services.home.refunds_due import refunds_due
+from app.services.home.work_item import WorkItem  # re-exported: the home screen imports it from here
 
 AT_RISK_HORIZON = timedelta(days=45)
 """How far ahead a debit date is looked at for an unfinished registration (a month and a half)."""
@@ -138,19 +141,6 @@ class ExpectedResult:
 
 
 @dataclass(frozen=True)
-class WorkItem:
-    """Work waiting for the clerk; `destination` is where it is done."""
-
-    key: str
-    title: str
-    count: int
-    amount: int | None
-    detail: str
-    destination: Destination
-    examples: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class MonthFigures:
     """One month at a glance. Requests by debit date; billing and outstanding by charge period."""
 
@@ -212,6 +202,8 @@ def summary(db: Database, actor: Actor, contract_id: int, *, now: datetime) -> H
             *_failed_debits(s, info, now),
             *_at_risk(s, info, now),
             *_ending_discounts(s, contract_id, today),
+            *cash_receipts_due(s, contract_id, today),
+            *refunds_due(s, contract_id, today),
         ]
         this_period = month_of(today)
         figures = (_month(s, contract_id, this_period, info, today),

@@ -5,8 +5,12 @@ Only charges with a failed debit that are still outstanding are listed (the manu
 수납완료. The screen does not judge the amount: the cash service refuses more than the outstanding
 amount, or a charge a queued request holds, and its Korean sentence is what the clerk reads.
 
-Below, the cash received in a period, where an administrator may reverse a receipt (수납취소) with
-a reason: a wrong entry must be undone in the ledger, never deleted.
+A 현금영수증 issued on the spot may be entered with the receipt (승인번호 and 발급일, or 자진발급); an
+amount of 100,000원 or more brings a reminder that one is due within 5 days. Left empty, it is entered
+later on 현금영수증관리, where what is still missing is listed.
+
+Below, the cash received in a period with each one's 현금영수증, where an administrator may reverse a
+receipt (수납취소) with a reason: a wrong entry must be undone in the ledger, never deleted.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -23,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.collection import cash
-from app.services.collection.cash import CashPaymentRow, CashRow
-from app.services.common import validation
+from app.services.collection import cash, cash_receipts
+from app.services.collection.cash import CashPaymentRow, CashRow, ReceiptEntry
+from app.services.common import formats, validation
 from app.views.collection.table_models import (
     ALIGN_CENTER,
     Column,
@@ -39,6 +44,7 @@ from app.views.collection.table_models import (
     money_column,
     office_today,
     qdate_to_date,
+    set_tone,
     update_contract_line,
 )
 from app.views.common.base import Page, hint_label, run_guarded
@@ -49,6 +55,10 @@ from app.views.common.empty_state import EmptyState, has_customers
 from app.views.common.tables import ALERT, MUTED
 
 CASH_NOTE = "※ 당월 이체의뢰 하기 전에 전월 미납금 현금수납을 하셔야합니다."
+RECEIPT_DUE = (f"※ {cash_receipts.THRESHOLD:,}원 이상: {cash_receipts.ISSUE_DAYS}일 안에 현금영수증 발급 의무 "
+               f"(미발급 가산세 {cash_receipts.PENALTY_PERCENT}%). 번호가 없으면 {cash_receipts.SELF_ISSUE_NUMBER}로 "
+               "자진발급하세요.")
+RECEIPT_LATER = "현금영수증: 발급했으면 승인번호를 입력하세요. 나중에 현금영수증관리에서 입력해도 됩니다."
 INTRO = ("이체의뢰결과가 이체처리미완료인 고객에 한하여 현금으로 수납하고 이체처리를 완료할 수 있습니다. "
          "고객을 고르고 수납금액(현금수납 가능금액 이하, 일부 수납 가능)을 입력한 뒤 [수납완료]를 누르세요.")
 
@@ -76,6 +86,8 @@ PAYMENT_COLUMNS = (
     Column("수납자", lambda r: r.created_by, ALIGN_CENTER),
     Column("상태", lambda r: "수납취소" if r.reversed else "수납", ALIGN_CENTER,
            lambda r: MUTED if r.reversed else None),
+    Column("현금영수증", lambda r: r.receipt, ALIGN_CENTER,
+           lambda r: ALERT if "경과" in r.receipt else (MUTED if r.reversed else None)),
     Column("취소 사유", lambda r: r.reversal_reason),
 )
 
@@ -137,6 +149,7 @@ class CashPage(Page):
         self.receive_button.setProperty("primary", True)
         self.receive_button.clicked.connect(self.receive_selected)
         self.amount.returnPressed.connect(self.receive_selected)
+        self.amount.textChanged.connect(lambda _t: self._receipt_hint())
         form = QHBoxLayout()
         form.addWidget(self.selected_label, 1)
         form.addWidget(QLabel("수납금액"))
@@ -145,8 +158,10 @@ class CashPage(Page):
         form.addWidget(self.received_on)
         form.addWidget(self.receive_button)
         self.receive_row = QWidget()
-        self.receive_row.setLayout(form)
-        form.setContentsMargins(0, 0, 0, 0)
+        rows = QVBoxLayout(self.receive_row)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.addLayout(form)
+        rows.addLayout(self._receipt_fields(today))
         self.receive_row.setVisible(ctx.actor.can_edit)
         self.body.addWidget(self.receive_row)
         self.status = hint_label("")
@@ -154,6 +169,42 @@ class CashPage(Page):
 
         self.body.addWidget(self._payments_box(today), 2)
         self._selection_moved()
+
+    def _receipt_fields(self, today: date) -> QHBoxLayout:
+        """현금영수증 at receipt time (optional): 승인번호 and 발급일, or 자진발급, and the reminder."""
+        self.receipt_no = QLineEdit()
+        self.receipt_no.setPlaceholderText(f"승인번호 (숫자 {cash_receipts.APPROVAL_DIGITS}자리)")
+        self.receipt_no.setMaxLength(20)
+        self.receipt_no.setMaximumWidth(170)
+        self.receipt_no.returnPressed.connect(self.receive_selected)
+        self.receipt_on = date_edit(today)
+        mark_closed_days(self.ctx, self.receipt_on)
+        self.receipt_self = QCheckBox(f"자진발급 ({cash_receipts.SELF_ISSUE_NUMBER})")
+        self.receipt_self.setToolTip("고객이 번호를 주지 않아 국세청 코드로 발급한 경우입니다. 승인번호는 있으면 입력하세요.")
+        self.receipt_hint = hint_label(RECEIPT_LATER)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("현금영수증"))
+        row.addWidget(self.receipt_no)
+        row.addWidget(QLabel("발급일"))
+        row.addWidget(self.receipt_on)
+        row.addWidget(self.receipt_self)
+        row.addSpacing(8)
+        row.addWidget(self.receipt_hint, 1)
+        return row
+
+    def _receipt_hint(self) -> None:
+        """The reminder turns red when the amount typed is 100,000원 or more (a receipt is then mandatory)."""
+        amount = formats.parse_won(self.amount.text())
+        due = amount is not None and amount >= cash_receipts.THRESHOLD
+        self.receipt_hint.setText(RECEIPT_DUE if due else RECEIPT_LATER)
+        set_tone(self.receipt_hint, warning=due)
+
+    def receipt_entry(self) -> ReceiptEntry | None:
+        """What the clerk typed about the 현금영수증, or None when nothing (it is entered later, then)."""
+        number = self.receipt_no.text().strip()
+        if not number and not self.receipt_self.isChecked():
+            return None
+        return ReceiptEntry(number or None, qdate_to_date(self.receipt_on), self.receipt_self.isChecked())
 
     def _payments_box(self, today: date) -> QGroupBox:
         box = QGroupBox("현금수납 내역")
@@ -183,6 +234,7 @@ class CashPage(Page):
                                         why_not=lambda r: "이미 취소한 수납입니다" if r.reversed else None,
                                         ticks=False, parent=self)
         self.payments_table = make_tick_table(self.payments_model, stretch=self.payments_model.column_of("취소 사유"))
+        self.payments_table.setToolTip("현금영수증이 빠진 건은 현금영수증관리에서 발급을 입력합니다.")
         self.payments_table.setMinimumHeight(120)
         self.payments_table.selectionModel().selectionChanged.connect(lambda *_: self._payment_moved())
         layout.addWidget(self.payments_table)
@@ -231,7 +283,8 @@ class CashPage(Page):
         if self.ctx.contract_id is None:
             return
         rows = cash.list_cash_payments(self.ctx.db, self.ctx.actor, self.ctx.contract_id,
-                                       qdate_to_date(self.paid_from), qdate_to_date(self.paid_to))
+                                       qdate_to_date(self.paid_from), qdate_to_date(self.paid_to),
+                                       today=office_today(self.ctx))
         self.payments_model.set_rows(rows)
         fit(self.payments_table)
         self._payment_moved()
@@ -276,9 +329,12 @@ class CashPage(Page):
         def action() -> None:
             amount = validation.amount_won(self.amount.text(), "수납금액", minimum=1)
             outcome.append(cash.receive_cash(self.ctx.db, self.ctx.actor, row.charge_id, amount,
-                                             qdate_to_date(self.received_on), today=office_today(self.ctx)))
+                                             qdate_to_date(self.received_on), today=office_today(self.ctx),
+                                             receipt=self.receipt_entry()))
 
         if run_guarded(self, action):
+            self.receipt_no.clear()
+            self.receipt_self.setChecked(False)
             self._done(f"{row.customer_name}({row.customer_no}) {row.item_name} {row.period}: {outcome[0].message}")
 
     def reverse_selected(self) -> None:
