@@ -72,3 +72,15 @@ def demo_customers(text: str) -> int:
         raise type_error(f"데모 고객 수는 {MIN_CUSTOMERS}명부터 {MAX_CUSTOMERS:,}명까지입니다: {text}",
                          f"customers out of range {MIN_CUSTOMERS}..{MAX_CUSTOMERS}: {text}")
     return value
+
+
+def cli_year(text: str) -> int:
+    """A year of four digits between 2000 and 2099 (what the business can be asked about is the services' to decide)."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise type_error(f"연도는 숫자 네 자리로 입력하세요: {text!r}", f"expected a year YYYY: {text!r}") from None
+    if not FIRST_DATE.year <= value <= LAST_DATE.year:
+        raise type_error(f"연도는 {FIRST_DATE.year}부터 {LAST_DATE.year}까지입니다: {text}",
+                         f"year out of range {FIRST_DATE.year}..{LAST_DATE.year}: {text}")
+    return value

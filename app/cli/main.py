@@ -249,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
 def extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Commands added by later areas register themselves here."""
     from app.cli.backup import register as register_backup
+    from app.cli.certificates import register as register_certificates
     from app.cli.collection import register as register_collection
     from app.cli.customers import register as register_customers
     from app.cli.missed import register as register_missed
@@ -256,7 +257,7 @@ def extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
     from app.cli.reports import register as register_reports
 
     return [register_customers, register_relay, register_collection, register_missed, register_backup,
-            register_reports]
+            register_reports, register_certificates]
 
 
 def command_name(args: argparse.Namespace) -> str:
