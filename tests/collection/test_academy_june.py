@@ -191,7 +191,7 @@ def test_june_and_the_two_months_to_the_won(academy: Academy) -> None:
         LedgerKind.CHARGE: hand["charged"], LedgerKind.DISCOUNT: hand["discount"],
         LedgerKind.REQUEST: hand["requested"], LedgerKind.CARRY: hand["carried"],
         LedgerKind.DEBIT: hand["debited"], LedgerKind.FAIL: hand["failed"], LedgerKind.CASH: hand["cash"],
-        LedgerKind.REVERSAL: hand["reversed"],
+        LedgerKind.REVERSAL: hand["reversed"], LedgerKind.REFUND: 0,  # no one withdrew in these two months
     }
     # Every rule of the ledger, recomputed from the raw rows: never debited + cash beyond the charge,
     # outstanding ≥ 0, no charge in two open requests, each request = its lines = its entries.

@@ -19,11 +19,15 @@ from app.models import (
     AccountRegistration,
     AppSetting,
     AuditLog,
+    Contract,
     Customer,
     DebitAgreement,
     DebitRequest,
     Institution,
+    Pause,
     Payment,
+    Refund,
+    RefundState,
     RegistrationKind,
     RegistrationState,
     RequestKind,
@@ -94,6 +98,18 @@ def test_the_demo_then_a_practice_month(db: Database, tmp_path: Path) -> None:
     assert summary.item("retries") or summary.item("cash"), summary.work  # a failure to retry or receive
     assert summary.cutoff.debit_date == date(2026, 12, 7) and summary.cutoff.queued_requests > 0
     assert summary.last_month.debited > 0 and summary.this_month.requested > 0
+    # The academy's paperwork (issue 18): the refund owed within five days stands on the home screen, a
+    # student pauses next month, most cash receipts have their 현금영수증, students have birth dates.
+    assert summary.item("refunds") is not None, summary.work
+    with db.session() as s:
+        contract = s.get(Contract, cid)
+        assert contract is not None and contract.academy_registration_no and contract.seal_png
+        assert {(p.first_month, p.last_month) for p in s.scalars(select(Pause))} == {("2027-01", "2027-01")}
+        refund = s.scalars(select(Refund)).one()
+        assert refund.state is RefundState.DUE and refund.amount > 0 and refund.due_on == date(2026, 12, 8)
+        with_receipt = s.scalar(select(func.count()).select_from(Payment).where(Payment.cash_receipt_no.is_not(None)))
+        born = s.scalar(select(func.count()).select_from(Customer).where(Customer.student_birth_date.is_not(None)))
+    assert with_receipt and born == size
 
     # Every 집계 and 이체의뢰결과 has rows: as they open (1st of the month to today) and over the months shown.
     assert empty_aggregates(office, default_period(NOW.date()), NOW) == []

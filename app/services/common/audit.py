@@ -59,6 +59,15 @@ ACTION_LABELS: dict[str, str] = {
     "scheduler_credential_created": "스케줄러 자격 발급",
     "scheduler_credential_revoked": "스케줄러 자격 폐기",
     "scheduler_credential_refused": "스케줄러 자격 거부",
+    "pause_added": "휴원 등록",
+    "pause_ended": "휴원 종료",
+    "refund_recorded": "반환 등록",
+    "refund_paid": "반환 지급",
+    "refund_cancelled": "반환 취소",
+    "cash_receipt_recorded": "현금영수증 입력",
+    "cash_receipt_corrected": "현금영수증 수정",
+    "cash_receipt_cleared": "현금영수증 기록 삭제",
+    "certificate_issued": "교육비 납입증명서 발급",
 }
 
 

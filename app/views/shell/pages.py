@@ -22,9 +22,12 @@ def page_factories() -> dict[str, PageFactory]:
         OutstandingAggregatePage,
         RequestAggregatePage,
     )
+    from app.views.aggregates.certificates_view import CertificatesPage
     from app.views.aggregates.charts_view import OverviewPage
+    from app.views.collection.cash_receipts_view import CashReceiptsPage
     from app.views.collection.cash_view import CashPage
     from app.views.collection.discounts_view import DiscountsPage
+    from app.views.collection.refunds_view import RefundsPage
     from app.views.collection.registrations_view import RegistrationsPage
     from app.views.collection.requests_view import RequestsPage
     from app.views.collection.results_view import ResultsPage
@@ -33,6 +36,7 @@ def page_factories() -> dict[str, PageFactory]:
     from app.views.customers.customers_view import CustomersPage
     from app.views.customers.evidence_bulk_view import EvidenceBulkPage
     from app.views.customers.import_view import ImportPage
+    from app.views.customers.pauses_view import PausesPage
     from app.views.notices_view import NoticesPage
     from app.views.settings.audit_view import AuditPage
     from app.views.settings.contract_view import ContractPage
@@ -51,12 +55,15 @@ def page_factories() -> dict[str, PageFactory]:
         "customers.list": CustomersPage,
         "customers.import": ImportPage,
         "customers.evidence_bulk": EvidenceBulkPage,
+        "customers.pauses": PausesPage,
         "collection.registrations": RegistrationsPage,
         "collection.requests": RequestsPage,
         "collection.retries": RetriesPage,
         "collection.results": ResultsPage,
         "collection.transmissions": TransmissionsPage,
         "collection.cash": CashPage,
+        "collection.refunds": RefundsPage,
+        "collection.cash_receipts": CashReceiptsPage,
         "collection.discounts": DiscountsPage,
         "aggregates.requests": RequestAggregatePage,
         "aggregates.outstanding": OutstandingAggregatePage,
@@ -64,6 +71,7 @@ def page_factories() -> dict[str, PageFactory]:
         "aggregates.registrations": RegistrationStatusPage,
         "aggregates.requests_by_bank": RequestStatusPage,
         "aggregates.settlement": SettlementPage,
+        "aggregates.certificates": CertificatesPage,
         "aggregates.overview": OverviewPage,  # not in the manual's menu: a tab of 이체의뢰내역집계, and a direct link
         "notices": NoticesPage,
     }

@@ -39,6 +39,7 @@ from enum import StrEnum
 from app.models import CustomerType
 from app.services.customers.rules import CustomerForm
 from app.services.exchange.relay.rules import rule_for_account
+from app.services.settings.demo import academy
 
 SEED = 2026
 
@@ -194,6 +195,8 @@ def _family(rng: random.Random, number: int, founded_on: date) -> Family:
         address=f"{rng.choice(REGIONS)} {street} {rng.randint(1, 500)}",
         address_detail=f"{rng.randint(101, 120)}동 {rng.randint(1, 25)}{rng.randint(1, 4):02d}호",
     )
+    # After every draw of the family, so the rest of the cast stays as it was before students had birth dates.
+    form = replace(form, student_birth_date=academy.birth_date(number, form.grade, founded_on.year))
     holder_id = f"{rng.randint(72, 90):02d}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
     return Family(number, form, parent, holder_id, _plans(rng), Role.FOUNDER)
 

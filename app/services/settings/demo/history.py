@@ -45,6 +45,7 @@ from app.database.engine import Database
 from app.models import (
     AppSetting,
     Contract,
+    Customer,
     DebitAgreement,
     DebitRequest,
     EvidenceKind,
@@ -56,7 +57,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services import notices
-from app.services.collection import cash, charges, discounts, retries
+from app.services.collection import cash, cash_receipts, charges, discounts, retries
 from app.services.collection import requests as debits
 from app.services.common import audit
 from app.services.common.calendar import (
@@ -82,8 +83,9 @@ from app.services.exchange.relay.local import SimulatorTransport
 from app.services.exchange.relay.simulator import BankSimulator
 from app.services.exchange.scheduler import CollectionScheduler, plan
 from app.services.exchange.transmissions import ContractInfo, load_contract
-from app.services.settings import contracts, setup
+from app.services.settings import contracts, seal, setup
 from app.services.settings import users as auth
+from app.services.settings.demo import academy
 from app.services.settings.demo.cast import (
     BOOKS,
     CONTRACT_DAYS,
@@ -285,6 +287,9 @@ class History:
                 raise RuntimeError("demo history does not end")
         self.advance(self.end)
         self._tick(self.end)  # what is due at the very moment (a file whose cut-off is minutes away)
+        founders = [(self._customer_id(f), self.families[f.customer_no]) for f in cast_ if f.role is Part.FOUNDER]
+        academy.pause_one(self.db, self.clerk, [c for c, _a in founders[1::2]], self.clock.today())
+        academy.withdraw_one(self.db, self.clerk, founders[::2], self.clock.today())
         notices.fetch_from_relay(self.db, self.transport, self.admin.institution_id)  # the agency's notices of today
         self._read_old_notices()
         self.scheduler.lease.release()
@@ -316,11 +321,16 @@ class History:
             representative=row.representative, settlement_bank_code=row.settlement_bank_code,
             settlement_account_no=row.settlement_account_no, passbook_text=row.passbook_text,
             fee_per_debit="300", fee_per_registration="200", debit_days=CONTRACT_DAYS, partial_debit=True,
-            version_id=row.version_id,
+            version_id=row.version_id, academy_registration_no=academy.REGISTRATION_NO,
+            academy_address=academy.ADDRESS,
         ))
+        drawn_seal = academy.seal_png()
+        if drawn_seal is not None:
+            seal.set_seal(self.db, self.admin, self.cid, drawn_seal)
         for code, name, days in ITEMS:
             contracts.create_item(self.db, self.admin, self.cid,
-                                  contracts.ItemForm(name=name, collection_days=days, catalogue_code=code))
+                                  contracts.ItemForm(name=name, collection_days=days, catalogue_code=code,
+                                                     posted_fee=academy.POSTED_FEES[code]))
         self.items = {i.code: i.id for i in contracts.list_items(self.db, self.admin, self.cid)}
         clerk_id = auth.create_user(self.db, self.admin, CLERK_LOGIN,
                                     auth.UserForm(name="이담당", role=Role.CLERK, birth_date=CLERK_BIRTH))
@@ -487,6 +497,13 @@ class History:
                 self._when_idle(at, f"end {family.customer_no}", ids,
                                 partial(self._end, ids[0], second))
 
+    def _customer_id(self, family: Family) -> int:
+        with self.db.session() as s:
+            found = s.scalar(select(Customer.id).where(Customer.contract_id == self.cid,
+                                                       Customer.customer_no == family.customer_no))
+        assert found is not None
+        return found
+
     def _end(self, agreement_id: int, last_month: str) -> None:
         with self.db.session() as s:
             a = s.get(DebitAgreement, agreement_id)
@@ -586,7 +603,11 @@ class History:
                 self.schedule(self._at(nxt, 9, 30), "reverse",
                               partial(self._reverse, wrong.payment_id, row.charge_id, row.outstanding, today))
                 continue
-            cash.receive_cash(self.db, self.clerk, row.charge_id, row.outstanding, today, today=today)
+            paid = cash.receive_cash(self.db, self.clerk, row.charge_id, row.outstanding, today, today=today)
+            if family.number % academy.RECEIPT_SKIPPED_EVERY:  # 현금영수증 issued the same day, as it should be
+                cash_receipts.record_cash_receipt(self.db, self.clerk, paid.payment_id,
+                                                  approval_no=academy.approval_no(paid.payment_id), issued_on=today,
+                                                  self_issued=False, today=today)
 
     def _reverse(self, payment_id: int, charge_id: int, amount: int, received_on: date) -> None:
         """The administrator cancels the mistyped receipt; the clerk enters the amount really received."""
