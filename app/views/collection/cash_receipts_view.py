@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -40,7 +39,7 @@ from app.views.collection.table_models import (
     DONE_COLOUR,
     Column,
     TickModel,
-    contract_line,
+    contract_gate,
     date_edit,
     fit,
     make_tick_table,
@@ -48,7 +47,6 @@ from app.views.collection.table_models import (
     office_today,
     qdate_to_date,
     search_box,
-    update_contract_line,
 )
 from app.views.common.base import Page, confirm, hint_label, run_guarded, show_error
 from app.views.common.column_fit import set_elastic
@@ -164,17 +162,8 @@ class CashReceiptsPage(Page):
         self.export_job: Job | None = None
         self.active_dialog: QDialog | None = None
         today = office_today(ctx)
-        self.contract_label = contract_line(ctx)
-        self.body.addWidget(self.contract_label)
-        self.no_contract = hint_label(NO_CONTRACT, warning=True)
-        # Alone on the page when no contract is chosen: it takes the height, its text at the top.
-        self.no_contract.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
-        self.no_contract.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.body.addWidget(self.no_contract)
-        self.content = QWidget()
-        content = QVBoxLayout(self.content)
-        content.setContentsMargins(0, 0, 0, 0)
-        self.body.addWidget(self.content, 1)
+        self.gate, content = contract_gate(ctx, self.body, NO_CONTRACT)
+        self.contract_label, self.no_contract, self.content = self.gate.label, self.gate.message, self.gate.content
         content.addWidget(hint_label(RULE))
 
         self.only_missing = QRadioButton("미발급만")
@@ -260,11 +249,7 @@ class CashReceiptsPage(Page):
 
     def refresh(self) -> None:
         """Reload the list (keeping the same payment selected) and its totals."""
-        update_contract_line(self.ctx, self.contract_label)
-        chosen = self.ctx.contract_id is not None
-        self.no_contract.setVisible(not chosen)
-        self.contract_label.setVisible(chosen)  # the message below says it instead
-        self.content.setVisible(chosen)
+        self.gate.show(self.ctx)
         if self.ctx.contract_id is None:
             self.listing = None
             self.model.set_rows([])

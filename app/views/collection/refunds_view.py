@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,8 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSizePolicy,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -36,13 +34,12 @@ from app.views.collection.refund_dialog import RefundDialog
 from app.views.collection.table_models import (
     ALIGN_CENTER,
     Column,
-    contract_line,
+    contract_gate,
     date_edit,
     fit,
     money_column,
     office_today,
     search_box,
-    update_contract_line,
 )
 from app.views.common.base import Page, confirm, hint_label, run_guarded, show_error
 from app.views.common.context import AppContext
@@ -85,16 +82,8 @@ class RefundsPage(Page):
         self.letter_job: Job | None = None
         self.detail: RefundDetail | None = None
         today = office_today(ctx)
-        self.contract_label = contract_line(ctx)
-        self.body.addWidget(self.contract_label)
-        self.no_contract = hint_label(NO_CONTRACT, warning=True)
-        self.no_contract.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
-        self.no_contract.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.body.addWidget(self.no_contract)
-        self.content = QWidget()
-        content = QVBoxLayout(self.content)
-        content.setContentsMargins(0, 0, 0, 0)
-        self.body.addWidget(self.content, 1)
+        self.gate, content = contract_gate(ctx, self.body, NO_CONTRACT)
+        self.contract_label, self.no_contract, self.content = self.gate.label, self.gate.message, self.gate.content
         content.addWidget(hint_label(INTRO))
 
         self.state_filter = QComboBox()
@@ -188,11 +177,7 @@ class RefundsPage(Page):
 
     def refresh(self) -> None:
         """Reload the list (keeping the same refund selected) and its totals."""
-        update_contract_line(self.ctx, self.contract_label)
-        chosen = self.ctx.contract_id is not None
-        self.no_contract.setVisible(not chosen)
-        self.contract_label.setVisible(chosen)
-        self.content.setVisible(chosen)
+        self.gate.show(self.ctx)
         if self.ctx.contract_id is None:
             self.model.set_rows([])
             return

@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QTableView,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -366,6 +368,40 @@ def update_contract_line(ctx: AppContext, label: QLabel) -> None:
         return
     row = contracts.get_contract(ctx.db, ctx.actor, ctx.contract_id)
     label.setText(f"계약정보: {row.name} (이용기관코드 {row.institution_code})")
+
+
+@dataclass(frozen=True)
+class ContractGate:
+    """A page's ① 계약정보 line, the message that stands alone when no contract is chosen, and the
+    content that shows only with one (a page without a contract shows nothing it could not fill)."""
+
+    label: QLabel
+    message: QLabel
+    content: QWidget
+
+    def show(self, ctx: AppContext) -> None:
+        """Switch to the chosen contract, or to the message when none is chosen."""
+        update_contract_line(ctx, self.label)
+        chosen = ctx.contract_id is not None
+        self.message.setVisible(not chosen)
+        self.label.setVisible(chosen)  # the message says it instead
+        self.content.setVisible(chosen)
+
+
+def contract_gate(ctx: AppContext, body: QVBoxLayout, message: str) -> tuple[ContractGate, QVBoxLayout]:
+    """Add the gate's three parts to `body`; returns it and the content's layout for the page to fill."""
+    label = contract_line(ctx)
+    body.addWidget(label)
+    alone = hint_label(message, warning=True)
+    # Alone on the page when no contract is chosen: it takes the height, its text at the top.
+    alone.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+    alone.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    body.addWidget(alone)
+    content = QWidget()
+    layout = QVBoxLayout(content)
+    layout.setContentsMargins(0, 0, 0, 0)
+    body.addWidget(content, 1)
+    return ContractGate(label, alone, content), layout
 
 
 def item_combo(minimum_width: int = 110) -> QComboBox:
