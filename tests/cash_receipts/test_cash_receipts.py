@@ -160,6 +160,18 @@ def test_a_self_issued_receipt_needs_no_number(office: Office, clerk, cash_payme
                                                        today=date(2026, 12, 8))] == ["자진발급 12-01", "자진발급 12-08"]
 
 
+def test_reversing_a_payment_with_a_receipt_says_to_cancel_it_at_hometax(office: Office, clerk,
+                                                                        cash_payment: CashPayment) -> None:
+    issued = cash_payment("S001", "김민준", 120_000)
+    cash_receipts.record_cash_receipt(office.db, clerk, issued, approval_no="123456789", issued_on=PAID_ON,
+                                      self_issued=False, today=PAID_ON)
+    without = cash_payment("S002", "이서연", 120_000)
+    done = cash.reverse_cash(office.db, office.admin, issued, "다른 고객 수납으로 잘못 입력", on=PAID_ON)
+    assert done.message.endswith("이 수납에 발급한 현금영수증(123456789)은 홈택스에서 취소 발급하세요.")
+    plain = cash.reverse_cash(office.db, office.admin, without, "금액 확인", on=PAID_ON)
+    assert "현금영수증" not in plain.message
+
+
 @pytest.mark.parametrize(("number", "issued_on", "message"), [
     ("12345678", date(2026, 12, 2), "숫자 9자리입니다 \\(입력한 번호는 8자리\\)"),
     ("1234567890", date(2026, 12, 2), "숫자 9자리입니다 \\(입력한 번호는 10자리\\)"),

@@ -262,8 +262,11 @@ def reverse_cash(db: Database, actor: Actor, payment_id: int, reason: str, *, on
                      detail={"payment_id": payment_id, "reversal_id": reversal.id, "amount": payment.amount,
                              "reason": reason[:200]})
         amount, reversal_id = payment.amount, reversal.id
+        issued = payment.cash_receipt_no or ("자진발급" if payment.cash_receipt_self else None)
+    # The 현금영수증 issued for it stands at 국세청 until the office cancels it there (this desk only records it).
+    receipt = f" 이 수납에 발급한 현금영수증({issued})은 홈택스에서 취소 발급하세요." if issued else ""
     return CashReceipt(reversal_id, charge_id, amount, left,
-                       f"현금수납 {amount:,}원을 취소했습니다. 미수납액은 {left:,}원입니다.")
+                       f"현금수납 {amount:,}원을 취소했습니다. 미수납액은 {left:,}원입니다.{receipt}")
 
 
 def list_cash_payments(
