@@ -10,6 +10,7 @@ keyring or data folder.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -130,7 +131,18 @@ def pg_db(pg_url: str, _pg_schema: str, pg_template: template_db.PgTemplate):  #
     pg_template.fill(_pg_schema)
     db = Database.from_url(pg_url)
     yield db
+    wait_for_background_jobs()
     db.dispose()
+
+
+def wait_for_background_jobs() -> None:
+    """Let a screen's background query finish before its schema is dropped: one still running holds
+    locks that DROP SCHEMA … CASCADE waits for while it waits for DROP's, and PostgreSQL calls that a
+    deadlock (a page refreshing after a contract change at the very end of a test)."""
+    if "PySide6.QtCore" in sys.modules:
+        from PySide6.QtCore import QThreadPool
+
+        QThreadPool.globalInstance().waitForDone(30_000)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
