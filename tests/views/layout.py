@@ -134,8 +134,11 @@ def _managed(layout: QLayout | None) -> list[QWidget]:
         item = layout.itemAt(index)
         if item is None:
             continue
-        if item.widget() is not None:
-            found.append(item.widget())
+        widget = item.widget()
+        # isinstance, not `is not None`: Shiboken can hand back a stale wrapper of another type when a
+        # deleted widget's address is reused by a layout item (seen once in CI as a QWidgetItem here).
+        if isinstance(widget, QWidget):
+            found.append(widget)
         elif item.layout() is not None:
             found += _managed(item.layout())
     return found
