@@ -14,7 +14,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+from app.services.common.errors import MONTH_CLOSED_MARK, MonthClosedError
 
 
 def normalise_url(url: str) -> str:
@@ -84,6 +87,11 @@ class Database:
         try:
             yield session
             session.commit()
+        except DBAPIError as error:
+            session.rollback()
+            if MONTH_CLOSED_MARK in str(error.orig):
+                raise MonthClosedError() from error
+            raise
         except BaseException:
             session.rollback()
             raise

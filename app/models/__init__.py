@@ -1,6 +1,15 @@
 """SQLAlchemy 2 typed models of the whole domain, one module per aggregate root."""
 
 from app.models.academy import FeeCertificate, Pause, Refund, RefundLine
+from app.models.apartment import (
+    DunningHold,
+    DunningLetter,
+    DunningStage,
+    LateFeeBill,
+    LateFeePolicy,
+    LateFeeWaiver,
+    MonthClose,
+)
 from app.models.base import Base
 from app.models.collection import CollectionItem
 from app.models.collection_extra import AutoRequestRun, DiscountChange  # noqa: F401 - 수납관리 tables
@@ -12,6 +21,7 @@ from app.models.enums import (
     EvidenceKind,
     EvidenceState,
     FileKind,
+    LateFeeBasis,
     LedgerKind,
     MissedRemedy,
     NoticeSource,
@@ -60,15 +70,23 @@ __all__ = [
     "DebitRequest",
     "DebitRequestLine",
     "Direction",
+    "DunningHold",
+    "DunningLetter",
+    "DunningStage",
     "EvidenceKind",
     "EvidenceState",
     "FeeCertificate",
     "FileKind",
     "Institution",
     "InstitutionHoliday",
+    "LateFeeBasis",
+    "LateFeeBill",
+    "LateFeePolicy",
+    "LateFeeWaiver",
     "LedgerEntry",
     "LedgerKind",
     "MissedRemedy",
+    "MonthClose",
     "Notice",
     "NoticeRead",
     "NoticeSource",

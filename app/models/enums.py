@@ -184,3 +184,10 @@ class RefundRule(LabelledEnum):
     BEFORE_HALF = ("BEFORE_HALF", "총 교습시간의 1/2 경과 전: 1/2")
     AFTER_HALF = ("AFTER_HALF", "총 교습시간의 1/2 경과 후: 반환하지 않음")
     LATER_MONTH = ("LATER_MONTH", "반환사유 발생 이후 달: 전액")
+
+
+class LateFeeBasis(LabelledEnum):
+    """How a 관리규약 states its 연체요율: per day late, or per month (each month begun) late."""
+
+    DAY = ("DAY", "일")
+    MONTH = ("MONTH", "월")

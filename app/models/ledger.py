@@ -152,6 +152,8 @@ class Payment(Base):
     debit_request_id: Mapped[int | None] = mapped_column(ForeignKey("debit_request.id", ondelete="RESTRICT"))
     reversed_by_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id", ondelete="RESTRICT"))
     reversal_reason: Mapped[str | None] = mapped_column(Text)
+    # A correction of a closed month (마감) recorded in the open month names the month it corrects.
+    adjusts_period: Mapped[str | None] = mapped_column(String(7))
     # 현금영수증 of a cash payment: its approval number and date; `cash_receipt_self` marks a 자진발급
     # (issued to 010-000-1234 when the payer gave no number).
     cash_receipt_no: Mapped[str | None] = mapped_column(String(20))
@@ -180,6 +182,7 @@ class LedgerEntry(Base):
     debit_request_id: Mapped[int | None] = mapped_column(ForeignKey("debit_request.id", ondelete="RESTRICT"))
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id", ondelete="RESTRICT"))
     refund_id: Mapped[int | None] = mapped_column(ForeignKey("refund.id", ondelete="RESTRICT"))
+    adjusts_period: Mapped[str | None] = mapped_column(String(7))  # see Payment.adjusts_period
     note: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(30))

@@ -38,7 +38,7 @@ from app.models import (
     Payment,
     PaymentMethod,
 )
-from app.services.collection import cash_receipts, ledger
+from app.services.collection import cash_receipts, ledger, month_lock
 from app.services.common import audit
 from app.services.common.access import contract_for
 from app.services.common.calendar import SEOUL
@@ -214,18 +214,24 @@ def receive_cash(db: Database, actor: Actor, charge_id: int, amount: int, receiv
         if receipt is not None:  # refused before any money is written
             cash_receipts.approval_number(receipt.approval_no, self_issued=receipt.self_issued)
             cash_receipts.check_issued_on(receipt.issued_on, received_on, today)
-        payment = ledger.post_cash(s, charge, amount, received_on, actor.login_id)
+        # Cash received in a month already closed is recorded today, as a correction naming that month.
+        booked_on, adjusts = month_lock.adjustment_day(s, contract_id, received_on, today)
+        note = f"{received_on:%Y-%m-%d} 수납분 ({adjusts} 마감 후 정정)" if adjusts else None
+        payment = ledger.post_cash(s, charge, amount, booked_on, actor.login_id, adjusts_period=adjusts, note=note)
         left = ledger.outstanding(s, charge_id)
         audit.record(s, "cash_received", actor=actor, target=f"{contract.institution_code} 청구 {charge.period}",
                      detail={"charge_id": charge_id, "payment_id": payment.id, "amount": amount,
-                             "received_on": received_on.isoformat(), "outstanding_after": left})
+                             "received_on": received_on.isoformat(), "outstanding_after": left,
+                             **({"adjusts_period": adjusts} if adjusts else {})})
         if receipt is not None:
             cash_receipts.apply_receipt(s, actor, payment, contract.institution_code, approval_no=receipt.approval_no,
                                         issued_on=receipt.issued_on, self_issued=receipt.self_issued, today=today)
         payment_id = payment.id
     done = "완납되었습니다" if left == 0 else f"남은 미수납액은 {left:,}원입니다"
+    closed = (f" {adjusts}은(는) 마감된 달이라 오늘({booked_on:%Y-%m-%d}) 날짜의 정정으로 기록했습니다."
+              if adjusts else "")
     return CashReceipt(payment_id, charge_id, amount, left,
-                       f"현금 {amount:,}원을 수납했습니다. {done}.{_receipt_note(amount, receipt, received_on)}")
+                       f"현금 {amount:,}원을 수납했습니다. {done}.{closed}{_receipt_note(amount, receipt, received_on)}")
 
 
 def _receipt_note(amount: int, receipt: ReceiptEntry | None, received_on: date) -> str:
@@ -239,8 +245,11 @@ def _receipt_note(amount: int, receipt: ReceiptEntry | None, received_on: date) 
             "현금영수증관리에서 승인번호를 입력하세요.")
 
 
-def reverse_cash(db: Database, actor: Actor, payment_id: int, reason: str, *, on: date | None = None) -> CashReceipt:
-    """현금수납 취소 (administrators): the amount is outstanding again; the original stays, marked reversed."""
+def reverse_cash(db: Database, actor: Actor, payment_id: int, reason: str, *, on: date | None = None,
+                 today: date | None = None) -> CashReceipt:
+    """현금수납 취소 (administrators): the amount is outstanding again; the original stays, marked reversed.
+
+    Undoing a payment of a closed month records the reversal on `today`, naming the closed month."""
     actor.require_admin()
     reason = (reason or "").strip()
     if not reason:
@@ -255,8 +264,9 @@ def reverse_cash(db: Database, actor: Actor, payment_id: int, reason: str, *, on
         ledger.lock_charges(s, [charge_id])
         payment = s.scalar(select(Payment).where(Payment.id == payment_id).with_for_update())
         assert payment is not None
-        when = on or payment.paid_on
-        reversal = ledger.post_reversal(s, payment, reason, when, actor.login_id)
+        when, adjusts = month_lock.adjustment_day(s, contract_id, on or payment.paid_on,
+                                                  today or datetime.now(SEOUL).date())
+        reversal = ledger.post_reversal(s, payment, reason, when, actor.login_id, adjusts_period=adjusts)
         left = ledger.outstanding(s, charge_id)
         audit.record(s, "cash_reversed", actor=actor, target=f"{contract.institution_code} 수납 {payment_id}",
                      detail={"payment_id": payment_id, "reversal_id": reversal.id, "amount": payment.amount,

@@ -29,9 +29,9 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.models import (
     AccountRegistration,
@@ -208,7 +208,13 @@ class DueRow:
 
 
 def registration_states(s: Session, agreement_ids: Sequence[int]) -> dict[int, AccountRegistration]:
-    """The latest registration (withdrawn ones aside) of each agreement that has one."""
+    """The latest registration (withdrawn ones aside) of each agreement that has one.
+
+    An agreement with no registration of its own (the 연체료 item an office bills, made by
+    app/services/collection/late_fee_billing.py) stands on a completed one of another agreement of the
+    same customer for the same bank account: the bank registers the pair (납부자번호, account), and
+    the 납부자번호 is the customer's, so asking it to register the pair again would be refused (A016).
+    """
     out: dict[int, AccountRegistration] = {}
     for start in range(0, len(agreement_ids), 5000):
         chunk = list(agreement_ids[start : start + 5000])
@@ -218,6 +224,36 @@ def registration_states(s: Session, agreement_ids: Sequence[int]) -> dict[int, A
                   .group_by(AccountRegistration.agreement_id))
         for reg in s.scalars(select(AccountRegistration).where(AccountRegistration.id.in_(latest))):
             out[reg.agreement_id] = reg
+    missing = [a for a in agreement_ids if a not in out]
+    if missing:
+        out.update(_shared_registrations(s, missing))
+    return out
+
+
+def _shared_registrations(s: Session, agreement_ids: Sequence[int]) -> dict[int, AccountRegistration]:
+    """agreement id → the completed registration of a sibling agreement (same customer, bank and account)."""
+    own = aliased(DebitAgreement)
+    sibling = aliased(DebitAgreement)
+    out: dict[int, AccountRegistration] = {}
+    for start in range(0, len(agreement_ids), 5000):
+        chunk = list(agreement_ids[start : start + 5000])
+        # Each sibling's latest registration counts (a later 해지 ends what it can lend).
+        latest = (select(AccountRegistration.agreement_id, func.max(AccountRegistration.id).label("reg_id"))
+                  .where(AccountRegistration.state != RegistrationState.WITHDRAWN)
+                  .group_by(AccountRegistration.agreement_id).subquery())
+        rows = s.execute(
+            select(own.id, func.max(AccountRegistration.id))
+            .join(sibling, and_(sibling.customer_id == own.customer_id, sibling.id != own.id,
+                                sibling.bank_code == own.bank_code, sibling.account_no_hash == own.account_no_hash))
+            .join(latest, latest.c.agreement_id == sibling.id)
+            .join(AccountRegistration, AccountRegistration.id == latest.c.reg_id)
+            .where(own.id.in_(chunk), AccountRegistration.kind == RegistrationKind.NEW,
+                   AccountRegistration.state == RegistrationState.DONE)
+            .group_by(own.id)
+        ).all()
+        regs = {r.id: r for r in s.scalars(select(AccountRegistration)
+                                           .where(AccountRegistration.id.in_([reg_id for _a, reg_id in rows])))}
+        out.update({agreement_id: regs[reg_id] for agreement_id, reg_id in rows})
     return out
 
 

@@ -286,10 +286,12 @@ def _won(amount: int) -> int:
 
 
 def _entry(contract_id: int, charge_id: int, kind: LedgerKind, amount: int, on: date, by: str, *,
-           request_id: int | None = None, payment_id: int | None = None, note: str | None = None) -> LedgerEntry:
+           request_id: int | None = None, payment_id: int | None = None, note: str | None = None,
+           adjusts_period: str | None = None) -> LedgerEntry:
     _won(amount)
     return LedgerEntry(contract_id=contract_id, charge_id=charge_id, kind=kind, amount=amount, entry_on=on,
-                       debit_request_id=request_id, payment_id=payment_id, note=note, created_by=by)
+                       debit_request_id=request_id, payment_id=payment_id, note=note, created_by=by,
+                       adjusts_period=adjusts_period)
 
 
 def post_charges(s: Session, contract_id: int, created: Iterable[tuple[int, int, int]], on: date, by: str) -> None:
@@ -436,11 +438,13 @@ def apply_debit_outcome(s: Session, request_id: int, debited_amount: int, reason
     s.flush()
 
 
-def post_cash(s: Session, charge: Charge, amount: int, on: date, by: str) -> Payment:
+def post_cash(s: Session, charge: Charge, amount: int, on: date, by: str, *, adjusts_period: str | None = None,
+              note: str | None = None) -> Payment:
     """현금수납 of `amount` won against a locked charge: Payment(CASH) and its CASH entry.
 
     Refused when a line of the charge is open (the bank may be debiting it right now) or when the
-    amount is not 1 … outstanding.
+    amount is not 1 … outstanding. `adjusts_period` names the closed month a late-found receipt
+    corrects (`month_lock.adjustment_day`); `on` is then a day of the open month.
     """
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise ServiceError("수납금액은 1원 이상의 정수여야 합니다.")
@@ -452,16 +456,21 @@ def post_cash(s: Session, charge: Charge, amount: int, on: date, by: str) -> Pay
     if amount > left:
         raise ServiceError(f"현금수납 가능금액({left:,}원)보다 많이 수납할 수 없습니다.")
     payment = Payment(contract_id=charge.contract_id, charge_id=charge.id, method=PaymentMethod.CASH, amount=amount,
-                      paid_on=on, created_by=by)
+                      paid_on=on, created_by=by, adjusts_period=adjusts_period)
     s.add(payment)
     s.flush()
-    s.add(_entry(charge.contract_id, charge.id, LedgerKind.CASH, amount, on, by, payment_id=payment.id))
+    s.add(_entry(charge.contract_id, charge.id, LedgerKind.CASH, amount, on, by, payment_id=payment.id, note=note,
+                 adjusts_period=adjusts_period))
     s.flush()
     return payment
 
 
-def post_reversal(s: Session, payment: Payment, reason: str, on: date, by: str) -> Payment:
-    """현금수납 취소: a reversing payment row, the original marked reversed, and a REVERSAL entry."""
+def post_reversal(s: Session, payment: Payment, reason: str, on: date, by: str, *,
+                  adjusts_period: str | None = None) -> Payment:
+    """현금수납 취소: a reversing payment row, the original marked reversed, and a REVERSAL entry.
+
+    Undoing a payment of a closed month, the reversal is dated `on` in the open month and names the
+    closed month (`adjusts_period`); the original row only gains its link (the lock allows that)."""
     if payment.method is not PaymentMethod.CASH or payment.reversal_reason is not None:
         raise ServiceError("현금수납 건만 취소할 수 있습니다.")
     if payment.reversed_by_id is not None:
@@ -469,12 +478,13 @@ def post_reversal(s: Session, payment: Payment, reason: str, on: date, by: str) 
     if balance(s, payment.charge_id).received < payment.amount:
         raise ServiceError("이 청구에서 이미 반환한 금액이 있어 현금수납을 취소할 수 없습니다. 반환을 먼저 확인하세요.")
     reversal = Payment(contract_id=payment.contract_id, charge_id=payment.charge_id, method=PaymentMethod.CASH,
-                       amount=payment.amount, paid_on=on, reversal_reason=reason, created_by=by)
+                       amount=payment.amount, paid_on=on, reversal_reason=reason, created_by=by,
+                       adjusts_period=adjusts_period)
     s.add(reversal)
     s.flush()
     payment.reversed_by_id = reversal.id
     s.add(_entry(payment.contract_id, payment.charge_id, LedgerKind.REVERSAL, payment.amount, on, by,
-                 payment_id=payment.id, note=reason[:200]))
+                 payment_id=payment.id, note=reason[:200], adjusts_period=adjusts_period))
     s.flush()
     return reversal
 

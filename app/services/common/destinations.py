@@ -29,4 +29,8 @@ class Destination(Enum):
     REFUNDS = "반환관리"
     CASH_RECEIPTS = "현금영수증관리"
     CERTIFICATES = "교육비 납입증명서"
+    ARREARS_RULES = "연체료·독촉 규정"
+    LATE_FEES = "연체료관리"
+    DUNNING = "독촉관리"
+    MONTH_CLOSE = "월마감"
     NOTICES = "공지사항"

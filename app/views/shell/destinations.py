@@ -26,6 +26,10 @@ PAGE_KEYS: dict[Destination, str] = {
     Destination.REFUNDS: "collection.refunds",
     Destination.CASH_RECEIPTS: "collection.cash_receipts",
     Destination.CERTIFICATES: "aggregates.certificates",
+    Destination.ARREARS_RULES: "settings.arrears_rules",
+    Destination.LATE_FEES: "collection.late_fees",
+    Destination.DUNNING: "collection.dunning",
+    Destination.MONTH_CLOSE: "aggregates.month_close",
     Destination.NOTICES: "notices",
 }
 
