@@ -131,7 +131,8 @@ def cmd_cash(args: argparse.Namespace) -> int:
         for r in rows:
             print(f"{r.item_name}\t{r.period}\t미수납 {r.outstanding:,}원")
         raise CliError("현금수납할 청구가 여럿입니다. --item 또는 --period로 하나를 고르세요", "several charges match")
-    receipt = cash.receive_cash(db, actor, rows[0].charge_id, args.amount, args.date or _now().date())
+    today = _now().date()
+    receipt = cash.receive_cash(db, actor, rows[0].charge_id, args.amount, args.date or today, today=today)
     print(receipt.message)
     return 0
 

@@ -166,8 +166,8 @@ class MonthClose(Base):
     __tablename__ = "month_close"
     __table_args__ = (
         Index("ix_month_close_contract_period", "contract_id", "period"),
-        CheckConstraint("reopened_at IS NULL OR length(reopen_reason) > 0", name="reopen_reason_given"),
-        CheckConstraint("missing_results = 0 OR length(override_reason) > 0", name="override_reason_given"),
+        CheckConstraint("reopened_at IS NULL OR coalesce(length(reopen_reason), 0) > 0", name="reopen_reason_given"),
+        CheckConstraint("missing_results = 0 OR coalesce(length(override_reason), 0) > 0", name="override_reason_given"),
         # At most one standing close per contract month; a reopened one stays as history.
         Index("uq_month_close_standing", "contract_id", "period", unique=True,
               sqlite_where=text("reopened_at IS NULL"), postgresql_where=text("reopened_at IS NULL")),

@@ -46,7 +46,7 @@ from app.models import (
     RequestKind,
     RequestState,
 )
-from app.services.collection import charges, ledger
+from app.services.collection import charges, ledger, month_lock
 from app.services.collection import requests as debits
 from app.services.common import audit, debit_days
 from app.services.common.access import contract_for
@@ -382,6 +382,7 @@ def apply_remedy(db: Database, actor: Actor, contract_id: int, debit_date: date,
             raise ConflictError("선택한 고객 중 마감을 놓친 목록에 없는 고객이 있습니다. 다시 조회하세요.")
         if not rows:
             raise ServiceError("처리할 고객을 선택하세요.")
+        month_lock.ensure_open(s, contract_id, debit_date, "이 출금일의 청구")
         if remedy is Remedy.MOVE:
             amount = _move(s, actor, info, missed, rows, now)
             charge_ids = _create_charges(s, info, rows, today, actor.login_id)

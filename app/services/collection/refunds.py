@@ -50,7 +50,7 @@ from app.models import (
     RegistrationState,
     RequestState,
 )
-from app.services.collection import ledger
+from app.services.collection import ledger, month_lock
 from app.services.collection import refund_table as table
 from app.services.collection.withdrawal import can_withdraw
 from app.services.common import audit
@@ -434,6 +434,7 @@ def pay_refund(db: Database, actor: Actor, refund_id: int, paid_on: date, method
         if not refund.reason_on <= paid_on <= today:
             raise ServiceError(f"지급일은 반환사유 발생일({refund.reason_on:%Y-%m-%d})부터 오늘({today:%Y-%m-%d})"
                                "까지의 날짜로 입력하세요.")
+        month_lock.ensure_open(s, contract_id, paid_on, "그 날짜의 반환 지급")
         ledger.lock_charges(s, [line.charge_id for line in refund.lines])
         ledger.post_refund(s, contract_id, refund.id, [(line.charge_id, line.amount) for line in refund.lines],
                            paid_on, actor.login_id)

@@ -48,7 +48,10 @@ from app.models import (
     TransmissionState,
 )
 from app.models.base import table_of, utcnow
+from app.services.collection import month_lock
 from app.services.common.crypto import DataKey, DecryptionError
+from app.services.common.errors import MonthClosedError
+from app.services.common.periods import month_of
 from app.services.exchange.cms import (
     CmsError,
     DebitOutcome,
@@ -410,6 +413,30 @@ def _apply_debits(
     except CmsError as error:
         raise _Refuse(str(error), send_id, len(result.records), not_debited) from None
     debit_day = request.header.debit_date
+    with db.session() as s:
+        closed = month_lock.is_closed(s, contract.id, month_of(debit_day))
+    if closed:
+        return _closed_month(name, debit_day, send_id)
+    try:
+        return _apply_debit_rows(db, contract, name, data, sha, send_id, request_name, now, key, result, outcomes,
+                                 debit_day, not_debited)
+    except MonthClosedError:  # closed while this pass read the file: the database refused it whole
+        return _closed_month(name, debit_day, send_id)
+
+
+def _closed_month(name: str, debit_day: date, send_id: int) -> ApplyOutcome:
+    """A result for a debit date of a closed month waits, unapplied, until an administrator reopens it:
+    applying it would change the figures reported at the close (db/versions/0014_apartment.py)."""
+    log.warning("%s not applied: its debit date %s is in a closed month", name, debit_day)
+    return ApplyOutcome(name, ApplyStatus.DEFERRED,
+                        f"출금일 {debit_day:%Y-%m-%d}이(가) 마감된 달({debit_day:%Y-%m})이라 반영하지 않았습니다. "
+                        "관리자가 집계 > 월마감에서 사유를 적고 마감을 다시 열면 다음 수신 때 반영됩니다.", send_id)
+
+
+def _apply_debit_rows(
+    db: Database, contract: ContractInfo, name: str, data: bytes, sha: str, send_id: int, request_name: str,
+    now: datetime, key: DataKey, result: Any, outcomes: dict[int, DebitOutcome], debit_day: date, not_debited: int,
+) -> ApplyOutcome:
     with serialized(db, f"apply:{contract.id}") as s:
         send = _lock_send(s, send_id, sha)
         r = DebitRequest
