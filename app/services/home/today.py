@@ -55,6 +55,7 @@ from app.services.common.session import Actor
 from app.services.exchange.cms.reasons import reason_text
 from app.services.exchange.transmissions import ContractInfo, contract_info
 from app.services.home.cash_receipts_due import cash_receipts_due
+from app.services.home.dunning_due import dunning_due
 from app.services.home.refunds_due import refunds_due
 from app.services.home.work_item import WorkItem  # re-exported: the home screen imports it from here
 
@@ -204,6 +205,7 @@ def summary(db: Database, actor: Actor, contract_id: int, *, now: datetime) -> H
             *_ending_discounts(s, contract_id, today),
             *cash_receipts_due(s, contract_id, today),
             *refunds_due(s, contract_id, today),
+            *dunning_due(s, contract_id, today),
         ]
         this_period = month_of(today)
         figures = (_month(s, contract_id, this_period, info, today),
