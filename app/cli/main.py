@@ -253,11 +253,12 @@ def extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
     from app.cli.collection import register as register_collection
     from app.cli.customers import register as register_customers
     from app.cli.missed import register as register_missed
+    from app.cli.month_close import register as register_month_close
     from app.cli.relay import register as register_relay
     from app.cli.reports import register as register_reports
 
     return [register_customers, register_relay, register_collection, register_missed, register_backup,
-            register_reports, register_certificates]
+            register_reports, register_certificates, register_month_close]
 
 
 def command_name(args: argparse.Namespace) -> str:
