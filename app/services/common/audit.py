@@ -68,6 +68,17 @@ ACTION_LABELS: dict[str, str] = {
     "cash_receipt_corrected": "현금영수증 수정",
     "cash_receipt_cleared": "현금영수증 기록 삭제",
     "certificate_issued": "교육비 납입증명서 발급",
+    "late_fee_waived": "연체료 감면",
+    "late_fee_waiver_revoked": "연체료 감면 취소",
+    "late_fees_billed": "연체료 청구",
+    "month_closed": "월마감",
+    "month_reopened": "월마감 취소(재개방)",
+    "dunning_issued": "독촉 안내문 발행",
+    "dunning_hold_added": "독촉 보류 등록",
+    "dunning_hold_ended": "독촉 보류 해제",
+    "late_fee_policy_saved": "연체료 규정 저장",
+    "late_fee_policy_removed": "연체료 항목 규정 해제",
+    "dunning_stages_saved": "독촉 단계 저장",
 }
 
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from app.models import AgreementStatus, RegistrationState
 from app.services.customers import records as customers
 from app.services.customers.agreements import AgreementRow
+from app.services.customers.arrears import customer_arrears
 from app.services.customers.records import CustomerDetail, RevealedNumbers
 from app.views.common.base import hint_label, run_guarded
 from app.views.common.context import AppContext
@@ -144,6 +145,9 @@ class CustomerDetailDialog(QDialog):
         top.addWidget(self.dispute_button)
         top.addWidget(self.reveal_button)
         self.reveal_note.setWordWrap(False)
+        # Issue 19: the household's late fee as of today and its 독촉 보류, when there is either.
+        self.arrears_note = hint_label("")
+        self.arrears_note.setObjectName("arrearsNote")
         agreement_buttons = QHBoxLayout()
         agreement_buttons.addWidget(self._section("이체정보"))
         agreement_buttons.addStretch(1)
@@ -157,9 +161,10 @@ class CustomerDetailDialog(QDialog):
         layout.addLayout(grid)
         layout.addLayout(top)
         layout.addWidget(self.reveal_note)
+        layout.addWidget(self.arrears_note)
         layout.addLayout(agreement_buttons)
         layout.addWidget(self.agreement_table, 3)
-        layout.addWidget(self._section("이력 (계좌신청 · 이체의뢰 · 수납)"))
+        layout.addWidget(self._section("이력 (계좌신청 · 이체의뢰 · 수납 · 독촉)"))
         layout.addWidget(self.history_table, 2)
         layout.addWidget(close)
 
@@ -231,8 +236,11 @@ class CustomerDetailDialog(QDialog):
             self.values[name].setText(value or "-")
         self.active_button.setText("사용재개" if not d.active else "사용중지")
         self.reveal_button.setEnabled(self.revealed is None)
+        arrears = customer_arrears(self.ctx.db, self.ctx.actor, self.customer_id, self.ctx.clock().date())
+        self.arrears_note.setText(arrears.summary)
+        self.arrears_note.setVisible(bool(arrears.summary))
         self.agreement_model.set_rows(d.agreements)
-        self.history_model.set_rows(d.history)
+        self.history_model.set_rows(sorted((*d.history, *arrears.history), key=lambda h: h.on, reverse=True))
         fit_columns(self.agreement_table, maximum=260)
         fit_columns(self.history_table, maximum=300)
         if d.agreements:

@@ -24,9 +24,12 @@ def page_factories() -> dict[str, PageFactory]:
     )
     from app.views.aggregates.certificates_view import CertificatesPage
     from app.views.aggregates.charts_view import OverviewPage
+    from app.views.aggregates.month_close_view import MonthClosePage
     from app.views.collection.cash_receipts_view import CashReceiptsPage
     from app.views.collection.cash_view import CashPage
     from app.views.collection.discounts_view import DiscountsPage
+    from app.views.collection.dunning_view import DunningPage
+    from app.views.collection.late_fees_view import LateFeesPage
     from app.views.collection.refunds_view import RefundsPage
     from app.views.collection.registrations_view import RegistrationsPage
     from app.views.collection.requests_view import RequestsPage
@@ -38,6 +41,7 @@ def page_factories() -> dict[str, PageFactory]:
     from app.views.customers.import_view import ImportPage
     from app.views.customers.pauses_view import PausesPage
     from app.views.notices_view import NoticesPage
+    from app.views.settings.arrears_rules_view import ArrearsRulesPage
     from app.views.settings.audit_view import AuditPage
     from app.views.settings.contract_view import ContractPage
     from app.views.settings.evidence_retention_view import EvidenceRetentionPage
@@ -52,6 +56,7 @@ def page_factories() -> dict[str, PageFactory]:
         "settings.contract": ContractPage,
         "settings.audit": AuditPage,
         "settings.evidence_retention": EvidenceRetentionPage,
+        "settings.arrears_rules": ArrearsRulesPage,
         "customers.list": CustomersPage,
         "customers.import": ImportPage,
         "customers.evidence_bulk": EvidenceBulkPage,
@@ -63,8 +68,10 @@ def page_factories() -> dict[str, PageFactory]:
         "collection.transmissions": TransmissionsPage,
         "collection.cash": CashPage,
         "collection.refunds": RefundsPage,
+        "collection.late_fees": LateFeesPage,
         "collection.cash_receipts": CashReceiptsPage,
         "collection.discounts": DiscountsPage,
+        "collection.dunning": DunningPage,
         "aggregates.requests": RequestAggregatePage,
         "aggregates.outstanding": OutstandingAggregatePage,
         "aggregates.discounts": DiscountAggregatePage,
@@ -72,6 +79,7 @@ def page_factories() -> dict[str, PageFactory]:
         "aggregates.requests_by_bank": RequestStatusPage,
         "aggregates.settlement": SettlementPage,
         "aggregates.certificates": CertificatesPage,
+        "aggregates.month_close": MonthClosePage,
         "aggregates.overview": OverviewPage,  # not in the manual's menu: a tab of 이체의뢰내역집계, and a direct link
         "notices": NoticesPage,
     }
