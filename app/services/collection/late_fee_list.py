@@ -81,22 +81,10 @@ def household_label(customer_no: str, grade: str | None) -> str:
     return f"{grade} {customer_no}" if grade else customer_no
 
 
-@dataclass(frozen=True)
-class HouseholdFees:
-    """One household's row of 연체료관리, with its charges for the detail below the list."""
+class FeeTotals:
+    """The sums a household's charge lines add up to (the list row and the customer detail alike)."""
 
-    customer_id: int
-    customer_no: str
-    customer_name: str
-    grade: str
-    unpaid_count: int
-    unpaid_amount: int
     lines: tuple[ChargeFee, ...]
-    household_waiver: str | None  # the reason of a standing waiver of the whole household
-
-    @property
-    def label(self) -> str:
-        return household_label(self.customer_no, self.grade)
 
     @property
     def fee(self) -> int:
@@ -113,6 +101,24 @@ class HouseholdFees:
     @property
     def billable(self) -> int:
         return sum(line.billable for line in self.lines)
+
+
+@dataclass(frozen=True)
+class HouseholdFees(FeeTotals):
+    """One household's row of 연체료관리, with its charges for the detail below the list."""
+
+    customer_id: int
+    customer_no: str
+    customer_name: str
+    grade: str
+    unpaid_count: int
+    unpaid_amount: int
+    lines: tuple[ChargeFee, ...]
+    household_waiver: str | None  # the reason of a standing waiver of the whole household
+
+    @property
+    def label(self) -> str:
+        return household_label(self.customer_no, self.grade)
 
 
 @dataclass(frozen=True)
@@ -222,7 +228,7 @@ def household_rows(db: Database, actor: Actor, contract_id: int, as_of: date) ->
 
 
 @dataclass(frozen=True)
-class CustomerLateFees:
+class CustomerLateFees(FeeTotals):
     """One household's late fees as of a day, per charge, with its waivers (standing and revoked)."""
 
     customer_id: int
@@ -232,22 +238,6 @@ class CustomerLateFees:
     enabled: bool
     lines: tuple[ChargeFee, ...]
     waivers: tuple[WaiverRow, ...]
-
-    @property
-    def fee(self) -> int:
-        return sum(line.fee for line in self.lines)
-
-    @property
-    def billed(self) -> int:
-        return sum(line.billed for line in self.lines)
-
-    @property
-    def waived(self) -> int:
-        return sum(line.waived_amount for line in self.lines)
-
-    @property
-    def billable(self) -> int:
-        return sum(line.billable for line in self.lines)
 
 
 def customer_fees(db: Database, actor: Actor, customer_id: int, as_of: date) -> CustomerLateFees:
