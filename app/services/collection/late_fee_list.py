@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -43,22 +43,10 @@ NO_POLICY_HINT = "환경설정 > 연체료·독촉 규정에서 관리규약의 
 
 
 @dataclass(frozen=True)
-class ChargeFee:
-    """One 미납 charge's late fee as of a day, with what was billed and waived of it."""
+class ChargeFee(LateFee):
+    """One 미납 charge's late fee as of a day (`late_fees.LateFee`), with its item's name for the screens."""
 
-    charge_id: int
-    customer_id: int
-    period: str
-    item_name: str
-    due_on: date
-    base: int
-    units_late: int
-    basis: LateFeeBasis
-    fee: int
-    billed: int
-    waived: bool
-    waiver_reason: str | None
-    billable: int
+    item_name: str = ""
 
     @property
     def units_text(self) -> str:
@@ -72,8 +60,7 @@ class ChargeFee:
 
 
 def charge_fee(fee: LateFee, item_name: str) -> ChargeFee:
-    return ChargeFee(fee.charge_id, fee.customer_id, fee.period, item_name, fee.due_on, fee.base, fee.units_late,
-                     fee.basis, fee.fee, fee.billed, fee.waived, fee.waiver_reason, fee.billable)
+    return ChargeFee(**{f.name: getattr(fee, f.name) for f in fields(fee)}, item_name=item_name)
 
 
 def household_label(customer_no: str, grade: str | None) -> str:
