@@ -51,6 +51,13 @@ class SummaryModel(RowsModel):
     def is_total(self, row: int) -> bool:
         return self.total is not None and row == self.rowCount() - 1
 
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        """Columns that depend on the answer (미납내역집계's 연체료 only where the contract has a
+        late-fee policy); the rows are set again after (`set_summary`)."""
+        self.beginResetModel()
+        self._columns = list(columns)
+        self.endResetModel()
+
     def set_header(self, column: int, text: str) -> None:
         """The first column is named after the grouping (집금항목, 고객등급, 은행)."""
         self._columns[column] = replace(self._columns[column], header=text)
@@ -93,6 +100,12 @@ class PagedModel(RowsModel):
         super().__init__(columns, parent)
         self._loader: Callable[[int, int], Sequence[Any]] | None = None
         self._more = False
+
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        """Columns that depend on the summary the drill-down belongs to (see `SummaryModel.set_columns`)."""
+        self.beginResetModel()
+        self._columns = list(columns)
+        self.endResetModel()
 
     def start(self, loader: Callable[[int, int], Sequence[Any]]) -> None:
         self._loader = loader

@@ -25,6 +25,7 @@ from app.services.aggregates.reports.layouts import collected_rate
 from app.services.aggregates.reports.model import Report
 from app.views.aggregates.aggregate_base import (
     ALIGN_CENTER,
+    ALIGN_RIGHT,
     AggregatePage,
     Background,
     Column,
@@ -156,6 +157,12 @@ class RequestAggregatePage(AggregatePage):
 
 # --- 미납내역집계 -----------------------------------------------------------------------------------
 
+
+def late_fee_text(row: Any) -> str:
+    """A drill-down row's 연체료: won, or the amount marked 감면 when waived (shown, never owed)."""
+    return f"{won(row.late_fee)} (감면)" if row.late_fee_waived else won(row.late_fee)
+
+
 UNPAID_DETAIL_COLUMNS = [
     Column("고객번호", lambda r: r.customer_no),
     Column("고객명", lambda r: r.customer_name),
@@ -168,18 +175,46 @@ UNPAID_DETAIL_COLUMNS = [
     won_column("수납금액", lambda r: r.received_amount),
     won_column("미납금액", lambda r: r.unpaid_amount),
 ]
+DETAIL_LATE_FEE = Column("연체료", late_fee_text, ALIGN_RIGHT)
+"""The drill-down's last column where the contract has a late-fee policy (관리사무소)."""
+
+UNPAID_FIGURE_COLUMNS = [
+    Column("집계기준", _label),
+    count_column("청구건수", lambda r: r.charge_count),
+    won_column("청구금액(할인 후)", lambda r: r.owed_amount),
+    won_column("수납금액", lambda r: r.received_amount),
+    count_column("미납건수", lambda r: r.unpaid_count),
+    won_column("미납금액", lambda r: r.unpaid_amount),
+]
+LATE_FEE_COLUMNS = [
+    won_column("연체료", lambda r: r.late_fee_amount),
+    won_column("연체료 감면", lambda r: r.waived_late_fee_amount),  # shown only when something was waived
+]
+REFUNDED = won_column("반환금액", lambda r: r.refunded_amount)  # 학원: shown only when something was refunded
+
+LATE_FEE_COLUMN, WAIVED_COLUMN = len(UNPAID_FIGURE_COLUMNS), len(UNPAID_FIGURE_COLUMNS) + 1
+"""Where the summary's 연체료 and 연체료 감면 stand when the contract has a late-fee policy."""
 
 
-REFUNDED_COLUMN = 6
-"""미납내역집계's 반환금액 column: hidden unless the period's charges had a refund (학원 반환)."""
+def refunded_column(late_fees: bool) -> int:
+    """The summary's 반환금액 column: last, after the 연체료 ones when they are there."""
+    return len(UNPAID_FIGURE_COLUMNS) + (len(LATE_FEE_COLUMNS) if late_fees else 0)
+
+
+REFUNDED_COLUMN = refunded_column(False)
+"""미납내역집계's 반환금액 column without late fees: hidden unless the period's charges had a refund (학원 반환)."""
 
 
 class OutstandingAggregatePage(AggregatePage):
-    """미납내역집계: unpaid amounts by 집금항목, 고객등급 or 은행, and the 미납 안내문 letters."""
+    """미납내역집계: unpaid amounts by 집금항목, 고객등급 or 은행, and the 미납 안내문 letters.
+
+    The 연체료 columns are there only when the contract has a late-fee policy (an apartment office):
+    an academy sees the table it always saw."""
 
     title = "미납내역집계"
     key = "aggregates.outstanding"
     grouping = True
+    late_fee_columns = False  # whether the tables have the 연체료 columns now (the last summary's contract)
 
     def extra_buttons(self) -> Sequence[QWidget]:
         self.letters_button = QPushButton("미납 안내문")
@@ -188,15 +223,11 @@ class OutstandingAggregatePage(AggregatePage):
         return (self.letters_button,)
 
     def summary_columns(self) -> Sequence[Column]:
-        return [
-            Column("집계기준", _label),
-            count_column("청구건수", lambda r: r.charge_count),
-            won_column("청구금액(할인 후)", lambda r: r.owed_amount),
-            won_column("수납금액", lambda r: r.received_amount),
-            count_column("미납건수", lambda r: r.unpaid_count),
-            won_column("미납금액", lambda r: r.unpaid_amount),
-            won_column("반환금액", lambda r: r.refunded_amount),  # 학원: shown only when something was refunded
-        ]
+        return self.columns_for(late_fees=False)
+
+    @staticmethod
+    def columns_for(*, late_fees: bool) -> list[Column]:
+        return [*UNPAID_FIGURE_COLUMNS, *(LATE_FEE_COLUMNS if late_fees else ()), REFUNDED]
 
     def detail_columns(self) -> Sequence[Column]:
         return UNPAID_DETAIL_COLUMNS
@@ -206,13 +237,25 @@ class OutstandingAggregatePage(AggregatePage):
                                                 today=q.now.date())
 
     def show_summary(self, summary: Any) -> None:
+        late_fees = bool(summary.late_fees)
+        if late_fees != self.late_fee_columns:
+            self.late_fee_columns = late_fees
+            self.summary_model.set_columns(self.columns_for(late_fees=late_fees))
+            self.detail_model.set_columns([*UNPAID_DETAIL_COLUMNS, DETAIL_LATE_FEE] if late_fees
+                                          else UNPAID_DETAIL_COLUMNS)
         self.summary_model.set_header(0, summary.group_by.label)
         super().show_summary(summary)
-        self.summary_table.setColumnHidden(REFUNDED_COLUMN, summary.total.refunded_amount == 0)
+        if late_fees:
+            self.summary_table.setColumnHidden(LATE_FEE_COLUMN, False)
+            self.summary_table.setColumnHidden(WAIVED_COLUMN, summary.total.waived_late_fee_amount == 0)
+        self.summary_table.setColumnHidden(refunded_column(late_fees), summary.total.refunded_amount == 0)
 
     def summary_status(self, summary: Any) -> str:
-        return (f"청구월 {summary.period.months_text}, {summary.period.end:%Y-%m-%d} 현재 원장 기준 · "
+        text = (f"청구월 {summary.period.months_text}, {summary.period.end:%Y-%m-%d} 현재 원장 기준 · "
                 f"미납 {summary.total.unpaid_count:,}건 {won(summary.total.unpaid_amount)}")
+        if summary.late_fees and summary.as_of is not None:
+            text += f" · 연체료 {won(summary.total.late_fee_amount)} ({summary.as_of:%Y-%m-%d} 현재)"
+        return text
 
     def selection_for(self, row: Any, column: int) -> Any | None:
         if self.summary is None:
@@ -229,7 +272,12 @@ class OutstandingAggregatePage(AggregatePage):
 
     def detail_total_text(self, selection: GroupChoice) -> str:
         r = selection.row
-        return f"미납 {r.unpaid_count:,}건 · 미납금액 합계 {won(r.unpaid_amount)}"
+        text = f"미납 {r.unpaid_count:,}건 · 미납금액 합계 {won(r.unpaid_amount)}"
+        if self.summary is not None and self.summary.late_fees:
+            text += f" · 연체료 합계 {won(r.late_fee_amount)}"
+            if r.waived_late_fee_amount:
+                text += f" (감면 {won(r.waived_late_fee_amount)} 제외)"
+        return text
 
     def summary_report(self, q: Query) -> Report:
         return build.outstanding_summary(q.db, q.actor, q.contract_id, q.period, q.group_by, now=q.now)

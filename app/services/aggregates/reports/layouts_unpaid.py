@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from app.services.aggregates.common import (
     GroupBy,
@@ -17,6 +18,7 @@ from app.services.aggregates.outstanding import (
     OutstandingDetailRow,
     OutstandingFigures,
     OutstandingSummary,
+    as_of_day,
 )
 from app.services.aggregates.reports.model import (
     Cell,
@@ -26,6 +28,7 @@ from app.services.aggregates.reports.model import (
     ReportTable,
     Section,
 )
+from app.services.common.calendar import SEOUL
 from app.services.common.periods import Period
 
 AS_OF_NOTE = ("조회기간에 든 달의 청구분을 조회 종료일(오늘보다 늦으면 오늘) 현재 원장으로 계산합니다. "
@@ -38,22 +41,56 @@ REFUND_NOTE = ("반환금액은 학원이 퇴원·수강중단으로 돌려준 �
                "면제하므로 미납금액은 바뀌지 않으며, 수납금액은 반환 전 금액입니다.")
 
 
-def _unpaid_cells(label: str, f: OutstandingFigures, refunds: bool = False) -> list[Cell]:
+LATE_FEE_NOTE = ("연체료는 관리규약(연체료·독촉 규정)에 따라 미납 청구마다 {as_of} 현재로 계산한 금액이며, "
+                 "이미 연체료 항목으로 청구한 부분도 들어 있습니다. ")
+WAIVED_SUMMARY_NOTE = "감면된 연체료는 연체료에 넣지 않고 연체료 감면에 따로 보입니다."
+WAIVED_DETAIL_NOTE = "감면된 연체료는 '(감면)'으로 표시하며 소계·합계에 넣지 않습니다."
+
+
+def _late_fee_note(as_of: date, waived_note: str) -> str:
+    return LATE_FEE_NOTE.format(as_of=f"{as_of:%Y-%m-%d}") + waived_note
+
+
+def _printed_day(ctx: ReportContext) -> date:
+    return ctx.printed_at.astimezone(SEOUL).date()
+
+
+def _unpaid_cells(label: str, f: OutstandingFigures, refunds: bool = False, late_fees: bool = False,
+                  waived: bool = False) -> list[Cell]:
     cells: list[Cell] = [label, f.charge_count, f.owed_amount, f.received_amount, f.unpaid_count, f.unpaid_amount]
+    if late_fees:
+        cells.append(f.late_fee_amount)
+    if waived:
+        cells.append(f.waived_late_fee_amount)
     return [*cells, f.refunded_amount] if refunds else cells
 
 
 def outstanding_summary(ctx: ReportContext, summary: OutstandingSummary) -> Report:
-    """The summary; a 반환금액 column (학원) only when something of the period's charges was refunded."""
+    """The summary; a 연체료 column (관리사무소) when the contract has a late-fee policy, with 연체료 감면
+    beside it when something was waived; a 반환금액 column (학원) only when something of the period's
+    charges was refunded."""
     refunds = summary.total.refunded_amount > 0
+    late_fees = summary.late_fees
+    waived = late_fees and summary.total.waived_late_fee_amount > 0
     columns = [Column(summary.group_by.label, 30), Column("청구건수", 12, Kind.COUNT),
                Column("청구금액(할인 후)", 24, Kind.WON), Column("수납금액", 22, Kind.WON),
                Column("미납건수", 12, Kind.COUNT), Column("미납금액", 22, Kind.WON)]
+    if late_fees:
+        columns.append(Column("연체료", 20, Kind.WON))
+    if waived:
+        columns.append(Column("연체료 감면", 20, Kind.WON))
     if refunds:
         columns.append(Column("반환금액", 20, Kind.WON))
-    table = ReportTable(columns, [Section([_unpaid_cells(r.label, r, refunds) for r in summary.rows])],
-                        total=_unpaid_cells("합계", summary.total, refunds),
-                        footnote=f"{AS_OF_NOTE} {REFUND_NOTE}" if refunds else AS_OF_NOTE)
+    notes = [AS_OF_NOTE]
+    if late_fees:
+        notes.append(_late_fee_note(summary.as_of or as_of_day(summary.period, _printed_day(ctx)),
+                                    WAIVED_SUMMARY_NOTE))
+    if refunds:
+        notes.append(REFUND_NOTE)
+    table = ReportTable(columns, [Section([_unpaid_cells(r.label, r, refunds, late_fees, waived)
+                                           for r in summary.rows])],
+                        total=_unpaid_cells("합계", summary.total, refunds, late_fees, waived),
+                        footnote=" ".join(notes))
     return Report(
         title="미납내역집계", context=ctx, period_text=summary.period.text, tables=[table],
         filters=[f"{summary.group_by.label}별 집계", f"청구월: {summary.period.months_text}",
@@ -67,25 +104,41 @@ UNPAID_DETAIL_COLUMNS = [
     Column("청구월", 11, Kind.CENTER), Column("은행", 18), Column("계좌번호", 14, Kind.CENTER),
     Column("청구금액", 18, Kind.WON), Column("수납금액", 18, Kind.WON), Column("미납금액", 18, Kind.WON),
 ]
+LATE_FEE_COLUMN = Column("연체료", 20, Kind.WON)
+"""연체료 of a drill-down row: won, or "5,220원 (감면)" for a waived fee — a text cell, so a sum in
+Excel leaves it out as the 소계 and 합계 do."""
 
 
-def _unpaid_row(r: OutstandingDetailRow) -> list[Cell]:
-    return [r.customer_no, r.customer_name, r.grade, r.item, r.period, r.bank, r.account, r.owed_amount,
-            r.received_amount, r.unpaid_amount]
+def late_fee_cell(r: OutstandingDetailRow) -> Cell:
+    return f"{r.late_fee:,}원 (감면)" if r.late_fee_waived else r.late_fee
 
 
-def _unpaid_sum(label: str, rows: Sequence[OutstandingDetailRow]) -> list[Cell]:
-    return [label, f"{len(rows):,}건"] + [""] * 5 + [sum(r.owed_amount for r in rows),
-                                                     sum(r.received_amount for r in rows),
-                                                     sum(r.unpaid_amount for r in rows)]
+def _unpaid_row(r: OutstandingDetailRow, late_fees: bool = False) -> list[Cell]:
+    cells: list[Cell] = [r.customer_no, r.customer_name, r.grade, r.item, r.period, r.bank, r.account, r.owed_amount,
+                         r.received_amount, r.unpaid_amount]
+    return [*cells, late_fee_cell(r)] if late_fees else cells
+
+
+def _unpaid_sum(label: str, rows: Sequence[OutstandingDetailRow], late_fees: bool = False) -> list[Cell]:
+    cells: list[Cell] = [label, f"{len(rows):,}건"] + [""] * 5 + [sum(r.owed_amount for r in rows),
+                                                                 sum(r.received_amount for r in rows),
+                                                                 sum(r.unpaid_amount for r in rows)]
+    return [*cells, sum(r.late_fee_owed for r in rows)] if late_fees else cells
 
 
 def outstanding_detail(ctx: ReportContext, period: Period, group_by: GroupBy,
                        groups: Sequence[tuple[str, Sequence[OutstandingDetailRow]]]) -> Report:
-    sections = [Section([_unpaid_row(r) for r in rows], title=f"{group_by.label}: {label}",
-                        subtotal=_unpaid_sum("소계", rows)) for label, rows in groups]
+    """The unpaid charges of each group with a 소계; the 연체료 column when the rows carry late fees
+    (the contract has a policy), its 소계 and 합계 leaving the waived fees out, as the summary does."""
     every = [r for _label, rows in groups for r in rows]
-    table = ReportTable(UNPAID_DETAIL_COLUMNS, sections, total=_unpaid_sum("합계", every), footnote=AS_OF_NOTE)
+    late_fees = any(r.late_fee_policy for r in every)
+    sections = [Section([_unpaid_row(r, late_fees) for r in rows], title=f"{group_by.label}: {label}",
+                        subtotal=_unpaid_sum("소계", rows, late_fees)) for label, rows in groups]
+    columns = [*UNPAID_DETAIL_COLUMNS, LATE_FEE_COLUMN] if late_fees else UNPAID_DETAIL_COLUMNS
+    # the drill-down was fetched as of the day it was printed (build passes the same `now`)
+    as_of = as_of_day(period, _printed_day(ctx))
+    footnote = f"{AS_OF_NOTE} {_late_fee_note(as_of, WAIVED_DETAIL_NOTE)}" if late_fees else AS_OF_NOTE
+    table = ReportTable(columns, sections, total=_unpaid_sum("합계", every, late_fees), footnote=footnote)
     which = groups[0][0] if len(groups) == 1 else "전체"
     return Report(
         title="미납내역집계 상세내역", context=ctx, period_text=period.text, tables=[table],
