@@ -121,8 +121,8 @@ def test_a_command_writing_money_into_a_closed_month_is_refused(cli_autumn: Comp
         before = s.scalar(select(func.count()).select_from(Charge))
     code, out, err = run(capsys, "missed", "--date", "2026-10-26", "--unpaid")
     assert code == 2 and out == ""
-    assert err.startswith("오류: 마감된 달의 자료는 바꿀 수 없습니다. 정정은 열린 달에 정정 기록으로 남기거나, 관리자가 사유를 "
-                          "적고 마감을 다시 여십시오. (refused: MonthClosedError)")
+    assert err == ("오류: 2026년 10월은 마감되었습니다. 이 출금일의 청구은(는) 바꿀 수 없습니다. 열린 달에 정정으로 "
+                   "기록하거나, 관리자가 사유를 적고 마감을 다시 여십시오. (refused: MonthClosedError)\n")
     with cli_autumn.db.session() as s:
         assert s.scalar(select(func.count()).select_from(Charge)) == before
     assert run(capsys, "reopen-month", "--month", "2026-10", "--reason", "입주 세대 10월분")[0] == 0

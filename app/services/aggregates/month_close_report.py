@@ -19,7 +19,7 @@ its last day L), each figure by 집금항목 (the item of the agreement the char
   definition of 미납): the month's charges with something left on L that are not queued or in flight
   and whose debit failed or whose debit date had passed. A charge merely 청구예정 or 이체의뢰중 on L
   is never 미납 here.
-* **연체료 청구** — 청구금액 of the month's charges of the item named "연체료" (the item the 연체료
+* **연체료 청구** — 청구금액 of the month's charges of the item 연체료 (code LATE, the item the 연체료
   billing creates); 0 when there is none. It is part of 청구금액, shown apart as well.
 * **정정 (adjustments)** — CASH and REVERSAL entries dated F … L that name an earlier closed month
   (`adjusts_period`): count and sums by the month they correct. They are already inside M's 현금수납 /
@@ -41,7 +41,7 @@ from typing import Any
 from sqlalchemy import BindParameter, Connection, Select, String, and_, bindparam, select
 
 from app.database.engine import Database
-from app.models import Charge, DebitAgreement, LedgerEntry, LedgerKind
+from app.models import Charge, CollectionItem, DebitAgreement, LedgerEntry, LedgerKind
 from app.services.aggregates import outstanding as aggregates_outstanding
 from app.services.aggregates.common import (
     CONTRACT_ID,
@@ -54,10 +54,10 @@ from app.services.aggregates.common import (
     reading,
     sum_if,
 )
+from app.services.collection.late_fees import LATE_FEE_ITEM_CODE
 from app.services.common.periods import Period, first_day, last_day
 from app.services.common.session import Actor
 
-LATE_FEE_ITEM_NAME = "연체료"
 """The 집금항목 the 연체료 billing creates (app/services/collection/late_fees.py names it so too)."""
 
 FORMAT = 1
@@ -223,10 +223,12 @@ def figures_in(conn: Connection, contract_id: int, month: str, today: date) -> M
     for r in conn.execute(aggregates_outstanding.summary_statement(GroupBy.ITEM), state):
         row(int(r.key)).update(charge_count=as_int(r.charge_count), unpaid_count=as_int(r.unpaid_count),
                                unpaid=as_int(r.unpaid_amount))
+    late_item = conn.execute(select(CollectionItem.id).where(CollectionItem.contract_id == contract_id,
+                                                             CollectionItem.code == LATE_FEE_ITEM_CODE)).scalar()
     items = tuple(sorted((ItemFigures(**values, item_id=item_id, item=names.get(item_id, f"항목 {item_id}"))
-                          for item_id, values in rows.items()), key=lambda i: (i.item == LATE_FEE_ITEM_NAME, i.item)))
+                          for item_id, values in rows.items()), key=lambda i: (i.item_id == late_item, i.item)))
     grand = CloseFigures(**{name: sum(getattr(i, name) for i in items) for name in NUMBERS})
-    late = sum(i.charged for i in items if i.item == LATE_FEE_ITEM_NAME)
+    late = sum(i.charged for i in items if i.item_id == late_item)
     adjustments = tuple(sorted((Adjustment(str(r.adjusts_period), as_int(r.count), as_int(r.cash),
                                            as_int(r.reversed))
                                 for r in conn.execute(_adjustments_statement(), bound)), key=lambda a: a.period))
