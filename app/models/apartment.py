@@ -136,6 +136,7 @@ class DunningHold(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_by: Mapped[str | None] = mapped_column(String(30))
+    end_reason: Mapped[str | None] = mapped_column(String(200))  # why it was ended before `ends_on`
 
 
 class DunningLetter(Base):
@@ -145,7 +146,7 @@ class DunningLetter(Base):
     __table_args__ = (
         UniqueConstraint("stage_id", "request_id"),
         Index("ix_dunning_letter_customer", "customer_id", "issued_at"),
-        CheckConstraint("unpaid >= 0 AND late_fee >= 0", name="amounts_nonneg"),
+        CheckConstraint("unpaid >= 0 AND late_fee >= 0 AND late_fee_waived >= 0", name="amounts_nonneg"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -156,6 +157,8 @@ class DunningLetter(Base):
     due_on: Mapped[date] = mapped_column(Date)
     unpaid: Mapped[int] = mapped_column(BigInteger)
     late_fee: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The waived fee the letter showed as 감면 (never asked for), so a reprint shows it again.
+    late_fee_waived: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     issued_by: Mapped[str] = mapped_column(String(30))
 

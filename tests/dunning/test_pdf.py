@@ -43,4 +43,9 @@ def test_the_printed_letters_with_the_approval_box_and_late_fees(autumn: Complex
     again = dunning.reprint(autumn.db, autumn.clerk, autumn.contract_id, list(out.letter_ids), tmp_path / "again.pdf",
                             now=at(date(2026, 11, 2)))
     _keep(again, "reprint.pdf", autumn)
-    assert "재발행 2026-11-02 (최초 발행 2026-10-29)" in " ".join((PdfReader(str(again)).pages[0].extract_text() or "").split())
+    reprinted = [" ".join((p.extract_text() or "").split()) for p in PdfReader(str(again)).pages]
+    assert "재발행 2026-11-02 (최초 발행 2026-10-29)" in reprinted[0]
+    # 최들녘's waived fee reads 감면 on the letter and again on its reprint (the letter row keeps it).
+    waived = [p for p in pages if "최들녘" in p]
+    assert len(waived) == 1 and "감면" in waived[0]
+    assert [("감면" in p) for p in reprinted if "최들녘" in p] == [True]

@@ -77,7 +77,6 @@ from app.services.collection.dunning_holds import (
     HoldRow,
     day_end,
     end_hold,
-    end_reasons,
     hold,
     holds,
     holds_on,
@@ -175,6 +174,7 @@ class IssuedLetter:
     periods: tuple[str, ...]
     unpaid: int
     late_fee: int
+    late_fee_waived: int
     due_on: date
 
     @property
@@ -443,7 +443,8 @@ def issue(db: Database, actor: Actor, contract_id: int, keys: Iterable[LetterKey
                                     "목록을 다시 조회하세요.") from error
             rows = [DunningLetter(contract_id=contract_id, customer_id=d.customer_id, stage_id=stage_ids[d.stage.seq],
                                   request_id=d.request_id, due_on=d.due_on, unpaid=d.unpaid, late_fee=d.late_fee,
-                                  issued_at=now, issued_by=actor.login_id) for d in chosen]
+                                  late_fee_waived=d.late_fee_waived, issued_at=now, issued_by=actor.login_id)
+                    for d in chosen]
             s.add_all(rows)
             try:
                 s.flush()
@@ -485,7 +486,8 @@ def _issued_rows(s: Session, where: Sequence[ColumnElement[bool]], *, newest_fir
                         r.DunningLetter.customer_id, r.customer_no, r.customer_name, r.DunningLetter.stage_id, r.stage_name, r.seq,
                         r.DunningLetter.request_id, r.debit_date, r.item_name,
                         tuple(dict.fromkeys(p for _c, p in own.get(r.DunningLetter.request_id, []))),
-                        r.DunningLetter.unpaid, r.DunningLetter.late_fee, r.DunningLetter.due_on) for r in rows]
+                        r.DunningLetter.unpaid, r.DunningLetter.late_fee, r.DunningLetter.late_fee_waived,
+                        r.DunningLetter.due_on) for r in rows]
     out.sort(key=lambda x: (x.customer_no, x.debit_date, x.stage_seq))
     out.sort(key=lambda x: x.issued_at, reverse=newest_first)  # stable: within one issue, by household
     return out
@@ -529,10 +531,12 @@ def reprint(db: Database, actor: Actor, contract_id: int, letter_ids: Iterable[i
         for (_customer, _at), group in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[1][0].customer_no)):
             head = max(group, key=lambda x: x.stage_seq)
             unpaid, fee = sum(x.unpaid for x in group), sum(x.late_fee for x in group)
-            text = fill_wording(wording.get(head.stage_id, ""), LetterValues(head.customer_name, unpaid, fee, False,
+            waived = fee == 0 and any(x.late_fee_waived for x in group)
+            text = fill_wording(wording.get(head.stage_id, ""), LetterValues(head.customer_name, unpaid, fee, waived,
                                                                              head.pay_by, ctx.institution))
             lines = tuple(LetterLine(x.stage_name, x.debit_date, x.item_name, ", ".join(x.periods), x.unpaid,
-                                     x.late_fee) for x in sorted(group, key=lambda x: (x.debit_date, x.request_id)))
+                                     x.late_fee, x.late_fee_waived)
+                          for x in sorted(group, key=lambda x: (x.debit_date, x.request_id)))
             pages.append(LetterPage(head.customer_no, head.customer_name, head.stage_name, text, lines,
                                     accounts.get(head.request_id, ""), head.issued_on, head.pay_by,
                                     reprinted_on=seoul_day(now)))
@@ -560,14 +564,14 @@ def customer_history(db: Database, actor: Actor, customer_id: int) -> list[Histo
         rows = [HistoryRow(x.issued_at, "안내문 발행",
                            f"{x.stage_name} · {x.debit_date:%Y-%m-%d} 출금분({x.item_name} {', '.join(x.periods)}) · "
                            f"미납 {x.unpaid:,}원" + (f" · 연체료 {x.late_fee:,}원" if x.late_fee else "")
+                           + (f" · 연체료 감면 {x.late_fee_waived:,}원" if x.late_fee_waived else "")
                            + f" · 납부기한 {x.pay_by:%Y-%m-%d}", x.issued_by) for x in letters]
         found = list(s.scalars(select(DunningHold).where(DunningHold.customer_id == customer_id)))
-        reasons = end_reasons(s, [h.id for h in found])
         for h in found:
             rows.append(HistoryRow(h.created_at, "보류 등록", f"{h.reason} ({h.starts_on:%Y-%m-%d}~{h.ends_on:%Y-%m-%d})",
                                    h.created_by))
             if h.ended_at is not None:
-                why = reasons.get(h.id)
+                why = h.end_reason
                 rows.append(HistoryRow(h.ended_at, "보류 해제",
                                        f"{h.reason} · 종료 예정일 {h.ends_on:%Y-%m-%d} 전에 해제"
                                        + (f" (사유: {why})" if why else ""), h.ended_by or ""))

@@ -10,8 +10,7 @@ refuses to issue them; once the hold is over they are due again.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -19,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.database.engine import Database
-from app.models import AuditLog, Customer, DunningHold
+from app.models import Customer, DunningHold
 from app.models.base import utcnow
 from app.services.common import audit
 from app.services.common.access import contract_for, customer_for
@@ -131,7 +130,7 @@ def hold(db: Database, actor: Actor, customer_id: int, reason: str, ends_on: dat
 
 
 def end_hold(db: Database, actor: Actor, hold_id: int, reason: str, now: datetime) -> str:
-    """[보류 해제]: the hold ends now (its letters are due again); the reason goes to the audit log."""
+    """[보류 해제]: the hold ends now (its letters are due again); the reason is kept on the hold and audited."""
     actor.require_edit()
     text = _reason(reason, "보류 해제")
     today = seoul_day(now)
@@ -146,7 +145,7 @@ def end_hold(db: Database, actor: Actor, hold_id: int, reason: str, now: datetim
             raise ConflictError(f"이미 {seoul_day(row.ended_at):%Y-%m-%d}에 해제한 보류입니다.")
         if row.ends_on < today:
             raise ConflictError(f"이 보류는 {row.ends_on:%Y-%m-%d}에 이미 끝났습니다.")
-        row.ended_at, row.ended_by = now, actor.login_id
+        row.ended_at, row.ended_by, row.end_reason = now, actor.login_id, text
         s.flush()
         audit.record(s, "dunning_hold_ended", actor=actor, target=f"독촉 보류 {row.id}",
                      detail={"hold_id": row.id, "customer_id": row.customer_id, "reason": text})
@@ -159,16 +158,3 @@ def holds(db: Database, actor: Actor, contract_id: int, today: date) -> list[Hol
     with db.session() as s:
         contract_for(s, actor, contract_id)
         return sorted(holds_on(s, contract_id, today).values(), key=lambda h: (h.ends_on, h.customer_no))
-
-
-def end_reasons(s: Session, hold_ids: Sequence[int]) -> dict[int, str]:
-    """hold id → the reason given when it was ended early (kept in the audit log)."""
-    out: dict[int, str] = {}
-    if not hold_ids:
-        return out
-    for detail in s.scalars(select(AuditLog.detail).where(
-            AuditLog.action == "dunning_hold_ended", AuditLog.target.in_([f"독촉 보류 {i}" for i in hold_ids]))):
-        found = json.loads(detail or "{}")
-        if isinstance(found, dict) and "hold_id" in found:
-            out[int(found["hold_id"])] = str(found.get("reason", ""))
-    return out

@@ -38,8 +38,8 @@ from reportlab.platypus import (
 
 from app.services.aggregates.common import ReportContext
 from app.services.aggregates.reports.fonts import FontSet, korean_fonts
-from app.services.aggregates.reports.letters import _styles as letter_styles
-from app.services.aggregates.reports.pdf import _ApprovalBox as ApprovalBox
+from app.services.aggregates.reports.letters import letter_styles
+from app.services.aggregates.reports.pdf import ApprovalBox
 from app.services.aggregates.reports.pdf import escape_markup as esc
 from app.services.common import output_files
 

@@ -90,7 +90,7 @@ def letters_for(rows: Sequence[OutstandingDetailRow]) -> list[Letter]:
     return out
 
 
-def _styles(fonts: FontSet) -> dict[str, ParagraphStyle]:
+def letter_styles(fonts: FontSet) -> dict[str, ParagraphStyle]:
     body = ParagraphStyle("body", fontName=fonts.regular, fontSize=10.5, leading=17)
     return {
         "inst": ParagraphStyle("inst", fontName=fonts.bold, fontSize=12, leading=16,
@@ -205,7 +205,7 @@ def render_letters(letters: Sequence[Letter], ctx: ReportContext, period: Period
     """
     as_of = as_of or period.end
     fonts = korean_fonts()
-    st = _styles(fonts)
+    st = letter_styles(fonts)
     story: list[Flowable] = []
     for i, letter in enumerate(letters):
         if i:

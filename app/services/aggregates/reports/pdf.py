@@ -221,7 +221,7 @@ def _chunk_table(header: list[str], chunk: list[tuple[str, list[Cell]]], columns
     return table
 
 
-class _ApprovalBox:
+class ApprovalBox:
     """결재란: a narrow '결재' cell, then one column per approver with room for a seal."""
 
     def __init__(self, labels: Sequence[str]) -> None:
@@ -255,7 +255,7 @@ class _ApprovalBox:
 
 def _header(report: Report, fonts: FontSet, size: tuple[float, float]) -> Any:
     width, height = size
-    approval = _ApprovalBox(report.context.approval_labels) if report.context.approval_labels else None
+    approval = ApprovalBox(report.context.approval_labels) if report.context.approval_labels else None
 
     def draw(c: rl_canvas.Canvas, doc: BaseDocTemplate) -> None:
         c.saveState()
