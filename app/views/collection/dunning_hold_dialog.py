@@ -12,40 +12,24 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, Signal
-from PySide6.QtWidgets import QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.services.collection import dunning_holds
 from app.services.collection.dunning_holds import HoldRow
 from app.services.common.errors import ServiceError
-from app.services.customers import records as customers
-from app.services.customers.records import CustomerListRow, CustomerQuery
+from app.services.customers.records import CustomerListRow
+from app.views.collection.customer_picker import CustomerPicker
 from app.views.collection.table_models import (
-    ALIGN_CENTER,
-    Column,
-    TickModel,
     date_edit,
-    fit,
-    make_tick_table,
     office_today,
-    search_box,
 )
 from app.views.common.base import grow_to_fit, hint_label
 from app.views.common.context import AppContext
 from app.views.common.date_pickers import mark_closed_days, qdate_to_date
 from app.views.common.dialogs import accept_row
-from app.views.common.tables import MUTED
 
-SEARCH_LIMIT = 100
 DEFAULT_DAYS = 30
 """A new hold ends a month from today unless the clerk picks another day."""
-
-CUSTOMER_COLUMNS = (
-    Column("고객번호", lambda r: r.customer_no),
-    Column("고객명", lambda r: r.name),
-    Column("고객등급", lambda r: r.grade, ALIGN_CENTER),
-    Column("집금항목", lambda r: r.items or "이체정보 없음", foreground=lambda r: None if r.items else MUTED),
-)
-
 
 def _error_label() -> QLabel:
     label = QLabel("")
@@ -69,15 +53,10 @@ class HoldDialog(QDialog):
         self.setWindowTitle("독촉 보류 등록")
         self.setMinimumWidth(640)
 
-        self.search = search_box()
+        self.picker = CustomerPicker(ctx, contract_id, "세대(고객)", lambda: self._explain(), self)
+        self.search, self.search_button = self.picker.search, self.picker.search_button
+        self.customer_model, self.customer_table = self.picker.model, self.picker.table
         self.search.setText(search)
-        self.search_button = QPushButton("검색")
-        self.search_button.clicked.connect(self.find_customers)
-        self.search.returnPressed.connect(self.find_customers)
-        self.customer_model = TickModel(CUSTOMER_COLUMNS, key=lambda r: r.id, ticks=False, parent=self)
-        self.customer_table = make_tick_table(self.customer_model)
-        self.customer_table.setMinimumHeight(150)
-        self.customer_table.selectionModel().selectionChanged.connect(lambda *_: self._explain())
 
         self.reason = QLineEdit()
         self.reason.setMaxLength(dunning_holds.REASON_MAX)
@@ -93,11 +72,6 @@ class HoldDialog(QDialog):
         self.reason.textEdited.connect(lambda _t: self.error.setVisible(False))  # the refusal is answered
         self.buttons = accept_row("보류 등록", self.save, self.reject, default=False)
 
-        find_row = QHBoxLayout()
-        find_row.addWidget(QLabel("세대(고객)"))
-        find_row.addWidget(self.search)
-        find_row.addWidget(self.search_button)
-        find_row.addStretch(1)
         form = QFormLayout()
         form.addRow("보류 사유", self.reason)
         ends = QHBoxLayout()
@@ -108,7 +82,7 @@ class HoldDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(hint_label("분납 약정이나 이의 제기처럼 사정이 있는 세대는 정한 날까지 독촉 안내문을 보내지 않습니다. "
                                     "보류가 끝나면 밀린 안내문이 다시 발행 예정 목록에 나옵니다."))
-        layout.addLayout(find_row)
+        layout.addLayout(self.picker.row)
         layout.addWidget(self.customer_table, 1)
         layout.addLayout(form)
         layout.addWidget(self.meaning)
@@ -117,19 +91,10 @@ class HoldDialog(QDialog):
         self.find_customers()
 
     def find_customers(self) -> None:
-        """The contract's customers matching the search, the first of them chosen."""
-        rows = customers.list_page(self.ctx.db, self.ctx.actor, self.contract_id,
-                                   CustomerQuery(search=self.search.text().strip()), limit=SEARCH_LIMIT,
-                                   data_key=self.ctx.data_key)
-        self.customer_model.set_rows(rows)
-        fit(self.customer_table)
-        if rows:
-            self.customer_table.selectRow(0)
-        self._explain()
+        self.picker.find()
 
     def chosen_customer(self) -> CustomerListRow | None:
-        chosen = self.customer_table.selectionModel().selectedRows()
-        return self.customer_model.row_at(chosen[0].row()) if chosen else None
+        return self.picker.chosen()
 
     def _explain(self) -> None:
         customer = self.chosen_customer()

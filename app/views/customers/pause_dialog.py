@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -28,9 +27,9 @@ from app.services.common.errors import ServiceError
 from app.services.common.periods import add_months, first_day, month_of
 from app.services.common.validation import ValidationError
 from app.services.customers import pauses
-from app.services.customers import records as customers
 from app.services.customers.pauses import PausableItem
-from app.services.customers.records import CustomerListRow, CustomerQuery
+from app.services.customers.records import CustomerListRow
+from app.views.collection.customer_picker import CustomerPicker
 from app.views.collection.table_models import (
     ALIGN_CENTER,
     Column,
@@ -39,23 +38,11 @@ from app.views.collection.table_models import (
     make_tick_table,
     money_column,
     office_today,
-    search_box,
 )
 from app.views.common.base import grow_to_fit, hint_label
 from app.views.common.context import AppContext
 from app.views.common.date_pickers import mark_closed_days
 from app.views.common.dialogs import accept_row
-from app.views.common.tables import MUTED
-
-SEARCH_LIMIT = 100
-"""Customers one search lists; a name or number narrows it."""
-
-CUSTOMER_COLUMNS = (
-    Column("고객번호", lambda r: r.customer_no),
-    Column("고객명", lambda r: r.name),
-    Column("고객등급", lambda r: r.grade, ALIGN_CENTER),
-    Column("집금항목", lambda r: r.items or "이체정보 없음", foreground=lambda r: None if r.items else MUTED),
-)
 
 ITEM_COLUMNS = (
     Column("집금항목", lambda r: r.item_name),
@@ -94,14 +81,9 @@ class PauseDialog(QDialog):
         self.today: date = office_today(ctx)
         start = add_months(month_of(self.today), 1)
 
-        self.search = search_box()
-        self.search_button = QPushButton("검색")
-        self.search_button.clicked.connect(self.find_customers)
-        self.search.returnPressed.connect(self.find_customers)
-        self.customer_model = TickModel(CUSTOMER_COLUMNS, key=lambda r: r.id, ticks=False, parent=self)
-        self.customer_table = make_tick_table(self.customer_model)
-        self.customer_table.setMinimumHeight(150)
-        self.customer_table.selectionModel().selectionChanged.connect(lambda *_: self._customer_moved())
+        self.picker = CustomerPicker(ctx, contract_id, "고객", lambda: self._customer_moved(), self)
+        self.search, self.search_button = self.picker.search, self.picker.search_button
+        self.customer_model, self.customer_table = self.picker.model, self.picker.table
 
         self.chosen_label = QLabel()
         self.item_model = TickModel(ITEM_COLUMNS, key=lambda r: r.agreement_id, parent=self)
@@ -125,11 +107,6 @@ class PauseDialog(QDialog):
         buttons = accept_row("휴원 등록", self.save, self.reject, default=False)
         self.save_button = buttons.accept
 
-        find_row = QHBoxLayout()
-        find_row.addWidget(QLabel("고객"))
-        find_row.addWidget(self.search)
-        find_row.addWidget(self.search_button)
-        find_row.addStretch(1)
         months = QHBoxLayout()
         months.addWidget(self.first_month)
         months.addWidget(QLabel("~"))
@@ -142,7 +119,7 @@ class PauseDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(hint_label("휴원한 달에는 청구하지 않고 이체의뢰에서 제외합니다. 휴원이 끝나면 다음 달부터 자동으로 "
                                     f"다시 청구합니다. 한 번에 {pauses.MAX_MONTHS}개월까지 등록할 수 있습니다."))
-        layout.addLayout(find_row)
+        layout.addLayout(self.picker.row)
         layout.addWidget(self.customer_table, 3)
         layout.addWidget(self.chosen_label)
         layout.addWidget(self.item_table, 2)
@@ -154,19 +131,10 @@ class PauseDialog(QDialog):
     # --- customers and items ------------------------------------------------------------------------
 
     def find_customers(self) -> None:
-        """The contract's customers matching the search (number, name, phone …), the first of them chosen."""
-        rows = customers.list_page(self.ctx.db, self.ctx.actor, self.contract_id,
-                                   CustomerQuery(search=self.search.text().strip()), limit=SEARCH_LIMIT,
-                                   data_key=self.ctx.data_key)
-        self.customer_model.set_rows(rows)
-        fit(self.customer_table)
-        if rows:
-            self.customer_table.selectRow(0)
-        self._customer_moved()
+        self.picker.find()
 
     def chosen_customer(self) -> CustomerListRow | None:
-        chosen = self.customer_table.selectionModel().selectedRows()
-        return self.customer_model.row_at(chosen[0].row()) if chosen else None
+        return self.picker.chosen()
 
     def _customer_moved(self) -> None:
         customer = self.chosen_customer()
