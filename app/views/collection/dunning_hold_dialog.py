@@ -31,6 +31,7 @@ from app.views.common.dialogs import accept_row
 DEFAULT_DAYS = 30
 """A new hold ends a month from today unless the clerk picks another day."""
 
+
 def _error_label() -> QLabel:
     label = QLabel("")
     label.setObjectName("errorText")
