@@ -35,6 +35,7 @@ from app.models.enums import (
     RequestKind,
     RequestState,
     Role,
+    StatementLineState,
     TransmissionState,
 )
 from app.models.evidence import ConsentEvidence
@@ -49,6 +50,7 @@ from app.models.ledger import (
 )
 from app.models.notice import Notice, NoticeRead
 from app.models.registration import AccountRegistration
+from app.models.statement import StatementAllocation, StatementLine
 from app.models.system import AppSetting, DataKeyRecord, SchedulerLease
 from app.models.transmission import Transmission
 from app.models.user import AuditLog, SchedulerCredential, User
@@ -106,6 +108,9 @@ __all__ = [
     "Role",
     "SchedulerCredential",
     "SchedulerLease",
+    "StatementAllocation",
+    "StatementLine",
+    "StatementLineState",
     "Transmission",
     "TransmissionState",
     "User",

@@ -87,8 +87,13 @@ class RequestState(LabelledEnum):
 
 
 class PaymentMethod(LabelledEnum):
+    """How a payment came in. 계좌입금 is a payer's own transfer into the office's account, found on the
+    bank statement (수납관리 > 통장입금대사); in the ledger it is money received outside the debit,
+    like cash (LedgerKind.CASH), so every figure of 현금수납 counts it."""
+
     DEBIT = ("DEBIT", "자동이체")
     CASH = ("CASH", "현금수납")
+    TRANSFER = ("TRANSFER", "계좌입금")
 
 
 class LedgerKind(LabelledEnum):
@@ -191,3 +196,11 @@ class LateFeeBasis(LabelledEnum):
 
     DAY = ("DAY", "일")
     MONTH = ("MONTH", "월")
+
+
+class StatementLineState(LabelledEnum):
+    """A deposit of the office's bank statement: left for later, applied as 계좌입금, or set aside."""
+
+    PENDING = ("PENDING", "미처리")
+    APPLIED = ("APPLIED", "수납반영")
+    DISMISSED = ("DISMISSED", "수납아님")

@@ -147,7 +147,7 @@ def test_reversal_by_an_administrator_makes_the_amount_outstanding_again(office,
     assert undone.outstanding_after == 30_000
     with pytest.raises(ServiceError, match="이미 취소한"):
         cash.reverse_cash(office.db, office.admin, receipt.payment_id, "다시")
-    with pytest.raises(ServiceError, match="현금수납 건만"):
+    with pytest.raises(ServiceError, match="현금수납·계좌입금 건만"):
         cash.reverse_cash(office.db, office.admin, undone.payment_id, "취소의 취소")
     listed = cash.list_cash_payments(office.db, office.admin, office.contract_id, date(2026, 4, 1), date(2026, 4, 30))
     assert [(p.amount, p.reversed, p.reversal_reason) for p in listed] == [(30_000, True, "잘못 입력")]

@@ -117,6 +117,7 @@ class CashPaymentRow:
     reversed: bool
     reversal_reason: str
     receipt: str = ""  # 현금영수증: 발급 MM-DD / 자진발급 MM-DD / 미발급 (D-n) / 미발급 · 기한 경과 n일; '' when not due
+    method: str = PaymentMethod.CASH.label  # 현금수납, or 계좌입금 when it came from the bank statement
 
 
 def list_cash_candidates(
@@ -283,7 +284,8 @@ def list_cash_payments(
     db: Database, actor: Actor, contract_id: int, date_from: date, date_to: date, *, today: date | None = None
 ) -> list[CashPaymentRow]:
     """Cash received between the dates (reversing rows are not listed; the reversed one says so), each
-    with its 현금영수증 state as of `today` (`cash_receipts.receipt_states`)."""
+    with its 현금영수증 state as of `today` (`cash_receipts.receipt_states`). 계좌입금 from the bank
+    statement is listed too, with its method: for the payer and the 현금영수증 it is cash as well."""
     today = today or datetime.now(SEOUL).date()
     with db.session() as s:
         contract_for(s, actor, contract_id)
@@ -296,12 +298,12 @@ def list_cash_payments(
             .join(DebitAgreement, DebitAgreement.id == Charge.agreement_id)
             .join(Customer, Customer.id == DebitAgreement.customer_id)
             .join(CollectionItem, CollectionItem.id == DebitAgreement.item_id)
-            .where(Payment.contract_id == contract_id, Payment.method == PaymentMethod.CASH,
+            .where(Payment.contract_id == contract_id, Payment.method.in_(ledger.OUTSIDE_DEBIT),
                    Payment.reversal_reason.is_(None), Payment.paid_on >= date_from, Payment.paid_on <= date_to)
             .order_by(Payment.paid_on, Payment.id)
         ).all()
         receipts = cash_receipts.receipt_states([p for p, *_rest in rows], today)
     return [CashPaymentRow(p.id, p.charge_id, no, name, item, period, p.amount, p.paid_on, p.created_by or "",
                            p.reversed_by_id is not None, reasons.get(p.reversed_by_id, "") if p.reversed_by_id else "",
-                           receipts[p.id])
+                           receipts[p.id], p.method.label)
             for p, period, no, name, item in rows]

@@ -48,7 +48,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.database.engine import Database
-from app.models import Charge, CollectionItem, Customer, DebitAgreement, Payment, PaymentMethod
+from app.models import Charge, CollectionItem, Customer, DebitAgreement, Payment
+from app.services.collection.ledger import OUTSIDE_DEBIT
 from app.services.common import audit, output_files
 from app.services.common.access import contract_for
 from app.services.common.errors import NotFoundError, ServiceError
@@ -211,7 +212,7 @@ def apply_receipt(s: Session, actor: Actor, payment: Payment, institution_code: 
     Returns False when the payment already carries exactly this receipt (nothing written). The
     cash screen records a receipt with the payment itself (`cash.receive_cash`) through this too.
     """
-    if payment.method is not PaymentMethod.CASH or payment.reversal_reason is not None:
+    if payment.method not in OUTSIDE_DEBIT or payment.reversal_reason is not None:
         raise ServiceError("현금수납 건에만 현금영수증을 기록할 수 있습니다.")
     if payment.reversed_by_id is not None:
         raise ServiceError("취소된 현금수납에는 현금영수증을 기록할 수 없습니다.")
@@ -303,7 +304,7 @@ def _statement(contract_id: int, *, minimum: int | None, only_missing: bool, sin
         .join(DebitAgreement, DebitAgreement.id == Charge.agreement_id)
         .join(Customer, Customer.id == DebitAgreement.customer_id)
         .join(CollectionItem, CollectionItem.id == DebitAgreement.item_id)
-        .where(Payment.contract_id == contract_id, Payment.method == PaymentMethod.CASH,
+        .where(Payment.contract_id == contract_id, Payment.method.in_(OUTSIDE_DEBIT),
                Payment.reversal_reason.is_(None), Payment.reversed_by_id.is_(None))
         .order_by(Payment.paid_on, Payment.id)
     )

@@ -100,6 +100,9 @@ from app.services.common.errors import ConflictError, NotFoundError, ServiceErro
 from app.services.exchange.leases import lock_key
 
 SYSTEM_USER = "system"
+OUTSIDE_DEBIT = (PaymentMethod.CASH, PaymentMethod.TRANSFER)
+"""Payments received outside the bank debit (현금수납, 계좌입금): the clerk records them and an
+administrator may reverse them; both are CASH entries of the ledger."""
 
 ADDS: frozenset[LedgerKind] = frozenset({LedgerKind.CHARGE, LedgerKind.REVERSAL})
 """Kinds that raise a charge's outstanding amount."""
@@ -439,8 +442,11 @@ def apply_debit_outcome(s: Session, request_id: int, debited_amount: int, reason
 
 
 def post_cash(s: Session, charge: Charge, amount: int, on: date, by: str, *, adjusts_period: str | None = None,
-              note: str | None = None) -> Payment:
+              note: str | None = None, method: PaymentMethod = PaymentMethod.CASH) -> Payment:
     """현금수납 of `amount` won against a locked charge: Payment(CASH) and its CASH entry.
+
+    `method` TRANSFER records a 계좌입금 found on the bank statement the same way: money received
+    outside the debit, so it is a CASH entry of the ledger and counts wherever 현금수납 does.
 
     Refused when a line of the charge is open (the bank may be debiting it right now) or when the
     amount is not 1 … outstanding. `adjusts_period` names the closed month a late-found receipt
@@ -455,7 +461,9 @@ def post_cash(s: Session, charge: Charge, amount: int, on: date, by: str, *, adj
     left = outstanding(s, charge.id)
     if amount > left:
         raise ServiceError(f"현금수납 가능금액({left:,}원)보다 많이 수납할 수 없습니다.")
-    payment = Payment(contract_id=charge.contract_id, charge_id=charge.id, method=PaymentMethod.CASH, amount=amount,
+    if method not in OUTSIDE_DEBIT:
+        raise ServiceError("자동이체 수납은 이체 결과로만 기록됩니다.")
+    payment = Payment(contract_id=charge.contract_id, charge_id=charge.id, method=method, amount=amount,
                       paid_on=on, created_by=by, adjusts_period=adjusts_period)
     s.add(payment)
     s.flush()
@@ -471,13 +479,13 @@ def post_reversal(s: Session, payment: Payment, reason: str, on: date, by: str, 
 
     Undoing a payment of a closed month, the reversal is dated `on` in the open month and names the
     closed month (`adjusts_period`); the original row only gains its link (the lock allows that)."""
-    if payment.method is not PaymentMethod.CASH or payment.reversal_reason is not None:
-        raise ServiceError("현금수납 건만 취소할 수 있습니다.")
+    if payment.method not in OUTSIDE_DEBIT or payment.reversal_reason is not None:
+        raise ServiceError("현금수납·계좌입금 건만 취소할 수 있습니다.")
     if payment.reversed_by_id is not None:
         raise ServiceError("이미 취소한 현금수납입니다.")
     if balance(s, payment.charge_id).received < payment.amount:
         raise ServiceError("이 청구에서 이미 반환한 금액이 있어 현금수납을 취소할 수 없습니다. 반환을 먼저 확인하세요.")
-    reversal = Payment(contract_id=payment.contract_id, charge_id=payment.charge_id, method=PaymentMethod.CASH,
+    reversal = Payment(contract_id=payment.contract_id, charge_id=payment.charge_id, method=payment.method,
                        amount=payment.amount, paid_on=on, reversal_reason=reason, created_by=by,
                        adjusts_period=adjusts_period)
     s.add(reversal)

@@ -32,5 +32,6 @@ class Destination(Enum):
     ARREARS_RULES = "연체료·독촉 규정"
     LATE_FEES = "연체료관리"
     DUNNING = "독촉관리"
+    STATEMENT = "통장입금대사"
     MONTH_CLOSE = "월마감"
     NOTICES = "공지사항"

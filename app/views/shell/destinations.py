@@ -29,6 +29,7 @@ PAGE_KEYS: dict[Destination, str] = {
     Destination.ARREARS_RULES: "settings.arrears_rules",
     Destination.LATE_FEES: "collection.late_fees",
     Destination.DUNNING: "collection.dunning",
+    Destination.STATEMENT: "collection.statement",
     Destination.MONTH_CLOSE: "aggregates.month_close",
     Destination.NOTICES: "notices",
 }

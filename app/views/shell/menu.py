@@ -67,12 +67,13 @@ MANUAL_MENU: tuple[MenuGroup, ...] = (
 # Screens beyond the manual, listed after the manual's entries of their group (pages.ADMIN_ONLY says
 # which only administrators see): 감사기록 and the 동의자료 screens of issue 16, and the 학원 paperwork
 # of issue 18 (휴원, 반환, 현금영수증, 교육비 납입증명서), and the 관리사무소 rules of issue 19 (연체료,
-# 독촉, 월마감).
+# 독촉, 월마감), and the bank statement's deposits matched to what is unpaid of issue 20 (통장입금대사).
 BEYOND_MANUAL: dict[str, tuple[MenuEntry, ...]] = {
     "settings": (MenuEntry("감사기록", "settings.audit"), MenuEntry("동의자료 보관·파기", "settings.evidence_retention"),
                  MenuEntry("연체료·독촉 규정", "settings.arrears_rules")),
     "customers": (MenuEntry("동의자료 일괄첨부", "customers.evidence_bulk"), MenuEntry("휴원관리", "customers.pauses")),
     "collection": (MenuEntry("반환관리", "collection.refunds"), MenuEntry("현금영수증관리", "collection.cash_receipts"),
-                   MenuEntry("연체료관리", "collection.late_fees"), MenuEntry("독촉관리", "collection.dunning")),
+                   MenuEntry("연체료관리", "collection.late_fees"), MenuEntry("독촉관리", "collection.dunning"),
+                   MenuEntry("통장입금대사", "collection.statement")),
     "aggregates": (MenuEntry("교육비 납입증명서", "aggregates.certificates"), MenuEntry("월마감", "aggregates.month_close")),
 }
