@@ -94,12 +94,11 @@ ENCRYPTED = (
 )
 DAMAGED = "엑셀 파일을 읽을 수 없습니다. 파일이 손상되었을 수 있습니다. 엑셀에서 열어 다시 저장한 뒤 선택하세요."
 TOO_BIG = (
-    "엑셀 파일의 압축을 풀면 지나치게 커집니다({part}: 약 {size:,}MB, 압축률 {ratio:,}배). 고객 목록으로 볼 수 없는 "
-    "파일이어서 읽지 않았습니다. 엑셀에서 고객 행만 새 통합 문서에 복사해 저장한 뒤 선택하세요."
+    "엑셀 파일의 압축을 풀면 지나치게 커집니다({part}: 약 {size:,}MB, 압축률 {ratio:,}배). {subject}으로 볼 수 없는 "
+    "파일이어서 읽지 않았습니다. {retry}"
 )
 ROW_TOO_BIG = (
-    "엑셀 시트에 한 행이 {limit:,}MB를 넘는 부분이 있어 읽지 않았습니다. 고객 목록으로 볼 수 없는 파일입니다. "
-    "엑셀에서 고객 행만 새 통합 문서에 복사해 저장한 뒤 선택하세요."
+    "엑셀 시트에 한 행이 {limit:,}MB를 넘는 부분이 있어 읽지 않았습니다. {subject}으로 볼 수 없는 파일입니다. {retry}"
 )
 
 UNCACHED_FORMULA = "수식에 저장된 값이 없습니다. 엑셀에서 열어 다시 계산·저장하거나 수식을 값으로 바꾸세요."
@@ -130,6 +129,29 @@ _WIDE_VALUE_CELL = re.compile(rb'r="([A-Z]{2,3})[0-9]+"[^>]*?(?<!/)>')  # a lite
 
 class ImportFileError(ServiceError):
     """The file as a whole cannot be imported; nothing was read into the database."""
+
+
+@dataclass(frozen=True)
+class SheetWording:
+    """What the refusals call the list, what they ask the clerk to do, and how much one file may hold.
+
+    The same safety checks guard the customer list of 일괄등록 (the default) and the office's bank
+    statement of 통장입금대사 (app/services/collection/statements/reader.py passes its own), so a
+    clerk reading a bank file is not told to fix a "고객 목록". Every subject ends in a final
+    consonant, as the messages attach 으로 to it.
+    """
+
+    subject: str = "고객 목록"
+    retry: str = "엑셀에서 고객 행만 새 통합 문서에 복사해 저장한 뒤 선택하세요."
+    no_sheet: str = "고객 목록을 담은 시트가 없습니다. 양식의 '고객목록' 시트에 입력하세요."
+    empty_xlsx: str = "양식의 첫 행(열 이름) 아래에 고객을 한 행에 한 명씩 입력하세요."
+    empty_xls: str = "첫 행(열 이름) 아래에 고객을 한 행에 한 명씩 입력하세요."
+    too_many_rows: str = "한 번에 {limit:,}행까지 등록할 수 있으니 파일을 {limit:,}행 이하로 나누어 차례로 등록하세요."
+    max_rows: int = MAX_ROWS
+    max_cells: int = MAX_CELLS
+
+
+CUSTOMER_LIST = SheetWording()
 
 
 class ImportCancelled(ServiceError):
@@ -260,7 +282,7 @@ XLSX = "xlsx"
 XLS = "xls"
 
 
-def check_file_type(path: Path) -> str:
+def check_file_type(path: Path, wording: SheetWording = CUSTOMER_LIST) -> str:
     """XLSX or XLS; anything else is refused with the message a clerk can act on."""
     try:
         with path.open("rb") as fh:
@@ -293,7 +315,7 @@ def check_file_type(path: Path) -> str:
         raise ImportFileError(XLSB)
     if "xl/workbook.xml" not in members:
         raise ImportFileError(NOT_XLSX)
-    check_archive(path)
+    check_archive(path, wording)
     return XLSX
 
 
@@ -303,7 +325,7 @@ def _is_bulk_part(name: str) -> bool:
     return lowered.startswith("xl/worksheets/") or lowered.endswith("sharedstrings.xml")
 
 
-def check_archive(path: Path) -> None:
+def check_archive(path: Path, wording: SheetWording = CUSTOMER_LIST) -> None:
     """Refuse a zip bomb from the zip directory alone, before one byte is decompressed."""
     try:
         with zipfile.ZipFile(path) as zf:
@@ -315,7 +337,7 @@ def check_archive(path: Path) -> None:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > limit or (info.file_size > RATIO_FROM_BYTES and ratio > MAX_RATIO):
             raise ImportFileError(TOO_BIG.format(part=info.filename, size=max(info.file_size // 1_000_000, 1),
-                                                 ratio=int(ratio)))
+                                                 ratio=int(ratio), subject=wording.subject, retry=wording.retry))
 
 
 # --- which sheet, and a cheap pass over its XML --------------------------------------------------
@@ -335,7 +357,7 @@ def _sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, str, bool]]:
     return sheets
 
 
-def choose_sheet(path: Path, preferred: str) -> tuple[str, str]:
+def choose_sheet(path: Path, preferred: str, wording: SheetWording = CUSTOMER_LIST) -> tuple[str, str]:
     """The sheet named `preferred` (the template's), else the first visible sheet that is not 안내."""
     try:
         with zipfile.ZipFile(path) as zf:
@@ -351,7 +373,7 @@ def choose_sheet(path: Path, preferred: str) -> tuple[str, str]:
     for name, part, visible in sheets:
         if visible and name != "안내":  # a clerk's own book may call its one sheet 목록
             return name, part
-    raise ImportFileError("고객 목록을 담은 시트가 없습니다. 양식의 '고객목록' 시트에 입력하세요.")
+    raise ImportFileError(wording.no_sheet)
 
 
 @dataclass
@@ -368,7 +390,7 @@ class SheetScan:
     bad_cells: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
-def _chunks(path: Path, part: str) -> Iterator[bytes]:
+def _chunks(path: Path, part: str, wording: SheetWording = CUSTOMER_LIST) -> Iterator[bytes]:
     """The sheet XML in pieces that each end just before a row starts, so no row is ever split.
 
     Writers that use a namespace prefix (<x:row>) are found from the first piece; rfind stops at the
@@ -389,7 +411,8 @@ def _chunks(path: Path, part: str) -> Iterator[bytes]:
                 cut = data.rfind(marker)
                 if cut <= 0:
                     if len(data) > MAX_ROW_BYTES:
-                        raise ImportFileError(ROW_TOO_BIG.format(limit=MAX_ROW_BYTES // 1_000_000))
+                        raise ImportFileError(ROW_TOO_BIG.format(limit=MAX_ROW_BYTES // 1_000_000,
+                                                                 subject=wording.subject, retry=wording.retry))
                     carry = data
                     continue
                 carry = data[cut:]
@@ -399,10 +422,10 @@ def _chunks(path: Path, part: str) -> Iterator[bytes]:
         raise ImportFileError(DAMAGED) from None
 
 
-def _rows_with_values(path: Path, part: str, stop_after: int) -> int:
+def _rows_with_values(path: Path, part: str, stop_after: int, wording: SheetWording = CUSTOMER_LIST) -> int:
     """Exact count of rows holding a value, one row at a time; stops once past `stop_after`."""
     count = 0
-    for data in _chunks(path, part):
+    for data in _chunks(path, part, wording):
         starts = [m.start() for m in _ROW_START.finditer(data)] + [len(data)]
         for begin, end in itertools.pairwise(starts):
             if _HAS_VALUE.search(data, begin, end):
@@ -433,7 +456,7 @@ def _last_column(data: bytes) -> int:
     return max((column_index(letters.decode()) for letters in wide), default=25)
 
 
-def scan_sheet(path: Path, part: str) -> SheetScan:
+def scan_sheet(path: Path, part: str, wording: SheetWording = CUSTOMER_LIST) -> SheetScan:
     """Stream the sheet XML in 1 MB pieces, without building a tree or holding the sheet.
 
     Rows are counted by their elements at C speed; only when that count passes the limit are the
@@ -443,7 +466,7 @@ def scan_sheet(path: Path, part: str) -> SheetScan:
     scan = SheetScan()
     elements = empty = 0
     tail = b""
-    for data in _chunks(path, part):
+    for data in _chunks(path, part, wording):
         elements += data.count(b"<row ") + data.count(b"<row>") + data.count(b":row ") + data.count(b":row>")
         empty += len(_EMPTY_ROW.findall(data))
         if not scan.has_values and _HAS_VALUE.search(data):
@@ -462,9 +485,9 @@ def scan_sheet(path: Path, part: str) -> SheetScan:
         tail = data
     scan.merged = [m.decode() for m in _MERGE.findall(tail)]
     scan.value_rows = elements - empty
-    if scan.value_rows - 1 > MAX_ROWS:
-        exact = _rows_with_values(path, part, MAX_ROWS + 1)
-        if exact <= MAX_ROWS + 1:
+    if scan.value_rows - 1 > wording.max_rows:
+        exact = _rows_with_values(path, part, wording.max_rows + 1, wording)
+        if exact <= wording.max_rows + 1:
             scan.value_rows = exact
     return scan
 
@@ -509,7 +532,7 @@ def _sheet_name(body: bytes, biff8: bool) -> str:
     return body[7:7 + count].decode("cp949", "replace")
 
 
-def scan_xls(path: Path) -> dict[str, SheetScan]:
+def scan_xls(path: Path, wording: SheetWording = CUSTOMER_LIST) -> dict[str, SheetScan]:
     """Each worksheet's extent, rows with values and error cells, from the Workbook stream alone.
 
     Refuses an encrypted .xls (FILEPASS), a damaged container, and a workbook whose sheets would
@@ -559,12 +582,12 @@ def scan_xls(path: Path) -> dict[str, SheetScan]:
                 current.add(row, first, max(first, last))
         position += 4 + size
     total = sum(e.cells for e in extents.values())
-    if total > MAX_CELLS:
+    if total > wording.max_cells:
         widest = max(extents.values(), key=lambda e: e.cells)
         corner = f"{column_letters(widest.last_col)}{widest.last_row + 1}"
         raise ImportFileError(
             f"엑셀 파일에서 값이 든 칸이 {corner}까지(시트 모두 합쳐 약 {total:,}칸) 퍼져 있어 한 번에 읽을 수 없습니다. "
-            "고객 목록 밖(오른쪽·아래)의 칸에 든 값을 지우거나 다른 시트를 지우고 저장한 뒤 다시 선택하세요."
+            f"{wording.subject} 밖(오른쪽·아래)의 칸에 든 값을 지우거나 다른 시트를 지우고 저장한 뒤 다시 선택하세요."
         )
     scans: dict[str, SheetScan] = {}
     for offset, extent in extents.items():
@@ -575,7 +598,7 @@ def scan_xls(path: Path) -> dict[str, SheetScan]:
     return scans
 
 
-def _xls_sheet(workbook: Any, preferred: str) -> str:
+def _xls_sheet(workbook: Any, preferred: str, wording: SheetWording = CUSTOMER_LIST) -> str:
     """The sheet named `preferred`, else the first visible worksheet that is not 안내/목록."""
     sheets = [m for m in workbook.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
     for meta in sheets:
@@ -587,7 +610,7 @@ def _xls_sheet(workbook: Any, preferred: str) -> str:
             return str(meta.name)
     if visible:  # a clerk's own book may call its one sheet 목록
         return str(visible[0].name)
-    raise ImportFileError("고객 목록을 담은 시트가 없습니다. 양식의 '고객목록' 시트에 입력하세요.")
+    raise ImportFileError(wording.no_sheet)
 
 
 # --- rows -------------------------------------------------------------------------------------
@@ -627,27 +650,27 @@ def _refuse_merges(name: str, merged: list[str], header_row: int) -> None:
         )
 
 
-def _open_xlsx(path: Path, preferred_sheet: str) -> tuple[str, SheetScan, Any]:
-    name, part = choose_sheet(path, preferred_sheet)
-    scan = scan_sheet(path, part)
+def _open_xlsx(path: Path, preferred_sheet: str, wording: SheetWording) -> tuple[str, SheetScan, Any]:
+    name, part = choose_sheet(path, preferred_sheet, wording)
+    scan = scan_sheet(path, part, wording)
     if len(scan.bad_cells) > MAX_BAD_CELLS:
         raise ImportFileError(
             f"'{name}' 시트에 오류 값이거나 저장된 값이 없는 수식 칸이 {MAX_BAD_CELLS:,}곳을 넘습니다. 엑셀에서 열어 "
             "다시 계산·저장하거나 수식을 값으로 바꾼 뒤 선택하세요."
         )
-    if scan.value_rows - 1 > MAX_ROWS:
+    if scan.value_rows - 1 > wording.max_rows:
         raise ImportFileError(
-            f"'{name}' 시트에 자료가 약 {scan.value_rows - 1:,}행 있습니다. 한 번에 {MAX_ROWS:,}행까지 등록할 수 있으니 "
-            f"파일을 {MAX_ROWS:,}행 이하로 나누어 차례로 등록하세요."
+            f"'{name}' 시트에 자료가 약 {scan.value_rows - 1:,}행 있습니다. "
+            + wording.too_many_rows.format(limit=wording.max_rows)
         )
     if not scan.has_values:
-        raise ImportFileError(f"'{name}' 시트가 비어 있습니다. 양식의 첫 행(열 이름) 아래에 고객을 한 행에 한 명씩 입력하세요.")
+        raise ImportFileError(f"'{name}' 시트가 비어 있습니다. {wording.empty_xlsx}")
     cells = scan.last_row * (scan.last_column + 1)
-    if cells > MAX_CELLS:
+    if cells > wording.max_cells:
         corner = f"{column_letters(scan.last_column)}{scan.last_row}"
         raise ImportFileError(
             f"'{name}' 시트에서 값이 든 칸이 A1부터 {corner}까지(약 {cells:,}칸) 퍼져 있어 한 번에 읽을 수 없습니다. "
-            "고객 목록 밖(오른쪽·아래)의 칸에 든 값을 지우고 저장한 뒤 다시 선택하세요."
+            f"{wording.subject} 밖(오른쪽·아래)의 칸에 든 값을 지우고 저장한 뒤 다시 선택하세요."
         )
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
@@ -658,15 +681,15 @@ def _open_xlsx(path: Path, preferred_sheet: str) -> tuple[str, SheetScan, Any]:
         raise ImportFileError(DAMAGED) from None
 
 
-def _open_xls(path: Path, preferred_sheet: str) -> tuple[str, SheetScan, Any]:
-    scans = scan_xls(path)
+def _open_xls(path: Path, preferred_sheet: str, wording: SheetWording) -> tuple[str, SheetScan, Any]:
+    scans = scan_xls(path, wording)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError:
         raise ImportFileError(ENCRYPTED) from None
     except Exception:  # noqa: BLE001 - calamine's BIFF errors all mean "cannot read"
         raise ImportFileError(DAMAGED) from None
-    name = _xls_sheet(workbook, preferred_sheet)
+    name = _xls_sheet(workbook, preferred_sheet, wording)
     try:
         sheet = workbook.get_sheet_by_name(name)
     except Exception:  # noqa: BLE001 - calamine's errors for a damaged sheet all mean "cannot read"
@@ -675,8 +698,20 @@ def _open_xls(path: Path, preferred_sheet: str) -> tuple[str, SheetScan, Any]:
     scan.merged = [f"{column_letters(c0)}{r0 + 1}:{column_letters(c1)}{r1 + 1}"
                    for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
     if not scan.has_values:
-        raise ImportFileError(f"'{name}' 시트가 비어 있습니다. 첫 행(열 이름) 아래에 고객을 한 행에 한 명씩 입력하세요.")
+        raise ImportFileError(f"'{name}' 시트가 비어 있습니다. {wording.empty_xls}")
     return name, scan, sheet
+
+
+def open_workbook_sheet(path: Path, *, preferred_sheet: str,
+                        wording: SheetWording = CUSTOMER_LIST) -> tuple[str, SheetScan, Any]:
+    """Check the file (.xlsx or .xls), pick the sheet and refuse what cannot be read safely.
+
+    Returns the sheet's name, what the scan found, and the calamine sheet (`iter_rows()`, `start`).
+    """
+    kind = check_file_type(path, wording)
+    if kind == XLS:
+        return _open_xls(path, preferred_sheet, wording)
+    return _open_xlsx(path, preferred_sheet, wording)
 
 
 def open_sheet(path: Path, *, preferred_sheet: str, header_test: Callable[[list[Any]], bool]) -> SheetRows:
@@ -685,8 +720,7 @@ def open_sheet(path: Path, *, preferred_sheet: str, header_test: Callable[[list[
     `header_test` tells whether a row is the header (the caller knows the column names); it is
     asked for each of the first HEADER_SEARCH_ROWS rows, so a title and blank rows may come first.
     """
-    kind = check_file_type(path)
-    name, scan, sheet = _open_xls(path, preferred_sheet) if kind == XLS else _open_xlsx(path, preferred_sheet)
+    name, scan, sheet = open_workbook_sheet(path, preferred_sheet=preferred_sheet)
     start_row, first_column = sheet.start or (0, 0)
     rows = sheet.iter_rows()
     header: list[str] | None = None
