@@ -39,6 +39,7 @@ from app.models import (
     PaymentMethod,
 )
 from app.services.collection import cash_receipts, ledger, month_lock
+from app.services.collection.statements.reversal import free_reversed_part
 from app.services.common import audit
 from app.services.common.access import contract_for
 from app.services.common.calendar import SEOUL
@@ -268,16 +269,19 @@ def reverse_cash(db: Database, actor: Actor, payment_id: int, reason: str, *, on
         when, adjusts = month_lock.adjustment_day(s, contract_id, on or payment.paid_on,
                                                   today or datetime.now(SEOUL).date())
         reversal = ledger.post_reversal(s, payment, reason, when, actor.login_id, adjusts_period=adjusts)
+        # A 계좌입금 from the bank statement: its part of the deposit is free again (미처리), same transaction.
+        freed = free_reversed_part(s, payment_id, actor.login_id)
         left = ledger.outstanding(s, charge_id)
         audit.record(s, "cash_reversed", actor=actor, target=f"{contract.institution_code} 수납 {payment_id}",
                      detail={"payment_id": payment_id, "reversal_id": reversal.id, "amount": payment.amount,
-                             "reason": reason[:200]})
-        amount, reversal_id = payment.amount, reversal.id
+                             "reason": reason[:200], **({"statement_line_id": freed.id} if freed else {})})
+        amount, reversal_id, method = payment.amount, reversal.id, payment.method.label
         issued = payment.cash_receipt_no or ("자진발급" if payment.cash_receipt_self else None)
     # The 현금영수증 issued for it stands at 국세청 until the office cancels it there (this desk only records it).
     receipt = f" 이 수납에 발급한 현금영수증({issued})은 홈택스에서 취소 발급하세요." if issued else ""
+    deposit = " 통장 입금은 통장입금대사의 미처리 목록으로 돌아갔습니다." if freed else ""
     return CashReceipt(reversal_id, charge_id, amount, left,
-                       f"현금수납 {amount:,}원을 취소했습니다. 미수납액은 {left:,}원입니다.{receipt}")
+                       f"{method} {amount:,}원을 취소했습니다. 미수납액은 {left:,}원입니다.{receipt}{deposit}")
 
 
 def list_cash_payments(

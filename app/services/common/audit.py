@@ -79,6 +79,8 @@ ACTION_LABELS: dict[str, str] = {
     "late_fee_policy_saved": "연체료 규정 저장",
     "late_fee_policy_removed": "연체료 항목 규정 해제",
     "dunning_stages_saved": "독촉 단계 저장",
+    "statement_applied": "통장입금 수납반영",
+    "statement_dismissed": "통장입금 수납아님",
 }
 
 

@@ -57,6 +57,7 @@ from app.services.exchange.transmissions import ContractInfo, contract_info
 from app.services.home.cash_receipts_due import cash_receipts_due
 from app.services.home.dunning_due import dunning_due
 from app.services.home.refunds_due import refunds_due
+from app.services.home.statement_due import statement_due
 from app.services.home.work_item import WorkItem  # re-exported: the home screen imports it from here
 
 AT_RISK_HORIZON = timedelta(days=45)
@@ -206,6 +207,7 @@ def summary(db: Database, actor: Actor, contract_id: int, *, now: datetime) -> H
             *cash_receipts_due(s, contract_id, today),
             *refunds_due(s, contract_id, today),
             *dunning_due(s, contract_id, today),
+            *statement_due(s, contract_id, today),
         ]
         this_period = month_of(today)
         figures = (_month(s, contract_id, this_period, info, today),

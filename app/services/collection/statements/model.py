@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from app.models.enums import LabelledEnum, StatementLineState
+
+MAX_DEPOSITS = 20_000
+"""Deposits matched or applied at once: a year of a busy office's statement, more than one sitting needs."""
+MAX_NOTE = 200
+"""Characters of the reason a deposit is set aside (수납아님)."""
 
 
 def identity_of(occurred_on: date, occurred_time: str | None, amount: int, depositor: str, balance: int | None,
@@ -89,7 +94,8 @@ class Proposal:
     alternatives: tuple[tuple[Allocation, ...], ...] = ()  # other readings, best first
     excess: int = 0  # won of the deposit beyond what the allocations can take (flagged, never applied)
     known: StatementLineState | None = None  # the deposit was read before: what became of it
-    known_line_id: int | None = None
+    known_line_id: int | None = None  # that stored line; also set (with `known` None) on a 미처리 line proposed again
+    applied_before: int = 0  # won of a stored 미처리 line already applied (what is proposed is the rest)
 
     @property
     def preselected(self) -> bool:
@@ -99,6 +105,11 @@ class Proposal:
     @property
     def applied_total(self) -> int:
         return sum(a.amount for a in self.allocations)
+
+    @property
+    def remainder(self) -> int:
+        """Won of the deposit still to place: all of it, or what a stored line has left."""
+        return self.deposit.amount - self.applied_before
 
 
 class Action(LabelledEnum):
@@ -130,3 +141,41 @@ class ApplyResult:
     def summary(self) -> str:
         return (f"입금 {self.applied_deposits:,}건 {self.amount:,}원을 계좌입금으로 수납했습니다 (수납 {self.payments:,}건). "
                 f"수납아님 {self.dismissed:,}건, 미처리로 보관 {self.kept:,}건, 이미 처리된 입금 {self.already_known:,}건.")
+
+
+@dataclass(frozen=True)
+class StoredLine:
+    """A deposit remembered from a statement read earlier, and what became of it.
+
+    `paid` says, in the clerk's words, what each applied part became ('김민준(202400012) 2026-12 수강료
+    150,000원'); a part whose 계좌입금 an administrator reversed stays listed with '(수납취소)', and
+    its won are free again (`remainder`)."""
+
+    line_id: int
+    identity: str
+    occurred_on: date
+    occurred_time: str | None
+    amount: int
+    depositor: str
+    memo: str
+    balance: int | None
+    bank: str  # the statement layout it was read as
+    source_file: str
+    state: StatementLineState
+    applied: int  # won applied as 계좌입금 (reversed parts not counted)
+    note: str  # why it was set aside, or what is left
+    paid: tuple[str, ...] = ()
+    created_by: str = ""
+    decided_by: str = ""
+    decided_at: datetime | None = None
+
+    @property
+    def remainder(self) -> int:
+        """Won of the deposit neither applied nor set aside yet (0 once set aside as 수납아님)."""
+        return 0 if self.state is StatementLineState.DISMISSED else self.amount - self.applied
+
+    @property
+    def deposit(self) -> Deposit:
+        """The line as a Deposit, to be proposed again (row 0: it is no longer a row of an open file)."""
+        return Deposit(0, self.occurred_on, self.occurred_time, self.amount, self.depositor, self.memo, self.balance,
+                       self.identity)
