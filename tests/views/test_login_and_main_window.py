@@ -102,7 +102,7 @@ def test_tree_shows_the_manuals_entries_in_order_for_each_built_screen(qtbot, of
     assert shown["환경설정"] == ["사용자관리", "집금항목관리", "계약정보", "감사기록", "동의자료 보관·파기",
                                 "연체료·독촉 규정"]
     assert shown["고객관리"] == ["고객관리", "일괄등록", "동의자료 일괄첨부", "휴원관리"]
-    assert shown["수납관리"][-4:] == ["반환관리", "현금영수증관리", "연체료관리", "독촉관리"]
+    assert shown["수납관리"][-5:] == ["반환관리", "현금영수증관리", "연체료관리", "독촉관리", "통장입금대사"]
     assert shown["집계"][-2:] == ["교육비 납입증명서", "월마감"]
     # Every visible leaf opens a real screen, never a placeholder.
     for key in window.factories:

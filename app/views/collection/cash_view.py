@@ -83,6 +83,7 @@ PAYMENT_COLUMNS = (
     Column("집금항목", lambda r: r.item_name),
     Column("청구월", lambda r: r.period, ALIGN_CENTER),
     money_column("수납금액", lambda r: r.amount),
+    Column("수납방법", lambda r: r.method, ALIGN_CENTER),  # 현금수납, or 계좌입금 applied from 통장입금대사
     Column("수납자", lambda r: r.created_by, ALIGN_CENTER),
     Column("상태", lambda r: "수납취소" if r.reversed else "수납", ALIGN_CENTER,
            lambda r: MUTED if r.reversed else None),
@@ -207,7 +208,7 @@ class CashPage(Page):
         return ReceiptEntry(number or None, qdate_to_date(self.receipt_on), self.receipt_self.isChecked())
 
     def _payments_box(self, today: date) -> QGroupBox:
-        box = QGroupBox("현금수납 내역")
+        box = QGroupBox("현금수납·계좌입금 내역")
         layout = QVBoxLayout(box)
         self.paid_from = date_edit(today.replace(day=1) - timedelta(days=31))
         self.paid_to = date_edit(today)

@@ -35,6 +35,7 @@ def page_factories() -> dict[str, PageFactory]:
     from app.views.collection.requests_view import RequestsPage
     from app.views.collection.results_view import ResultsPage
     from app.views.collection.retries_view import RetriesPage
+    from app.views.collection.statement_view import StatementPage
     from app.views.collection.transmissions_view import TransmissionsPage
     from app.views.customers.customers_view import CustomersPage
     from app.views.customers.evidence_bulk_view import EvidenceBulkPage
@@ -72,6 +73,7 @@ def page_factories() -> dict[str, PageFactory]:
         "collection.cash_receipts": CashReceiptsPage,
         "collection.discounts": DiscountsPage,
         "collection.dunning": DunningPage,
+        "collection.statement": StatementPage,
         "aggregates.requests": RequestAggregatePage,
         "aggregates.outstanding": OutstandingAggregatePage,
         "aggregates.discounts": DiscountAggregatePage,
