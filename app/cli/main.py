@@ -74,6 +74,8 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     print(f"데모 학원을 만들었습니다: 고객 {result.customers}명과 지난 3개월의 이체 기록. 관리자 ID {result.admin_login_id} "
           f"(생년월일 {result.admin_birth_date}), 담당자 ID {result.clerk_login_id} (생년월일 {result.clerk_birth_date}), "
           f"비밀번호 모두 000000, 데이터 암호 문구 '{passphrase}'.", file=sys.stderr)
+    if result.sample_statement is not None:
+        print(f"통장입금대사 연습용 통장 거래내역: {result.sample_statement}", file=sys.stderr)
     return 0
 
 

@@ -7,6 +7,8 @@ the embedded scheduler and the built-in bank simulator on an injected clock that
 "now" (`demo_history`, the families in `demo_cast`). So the simulator knows every registration and
 the next practice month works; every list and 집계 has rows; and the home screen has today's work:
 a failure to retry or receive in cash, a rejected 계좌신청 to fix, the next cut-off with what is queued.
+Beside it, in the data folder, the office's bank statement of the last days (`demo_statement`,
+데모_통장거래내역.xlsx) to practise 통장입금대사 on.
 
 All or nothing. The services commit their own transactions, so the history is lived in a scratch
 SQLite file and copied into the real database in one transaction (`demo_copy`): a demo that fails or
@@ -41,6 +43,7 @@ from app.services.exchange.relay.config import SIMULATOR_FOLDER
 from app.services.exchange.relay.simulator import STATE_FILE, BankSimulator
 from app.services.settings import setup
 from app.services.settings.demo import copy as demo_copy
+from app.services.settings.demo import statement as demo_statement
 from app.services.settings.demo.history import (
     ADMIN_BIRTH,
     ADMIN_LOGIN,
@@ -70,6 +73,7 @@ class DemoResult:
     admin_birth_date: str
     clerk_login_id: str = CLERK_LOGIN
     clerk_birth_date: str = CLERK_BIRTH
+    sample_statement: Path | None = None  # the 통장 거래내역 to practise 통장입금대사 on (demo_statement)
 
 
 def existing_code(db: Database) -> str:
@@ -109,6 +113,7 @@ def create(db: Database, *, passphrase: str = DEMO_PASSPHRASE, customers: int = 
                 _migrate(build)
                 history = History(build, folder, end, customers, passphrase)
                 history.live()
+                sample = demo_statement.write_sample(build, history.clerk, history.cid, folder, end.date())
                 demo_copy.copy_all(build, db, demo_copy.Shift(history.clock.marks, datetime.now(SEOUL)))
             finally:
                 build.dispose()
@@ -118,7 +123,7 @@ def create(db: Database, *, passphrase: str = DEMO_PASSPHRASE, customers: int = 
         except Exception:  # the first failure is the one to report
             log.warning("could not clear the simulator's copy of the failed demo", exc_info=True)
         raise
-    return DemoResult(DEMO_CODE, customers, ADMIN_LOGIN, ADMIN_BIRTH)
+    return DemoResult(DEMO_CODE, customers, ADMIN_LOGIN, ADMIN_BIRTH, sample_statement=sample)
 
 
 @contextmanager
