@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import config as app_config
 from app.database.engine import Database
 from app.models.enums import StatementLineState
 from app.services.collection.cash import CashRow
@@ -48,6 +49,7 @@ from app.services.collection.statements.model import ApplyResult, Confidence, Pr
 from app.services.collection.statements.reader import StatementColumnsMissing, read_statement
 from app.services.common.errors import ServiceError
 from app.services.common.session import Actor
+from app.services.settings.demo.statement import SAMPLE_NAME
 from app.views.collection.statement_lines import KNOWN, ProposalList
 from app.views.collection.statement_mapping_dialog import StatementMappingDialog
 from app.views.collection.table_models import (
@@ -324,8 +326,11 @@ class StatementPage(Page):
     # --- reading a statement ---------------------------------------------------------------------------
 
     def ask_open_path(self) -> str:
-        """The file dialog (tests replace this method)."""
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DownloadLocation)
+        """The file dialog (tests replace this method); it opens beside the demo's practice statement
+        when there is one (`demo.statement`), else in the downloads folder where banks save theirs."""
+        data = app_config.data_dir()
+        folder = (str(data) if (data / SAMPLE_NAME).exists()
+                  else QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DownloadLocation))
         path, _filter = QFileDialog.getOpenFileName(self, "통장 거래내역 파일 선택", folder or str(Path.home()),
                                                     FILE_FILTER)
         return path
