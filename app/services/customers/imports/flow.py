@@ -18,6 +18,14 @@ a field already taken, is the clerk's to decide (the screen's 열 연결 step, t
 before anything can be imported. The decisions are remembered per contract in the shared settings
 (AppSetting ``import.mapping.<contract_id>``, JSON header → field key, "" for 사용 안 함), written
 in the import's own transaction and applied, and shown, the next time.
+
+Payer lists exported by other CMS services (효성 CMS+, NICE 더빌, 도너스, an academy program) are
+recognised by their header (`imports.profiles`): the preview says which export it read the file as,
+shows the mapping before anything is written, skips the rows the service had stopped, and says that
+every payer is registered with the bank again through this agency (a new EB13 with evidence). What the
+export lacks is asked once for the whole file or typed per row in the preview (`imports.fill`); each
+new agreement whose first debit comes before its registration can complete (D-2) is marked with what
+to do; the consent evidence is attached by 고객번호 after the import, or left for later.
 """
 
 from __future__ import annotations
@@ -42,7 +50,32 @@ from app.services.common.calendar import SEOUL
 from app.services.common.crypto import DataKey
 from app.services.common.errors import ConflictError, ServiceError
 from app.services.common.session import Actor
-from app.services.customers import rules
+from app.services.customers import agreements, rules
+from app.services.customers.imports import profiles
+from app.services.customers.imports.fill import (
+    FILE_WIDE_KEYS,
+    FILL_KEYS,
+    LATER_PLACE,
+    Asked,
+    EvidenceOutcome,
+    EvidencePlan,
+    FileValues,
+    Filler,
+    LateMark,
+    asked_notes,
+    asked_reason,
+    attach_evidence,
+    clean_overrides,
+    empty_reason,
+    late_marks,
+    late_note,
+    moment,
+    plan_asked,
+    read_as_notes,
+    shown_value,
+    switch_in_notes,
+)
+from app.services.customers.imports.profiles import Profile, Recognised, RowHabits
 from app.services.customers.imports.reader import (
     MAX_ROWS,
     ImportCancelled,
@@ -56,6 +89,7 @@ from app.services.customers.imports.rows import (
     EXAMPLE_PREFIX,
     IGNORE,
     ColumnPlan,
+    HeaderMap,
     ItemChoice,
     RowChecker,
     RowError,
@@ -73,12 +107,17 @@ from app.services.settings import contracts
 
 __all__ = [
     "ALL_OR_NOTHING",
+    "AUTO_PROFILE",
+    "FILE_WIDE_KEYS",
+    "FILL_KEYS",
     "MAX_ROWS",
+    "NO_PROFILE",
     "SKIP",
     "TEMPLATE_SHEET",
     "UPDATE",
     "VALID_ONLY",
     "ColumnsMissing",
+    "FileValues",
     "ImportCancelled",
     "ImportFileError",
     "ImportOptions",
@@ -86,6 +125,7 @@ __all__ = [
     "ImportResult",
     "change_options",
     "column_lines",
+    "fill_value",
     "looks_like_header",
     "mapping_key",
     "preview_import",
@@ -104,6 +144,9 @@ UPDATE = "update"
 TEMPLATE_SHEET = "고객목록"
 MODES = (ALL_OR_NOTHING, VALID_ONLY)
 ON_EXISTING = (SKIP, UPDATE)
+AUTO_PROFILE = "auto"
+"""Recognise the export by its header (the default); NO_PROFILE reads every file as the clerk's own."""
+NO_PROFILE = ""
 
 
 @dataclass(frozen=True)
@@ -133,6 +176,24 @@ class ImportPreview:
     notices: list[str] = field(default_factory=list)
     plan: ColumnPlan | None = None
     number_accounts: int = 0  # rows whose account number was a number cell, read as its digits
+    profile: Profile | None = None  # the other service's export the file was read as
+    profile_score: int = 0  # how many of that export's own column names the header holds
+    file_values: FileValues = field(default_factory=FileValues)
+    asked: tuple[Asked, ...] = ()  # fields filled by the file-wide values or typed per row
+    overrides: dict[int, dict[str, str]] = field(default_factory=dict)  # Excel row → field → the clerk's text
+    fill_columns: tuple[tuple[str, str], ...] = ()  # (field, column header) the preview lets the clerk type in
+    late: dict[int, LateMark] = field(default_factory=dict)  # Excel row → first debit before D-2
+    item_names: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def registrations(self) -> int:
+        """New agreements, each a registration (EB13 신규) the bank will be asked for."""
+        return self.count(Status.NEW)
+
+    @property
+    def status_skipped(self) -> int:
+        """Rows skipped for the other service's status (해지, 중지, 카드 …), not for an existing number."""
+        return sum(1 for r in self.rows if r.status is Status.SKIP and not _existing_note(r))
 
     @property
     def account_warnings(self) -> int:
@@ -177,6 +238,8 @@ class ImportResult:
     counts: WriteCounts
     skipped: int
     errors: int
+    evidence: EvidenceOutcome | None = None  # the folder or .zip attached after the import
+    evidence_later: bool = False  # the clerk chose 나중에 첨부 for a list from elsewhere
 
     @property
     def imported(self) -> int:
@@ -184,8 +247,14 @@ class ImportResult:
 
     def summary(self) -> str:
         c = self.counts
-        return (f"고객 {c.customers_added:,}명 등록, {c.customers_updated:,}명 수정, 건너뜀 {self.skipped:,}행, "
+        text = (f"고객 {c.customers_added:,}명 등록, {c.customers_updated:,}명 수정, 건너뜀 {self.skipped:,}행, "
                 f"오류 {self.errors:,}행. 계좌신청 {c.registrations_queued:,}건이 계좌신청대기로 접수되었습니다.")
+        if self.evidence is not None:
+            text += " " + self.evidence.summary()
+        elif self.evidence_later and c.registrations_queued:
+            text += (f" 계좌신청 {c.registrations_queued:,}건은 출금동의 증빙을 첨부할 때까지 계좌신청대기에 남습니다 "
+                     f"({LATER_PLACE}).")
+        return text
 
 
 class FastRules:
@@ -228,29 +297,51 @@ def preview_import(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] = _never,
     mapping: Mapping[str, str] | None = None,
+    profile: str | None = AUTO_PROFILE,
+    file_values: FileValues | None = None,
+    overrides: Mapping[int, Mapping[str, str]] | None = None,
+    now: datetime | None = None,
 ) -> ImportPreview:
     """Read and check the whole file against the contract; raises ImportFileError for an unusable file.
 
     `mapping` is the clerk's choice for this file (sheet header → field key, IGNORE for 사용 안 함);
-    the contract's remembered choices apply to the other columns. Looking writes nothing: the
-    choices are remembered only by `run_import`.
+    the contract's remembered choices apply to the other columns, then the columns of the export
+    `profile` names (AUTO_PROFILE: recognised by the header; NO_PROFILE: none; or a profile's key).
+    `file_values` are asked once for the whole file, `overrides` typed per row (Excel row → field →
+    text); `now` (else 09:00 of `today`) is when the registrations are taken to be queued, for the
+    D-2 marks. Looking writes nothing: the choices are remembered only by `run_import`.
     """
     actor.require_edit()
-    contracts.get_contract(db, actor, contract_id)
+    contract = contracts.get_contract(db, actor, contract_id)
     items = [ItemChoice(i.id, i.code, i.name, tuple(i.collection_days), i.posted_fee)
              for i in contracts.list_items(db, actor, contract_id, active_only=True)]
     if not items:
         raise ServiceError("이 계약에 사용 중인 집금항목이 없습니다. 환경설정 > 집금항목관리에서 먼저 등록하세요.")
+    values = (file_values or FileValues()).checked(items)
+    fills = clean_overrides(overrides)
     file = Path(path)
     remembered = remembered_mapping(db, contract_id)
     chosen = {normalise_header(k): _field(k, v) for k, v in (mapping or {}).items()}
-    known = [k for k, v in {**remembered, **chosen}.items() if v != IGNORE]
+    known = [k for k, v in {**remembered, **chosen}.items() if v != IGNORE] + sorted(profiles.header_words())
     sheet = open_sheet(file, preferred_sheet=TEMPLATE_SHEET, header_test=lambda cells: looks_like_header(cells, known))
-    defaults = {"debit_limit"} | ({"item"} if len(items) == 1 else set())
-    plan = plan_columns(sheet.header, chosen=chosen, remembered=remembered, defaults=defaults)
+    recognised = _recognised(profile, sheet.header)
+    export = recognised.profile if recognised else None
+    askable = set(FILL_KEYS) - ({"item"} if len(items) == 1 else set()) if export else set()
+    optional = {k for k in FILE_WIDE_KEYS if values.get(k)} | {k for typed in fills.values() for k in typed}
+    defaults = {"debit_limit"} | ({"item"} if len(items) == 1 else set()) | askable | optional
+    plan = plan_columns(sheet.header, chosen=chosen, remembered=remembered, defaults=defaults,
+                        profile=export.mapping_for(sheet.header) if export else None)
     if plan.missing:
         raise ColumnsMissing(plan, sheet.header_row, sheet.header)
-    header_map = plan.header_map()
+    header_map, asked = _with_asked(plan, len(sheet.header), values, askable, fills)
+    header = [*sheet.header, *(a.label for a in asked if a.virtual)]
+    filler = Filler(asked, header_map.positions, len(header), fills)
+    habits = RowHabits(export, header_map.positions, header_map.headers, sheet.header)
+    unfilled = [(a.position, asked_reason(a)) for a in asked if a.virtual and not a.file_value]
+    if export is not None:  # an export's empty cell of a field the clerk may fill: say how
+        virtual = {a.key for a in asked if a.virtual}
+        unfilled += [(header_map.positions[k], empty_reason(k, header_map.header(k))) for k in FILL_KEYS
+                     if k in header_map.positions and k not in virtual and k in BY_KEY and BY_KEY[k].required]
     with db.session() as s:
         existing = set(s.scalars(select(Customer.customer_no).where(Customer.contract_id == contract_id)))
     day = today or seoul_today()
@@ -268,13 +359,28 @@ def preview_import(
                 progress("검사하는 중", count, total)
         if number_at < len(cells) and str(cells[number_at]).startswith(EXAMPLE_PREFIX):
             continue
-        if bad_cells:
-            def bad(position: int, _row: int = row_no) -> str | None:
-                return bad_cells.get((_row, position + first_column))
+        source = cells if filler.idle else filler.apply(row_no, cells)
+        prepared = habits.prepare(source, None if filler.idle else cells)
+        if prepared.skip is not None:
+            rows.append(_skipped(row_no, prepared.cells, header_map, prepared.skip))
+            continue
+        problems = prepared.problems
+        width = len(prepared.cells)
+        for position, reason in unfilled:
+            if position >= width or prepared.cells[position] in ("", None):
+                problems.setdefault(position, reason)  # a masked number keeps its own reason
+        if bad_cells or problems:
+            def bad(position: int, _row: int = row_no, _problems: dict[int, str] = problems) -> str | None:
+                return _problems.get(position) or bad_cells.get((_row, position + first_column))
         else:
-            def bad(position: int, _row: int = row_no) -> str | None:  # the same signature as the one above
-                return None
-        rows.append(checker.check(row_no, cells, bad))
+            def bad(position: int, _row: int = row_no, _problems: dict[int, str] = problems) -> str | None:
+                return None  # the same signature as the one above
+        result = checker.check(row_no, prepared.cells, bad)
+        if result.raw is not None:  # the error list keeps the cells as the file (and the clerk) gave them
+            result.raw = list(source)
+        if prepared.notes:
+            result.notes = (*result.notes, *prepared.notes)
+        rows.append(result)
     if not rows:
         raise ImportFileError(
             f"'{sheet.sheet_name}' 시트에 고객 자료가 없습니다. 첫 행(열 이름) 아래에 고객을 한 행에 한 명씩 입력하세요."
@@ -285,10 +391,65 @@ def preview_import(
         progress("검사하는 중", total, total)
     log.info("import preview: contract %s, %s rows, %s with errors", contract_id, len(rows),
              sum(1 for r in rows if r.status is Status.ERROR))
-    preview = ImportPreview(contract_id, file.name, sheet.sheet_name, sheet.header, rows, options,
-                            frozenset(header_map.positions), [], plan, checker.number_accounts)
-    preview.notices = _notices(preview, sheet.header_row, items)
+    late = late_marks(agreements.calendar_for(db, actor, contract_id), moment(today, now), rows,
+                      cutoff=contract.registration_cutoff, result_time=contract.result_time)
+    preview = ImportPreview(contract_id, file.name, sheet.sheet_name, header, rows, options,
+                            frozenset(header_map.positions), [], plan,
+                            checker.number_accounts, export, recognised.score if recognised else 0, values, asked,
+                            fills, _fill_columns(rows, header_map, fills), late, {i.id: i.name for i in items})
+    preview.notices = _notices(preview, sheet.header_row, items, explicit=profile not in (AUTO_PROFILE, NO_PROFILE, None))
     return preview
+
+
+def _recognised(choice: str | None, header: list[str]) -> Recognised | None:
+    """The export the file is read as: recognised, none, or the one the clerk named."""
+    if choice is None or choice == NO_PROFILE:
+        return None
+    if choice == AUTO_PROFILE:
+        return profiles.recognise(header)
+    named = profiles.by_key(choice)
+    return Recognised(named, named.score(header))
+
+
+def _with_asked(plan: ColumnPlan, width: int, values: FileValues, askable: set[str],
+                fills: Mapping[int, Mapping[str, str]]) -> tuple[HeaderMap, tuple[Asked, ...]]:
+    """The plan's header map with the asked fields' virtual columns after the file's last."""
+    base = plan.header_map()
+    asked = plan_asked(base.positions, width, values, sorted(askable), fills)
+    virtual = [a for a in asked if a.virtual]
+    if not virtual:
+        return base, asked
+    return HeaderMap({**base.positions, **{a.key: a.position for a in virtual}},
+                     {**base.headers, **{a.key: a.label for a in virtual}}, base.unknown,
+                     frozenset(k for k in base.defaulted if k not in {a.key for a in virtual})), asked
+
+
+def _fill_columns(rows: list[RowResult], header_map: HeaderMap,
+                  fills: Mapping[int, Mapping[str, str]]) -> tuple[tuple[str, str], ...]:
+    """The fields the preview offers to type per row: those with a refused cell in some row, and
+    those the clerk typed already (so the typed values stay in view after the check)."""
+    typed = {key for values in fills.values() for key in values}
+    failing = {e.column for r in rows if r.status is Status.ERROR for e in r.errors}
+    return tuple((key, header_map.header(key)) for key in FILL_KEYS
+                 if key in typed or (key in header_map.positions and header_map.header(key) in failing))
+
+
+def _skipped(row_no: int, cells: list[Any], header_map: HeaderMap, note: str) -> RowResult:
+    """A row the other service had stopped (해지, 중지, 카드 …): shown as 건너뜀 with the reason."""
+    def text(key: str) -> str:
+        position = header_map.positions.get(key)
+        value = cells[position] if position is not None and position < len(cells) else ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return "" if value is None else str(value).strip()[:50]
+
+    return RowResult(row_no, text("customer_no"), text("name"), Status.SKIP, [], (note,))
+
+
+def fill_value(preview: ImportPreview, row: RowResult, key: str) -> str:
+    """What the preview shows in a per-row column: the clerk's typed value, else the value read
+    (account numbers masked as on every screen), else nothing."""
+    return shown_value(preview.overrides, preview.item_names, row, key)
 
 
 def _field(column: str, wanted: str) -> str:
@@ -317,14 +478,17 @@ class ColumnsMissing(ImportFileError):
         self.header_row = header_row
 
 
-def _notices(preview: ImportPreview, header_row: int, items: list[ItemChoice]) -> list[str]:
+def _notices(preview: ImportPreview, header_row: int, items: list[ItemChoice], *, explicit: bool = False) -> list[str]:
     """What the clerk should know about how the file was read, beside the rows' own errors."""
     plan = preview.plan
+    export = preview.profile
     notes: list[str] = []
+    if export is not None:
+        notes += read_as_notes(export, preview.profile_score, explicit=explicit)
     if header_row > 1:
         notes.append(f"열 이름은 {header_row}행에서 찾았습니다 (그 위의 제목·빈 행은 읽지 않음).")
     if plan is not None:
-        if "item" in plan.defaulted:
+        if "item" in plan.defaulted and not any(a.key == "item" for a in preview.asked):
             notes.append(f"집금항목 열이 없어 모든 행을 이 계약의 집금항목 '{items[0].name}'(으)로 등록합니다.")
         if "debit_limit" in plan.defaulted:
             notes.append("건당출금한도 열이 없어 각 행의 월이체금액을 건당출금한도로 등록합니다.")
@@ -332,15 +496,26 @@ def _notices(preview: ImportPreview, header_row: int, items: list[ItemChoice]) -
         if remembered:
             notes.append("지난번에 정한 열 연결을 적용했습니다: " + ", ".join(
                 f"{c.header} → {BY_KEY[c.key].header if c.key else '사용 안 함'}" for c in remembered) + ".")
-        skipped = [c.header for c in plan.columns if c.key is None and c.decided]
+        status_words = {normalise_header(rule.header) for rule in export.statuses} if export else set()
+        skipped = [c.header for c in plan.columns if c.key is None and c.decided
+                   and normalise_header(c.header) not in status_words]
         if skipped:
             notes.append(f"읽지 않는 열: {', '.join(skipped)}.")
+    notes += asked_notes(preview.asked, preview.overrides, preview.header,
+                         bank_in_account=export is not None and export.bank_in_account)
     if preview.number_accounts:
         notes.append(f"계좌번호 {preview.number_accounts:,}행이 엑셀에 숫자로 저장되어 있어 숫자 그대로 읽었습니다. "
                      "앞자리가 0인 계좌번호는 0이 빠졌을 수 있으니 통장과 확인하세요.")
     if preview.account_warnings:
         notes.append(f"계좌번호가 그 은행의 계좌번호 체계(자릿수, 농협 구분)와 맞지 않는 행이 {preview.account_warnings:,}개 있습니다 "
                      "('참고'에 표시). 등록은 되지만 이대로 계좌신청을 보내면 은행이 거절할 수 있으니 확인하세요.")
+    if export is not None:
+        notes += switch_in_notes(export, preview.status_skipped, preview.registrations)
+    if preview.late:
+        notes.append(late_note(preview.late))
+    if export is not None or preview.file_values.given:
+        hints = [export.evidence_hint] if export is not None and export.evidence_hint else []
+        notes.append(EvidencePlan(preview.file_values.evidence, preview.registrations, hints).notice())
     return notes
 
 
@@ -394,10 +569,12 @@ def _remember(session: Session, actor: Actor, preview: ImportPreview) -> int:
 
 
 def _mark_duplicates(rows: list[RowResult], header: str) -> None:
-    """Every row of a number that appears twice in the file is an error: which one is right is the clerk's call."""
+    """Every row of a number that appears twice in the file is an error: which one is right is the clerk's call.
+
+    Rows skipped for the other service's status (a 해지 contract beside the member's live one) do not count."""
     seen: dict[str, list[RowResult]] = {}
     for row in rows:
-        if row.customer_no:
+        if row.customer_no and row.status is not Status.SKIP:
             seen.setdefault(row.customer_no, []).append(row)
     for number, group in seen.items():
         if len(group) < 2:
@@ -410,6 +587,11 @@ def _mark_duplicates(rows: list[RowResult], header: str) -> None:
 
 _SKIP_NOTE = "이미 등록된 고객번호라 건너뜁니다."
 _UPDATE_NOTE = "이미 등록된 고객번호라 고객정보와 이 집금항목의 이체정보를 수정합니다."
+
+
+def _existing_note(row: RowResult) -> bool:
+    """The row is skipped or updated because its number is already registered (not for a status)."""
+    return bool(row.notes) and row.notes[0] in (_SKIP_NOTE, _UPDATE_NOTE)
 
 
 def _existing_as(row: RowResult, on_existing: str) -> None:
@@ -430,7 +612,7 @@ def change_options(preview: ImportPreview, options: ImportOptions) -> ImportPrev
     """The same checked rows under other choices (mode, existing numbers): no need to read the file again."""
     if options.on_existing != preview.options.on_existing:
         for row in preview.rows:
-            if row.status in (Status.SKIP, Status.UPDATE):
+            if row.status in (Status.SKIP, Status.UPDATE) and _existing_note(row):
                 _existing_as(row, options.on_existing)
     return replace(preview, options=options)
 
@@ -483,7 +665,13 @@ def run_import(
         ) from None
     log.info("import done: contract %s, %s added, %s updated", preview.contract_id, counts.customers_added,
              counts.customers_updated)
-    return ImportResult(counts, preview.count(Status.SKIP), preview.error_count)
+    evidence = None
+    if preview.file_values.evidence:  # after the commit: a refused file never undoes the registrations
+        evidence = attach_evidence(db, actor, key, preview.contract_id, preview.file_values.evidence, now=now,
+                                   progress=(lambda done, total: progress("동의자료 첨부하는 중", done, total))
+                                   if progress else None)
+    return ImportResult(counts, preview.count(Status.SKIP), preview.error_count, evidence,
+                        evidence_later=evidence is None and (preview.profile is not None or preview.file_values.given))
 
 
 def _guard_posted_fees(session: Session, rows: list[RowResult]) -> None:
@@ -524,6 +712,12 @@ def report_lines(preview: ImportPreview, *, limit: int | None = None) -> list[st
     warned = [r for r in preview.rows if r.account_warning and r.status is not Status.ERROR]
     for row in warned[:limit] if limit else warned:
         lines.append(f"{row.row}행 참고: {row.account_warning}")
+    stopped = [r for r in preview.rows if r.status is Status.SKIP and not _existing_note(r)]
+    for row in stopped[:limit] if limit else stopped:
+        lines.append(f"{row.row}행 건너뜀: {row.notes[0]}")
+    late = sorted(preview.late.values(), key=lambda m: m.row)
+    for mark in late[:limit] if limit else late:
+        lines.append(f"{mark.row}행 ⚠ 계좌신청: {mark.message()}")
     return lines
 
 

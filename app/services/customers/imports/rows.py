@@ -262,6 +262,7 @@ class Source(enum.Enum):
     SYNONYM = "같은 뜻의 열 이름"
     REMEMBERED = "지난번 연결"
     CHOSEN = "직접 연결"
+    PROFILE = "가져온 서비스의 열"  # a column a recognised import profile names (imports.profiles)
     NOT_DATA = "순번·오류 내용 열"
     DUPLICATE = "같은 항목의 열이 이미 있음"
     UNKNOWN = "알 수 없는 열"
@@ -330,14 +331,16 @@ class HeaderMap:
 
 def plan_columns(header: Sequence[Any], *, chosen: Mapping[str, str] | None = None,
                  remembered: Mapping[str, str] | None = None,
-                 defaults: Iterable[str] = ()) -> ColumnPlan:
+                 defaults: Iterable[str] = (), profile: Mapping[str, str] | None = None) -> ColumnPlan:
     """Which field each column is read as. The clerk's choice for this file wins, then the choice
-    remembered for the contract, then the template's own header, then a synonym, then a shared word
-    (its first field still free). A second column for a field already taken is left to decide, as is
-    a column nobody knows. Keys of `chosen`/`remembered` are headers (normalised); values are field
+    remembered for the contract, then the recognised export's own column (`profile`, see
+    imports.profiles), then the template's own header, then a synonym, then a shared word (its first
+    field still free). A second column for a field already taken is left to decide, as is a column
+    nobody knows. Keys of `chosen`/`remembered`/`profile` are headers (normalised); values are field
     keys or IGNORE. Required fields in `defaults` may have no column (the checker fills them)."""
     chosen_by = {normalise_header(k): v for k, v in (chosen or {}).items()}
     remembered_by = {normalise_header(k): v for k, v in (remembered or {}).items()}
+    profile_by = {normalise_header(k): v for k, v in (profile or {}).items()}
     cells = [(i, str(h).strip()) for i, h in enumerate(header) if h is not None and str(h).strip()]
     decided: dict[int, ColumnChoice] = {}
     taken: set[str] = set()
@@ -350,7 +353,7 @@ def plan_columns(header: Sequence[Any], *, chosen: Mapping[str, str] | None = No
             taken.add(key)
         decided[position] = ColumnChoice(position, text, key or None, source)
 
-    for table, source in ((chosen_by, Source.CHOSEN), (remembered_by, Source.REMEMBERED)):
+    for table, source in ((chosen_by, Source.CHOSEN), (remembered_by, Source.REMEMBERED), (profile_by, Source.PROFILE)):
         for position, text in cells:
             name = normalise_header(text)
             if position not in decided and name in table and (table[name] in BY_KEY or table[name] == IGNORE):
