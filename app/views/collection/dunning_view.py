@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ from app.views.collection.table_models import (
     make_tick_table,
     money_column,
     office_today,
+    recent_days_bar,
     sync_all_box,
     tick_list,
 )
@@ -230,20 +231,9 @@ class DunningPage(Page):
     def _build_issued(self, ctx: AppContext) -> None:
         tab = QWidget()
         layout = QVBoxLayout(tab)
-        today = office_today(ctx)
-        self.date_from = date_edit(today - timedelta(days=HISTORY_DAYS - 1))
-        self.date_to = date_edit(today)
-        mark_closed_days(ctx, self.date_from, self.date_to)
-        self.issued_search = QPushButton("조회")
-        self.issued_search.setProperty("primary", True)
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel("발행일"))
-        bar.addWidget(self.date_from)
-        bar.addWidget(QLabel("~"))
-        bar.addWidget(self.date_to)
-        bar.addWidget(self.issued_search)
-        bar.addStretch(1)
-        layout.addLayout(bar)
+        bar = recent_days_bar(ctx, "발행일", HISTORY_DAYS)
+        self.date_from, self.date_to, self.issued_search = bar.date_from, bar.date_to, bar.search
+        layout.addLayout(bar.layout)
         self.issued_model = TickModel(ISSUED_COLUMNS, key=lambda r: r.id, ticks=ctx.actor.can_edit, parent=self)
         self.issued_table = make_tick_table(self.issued_model)
         set_elastic(self.issued_table, self.issued_model.column_of("집금항목"))

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Signal
@@ -57,16 +57,16 @@ from app.views.collection.table_models import (
     Column,
     TickModel,
     contract_gate,
-    date_edit,
     fit,
     make_tick_table,
     money_column,
     office_today,
+    recent_days_bar,
 )
 from app.views.common.base import Page, confirm, hint_label, show_error
 from app.views.common.column_fit import set_elastic
 from app.views.common.context import AppContext
-from app.views.common.date_pickers import mark_closed_days, qdate_to_date
+from app.views.common.date_pickers import qdate_to_date
 from app.views.common.dialogs import open_dialog
 from app.views.common.empty_state import EmptyState
 from app.views.common.tables import MUTED
@@ -200,21 +200,10 @@ class StatementPage(Page):
     def _build_history(self, ctx: AppContext) -> None:
         tab = QWidget()
         layout = QVBoxLayout(tab)
-        today = office_today(ctx)
-        self.date_from = date_edit(today - timedelta(days=HISTORY_DAYS - 1))
-        self.date_to = date_edit(today)
-        mark_closed_days(ctx, self.date_from, self.date_to)
-        self.history_search = QPushButton("조회")
-        self.history_search.setProperty("primary", True)
+        bar = recent_days_bar(ctx, "거래일", HISTORY_DAYS)
+        self.date_from, self.date_to, self.history_search = bar.date_from, bar.date_to, bar.search
         self.history_search.clicked.connect(self.load_history)
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel("거래일"))
-        bar.addWidget(self.date_from)
-        bar.addWidget(QLabel("~"))
-        bar.addWidget(self.date_to)
-        bar.addWidget(self.history_search)
-        bar.addStretch(1)
-        layout.addLayout(bar)
+        layout.addLayout(bar.layout)
         self.history_model = TickModel(HISTORY_COLUMNS, key=lambda r: r.line_id, ticks=False, grey=False, parent=self)
         self.history_table = make_tick_table(self.history_model)
         set_elastic(self.history_table, self.history_model.column_of("수납 내역"), self.history_model.column_of("비고"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Protocol
 
 from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, Qt, Signal
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSizePolicy,
     QTableView,
     QVBoxLayout,
@@ -40,7 +41,7 @@ from app.services.customers.agreements import bank_choices
 from app.services.settings import contracts
 from app.views.common.base import hint_label
 from app.views.common.context import AppContext
-from app.views.common.date_pickers import qdate_to_date
+from app.views.common.date_pickers import mark_closed_days, qdate_to_date
 from app.views.common.tables import (
     ALIGN_CENTER,
     ALIGN_RIGHT,
@@ -464,4 +465,28 @@ def date_edit(day: date) -> QDateEdit:
     edit.setDisplayFormat("yyyy-MM-dd")
     edit.setMinimumWidth(118)  # the whole date, never '2026-11-0…'
     return edit
+
+
+@dataclass(frozen=True)
+class RecentDaysBar:
+    """'발행일 [from] ~ [to] [조회]' over the last days up to today, the office's closed days marked:
+    the filter row of the history tabs (독촉 발행 내역, 통장입금 처리 내역)."""
+
+    layout: QHBoxLayout
+    date_from: QDateEdit
+    date_to: QDateEdit
+    search: QPushButton
+
+
+def recent_days_bar(ctx: AppContext, label: str, days: int) -> RecentDaysBar:
+    today = office_today(ctx)
+    date_from, date_to = date_edit(today - timedelta(days=days - 1)), date_edit(today)
+    mark_closed_days(ctx, date_from, date_to)
+    search = QPushButton("조회")
+    search.setProperty("primary", True)
+    bar = QHBoxLayout()
+    for widget in (QLabel(label), date_from, QLabel("~"), date_to, search):
+        bar.addWidget(widget)
+    bar.addStretch(1)
+    return RecentDaysBar(bar, date_from, date_to, search)
 
