@@ -1,16 +1,18 @@
-"""`kscms`: the desktop program. Opens the database, unlocks the data key, logs in, shows the window."""
+"""`kscms`: the desktop program. Shows the login window, opens the database and unlocks the data key
+behind it, logs in, shows the main window (app/views/shell/startup.py).
+
+Only what the first paint needs is imported before it: Qt, the theme, the login window. SQLAlchemy,
+the models and the services come in on the worker that opens the database once the window is up.
+"""
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from typing import cast
 
 from app import __version__
 from app.logging_setup import log_uncaught, setup_logging
-
-log = logging.getLogger(__name__)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,10 +25,10 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(verbose="--verbose" in args)
     sys.excepthook = log_uncaught
 
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
     from app.views.common.theme import apply_theme
-    from app.views.shell.startup import Startup, StartupCancelled
+    from app.views.shell.startup import Startup
 
     # instance() is typed as the core application; in this process it can only be the QApplication made here
     app = cast("QApplication | None", QApplication.instance()) or QApplication(sys.argv[:1])
@@ -35,17 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("KSCMS")
     apply_theme(app)
 
-    startup = Startup()
-    try:
-        db = startup.open_database()
-    except StartupCancelled:  # the clerk closed the setup wizard
-        return 0
-    except Exception as error:  # shown to the clerk, details in the log
-        log.exception("could not open the database")
-        QMessageBox.critical(None, "KSCMS desk", str(error))
-        return 1
-    log.info("login window after %.2f s", time.perf_counter() - started)
-    return startup.run(app, db)
+    return Startup(started=started).run(app)
 
 
 if __name__ == "__main__":

@@ -200,3 +200,35 @@ def test_a_scheduler_pass_reaches_the_status_bar_and_asks_the_tray(qtbot, office
     fake.listeners[0](report)
 
     qtbot.waitUntil(lambda: bool(checks) and any("반영완료" in m for m in messages), timeout=2000)
+
+
+def test_a_login_window_shown_before_the_database_opens_waits_with_a_note(qtbot, office: Office) -> None:
+    """The program paints the login window first and opens the database behind it: meanwhile the clerk
+    may type, 로그인 (and Enter) does nothing and a note says why; then the same window logs in."""
+    from app.views.shell.login_dialog import OPENING_NOTE
+
+    ready = LoginDialog(office.db)
+    qtbot.addWidget(ready)
+    ready.show()
+    qtbot.waitExposed(ready)
+    assert ready.opening.isHidden() and ready.login_button.isEnabled()
+
+    dialog = LoginDialog(None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert not dialog.login_button.isEnabled()
+    assert not dialog.opening.isHidden() and dialog.opening.text() == OPENING_NOTE == "데이터베이스를 여는 중…"
+    assert dialog.height() > ready.height()  # the note takes a line
+    _fill(qtbot, dialog, office.institution_code, "admin", ADMIN_PASSWORD, ADMIN_BIRTH)
+    qtbot.keyClick(dialog.birth_date, Qt.Key.Key_Return)
+    dialog.try_login()
+    assert dialog.isVisible() and dialog.result_login is None and dialog.error.isHidden()
+
+    dialog.set_database(office.db)
+    assert dialog.login_button.isEnabled() and dialog.opening.isHidden()
+    assert dialog.height() == ready.height()  # the note's line is given back
+    assert dialog.password.text() == ADMIN_PASSWORD  # what was typed while waiting stays
+    qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == LoginDialog.DialogCode.Accepted
+    assert dialog.result_login is not None and dialog.result_login.actor.login_id == "admin"

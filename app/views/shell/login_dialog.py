@@ -2,12 +2,17 @@
 
 The manual checks the operator's resident number at login; we ask for the birth date registered
 for the user instead, and keep only its hash.
+
+The window is the first thing the program paints, before the database is open (app/views/shell/
+startup.py opens it behind the window), so this module imports nothing but Qt and the light view
+helpers at load time: the database, the models and the login service come in when a login is tried.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -19,23 +24,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.database.engine import Database
-from app.models.base import utcnow
-from app.services.common.errors import AuthError
-from app.services.settings import users as auth
-from app.views.common.base import grow_to_fit
 from app.views.common.dialogs import accept_row
 from app.views.common.prefs import view_settings
 
+if TYPE_CHECKING:
+    from app.database.engine import Database
+    from app.services.settings.users import LoginResult
+
+OPENING_NOTE = "데이터베이스를 여는 중…"
+
 
 class LoginDialog(QDialog):
+    """The login window; with `db=None` it waits for `set_database`, its login button disabled and a
+    note saying the database is being opened, so the clerk can type the answers meanwhile."""
+
     def __init__(
-        self, db: Database, parent: QWidget | None = None, *, now: Callable[[], datetime] = utcnow
+        self, db: Database | None, parent: QWidget | None = None, *, now: Callable[[], datetime] | None = None
     ) -> None:
         super().__init__(parent)
         self.db = db
         self._now = now
-        self.result_login: auth.LoginResult | None = None
+        self.result_login: LoginResult | None = None
         self.setWindowTitle("KSCMS desk 로그인")
         self.setMinimumWidth(420)
 
@@ -72,8 +81,13 @@ class LoginDialog(QDialog):
         hint.setObjectName("hintText")
         hint.setWordWrap(True)
 
+        self.opening = QLabel(OPENING_NOTE)
+        self.opening.setObjectName("hintText")
+        self.opening.setVisible(db is None)
+
         buttons = accept_row("로그인", self.try_login, self.reject, reject_text="닫기")
         self.login_button = buttons.accept
+        self.login_button.setEnabled(db is not None)
 
         layout = QVBoxLayout(self)
         layout.addWidget(title)
@@ -82,6 +96,7 @@ class LoginDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(hint)
+        layout.addWidget(self.opening)
         layout.addWidget(buttons.box)
 
         prefs = view_settings()
@@ -92,8 +107,31 @@ class LoginDialog(QDialog):
         )
         first_empty.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    def set_database(self, db: Database) -> None:
+        """The database is open: the note goes, the window gives back its line, 로그인 can be pressed."""
+        self.db = db
+        if not self.opening.isHidden():
+            self.opening.setVisible(False)
+            self._fit_height()
+        self.login_button.setEnabled(True)
+
+    def _fit_height(self) -> None:
+        """Take back the note's line: the height a window opened without the note gets, the width kept
+        (the clerk may have widened it). A window never shown opens at that size by itself."""
+        if not self.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide):
+            return
+        width = self.width()
+        self.adjustSize()
+        self.resize(width, self.height())
+
     def try_login(self) -> None:
         """Check the answers; on success remember the IDs (never the password) and close."""
+        if self.db is None:  # the button is disabled until the database is open; Enter must not slip past
+            return
+        from app.models.base import utcnow
+        from app.services.common.errors import AuthError
+        from app.services.settings import users as auth
+
         if not all(w.text().strip() for w in (self.institution_code, self.login_id, self.password, self.birth_date)):
             self._fail("이용기관 ID, 사용자 ID, 비밀번호, 생년월일을 모두 입력하세요.")
             return
@@ -104,7 +142,7 @@ class LoginDialog(QDialog):
                 self.login_id.text(),
                 self.password.text(),
                 self.birth_date.text(),
-                now=self._now,
+                now=self._now or utcnow,
             )
         except AuthError as error:
             self.password.clear()
@@ -117,6 +155,8 @@ class LoginDialog(QDialog):
         self.accept()
 
     def _fail(self, message: str) -> None:
+        from app.views.common.base import grow_to_fit
+
         self.error.setText(message)
         self.error.setVisible(True)
         grow_to_fit(self)  # the inputs keep their height; the dialog grows for the error line
