@@ -197,9 +197,11 @@ def plan_asked(positions: Mapping[str, int], header_width: int, file_values: Fil
 # --- D-2: can the registration queued now complete before the first debit? --------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LateMark:
-    """A new agreement whose registration cannot complete before its first debit's D-2 deadline."""
+    """A new agreement whose registration cannot complete before its first debit's D-2 deadline.
+
+    Slots: a list whose first month is past gives one per row (100,000 in a big list)."""
 
     row: int
     first_debit: date
