@@ -264,8 +264,9 @@ def test_every_date_picker_of_the_app_marks_closed_days(qtbot, office: Office, k
     # 집계: six pages and 개요 with a period each (14); 계좌신청, 이체결과, 전송내역, 감사기록 with a period
     # each (8); 현금수납's 수납일 and its history's period (3); 최초가입일 in the new and the edit dialog (2);
     # 이체정보's first and last month (2) and 해지's last month (1); 현금수납's 현금영수증 발급일 (1), 현금영수증관리's
-    # period (2) and 반환관리's 지급일 (1); 연체료관리's 기준일 (1), 독촉관리's 기준일 and 발행 내역 period (3).
-    assert pickers == 38
+    # period (2) and 반환관리's 지급일 (1); 연체료관리's 기준일 (1), 독촉관리's 기준일 and 발행 내역 period (3);
+    # 통장입금대사's 처리 내역 period (2).
+    assert pickers == 40
 
     # A picker in a dialog about one customer marks that customer's contract.
     _closed(office, ACADEMY_DAY, ACADEMY_LABEL)
