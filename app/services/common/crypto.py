@@ -30,7 +30,6 @@ import os
 import re
 import unicodedata
 import zlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -133,11 +132,6 @@ def normalise_for_index(value: str, purpose: str) -> str:
     whitespace collapsed and case folded, so '홍길동 ' and '홍길동' match.
     """
     _check_purpose(purpose)
-    return _normalised(value, purpose)
-
-
-def _normalised(value: str, purpose: str) -> str:
-    """`normalise_for_index` of a value whose purpose has been checked already."""
     if not isinstance(value, str):
         raise TypeError("value must be str")
     if purpose in DIGIT_PURPOSES:
@@ -192,24 +186,6 @@ class DataKey:
             raise TypeError("only str values are encrypted")
         nonce = os.urandom(NONCE_BYTES)
         return bytes([VALUE_FORMAT_V1]) + nonce + self._aead.encrypt(nonce, text.encode("utf-8"), aad)
-
-    def encrypt_many(self, texts: Sequence[str], purpose: str) -> list[bytes]:
-        """``encrypt`` of each text, in order: the same format, each value with its own random nonce.
-
-        For a batch (an import's 100,000 account numbers): the purpose is checked once and the
-        nonces come from the OS in one call rather than one call per value.
-        """
-        aad = _check_purpose(purpose)
-        if not all(isinstance(text, str) for text in texts):
-            raise TypeError("only str values are encrypted")
-        nonces = os.urandom(NONCE_BYTES * len(texts))
-        version = bytes([VALUE_FORMAT_V1])
-        seal = self._aead.encrypt
-        sealed = []
-        for index, text in enumerate(texts):
-            nonce = nonces[index * NONCE_BYTES : (index + 1) * NONCE_BYTES]
-            sealed.append(version + nonce + seal(nonce, text.encode("utf-8"), aad))
-        return sealed
 
     def decrypt(self, blob: bytes | bytearray | memoryview, purpose: str) -> str:
         """The text ``encrypt`` was given; ``DecryptionError`` for anything altered or foreign."""
@@ -275,20 +251,6 @@ class DataKey:
         normalised = normalise_for_index(value, purpose)
         message = purpose.encode("ascii") + b"\x00" + normalised.encode("utf-8")
         return hmac.new(self._index_key, message, hashlib.sha256).hexdigest()[:BLIND_INDEX_CHARS]
-
-    def blind_indexes(self, values: Sequence[str], purpose: str) -> list[str]:
-        """``blind_index`` of each value, in order, for a batch.
-
-        The HMAC is keyed and fed the purpose once; each value continues a copy of it, which gives
-        the very digest ``blind_index`` computes from scratch (HMAC reads its message as a stream).
-        """
-        prefix = hmac.new(self._index_key, _check_purpose(purpose) + b"\x00", hashlib.sha256)
-        indexes = []
-        for value in values:
-            mac = prefix.copy()
-            mac.update(_normalised(value, purpose).encode("utf-8"))
-            indexes.append(mac.hexdigest()[:BLIND_INDEX_CHARS])
-        return indexes
 
     def manifest_tag(self, message: bytes) -> str:
         """HMAC-SHA256 (hex) of a backup manifest under a sub-key of its own purpose.

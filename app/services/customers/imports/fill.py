@@ -197,11 +197,9 @@ def plan_asked(positions: Mapping[str, int], header_width: int, file_values: Fil
 # --- D-2: can the registration queued now complete before the first debit? --------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class LateMark:
-    """A new agreement whose registration cannot complete before its first debit's D-2 deadline.
-
-    Slots: a list whose first month is past gives one per row (100,000 in a big list)."""
+    """A new agreement whose registration cannot complete before its first debit's D-2 deadline."""
 
     row: int
     first_debit: date

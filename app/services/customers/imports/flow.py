@@ -30,13 +30,9 @@ to do; the consent evidence is attached by 고객번호 after the import, or lef
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
-import threading
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -275,43 +271,11 @@ class FastRules:
         self.today = today
         self.remembered = rules.Remembered()
 
-    def __call__(self, customer: rules.CustomerForm, agreement: rules.AgreementForm, item: ItemChoice | None
+    def __call__(self, customer: dict[str, Any], agreement: dict[str, Any], item: ItemChoice | None
                  ) -> tuple[rules.CustomerValues, rules.AgreementValues]:
         return (rules.validate_customer(customer, today=self.today, remembered=self.remembered),
                 rules.validate_agreement(agreement, allowed_days=item.days if item else None, today=self.today,
                                          remembered=self.remembered, posted_fee=item.posted_fee if item else None))
-
-
-_COLLECTOR_LOCK = threading.Lock()
-_COLLECTOR_USERS = 0
-_COLLECTOR_SAVED = gc.get_threshold()
-_COLLECT_EVERY = 20_000
-
-
-@contextmanager
-def _collect_less() -> Iterator[None]:
-    """Python's cycle collector runs every 20,000 new containers instead of every 700 meanwhile.
-
-    Why: each row checked or written makes dozens of short-lived containers, freed by reference
-    counting at once, and each row checked leaves a few behind until the import ends; the collector,
-    run every 700 new ones, walked the piling rows again and again (1.5 s of a 100,000-row import,
-    measured). Every 20,000 it still runs, so what only it can free (an exception kept with its
-    traceback) stays small. The thresholds come back when the last import running leaves, also
-    on error; nothing else changes.
-    """
-    global _COLLECTOR_USERS, _COLLECTOR_SAVED
-    with _COLLECTOR_LOCK:
-        if _COLLECTOR_USERS == 0:
-            _COLLECTOR_SAVED = gc.get_threshold()
-            gc.set_threshold(max(_COLLECTOR_SAVED[0], _COLLECT_EVERY), *_COLLECTOR_SAVED[1:])
-        _COLLECTOR_USERS += 1
-    try:
-        yield
-    finally:
-        with _COLLECTOR_LOCK:
-            _COLLECTOR_USERS -= 1
-            if _COLLECTOR_USERS == 0:
-                gc.set_threshold(*_COLLECTOR_SAVED)
 
 
 def _never() -> bool:
@@ -322,7 +286,6 @@ def seoul_today() -> date:
     return datetime.now(SEOUL).date()
 
 
-@_collect_less()
 def preview_import(
     db: Database,
     actor: Actor,
@@ -388,7 +351,6 @@ def preview_import(
     number_at = header_map.positions["customer_no"]
     rows: list[RowResult] = []
     total = sheet.data_rows
-    idle = filler.idle
     for count, (row_no, cells) in enumerate(sheet.rows, start=1):
         if count % 2000 == 0:
             if cancelled():
@@ -397,8 +359,8 @@ def preview_import(
                 progress("검사하는 중", count, total)
         if number_at < len(cells) and str(cells[number_at]).startswith(EXAMPLE_PREFIX):
             continue
-        source = cells if idle else filler.apply(row_no, cells)
-        prepared = habits.prepare(source, None if idle else cells)
+        source = cells if filler.idle else filler.apply(row_no, cells)
+        prepared = habits.prepare(source, None if filler.idle else cells)
         if prepared.skip is not None:
             rows.append(_skipped(row_no, prepared.cells, header_map, prepared.skip))
             continue
@@ -407,10 +369,12 @@ def preview_import(
         for position, reason in unfilled:
             if position >= width or prepared.cells[position] in ("", None):
                 problems.setdefault(position, reason)  # a masked number keeps its own reason
-        bad: Callable[[int], str | None] | None = None  # no cell of the row is empty for a reason
         if bad_cells or problems:
             def bad(position: int, _row: int = row_no, _problems: dict[int, str] = problems) -> str | None:
                 return _problems.get(position) or bad_cells.get((_row, position + first_column))
+        else:
+            def bad(position: int, _row: int = row_no, _problems: dict[int, str] = problems) -> str | None:
+                return None  # the same signature as the one above
         result = checker.check(row_no, prepared.cells, bad)
         if result.raw is not None:  # the error list keeps the cells as the file (and the clerk) gave them
             result.raw = list(source)
@@ -608,13 +572,13 @@ def _mark_duplicates(rows: list[RowResult], header: str) -> None:
     """Every row of a number that appears twice in the file is an error: which one is right is the clerk's call.
 
     Rows skipped for the other service's status (a 해지 contract beside the member's live one) do not count."""
-    counted = Counter(row.customer_no for row in rows if row.customer_no and row.status is not Status.SKIP)
-    repeated = {number for number, times in counted.items() if times > 1}  # counted first: seldom any
     seen: dict[str, list[RowResult]] = {}
     for row in rows:
-        if row.customer_no in repeated and row.status is not Status.SKIP:
+        if row.customer_no and row.status is not Status.SKIP:
             seen.setdefault(row.customer_no, []).append(row)
     for number, group in seen.items():
+        if len(group) < 2:
+            continue
         for row in group:
             others = ", ".join(str(o.row) for o in group if o is not row)
             _fail(row, RowError(row.row, header, f"고객번호 {number}이(가) 파일의 다른 행({others}행)에도 있습니다. "
@@ -661,7 +625,6 @@ def _fail(row: RowResult, error: RowError) -> None:
         row.notes = ()
 
 
-@_collect_less()
 def run_import(
     db: Database,
     actor: Actor,

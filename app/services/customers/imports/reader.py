@@ -125,10 +125,6 @@ _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]{1,3}[0-9]+(?::[A-Z
 _CONTENT_MARKERS = (b"<v>", b"<is>", b":v>", b":is>")
 _ROW_NUMBER = re.compile(rb'\sr="([0-9]+)"')
 _WIDE_VALUE_CELL = re.compile(rb'r="([A-Z]{2,3})[0-9]+"[^>]*?(?<!/)>')  # a literal start: fast; ref=/sqref= never match
-_WIDE_CELL_LETTERS = re.compile(rb'r="([A-Z]{2,3})[0-9]')
-"""Every start `_WIDE_VALUE_CELL` can match at, without its check of the cell's end (the costly part)."""
-_PLAIN_ROW = re.compile(rb"<row[ >]")
-_PREFIXED_ROW_END = re.compile(rb":row[ >]")
 
 
 class ImportFileError(ServiceError):
@@ -439,23 +435,13 @@ def _rows_with_values(path: Path, part: str, stop_after: int, wording: SheetWord
     return count
 
 
-def _last_content(data: bytes) -> int:
-    """Where the last value marker (<v>, <is>, or either with a prefix) starts in `data`, or -1.
-
-    The unprefixed markers are looked for first; the prefixed ones only after them, since only a
-    later one can change the answer (an unprefixed sheet is then not searched twice to its start).
-    """
-    found = max(data.rfind(b"<v>"), data.rfind(b"<is>"))
-    return max(found, data.rfind(b":v>", found + 1), data.rfind(b":is>", found + 1))
-
-
 def _last_value_row(data: bytes, rows_before: int) -> int:
     """The row number of the last row in `data` with a value cell (<v> or an inline string), or 0.
 
     Read from that row's r attribute; a writer that omits it numbers rows by position, and the
     count of row elements up to the end of `data` is then a safe upper bound.
     """
-    found = _last_content(data)
+    found = max(data.rfind(marker) for marker in _CONTENT_MARKERS)
     if found < 0:
         return 0
     start = max(data.rfind(b"<row", 0, found), data.rfind(b":row", 0, found))
@@ -464,21 +450,10 @@ def _last_value_row(data: bytes, rows_before: int) -> int:
     return int(number.group(1)) if number else rows_before
 
 
-def _last_column(data: bytes, known: int = 25) -> int:
-    """0-based index of the rightmost value cell in `data` (cells A..Z count as Z: cheap and safe),
-    or `known` when that is further right.
-
-    Why in two steps: a list of the template's 30 columns has four wide cells (AA–AD) in every row,
-    and checking each of them for a value costs more than finding them. So the wide columns present are listed first
-    (every match of `_WIDE_VALUE_CELL` starts like one of them); only when one lies right of `known`
-    (after the first piece of a sheet: seldom) is the piece searched with `_WIDE_VALUE_CELL` itself.
-    """
-    found = max(known, 25)
-    present = {column_index(letters.decode()) for letters in set(_WIDE_CELL_LETTERS.findall(data))}
-    if max(present, default=found) <= found:
-        return found
+def _last_column(data: bytes) -> int:
+    """0-based index of the rightmost value cell in `data` (cells A..Z count as Z: cheap and safe)."""
     wide = set(_WIDE_VALUE_CELL.findall(data))
-    return max(found, *(column_index(letters.decode()) for letters in wide))
+    return max((column_index(letters.decode()) for letters in wide), default=25)
 
 
 def scan_sheet(path: Path, part: str, wording: SheetWording = CUSTOMER_LIST) -> SheetScan:
@@ -492,16 +467,14 @@ def scan_sheet(path: Path, part: str, wording: SheetWording = CUSTOMER_LIST) -> 
     elements = empty = 0
     tail = b""
     for data in _chunks(path, part, wording):
-        # "<row " and "<row>" (and ":row " / ":row>") counted as bytes.count would, in one pass each
-        elements += len(_PLAIN_ROW.findall(data)) + len(_PREFIXED_ROW_END.findall(data))
+        elements += data.count(b"<row ") + data.count(b"<row>") + data.count(b":row ") + data.count(b":row>")
         empty += len(_EMPTY_ROW.findall(data))
         if not scan.has_values and _HAS_VALUE.search(data):
             scan.has_values = True
         if any(marker in data for marker in _CONTENT_MARKERS):  # calamine keeps even an empty inline string
             scan.last_row = max(scan.last_row, _last_value_row(data, elements))
-            scan.last_column = _last_column(data, scan.last_column)
-        # A formula needs "<f" or ":f"; a sheet of shared strings has no "f" at all (one memchr).
-        if b"f" in data and (b"<f" in data or b":f" in data):
+            scan.last_column = max(scan.last_column, _last_column(data))
+        if b"<f" in data or b":f" in data:
             for letters, row in _UNCACHED_FORMULA.findall(data):
                 scan.bad_cells[(int(row), column_index(letters.decode()))] = UNCACHED_FORMULA
         if b't="e"' in data:

@@ -624,7 +624,7 @@ class RowChecker:
     """Checks rows against the contract's items; `today` decides future birth dates."""
 
     def __init__(self, header_map: HeaderMap, items: Sequence[ItemChoice], today: date,
-                 fast: Callable[[rules.CustomerForm, rules.AgreementForm, ItemChoice | None],
+                 fast: Callable[[dict[str, Any], dict[str, Any], ItemChoice | None],
                                 tuple[rules.CustomerValues, rules.AgreementValues]] | None = None) -> None:
         """`fast` may replace the whole-form check of valid rows (see imports.FastRules); a row it
         refuses is checked again by customer_rules itself, so messages are always customer_rules'."""
@@ -637,10 +637,6 @@ class RowChecker:
         self._cells = [(c, header_map.positions[c.key]) for c in COLUMNS if c.key in header_map.positions]
         self._plain = {c.key for c in COLUMNS if c.kind not in (Kind.BANK, Kind.IDNUM, Kind.DAY)}
         self._banks: dict[str, tuple[str, str | None] | CellError] = {}
-        self._coerced: dict[tuple[str, type, Any], Any] = {}
-        self._items_by_text: dict[str, ItemChoice | None] = {}
-        self._only_item = self.only_item if "item" in header_map.defaulted else None
-        self._limit_defaulted = "debit_limit" in header_map.defaulted
         self.number_accounts = 0
         """Rows whose account number was a number cell (read as its digits): the preview says so."""
 
@@ -677,15 +673,12 @@ class RowChecker:
             key = "holder_id"
         return self.map.headers.get(key, name) if key else name
 
-    def check(self, row: int, cells: Sequence[Any], bad_cell: Callable[[int], str | None] | None = None) -> RowResult:
-        """All errors of one row; values normalised by customer_rules when there are none.
-
-        `bad_cell(position)` tells why an empty cell is not really empty (an error value, a formula
-        without a value, a masked number); None when no cell of the row is such a cell.
-        """
+    def check(self, row: int, cells: Sequence[Any], bad_cell: Callable[[int], str | None]) -> RowResult:
+        """All errors of one row; values normalised by customer_rules when there are none."""
         errors: list[RowError] = []
         form: dict[str, Any] = {}
         notes: list[str] = []
+        said: list[str] = []
         width = len(cells)
         account_number = False
         plain = self._plain
@@ -697,7 +690,7 @@ class RowChecker:
                     form[key] = value.strip()
                     continue
                 if not value:
-                    problem = bad_cell(position) if bad_cell is not None else None
+                    problem = bad_cell(position)
                     if problem:
                         errors.append(RowError(row, self.map.headers[key], problem))
                     form[key] = None if problem else ""
@@ -705,16 +698,23 @@ class RowChecker:
             elif value is None:
                 form[key] = ""
                 continue
+            before = len(said)
             try:
-                form[key] = self._coerce(column.kind, key, value, notes)
+                form[key] = coerce(column.kind, value, said, today=self.today)
+                if column.kind is Kind.BANK and form[key]:
+                    form[key], guessed = self._bank(str(form[key]))
+                    if guessed:
+                        said.append(guessed)
             except CellError as refused:
                 errors.append(RowError(row, self.map.headers[key], refused.message))
                 form[key] = None
+            if len(said) > before:
+                notes += [f"[{self.map.headers[key]}] {n}" for n in said[before:]]
             if key == "account_no" and value.__class__ is not str and form[key]:
                 account_number = True
-        if self._only_item:
-            form["item"] = self._only_item
-        if self._limit_defaulted:
+        if "item" in self.map.defaulted and self.only_item:
+            form["item"] = self.only_item
+        if "debit_limit" in self.map.defaulted:
             form["debit_limit"] = form.get("monthly_amount", "")
         customer_no = str(form.get("customer_no") or "")
         name = str(form.get("name") or "")
@@ -749,31 +749,6 @@ class RowChecker:
         errors.sort(key=lambda e: self._order(e.column))
         return RowResult(row, customer_no, name, Status.ERROR, errors, raw=list(cells))
 
-    def _coerce(self, kind: Kind, key: str, value: Any, notes: list[str]) -> Any:
-        """`coerce` of a cell that is not plain text, the bank's name read; what it says goes to `notes`.
-
-        Numbers, dates and bank cells repeat from row to row (amounts, days, codes), so a reading
-        that said nothing is remembered by the cell's column, type and value (bounded; a refusal or
-        a reading with a note is made again, so its words are always coerce's own).
-        """
-        memo = (key, value.__class__, value)  # the column's key stands for its kind (a str hashes fast)
-        try:
-            return self._coerced[memo]
-        except KeyError:
-            pass
-        said: list[str] = []
-        try:
-            result = coerce(kind, value, said, today=self.today)
-            if kind is Kind.BANK and result:
-                result, guessed = self._bank(str(result))
-                if guessed:
-                    said.append(guessed)
-        finally:  # what was said is told even when the cell is then refused
-            notes += [f"[{self.map.headers[key]}] {n}" for n in said]
-        if not said and len(self._coerced) < 10_000:
-            self._coerced[memo] = result
-        return result
-
     def _reduce_holder(self, row: int, form: dict[str, Any], errors: list[RowError]) -> tuple[str, ...]:
         """A full resident number in the holder column is checked, then cut to the birth date the
         bank files carry: that is all the import keeps of the holder."""
@@ -803,38 +778,22 @@ class RowChecker:
         if value == "":
             errors.append(RowError(row, self.map.header("item"), "집금항목을 입력하세요."))
             return None
-        try:
-            item = self._items_by_text[value]
-        except (KeyError, TypeError):
-            item = self.items.get(normalise_header(value).casefold())
-            if isinstance(value, str) and len(self._items_by_text) < 10_000:
-                self._items_by_text[value] = item
+        item = self.items.get(normalise_header(value).casefold())
         if item is None:
             errors.append(RowError(row, self.map.header("item"),
                                    f"'{value}'은(는) 이 계약의 집금항목이 아닙니다 (등록된 항목: {self.item_names})."))
         return item
 
-    def _forms(self, form: Mapping[str, Any], item: ItemChoice | None) -> tuple[rules.CustomerForm, rules.AgreementForm]:
-        """The 고객추가 and 이체정보 windows' forms of the row, as `customer_rules` checks them.
-
-        Built directly, not through `from_mapping`: the row gives every field (absent ones as ""),
-        and a form is checked whole only when no cell was refused, so no value is None here.
-        """
-        get = form.get
-        id_no = get("id_no", "")
-        customer = rules.CustomerForm(
-            customer_no=get("customer_no", ""), name=get("name", ""), customer_type=get("customer_type", ""),
-            grade=get("grade", ""), resident_no=id_no, business_no=id_no, representative=get("representative", ""),
-            phone=get("phone", ""), mobile=get("mobile", ""), email=get("email", ""), industry=get("industry", ""),
-            joined_on=get("joined_on", ""), region=get("region", ""), postal_code=get("postal_code", ""),
-            address=get("address", ""), address_detail=get("address_detail", ""), memo=get("memo", ""),
-            student_name=get("student_name", ""), student_birth_date=get("student_birth_date", ""))
-        agreement = rules.AgreementForm(
-            item_id=item.id if item else None, debit_limit=get("debit_limit", ""),
-            monthly_amount=get("monthly_amount", ""), discount_rate=get("discount_rate", ""),
-            first_month=get("first_month", ""), last_month=get("last_month", ""), debit_day=get("debit_day", ""),
-            bank_code=get("bank_code", ""), account_no=get("account_no", ""), holder_name=get("holder_name", ""),
-            holder_id=get("holder_id", ""), manager_name=get("manager_name", ""))
+    def _forms(self, form: Mapping[str, Any], item: ItemChoice | None) -> tuple[dict[str, Any], dict[str, Any]]:
+        customer = {k: form.get(k, "") for k in (
+            "customer_no", "name", "customer_type", "grade", "representative", "phone", "mobile", "email",
+            "industry", "joined_on", "region", "postal_code", "address", "address_detail", "memo",
+            "student_name", "student_birth_date")}
+        customer["resident_no"] = customer["business_no"] = form.get("id_no", "")
+        agreement = {k: form.get(k, "") for k in (
+            "debit_limit", "monthly_amount", "discount_rate", "first_month", "last_month", "debit_day",
+            "bank_code", "account_no", "holder_name", "holder_id", "manager_name")}
+        agreement["item_id"] = item.id if item else None
         return customer, agreement
 
     def _validate(self, form: Mapping[str, Any], item: ItemChoice | None

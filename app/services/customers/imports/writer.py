@@ -14,7 +14,6 @@ withdraws a queued registration, or queues 해지 for the account the bank alrea
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -46,7 +45,6 @@ from app.models import (
     RegistrationState,
 )
 from app.models.base import table_of
-from app.models.enums import CustomerType
 from app.services.common.crypto import DataKey
 from app.services.common.errors import ConflictError
 from app.services.customers.imports.reader import ImportCancelled, Progress
@@ -73,11 +71,6 @@ REGISTRATION_COLUMNS = (
     "contract_id", "agreement_id", "kind", "state", "bank_code", "account_no_enc", "account_last4", "holder_id",
     "requested_on", "created_by", "created_at", "updated_at",
 )
-# Enum members' values looked up once: an enum's `.value` is a descriptor call, three per row.
-_TYPE_VALUES = {member: member.value for member in CustomerType}
-_ACTIVE = AgreementStatus.ACTIVE.value
-_WAITING = RegistrationState.WAITING.value
-_KIND_VALUES = {member: member.value for member in RegistrationKind}
 # Customer columns an `update` takes from the file, by the sheet column (key) that carries them.
 _UPDATE_KEYS = ("name", "customer_type", "grade", "id_no", "representative", "phone", "mobile", "email", "industry",
                 "joined_on", "region", "postal_code", "address", "address_detail", "memo", "student_name",
@@ -181,9 +174,7 @@ class Writer:
         naive_now = job.now.replace(tzinfo=None)
         stamp = self.bulk.processor(CUSTOMER_T, "created_at")
         self.stamp = stamp(job.now) if not self.bulk.postgres else naive_now
-        # Dates repeat from row to row (a list's 가입일 is often one day): each is turned into the
-        # driver's value once.
-        self.to_date = functools.lru_cache(maxsize=4096)(self.bulk.processor(CUSTOMER_T, "joined_on"))
+        self.to_date = self.bulk.processor(CUSTOMER_T, "joined_on")
         self.today = self.to_date(job.today)
 
     def _check(self, done: int, total: int) -> None:
@@ -239,7 +230,7 @@ class Writer:
             assert values is not None and row.agreement is not None
             enc, masked, business = self._resident(row)
             customers.append((
-                customer_id, self.job.contract_id, values.customer_no, values.name, _TYPE_VALUES[values.customer_type],
+                customer_id, self.job.contract_id, values.customer_no, values.name, values.customer_type.value,
                 values.grade, enc, masked, business, values.representative, values.phone, values.mobile,
                 values.email, values.industry, self.to_date(values.joined_on) if values.joined_on else None,
                 values.region, values.postal_code, values.address, values.address_detail, values.memo,
@@ -257,24 +248,19 @@ class Writer:
         agreements = []
         registrations = []
         key = self.job.key
-        accounts = []
-        for _customer_id, row in pairs:
-            assert row.agreement is not None
-            accounts.append(row.agreement.account_no)
-        sealed = key.encrypt_many(accounts, "account_no")  # the chunk's accounts in one call each
-        digests = key.blind_indexes(accounts, "account_no")
-        new = RegistrationKind.NEW
-        for (customer_id, row), agreement_id, enc, digest in zip(pairs, ids, sealed, digests, strict=False):
+        for (customer_id, row), agreement_id in zip(pairs, ids, strict=False):
             terms = row.agreement
             assert terms is not None
-            last4 = terms.account_no[-4:]
+            account = terms.account_no
+            enc = key.encrypt(account, "account_no")
             agreements.append((
                 agreement_id, customer_id, terms.item_id, terms.debit_limit, terms.monthly_amount, terms.discount_rate,
                 terms.discount_amount, terms.first_month, terms.last_month, terms.debit_day, terms.bank_code, enc,
-                digest, last4, terms.holder_name, terms.holder_id,
-                terms.manager_name, self.job.login_id, _ACTIVE, 1, self.stamp, self.stamp,
+                key.blind_index(account, "account_no"), account[-4:], terms.holder_name, terms.holder_id,
+                terms.manager_name, self.job.login_id, AgreementStatus.ACTIVE.value, 1, self.stamp, self.stamp,
             ))
-            registrations.append(self._registration(agreement_id, new, terms.bank_code, enc, last4, terms.holder_id))
+            registrations.append(self._registration(agreement_id, RegistrationKind.NEW, terms.bank_code, enc,
+                                                    account[-4:], terms.holder_id))
         self.bulk.insert(AGREEMENT_T, AGREEMENT_COLUMNS, agreements)
         self.bulk.insert(REGISTRATION_T, REGISTRATION_COLUMNS, registrations)
         self.counts.agreements_added += len(agreements)
@@ -283,7 +269,7 @@ class Writer:
     def _registration(self, agreement_id: int, kind: RegistrationKind, bank: str, enc: bytes, last4: str,
                       holder: str) -> tuple[Any, ...]:
         """The encrypted account is the agreement's own ciphertext: same key, same text, one encryption."""
-        return (self.job.contract_id, agreement_id, _KIND_VALUES[kind], _WAITING, bank, enc, last4,
+        return (self.job.contract_id, agreement_id, kind.value, RegistrationState.WAITING.value, bank, enc, last4,
                 holder, self.today, self.job.login_id, self.stamp, self.stamp)
 
     # --- existing customers ---------------------------------------------------------------
